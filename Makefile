@@ -1,0 +1,38 @@
+# One-command setup: every target that needs the environment goes through `install`,
+# which builds or updates .venv and is a no-op when nothing changed.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ARGS ?=
+
+.PHONY: install run test lint constraints clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch first and pinned: left to the resolver it takes the newest CUDA build.
+	$(BIN)/python -m pip install --quiet -c constraints.txt "torch==2.13.0"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+# Runs the main job on the built-in sample corpus; the last line is the run directory.
+run: install
+	$(BIN)/topicflow run $(ARGS)
+
+test: install
+	$(BIN)/python -m pytest $(ARGS)
+
+lint: install
+	$(BIN)/ruff check pipelines flows tests benchmarks
+	$(BIN)/ruff format --check pipelines flows tests benchmarks
+
+# Re-pin after a deliberate upgrade: writes the current .venv's versions.
+constraints: install
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^topicflow' > constraints.new
+	@echo "review constraints.new (keep the header comments) and move it over constraints.txt"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

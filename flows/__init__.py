@@ -1,0 +1,1 @@
+"""Orchestration only: the Prefect flow, its thin task wrappers, and the CLI."""

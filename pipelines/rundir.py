@@ -1,0 +1,86 @@
+"""Run directories written atomically: built in a hidden sibling, renamed when complete.
+
+A reader (or a later run) never sees a half-written run directory where a finished
+one would be. A staging directory left behind by a killed process is recognised by
+its owner file (host and pid) and removed by the next run in the same parent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+from pathlib import Path
+from typing import Any
+
+_STAGING_SUFFIX = ".partial"
+_OWNER_FILE = ".owner"
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON atomically (temporary file, then rename)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
+    os.replace(tmp, path)
+
+
+class RunDirectory:
+    """``with RunDirectory(parent, name) as run:`` write into ``run.path``, then ``run.commit()``.
+
+    Leaving the block without ``commit()`` (an exception, say) removes the staging
+    directory, so nothing half-written remains.
+    """
+
+    def __init__(self, parent: str | Path, name: str) -> None:
+        self.parent = Path(parent).expanduser().resolve()
+        self.name = name
+        self.final = self.parent / name
+        self.path = self.parent / f".{name}{_STAGING_SUFFIX}"
+        self.committed = False
+
+    def __enter__(self) -> RunDirectory:
+        self.parent.mkdir(parents=True, exist_ok=True)
+        remove_abandoned_staging(self.parent)
+        if self.final.exists():
+            raise FileExistsError(f"run directory already exists: {self.final}")
+        self.path.mkdir()
+        owner = {"host": socket.gethostname(), "pid": os.getpid()}
+        (self.path / _OWNER_FILE).write_text(json.dumps(owner), "utf-8")
+        return self
+
+    def commit(self) -> Path:
+        (self.path / _OWNER_FILE).unlink(missing_ok=True)
+        os.rename(self.path, self.final)
+        self.committed = True
+        return self.final
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self.committed:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+
+def remove_abandoned_staging(parent: Path) -> list[Path]:
+    """Remove staging directories whose owning process on this host is gone."""
+    removed = []
+    for staging in parent.glob(f".*{_STAGING_SUFFIX}"):
+        try:
+            owner = json.loads((staging / _OWNER_FILE).read_text("utf-8"))
+        except (OSError, ValueError):
+            continue  # being created right now, or not ours: leave it
+        if owner.get("host") == socket.gethostname() and not _alive(int(owner.get("pid", 0))):
+            shutil.rmtree(staging, ignore_errors=True)
+            removed.append(staging)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,83 @@
+"""The store: where caches and run history live, apart from the run directories.
+
+Resolution order: an explicit ``--store DIR``, else ``$TOPICFLOW_STORE``, else
+``$XDG_DATA_HOME/topicflow`` (``~/.local/share/topicflow``). Everything under
+``cache/`` can be deleted at the cost of recomputation only; ``history/`` is kept
+apart so clearing caches never loses the record of past runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import os
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from pipelines import corpus as corpus_module
+from pipelines import ingest
+from pipelines.config import CorpusConfig
+from pipelines.corpus import Corpus
+
+
+def resolve_store(explicit: str | Path | None = None) -> Path:
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    if os.environ.get("TOPICFLOW_STORE"):
+        return Path(os.environ["TOPICFLOW_STORE"]).expanduser().resolve()
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return (Path(data_home) / "topicflow").expanduser().resolve()
+
+
+def cache_dir(store: Path, kind: str) -> Path:
+    path = store / "cache" / kind
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def code_fingerprint(*modules: ModuleType) -> str:
+    """Hash of the source of the modules a cached step depends on: edit the code, miss the cache."""
+    digest = hashlib.sha256()
+    for module in modules:
+        digest.update(inspect.getsource(module).encode())
+    return digest.hexdigest()[:16]
+
+
+def cache_key(*parts: Any) -> str:
+    """Stable key for JSON-serialisable parts (settings, fingerprints, file stats)."""
+    blob = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def read_corpus_cached(
+    source: str | Path, options: CorpusConfig, store: Path, progress=None
+) -> tuple[Corpus, bool]:
+    """:func:`pipelines.ingest.read_corpus` behind a cache keyed on the input files' identity.
+
+    The key holds each file's path, size and modification time, the ingest options and
+    the ingest code, so an edited file, a changed option or changed code all re-read.
+    Returns the corpus and whether it came from the cache.
+    """
+    _, files = ingest.resolve_source(source, options.format)
+    stats = [(str(f.path.resolve()), f.path.stat().st_size, f.path.stat().st_mtime_ns) for f in files]
+    code = code_fingerprint(ingest, corpus_module)
+    settings = options.model_dump(exclude={"min_documents"})  # checked later, not read
+    path = cache_dir(store, "corpora") / f"{cache_key(code, settings, stats)}.parquet"
+    cached = _load_corpus(path)
+    if cached is not None:
+        return cached, True
+    corpus = ingest.read_corpus(source, options, progress=progress)
+    corpus.to_parquet(path)
+    return corpus, False
+
+
+def _load_corpus(path: Path) -> Corpus | None:
+    """A cached corpus, or None when absent or unreadable (a damaged entry is recomputed)."""
+    if not path.is_file():
+        return None
+    try:
+        return Corpus.from_parquet(path)
+    except Exception:  # noqa: BLE001 - any damage means "recompute"; the file is replaced
+        return None
