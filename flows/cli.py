@@ -84,7 +84,9 @@ def run(
     out: Annotated[Path, typer.Option(help="Parent directory of run directories.")] = Path("runs"),
     store: Annotated[
         Path | None,
-        typer.Option(help="Cache and history store [default: $TOPICFLOW_STORE or ~/.local/share/topicflow]."),
+        typer.Option(
+            help="Cache and history store [default: $TOPICFLOW_STORE or ~/.local/share/topicflow]."
+        ),
     ] = None,
 ) -> None:
     """Run the whole analysis and print the path of the run directory."""
@@ -103,7 +105,9 @@ def run(
     # mistake costs one line and leaves nothing behind. Ingestion fills the store's
     # corpus cache, which the flow's ingest stage then reads.
     try:
-        cfg, source, store_path = prepare(corpus, config_file, overrides, str(store) if store else None)
+        cfg, source, store_path = prepare(
+            corpus, config_file, overrides, str(store) if store else None
+        )
         documents, _ = read_corpus_cached(source, cfg.corpus, store_path)
         require_documents(documents, cfg.required_documents())
     except InputError as exc:
@@ -125,4 +129,3 @@ def run(
     except InputError as exc:
         _fail(exc)
     typer.echo(run_dir)
-

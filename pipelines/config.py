@@ -51,7 +51,9 @@ class Config(_Section):
         return self.model_dump(mode="json")
 
 
-def load_config(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> Config:
+def load_config(
+    path: str | Path | None = None, overrides: Mapping[str, Any] | None = None
+) -> Config:
     """Read a YAML config (or the defaults when ``path`` is None) and apply overrides.
 
     ``overrides`` is a nested mapping, e.g. ``{"seed": 7, "corpus": {"text_field": "body"}}``;
@@ -85,7 +87,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"config file {path} must hold a mapping of keys, not {type(data).__name__}")
+        raise ConfigError(
+            f"config file {path} must hold a mapping of keys, not {type(data).__name__}"
+        )
     return data
 
 
@@ -130,7 +134,11 @@ def _field_at(loc: tuple[str, ...]):
             return None
         info = model.model_fields[name]
         annotation = info.annotation
-        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+        model = (
+            annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+            else None
+        )
     return info
 
 

@@ -334,7 +334,9 @@ def _read_delimited(source: SourceFile, options: CorpusConfig) -> Iterator[_Reco
             )
             before = replaced_lines
     except csv.Error as exc:
-        raise InputError(f"{source.rel} near row {reader.line_num}: malformed CSV ({exc})") from None
+        raise InputError(
+            f"{source.rel} near row {reader.line_num}: malformed CSV ({exc})"
+        ) from None
 
 
 def _read_jsonl(source: SourceFile, options: CorpusConfig) -> Iterator[_Record]:
@@ -387,7 +389,9 @@ def _read_parquet(source: SourceFile, options: CorpusConfig) -> Iterator[_Record
                     time=row.get(fields["time"]) if fields["time"] else None,
                 )
     except pa.ArrowException as exc:
-        raise InputError(f"{source.rel} near row {number + 1}: unreadable Parquet ({exc})") from None
+        raise InputError(
+            f"{source.rel} near row {number + 1}: unreadable Parquet ({exc})"
+        ) from None
 
 
 # --- fields ------------------------------------------------------------------------------
@@ -407,9 +411,7 @@ def _require_columns(source: SourceFile, options: CorpusConfig, columns: list[st
         if field and field not in columns:
             flag = f"--{role}-field"
             listed = ", ".join(columns) or "none"
-            raise InputError(
-                f"{source.rel} has no column '{field}' for {flag} (columns: {listed})"
-            )
+            raise InputError(f"{source.rel} has no column '{field}' for {flag} (columns: {listed})")
 
 
 def _as_text(value: Any, where: str, field: str) -> str:

@@ -61,7 +61,9 @@ def read_corpus_cached(
     Returns the corpus and whether it came from the cache.
     """
     _, files = ingest.resolve_source(source, options.format)
-    stats = [(str(f.path.resolve()), f.path.stat().st_size, f.path.stat().st_mtime_ns) for f in files]
+    stats = [
+        (str(f.path.resolve()), f.path.stat().st_size, f.path.stat().st_mtime_ns) for f in files
+    ]
     code = code_fingerprint(ingest, corpus_module)
     settings = options.model_dump(exclude={"min_documents"})  # checked later, not read
     path = cache_dir(store, "corpora") / f"{cache_key(code, settings, stats)}.parquet"

@@ -1,0 +1,151 @@
+"""The installed ``topicflow`` command: bad input is one line and exit code 2; runs finish."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import news_sentences
+
+
+def run_cli(topicflow_bin: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [topicflow_bin, *args], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
+
+
+def assert_bad_input(result: subprocess.CompletedProcess, message: str) -> None:
+    lines = result.stderr.splitlines()
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("topicflow: error: ")
+    assert message in lines[0]
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def _jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+BAD_INPUTS = {
+    "missing path": (lambda d: ["--corpus", str(d / "nope.csv")], "corpus path not found"),
+    "no matching files": (lambda d: ["--corpus", str(d)], "has no .txt/.text files"),
+    "binary file": (
+        lambda d: (d / "x.txt").write_bytes(b"\x00\x01\x02") and ["--corpus", str(d / "x.txt")],
+        "x.txt looks like a binary file",
+    ),
+    "unreadable file": (
+        lambda d: ["--corpus", "/proc/self/mem", "--format", "lines"],
+        "cannot read",
+    ),
+    "invalid utf-8 (strict)": (
+        lambda d: (
+            (d / "x.cor").write_bytes(b"ok\n\xff\xfe bad\n")
+            and (d / "strict.yaml").write_text("corpus:\n  encoding_errors: strict\n")
+            and ["--corpus", str(d / "x.cor"), "--config", str(d / "strict.yaml")]
+        ),
+        "x.cor line 2: invalid UTF-8",
+    ),
+    "missing text column": (
+        lambda d: (d / "c.csv").write_text("id,body\n1,hello\n") and ["--corpus", str(d / "c.csv")],
+        "c.csv has no column 'text' for --text-field (columns: id, body)",
+    ),
+    "malformed json line": (
+        lambda d: (
+            (d / "c.jsonl").write_text('{"text": "a"}\n{"text": "b"\n')
+            and ["--corpus", str(d / "c.jsonl")]
+        ),
+        "c.jsonl line 2: malformed JSON",
+    ),
+    "too few documents": (
+        lambda d: (
+            _jsonl(d / "few.jsonl", [{"text": t} for t in news_sentences(5)])
+            and ["--corpus", str(d / "few.jsonl")]
+        ),
+        "has 5 usable documents; the pipeline needs at least 20",
+    ),
+    "unknown config key": (
+        lambda d: (
+            (d / "c.yaml").write_text("corpus:\n  colour: red\n")
+            and ["--config", str(d / "c.yaml")]
+        ),
+        "corpus.colour: unknown key",
+    ),
+    "bad config value": (
+        lambda d: (
+            (d / "c.yaml").write_text("corpus:\n  min_documents: 0\n")
+            and ["--config", str(d / "c.yaml")]
+        ),
+        "corpus.min_documents: Input should be greater than or equal to 2 "
+        "(allowed: >= 2 and <= 1000000, got 0)",
+    ),
+    "negative seed": (
+        lambda d: ["--seed", "-5"],
+        "seed: Input should be greater than or equal to 0",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_is_one_line_exit_2_and_leaves_no_run_directory(case, tmp_path, topicflow_bin):
+    build, message = BAD_INPUTS[case]
+    data = tmp_path / "data"
+    data.mkdir()
+    args = build(data)
+    out = tmp_path / "runs"
+    result = run_cli(topicflow_bin, "run", *args, "--out", str(out), "--store", str(tmp_path / "s"))
+    assert_bad_input(result, message)
+    assert not out.exists()
+
+
+def test_version_and_help(topicflow_bin):
+    version = run_cli(topicflow_bin, "--version")
+    assert version.returncode == 0 and version.stdout.startswith("topicflow 0.")
+    for args in (["--help"], ["run", "--help"]):
+        shown = run_cli(topicflow_bin, *args)
+        assert shown.returncode == 0 and "Usage: topicflow" in shown.stdout
+    assert "--text-field" in run_cli(topicflow_bin, "run", "--help").stdout
+
+
+@pytest.mark.slow
+def test_run_on_a_csv_prints_the_finished_run_directory_last(tmp_path, topicflow_bin):
+    rows = ["id,body,topic"] + [
+        f'd{i},"{text}",{["money", "space", "sport"][i % 3]}'
+        for i, text in enumerate(news_sentences(30))
+    ]
+    (tmp_path / "news.csv").write_text("\n".join(rows) + "\n")
+    result = run_cli(
+        topicflow_bin,
+        "run",
+        "--corpus",
+        str(tmp_path / "news.csv"),
+        "--text-field",
+        "body",
+        "--id-field",
+        "id",
+        "--label-field",
+        "topic",
+        "--seed",
+        "11",
+        "--out",
+        str(tmp_path / "runs"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    run_dir = Path(result.stdout.strip().splitlines()[-1])
+    assert run_dir.parent == tmp_path / "runs" and run_dir.is_dir()
+    assert [p.name for p in (tmp_path / "runs").iterdir()] == [run_dir.name]  # no staging left
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    assert manifest["seed"] == 11 and manifest["config"]["corpus"]["text_field"] == "body"
+    assert manifest["corpus"]["documents"] == 30 and manifest["corpus"]["n_labels"] == 3
+    assert manifest["versions"]["prefect"] and manifest["versions"]["gensim"]
+    assert set(manifest["stages"]) == {"ingest"}
+    table = pq.read_table(run_dir / "assignments.parquet")
+    assert table.column("doc_id").to_pylist()[:2] == ["d0", "d1"]
+    assert table.column("label").to_pylist()[:3] == ["money", "space", "sport"]

@@ -1,0 +1,126 @@
+"""The config tree: defaults documented in default.yaml, strict validation, one-line errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from pipelines.config import Config, load_config
+from pipelines.errors import ConfigError
+from tests.conftest import PROJECT_ROOT
+
+DEFAULT_YAML = PROJECT_ROOT / "configs" / "default.yaml"
+
+
+def _keys(data: dict, prefix: str = "") -> set[str]:
+    keys = set()
+    for key, value in data.items():
+        keys.add(prefix + key)
+        if isinstance(value, dict):
+            keys |= _keys(value, f"{prefix}{key}.")
+    return keys
+
+
+def test_default_yaml_lists_every_knob_with_its_default():
+    data = yaml.safe_load(DEFAULT_YAML.read_text())
+    assert _keys(data) == _keys(Config().to_dict())
+    assert load_config(DEFAULT_YAML) == Config()
+
+
+def test_every_knob_in_default_yaml_has_a_comment():
+    lines = DEFAULT_YAML.read_text().splitlines()
+    for i, line in enumerate(lines):
+        if re.match(r"^\s*[a-z_]+:\s*\S", line):  # a key with a value (not a section header)
+            assert lines[i - 1].strip().startswith("#"), f"no comment above: {line.strip()}"
+
+
+@pytest.mark.parametrize("name", ["default.yaml", "smoke.yaml"])
+def test_shipped_configs_are_valid(name):
+    load_config(PROJECT_ROOT / "configs" / name)
+
+
+def test_overrides_apply_and_none_means_not_given(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("seed: 3\ncorpus:\n  text_field: body\n")
+    cfg = load_config(path, {"seed": None, "corpus": {"label_field": "topic", "text_field": None}})
+    assert (cfg.seed, cfg.corpus.text_field, cfg.corpus.label_field) == (3, "body", "topic")
+
+
+def test_unknown_key_is_named_with_the_allowed_keys(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("corpus:\n  txt_field: body\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    message = str(err.value)
+    assert "\n" not in message
+    assert message.startswith(
+        f"invalid {path}: corpus.txt_field: unknown key (allowed keys: format, text_field"
+    )
+
+
+def test_unknown_top_level_section(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("sed: 1\n")
+    with pytest.raises(ConfigError, match=r"sed: unknown key \(allowed keys: seed, corpus"):
+        load_config(path)
+
+
+def test_out_of_range_value_names_key_and_range(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("corpus:\n  min_documents: 1\n")
+    with pytest.raises(
+        ConfigError,
+        match=r"corpus\.min_documents: Input should be greater than or equal to 2 "
+        r"\(allowed: >= 2 and <= 1000000, got 1\)$",
+    ):
+        load_config(path)
+
+
+def test_bad_choice_lists_the_choices():
+    with pytest.raises(
+        ConfigError,
+        match=r"corpus\.format: .*\(allowed: auto \| txt \| lines \| csv \| tsv \| jsonl "
+        r"\| parquet, got 'xml'\)",
+    ):
+        load_config(None, {"corpus": {"format": "xml"}})
+
+
+def test_negative_seed_from_the_command_line():
+    with pytest.raises(
+        ConfigError, match=r"^invalid config: seed: .*\(allowed: >= 0 and <= 4294967295, got -1\)$"
+    ):
+        load_config(None, {"seed": -1})
+
+
+def test_wrong_type(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("seed: lots\n")
+    with pytest.raises(ConfigError, match=r"seed: Input should be a valid integer"):
+        load_config(path)
+
+
+def test_yaml_syntax_error_gives_the_line(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("seed: 1\ncorpus:\n  text_field: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"is not valid YAML at line \d+"):
+        load_config(path)
+
+
+def test_config_must_be_a_mapping(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("- a\n- b\n")
+    with pytest.raises(ConfigError, match=r"must hold a mapping of keys, not list"):
+        load_config(path)
+
+
+def test_missing_config_file(tmp_path):
+    with pytest.raises(ConfigError, match=r"^config file not found: .*absent\.yaml$"):
+        load_config(tmp_path / "absent.yaml")
+
+
+def test_empty_config_file_means_defaults(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("# nothing set\n")
+    assert load_config(path) == Config()
