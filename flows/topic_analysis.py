@@ -7,17 +7,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+import numpy as np
+from gensim.corpora import Dictionary
 from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 
 from flows.preflight import corpus_display_name, new_run_id, prepare
-from pipelines.config import CorpusConfig
+from pipelines.classical import fit_classical
+from pipelines.coherence import quality
+from pipelines.config import CorpusConfig, LdaConfig, PreprocessConfig
 from pipelines.corpus import Corpus, require_documents
 from pipelines.errors import InputError
 from pipelines.manifest import Manifest, now
-from pipelines.outputs import write_assignments
+from pipelines.outputs import write_assignments, write_metrics, write_topics
+from pipelines.preprocess import Preprocessed, preprocess_corpus
 from pipelines.rundir import RunDirectory
 from pipelines.store import read_corpus_cached
+from pipelines.topics import TopicSet
 
 T = TypeVar("T")
 
@@ -32,15 +38,15 @@ class Staged(Generic[T]):
     seconds: float
     cache: str | None = None
 
+    @classmethod
+    def run(cls, fn, *args: Any, **kwargs: Any) -> Staged:
+        started_at, start = now(), time.perf_counter()
+        value = fn(*args, **kwargs)
+        return cls(value, started_at, now(), time.perf_counter() - start)
+
     def record(self, manifest: Manifest, stage: str) -> T:
         manifest.record_stage(stage, self.started_at, self.finished_at, self.seconds, self.cache)
         return self.value
-
-
-def _timed(fn, *args: Any, **kwargs: Any) -> tuple[Any, str, str, float]:
-    started_at, start = now(), time.perf_counter()
-    value = fn(*args, **kwargs)
-    return value, started_at, now(), time.perf_counter() - start
 
 
 def _not_an_input_error(task, task_run, state) -> bool:
@@ -55,9 +61,9 @@ def ingest_corpus(source: str, options: CorpusConfig, store: Path) -> Staged[Cor
     def progress(records: int) -> None:
         logger.info("ingest: %s records read", f"{records:,}")
 
-    (corpus, hit), started_at, finished_at, seconds = _timed(
-        read_corpus_cached, source, options, store, progress
-    )
+    staged = Staged.run(read_corpus_cached, source, options, store, progress)
+    corpus, hit = staged.value
+    staged.value, staged.cache = corpus, "hit" if hit else "miss"
     stats = corpus.stats
     logger.info(
         "ingest: %s documents from %s file(s) (%s empty and %s duplicate dropped)%s",
@@ -67,7 +73,30 @@ def ingest_corpus(source: str, options: CorpusConfig, store: Path) -> Staged[Cor
         stats.duplicates_dropped,
         " [cached]" if hit else "",
     )
-    return Staged(corpus, started_at, finished_at, seconds, "hit" if hit else "miss")
+    return staged
+
+
+@task(name="preprocess")
+def preprocess(texts: list[str], config: PreprocessConfig) -> Staged[Preprocessed]:
+    staged = Staged.run(preprocess_corpus, texts, config)
+    summary = staged.value.summary()
+    get_run_logger().info(
+        "preprocess: vocabulary of %s words; %s documents without any",
+        f"{summary['vocabulary_size']:,}",
+        summary["documents_without_tokens"],
+    )
+    return staged
+
+
+@task(name="lda")
+def lda_topics(
+    tokens: list[list[str]], vocabulary: Dictionary, config: LdaConfig, seed: int, top_words: int
+) -> Staged[TopicSet]:
+    staged = Staged.run(fit_classical, tokens, vocabulary, config, seed, top_words)
+    _, topics = staged.value
+    staged.value = topics
+    get_run_logger().info("lda: %s topics in %.1f s", topics.n_topics, staged.seconds)
+    return staged
 
 
 def _flow_run_name() -> str:
@@ -76,7 +105,7 @@ def _flow_run_name() -> str:
     return f"{corpus_display_name(params.get('corpus'))}-{config}"
 
 
-@flow(name="topic-analysis", flow_run_name=_flow_run_name, log_prints=True)
+@flow(name="topic-analysis", flow_run_name=_flow_run_name)
 def topic_analysis(
     corpus: str | None = None,
     config: str | None = None,
@@ -103,7 +132,26 @@ def topic_analysis(
         documents = ingest_corpus(source, cfg.corpus, store_path).record(manifest, "ingest")
         require_documents(documents, cfg.required_documents())
         manifest.update(corpus=documents.summary())
-        write_assignments(run.path, documents)
+
+        prepared = preprocess(documents.texts, cfg.preprocess).record(manifest, "preprocess")
+        lda = lda_topics(
+            prepared.tokens, prepared.vocabulary, cfg.lda, cfg.seed, cfg.top_words
+        ).record(manifest, "lda")
+
+        write_topics(run.path, {"lda": lda})
+        write_assignments(
+            run.path,
+            documents,
+            lda_topic=lda.assignments,
+            lda_prob=np.round(lda.probabilities, 6),
+        )
+        write_metrics(
+            run.path,
+            {
+                "preprocess": prepared.summary(),
+                "lda": quality(lda, prepared.reference, topn=10),
+            },
+        )
         manifest.finish()
         final = run.commit()
     logger.info("run directory: %s", final)

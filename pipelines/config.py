@@ -7,10 +7,11 @@ rejected with a one-line message naming the key and what is allowed.
 
 from __future__ import annotations
 
+import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import annotated_types
 import yaml
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipelines.errors import ConfigError
 
+PositiveFloat = Annotated[float, Field(gt=0, le=1e6)]
 CorpusFormat = Literal["auto", "txt", "lines", "csv", "tsv", "jsonl", "parquet"]
 
 
@@ -37,15 +39,75 @@ class CorpusConfig(_Section):
     min_documents: int = Field(20, ge=2, le=1_000_000)
 
 
+class PreprocessConfig(_Section):
+    """The one tokenisation and vocabulary shared by LDA, topic words and coherence."""
+
+    clean_usenet: bool = False
+    lowercase: bool = True
+    stopwords: Literal["english", "none"] = "english"
+    extra_stopwords: tuple[str, ...] = ()
+    min_token_length: int = Field(2, ge=1, le=50)
+    max_token_length: int = Field(30, ge=2, le=200)
+    numbers: Literal["drop", "keep"] = "drop"
+    urls: Literal["drop", "keep"] = "drop"
+    emails: Literal["drop", "keep"] = "drop"
+    bigrams: bool = True
+    bigram_min_count: int = Field(5, ge=1, le=1_000_000)
+    bigram_threshold: float = Field(0.5, gt=-1, le=1)
+    no_below: int = Field(5, ge=1, le=1_000_000)
+    no_above: float = Field(0.5, gt=0, le=1)
+    keep_n: int = Field(50_000, ge=10, le=10_000_000)
+
+    def estimator_params(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"clean_usenet"})
+
+
+class TopicRange(_Section):
+    min: int = Field(5, ge=2, le=1000)
+    max: int = Field(30, ge=2, le=1000)
+    step: int = Field(5, ge=1, le=1000)
+
+    def values(self) -> list[int]:
+        return list(range(self.min, self.max + 1, self.step))
+
+
+class LdaConfig(_Section):
+    """Classical topics: gensim LDA (online variational Bayes)."""
+
+    n_topics: Annotated[int, Field(ge=1, le=1000)] | Literal["auto"] = 10
+    auto_range: TopicRange = TopicRange()
+    auto_tolerance: float = Field(0.01, ge=0, le=1)
+    passes: int = Field(10, ge=1, le=1000)
+    iterations: int = Field(400, ge=1, le=100_000)
+    chunksize: int = Field(256, ge=1, le=1_000_000)
+    alpha: Literal["symmetric", "asymmetric", "auto"] | PositiveFloat = "auto"
+    eta: Literal["symmetric", "auto"] | PositiveFloat = "auto"
+    decay: float = Field(0.7, gt=0.5, le=1)
+    offset: float = Field(16.0, ge=1, le=1e6)
+    init: Literal["nmf", "random"] = "nmf"
+    relevance: float = Field(0.8, ge=0, le=1)
+    workers: int = Field(1, ge=1, le=256)
+    n_jobs: int = Field(2, ge=1, le=256)
+
+    def estimator_params(self) -> dict[str, Any]:
+        """The :class:`~pipelines.lda.LdaTopicModel` parameters (topic count and seed aside)."""
+        return self.model_dump(exclude={"n_topics", "auto_range", "auto_tolerance", "n_jobs"})
+
+
 class Config(_Section):
     """Everything a run depends on besides the corpus itself."""
 
     seed: int = Field(42, ge=0, le=2**32 - 1)
+    top_words: int = Field(10, ge=10, le=100)
     corpus: CorpusConfig = CorpusConfig()
+    preprocess: PreprocessConfig = PreprocessConfig()
+    lda: LdaConfig = LdaConfig()
 
     def required_documents(self) -> int:
-        """Fewest usable documents a run accepts."""
-        return self.corpus.min_documents
+        """Fewest usable documents a run accepts: the floor, and one per LDA topic."""
+        lda = self.lda
+        most_topics = lda.auto_range.max if lda.n_topics == "auto" else lda.n_topics
+        return max(self.corpus.min_documents, most_topics)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -109,20 +171,44 @@ def _merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
 
 def describe_errors(exc: ValidationError) -> str:
     """Pydantic's errors as one line: ``key.path: problem (allowed: ...)`` joined by ``; ``."""
-    parts = []
+    # A value checked against a union (``int | "auto"``) fails once per member; those
+    # failures share the field's location and are reported together.
+    grouped: dict[tuple[str, ...], list[dict]] = {}
     for error in exc.errors():
-        loc = tuple(str(p) for p in error["loc"])
+        grouped.setdefault(_field_loc(error["loc"]), []).append(error)
+    parts = []
+    for loc, errors in grouped.items():
         key = ".".join(loc) or "(top level)"
-        if error["type"] == "extra_forbidden":
+        if errors[0]["type"] == "extra_forbidden":
             allowed = ", ".join(_fields_at(loc[:-1]))
             parts.append(f"{key}: unknown key (allowed keys: {allowed})")
             continue
+        message = errors[0]["msg"] if len(errors) == 1 else "not an allowed value"
         allowed = _allowed_at(loc)
-        got = error.get("input")
+        got = errors[0].get("input")
         got_text = "" if isinstance(got, Mapping) else f", got {got!r}"
         hint = f" (allowed: {allowed}{got_text})" if allowed else ""
-        parts.append(f"{key}: {error['msg']}{hint}")
+        parts.append(f"{key}: {message}{hint}")
     return "; ".join(parts)
+
+
+def _field_loc(loc: tuple) -> tuple[str, ...]:
+    """The error location without pydantic's union-member tags (``literal[...]``, ``int``)."""
+    names: list[str] = []
+    model: type[BaseModel] | None = Config
+    for part in (str(p) for p in loc):
+        if model is None:
+            break  # past the field: what follows is a union-member tag
+        names.append(part)
+        if part not in model.model_fields:
+            break  # an unknown key
+        annotation = model.model_fields[part].annotation
+        model = (
+            annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+            else None
+        )
+    return tuple(names)
 
 
 def _field_at(loc: tuple[str, ...]):
@@ -153,15 +239,36 @@ def _fields_at(loc: tuple[str, ...]) -> list[str]:
 
 
 def _allowed_at(loc: tuple[str, ...]) -> str:
-    """A short statement of what a field accepts: its range or its choices."""
+    """A short statement of what a field accepts: its choices, type and range."""
     info = _field_at(loc)
     if info is None:
         return ""
-    choices = _literal_choices(info.annotation)
-    if choices:
-        return " | ".join(str(c) for c in choices)
+    return " | ".join(_describe(info.annotation, list(info.metadata)))
+
+
+def _describe(annotation: Any, metadata: list[Any], in_union: bool = False) -> list[str]:
+    origin = typing.get_origin(annotation)
+    if origin is Literal:
+        return [str(a) for a in typing.get_args(annotation)]
+    if origin is Annotated:
+        base, *extra = typing.get_args(annotation)
+        inner = [m for x in extra for m in getattr(x, "metadata", [x])]
+        return _describe(base, metadata + inner, in_union)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return [d for arg in args for d in _describe(arg, metadata, in_union=len(args) > 1)]
+    if annotation in (int, float):
+        bounds = _bounds(metadata)
+        if not in_union:
+            return [bounds] if bounds else []
+        name = "an integer" if annotation is int else "a number"
+        return [f"{name} {bounds}".strip()]
+    return []
+
+
+def _bounds(metadata: list[Any]) -> str:
     low = high = None
-    for meta in info.metadata:
+    for meta in metadata:
         if isinstance(meta, annotated_types.Ge):
             low = f">= {meta.ge}"
         elif isinstance(meta, annotated_types.Gt):
@@ -170,14 +277,4 @@ def _allowed_at(loc: tuple[str, ...]) -> str:
             high = f"<= {meta.le}"
         elif isinstance(meta, annotated_types.Lt):
             high = f"< {meta.lt}"
-    bounds = [b for b in (low, high) if b]
-    return " and ".join(bounds)
-
-
-def _literal_choices(annotation: Any) -> tuple[Any, ...]:
-    if typing.get_origin(annotation) is Literal:
-        return typing.get_args(annotation)
-    choices: tuple[Any, ...] = ()
-    for arg in typing.get_args(annotation):  # Optional[Literal[...]] and friends
-        choices += _literal_choices(arg)
-    return choices
+    return " and ".join(b for b in (low, high) if b)

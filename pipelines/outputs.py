@@ -10,6 +10,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from pipelines.corpus import Corpus
+from pipelines.rundir import write_json
+from pipelines.topics import TopicSet
 
 
 def write_assignments(directory: Path, documents: Corpus, **columns: Any) -> pa.Table:
@@ -21,3 +23,12 @@ def write_assignments(directory: Path, documents: Corpus, **columns: Any) -> pa.
     pq.write_table(table, directory / "assignments.parquet")
     pacsv.write_csv(table, directory / "assignments.csv")
     return table
+
+
+def write_topics(directory: Path, models: dict[str, TopicSet]) -> None:
+    """``topics.json``: ``{"lda": [...], ...}``, each topic ``{id, words, weights, size}``."""
+    write_json(directory / "topics.json", {name: t.records() for name, t in models.items()})
+
+
+def write_metrics(directory: Path, metrics: dict[str, Any]) -> None:
+    write_json(directory / "metrics.json", metrics)

@@ -8,21 +8,38 @@ its owner file (host and pid) and removed by the next run in the same parent.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import socket
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 _STAGING_SUFFIX = ".partial"
 _OWNER_FILE = ".owner"
 
 
 def write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically (temporary file, then rename)."""
+    """Write strict JSON atomically (temporary file, then rename); NaN becomes null."""
+    text = json.dumps(_plain(data), indent=2, ensure_ascii=False, allow_nan=False, default=str)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
+    tmp.write_text(text + "\n", "utf-8")
     os.replace(tmp, path)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: numpy scalars and arrays to Python, non-finite floats to None."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 class RunDirectory:

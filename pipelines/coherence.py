@@ -1,0 +1,73 @@
+"""Topic quality on the one shared reference (the preprocessed tokens and their vocabulary).
+
+NPMI is gensim's ``c_npmi`` (sliding window of 10 tokens, top-10 words), the
+measure of the BERTopic paper and OCTIS, so our numbers line up with theirs.
+Topic diversity is the share of unique words among all topics' top words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from gensim.corpora import Dictionary
+from gensim.models.coherencemodel import CoherenceModel
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The tokens every coherence number is computed on, and their vocabulary."""
+
+    tokens: Sequence[Sequence[str]]
+    vocabulary: Dictionary
+
+    def coherence(
+        self, topics: Sequence[Sequence[str]], measure: str = "c_npmi", topn: int = 10
+    ) -> list[float]:
+        """Per-topic coherence of each topic's first ``topn`` words (NaN for an empty topic)."""
+        usable = [list(words[:topn]) for words in topics]
+        scored = [i for i, words in enumerate(usable) if len(words) >= 2]
+        result = [float("nan")] * len(usable)
+        if not scored:
+            return result
+        model = CoherenceModel(
+            topics=[usable[i] for i in scored],
+            texts=self.tokens,
+            dictionary=self.vocabulary,
+            coherence=measure,
+            topn=min(topn, min(len(usable[i]) for i in scored)),
+            processes=1,  # runs inside worker tasks; nested process pools cost more than they save
+        )
+        for i, value in zip(scored, model.get_coherence_per_topic(), strict=True):
+            result[i] = float(value)
+        return result
+
+    def npmi(self, topics: Sequence[Sequence[str]], topn: int = 10) -> list[float]:
+        return self.coherence(topics, "c_npmi", topn)
+
+
+def topic_diversity(topics: Sequence[Sequence[str]], topn: int = 10) -> float:
+    """Unique words among all topics' top-``topn`` lists / (``topn`` x number of topics)."""
+    lists = [list(words[:topn]) for words in topics]
+    total = sum(len(words) for words in lists)
+    return len({w for words in lists for w in words}) / total if total else float("nan")
+
+
+def mean(values: Sequence[float]) -> float:
+    finite = [v for v in values if np.isfinite(v)]
+    return float(np.mean(finite)) if finite else float("nan")
+
+
+def quality(topics, reference: Reference, topn: int = 10) -> dict:
+    """One model's numbers on the shared reference: coherence, diversity, sizes, unassigned."""
+    per_topic = reference.npmi(topics.words, topn)
+    return {
+        "n_topics": topics.n_topics,
+        "npmi": round(mean(per_topic), 6),
+        "npmi_per_topic": [round(v, 6) for v in per_topic],
+        "diversity": round(topic_diversity(topics.words, topn), 6),
+        "sizes": topics.sizes(),
+        "unassigned_share": round(topics.unassigned_share(), 6),
+        **topics.extra,
+    }

@@ -1,0 +1,62 @@
+"""Topic words from a partition of documents: class-based TF-IDF over the shared vocabulary.
+
+c-TF-IDF (Grootendorst 2022) treats all documents of one topic as a single
+document: a word scores high when it is frequent in that topic and rare over the
+corpus. ``tf`` is the word's share of the topic's tokens; ``idf = log(1 + A / f)``
+with ``A`` the mean number of tokens per topic and ``f`` the word's corpus count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from gensim.corpora import Dictionary
+
+
+def count_matrix(tokens: Sequence[Sequence[str]], vocabulary: Dictionary) -> sp.csr_matrix:
+    """Documents x vocabulary term counts (words outside the vocabulary are ignored)."""
+    index = vocabulary.token2id
+    rows, cols = [], []
+    for row, doc in enumerate(tokens):
+        for word in doc:
+            col = index.get(word)
+            if col is not None:
+                rows.append(row)
+                cols.append(col)
+    data = np.ones(len(rows), dtype=np.float64)
+    shape = (len(tokens), len(vocabulary))
+    matrix = sp.csr_matrix((data, (rows, cols)), shape=shape)
+    matrix.sum_duplicates()
+    return matrix
+
+
+def class_tfidf(counts: sp.csr_matrix, labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """c-TF-IDF scores, ``n_classes`` x vocabulary; labels < 0 (unassigned) are left out."""
+    labels = np.asarray(labels)
+    keep = labels >= 0
+    membership = sp.csr_matrix(
+        (np.ones(int(keep.sum())), (labels[keep], np.flatnonzero(keep))),
+        shape=(n_classes, counts.shape[0]),
+    )
+    per_class = np.asarray((membership @ counts).todense())
+    totals = per_class.sum(axis=1, keepdims=True)
+    tf = np.divide(per_class, totals, out=np.zeros_like(per_class), where=totals > 0)
+    word_counts = per_class.sum(axis=0)
+    mean_class_size = per_class.sum() / max(1, int((totals > 0).sum()))
+    idf = np.log1p(mean_class_size / np.maximum(word_counts, 1))
+    return tf * idf
+
+
+def top_terms(
+    scores: np.ndarray, vocabulary: Dictionary, n: int
+) -> tuple[list[list[str]], list[list[float]]]:
+    """Each row's ``n`` best-scoring words (positive scores only) and their scores."""
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :n]
+    words, weights = [], []
+    for row, ids in zip(scores, order, strict=True):
+        ids = [i for i in ids if row[i] > 0]
+        words.append([vocabulary[i] for i in ids])
+        weights.append([float(row[i]) for i in ids])
+    return words, weights

@@ -1,0 +1,110 @@
+"""LdaTopicModel: planted recovery, the sklearn contract, determinism, the topic-count sweep."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import adjusted_rand_score
+
+from pipelines.classical import fit_classical
+from pipelines.config import LdaConfig
+from pipelines.lda import LdaTopicModel
+from tests.planted import block_corpus
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return block_corpus(n_topics=4)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_planted_blocks_are_recovered_exactly(planted, seed):
+    # gensim's random start merges two blocks here for seed 0; the NMF start does not.
+    docs, truth, blocks = planted
+    model = LdaTopicModel(n_topics=4, random_state=seed).fit(docs)
+    found = sorted(sorted(words) for words in model.top_words(12))
+    assert found == sorted(sorted(block) for block in blocks)
+    assert adjusted_rand_score(truth, model.transform(docs).argmax(axis=1)) == 1.0
+
+
+def test_transform_rows_sum_to_one(planted):
+    docs, _, _ = planted
+    model = LdaTopicModel(n_topics=4, random_state=0).fit(docs)
+    theta = model.transform(docs + [[], ["unknown", "words"]])
+    assert theta.shape == (len(docs) + 2, 4)
+    np.testing.assert_allclose(theta.sum(axis=1), 1.0, atol=1e-9)
+    assert (theta >= 0).all()
+    np.testing.assert_allclose(model.components_.sum(axis=1), 1.0, atol=1e-9)
+
+
+def test_same_seed_same_topics_other_seed_may_differ(planted):
+    docs, _, _ = planted
+    a = LdaTopicModel(n_topics=3, random_state=5, init="random").fit(docs)
+    b = LdaTopicModel(n_topics=3, random_state=5, init="random").fit(docs)
+    np.testing.assert_array_equal(a.components_, b.components_)
+    assert a.top_words(10) == b.top_words(10)
+
+
+def test_not_fitted_error_names_the_estimator():
+    with pytest.raises(NotFittedError, match="This LdaTopicModel instance is not fitted yet"):
+        LdaTopicModel().top_words()
+    with pytest.raises(NotFittedError):
+        LdaTopicModel().transform([["a"]])
+
+
+def test_parameters_are_only_stored_until_fit():
+    model = LdaTopicModel(n_topics=0, alpha="sometimes")  # no validation in __init__
+    assert clone(model).get_params()["alpha"] == "sometimes"
+    with pytest.raises(ValueError, match="n_topics must be a positive integer, got 0"):
+        model.fit([["a", "b"]])
+    with pytest.raises(
+        ValueError, match="alpha must be 'symmetric', 'asymmetric', 'auto' or a number"
+    ):
+        LdaTopicModel(alpha="sometimes").fit([["a", "b"]])
+
+
+def test_no_words_at_all_is_an_error():
+    with pytest.raises(ValueError, match="at least one document with a word"):
+        LdaTopicModel(n_topics=2).fit([[], []])
+
+
+def test_weights_are_topic_word_probabilities(planted):
+    docs, _, _ = planted
+    model = LdaTopicModel(n_topics=4, random_state=0).fit(docs)
+    words, weights = model.top_words(5), model.top_word_weights(5)
+    index = model.vocabulary_.token2id
+    for t, (ws, ps) in enumerate(zip(words, weights, strict=True)):
+        assert ps == [pytest.approx(model.components_[t, index[w]]) for w in ws]
+
+
+def test_relevance_one_ranks_by_probability(planted):
+    docs, _, _ = planted
+    model = LdaTopicModel(n_topics=4, random_state=0, relevance=1.0).fit(docs)
+    for weights in model.top_word_weights(12):
+        assert weights == sorted(weights, reverse=True)
+
+
+def test_auto_topic_count_picks_the_planted_count():
+    docs, truth, _ = block_corpus(n_topics=5, docs_per_topic=30, seed=3)
+    from gensim.corpora import Dictionary
+
+    config = LdaConfig(n_topics="auto", auto_range={"min": 2, "max": 8, "step": 1})
+    _, topics = fit_classical(docs, Dictionary(docs), config, seed=0)
+    curve = topics.extra["sweep"]
+    assert [p["n_topics"] for p in curve] == list(range(2, 9))
+    assert [p["n_topics"] for p in curve if p["chosen"]] == [5]
+    assert topics.n_topics == 5
+    assert adjusted_rand_score(truth, topics.assignments) == 1.0
+
+
+def test_documents_without_words_are_unassigned(planted):
+    docs, _, _ = planted
+    from gensim.corpora import Dictionary
+
+    with_empty = docs + [[]]
+    _, topics = fit_classical(with_empty, Dictionary(docs), LdaConfig(n_topics=4), seed=0)
+    assert topics.assignments[-1] == -1 and np.isnan(topics.probabilities[-1])
+    assert (topics.assignments[:-1] >= 0).all()
+    assert topics.unassigned_share() == pytest.approx(1 / len(with_empty))
