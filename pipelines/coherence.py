@@ -36,7 +36,7 @@ class Reference:
             texts=self.tokens,
             dictionary=self.vocabulary,
             coherence=measure,
-            topn=min(topn, min(len(usable[i]) for i in scored)),
+            topn=topn,
             processes=1,  # runs inside worker tasks; nested process pools cost more than they save
         )
         for i, value in zip(scored, model.get_coherence_per_topic(), strict=True):

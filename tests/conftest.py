@@ -12,6 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="topicflow-tests-"))
@@ -45,16 +46,25 @@ def topicflow_bin() -> str:
 
 
 def news_sentences(n: int, seed: int = 0) -> list[str]:
-    """``n`` distinct short documents about three subjects, for corpora the tests write."""
+    """``n`` distinct short documents, cycling through three subjects (money, space, sport)."""
     subjects = {
-        "sport": ["match", "goal", "team", "season", "coach", "league", "score", "player"],
         "money": ["bank", "market", "shares", "profit", "investor", "rates", "growth", "trade"],
         "space": ["rocket", "orbit", "launch", "planet", "nasa", "mission", "satellite", "moon"],
+        "sport": ["match", "goal", "team", "season", "coach", "league", "score", "player"],
     }
     names = sorted(subjects)
+    rng = np.random.default_rng(seed)
     docs = []
     for i in range(n):
-        words = subjects[names[i % 3]]
-        picked = [words[(i * 7 + j * (seed + 3)) % len(words)] for j in range(6)]
-        docs.append(f"Story {i}: the {' '.join(picked)} again.")
+        words = rng.choice(subjects[names[i % 3]], size=6, replace=False)
+        docs.append(f"Story {i}: the {' '.join(words)} again.")
     return docs
+
+
+@pytest.fixture(scope="session")
+def prefect_api():
+    """One temporary Prefect API for all in-process flow runs of the session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

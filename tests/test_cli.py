@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import news_sentences
+from tests.conftest import PROJECT_ROOT, news_sentences
 
 
 def run_cli(topicflow_bin: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -132,6 +132,8 @@ def test_run_on_a_csv_prints_the_finished_run_directory_last(tmp_path, topicflow
         "topic",
         "--seed",
         "11",
+        "--config",
+        str(PROJECT_ROOT / "configs" / "smoke.yaml"),
         "--out",
         str(tmp_path / "runs"),
     )
@@ -145,7 +147,18 @@ def test_run_on_a_csv_prints_the_finished_run_directory_last(tmp_path, topicflow
     assert manifest["seed"] == 11 and manifest["config"]["corpus"]["text_field"] == "body"
     assert manifest["corpus"]["documents"] == 30 and manifest["corpus"]["n_labels"] == 3
     assert manifest["versions"]["prefect"] and manifest["versions"]["gensim"]
-    assert set(manifest["stages"]) == {"ingest"}
-    table = pq.read_table(run_dir / "assignments.parquet")
-    assert table.column("doc_id").to_pylist()[:2] == ["d0", "d1"]
-    assert table.column("label").to_pylist()[:3] == ["money", "space", "sport"]
+    assert list(manifest["stages"]) == ["ingest", "preprocess", "lda"]
+    table = pq.read_table(run_dir / "assignments.parquet").to_pylist()
+    assert [row["doc_id"] for row in table[:2]] == ["d0", "d1"]
+    assert [row["label"] for row in table[:3]] == ["money", "space", "sport"]
+    topics = json.loads((run_dir / "topics.json").read_text())["lda"]
+    assert len(topics) == 3 and sum(t["size"] for t in topics) == 30
+    # The planted subjects come back as the LDA topics: each label maps to one topic.
+    by_label = {}
+    for row in table:
+        by_label.setdefault(row["label"], set()).add(row["lda_topic"])
+    assert (
+        all(len(ids) == 1 for ids in by_label.values()) and len(set.union(*by_label.values())) == 3
+    )
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["lda"]["n_topics"] == 3 and metrics["lda"]["unassigned_share"] == 0

@@ -63,7 +63,10 @@ def test_unknown_key_is_named_with_the_allowed_keys(tmp_path):
 def test_unknown_top_level_section(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("sed: 1\n")
-    with pytest.raises(ConfigError, match=r"sed: unknown key \(allowed keys: seed, top_words, corpus, preprocess, lda\)"):
+    with pytest.raises(
+        ConfigError,
+        match=r"sed: unknown key \(allowed keys: seed, top_words, corpus, preprocess, lda\)",
+    ):
         load_config(path)
 
 

@@ -1,0 +1,69 @@
+"""Coherence and diversity on the shared reference, cross-checked by hand."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from gensim.corpora import Dictionary
+
+from pipelines.coherence import Reference, quality, topic_diversity
+from pipelines.topics import TopicSet
+
+DOCS = [
+    ["apple", "banana", "cherry"],
+    ["apple", "banana"],
+    ["apple", "cherry", "durian"],
+    ["durian", "elder"],
+    ["banana", "elder", "fig"],
+]
+
+
+def npmi_by_hand(words: list[str], docs: list[list[str]]) -> float:
+    """NPMI with each (short) document as one window, as gensim's c_npmi does."""
+    n = len(docs)
+    sets = [set(d) for d in docs]
+
+    def p(*ws):
+        return sum(all(w in s for w in ws) for s in sets) / n
+
+    eps = 1e-12
+    scores = []
+    for a, b in itertools.combinations(words, 2):
+        joint = p(a, b)
+        scores.append(math.log((joint + eps) / (p(a) * p(b))) / -math.log(joint + eps))
+    return float(np.mean(scores))
+
+
+def test_npmi_matches_a_hand_computation():
+    reference = Reference(DOCS, Dictionary(DOCS))
+    topics = [["apple", "banana", "cherry"], ["durian", "elder", "fig"], ["apple", "elder"]]
+    got = reference.npmi(topics)
+    expected = [npmi_by_hand(t, DOCS) for t in topics]
+    np.testing.assert_allclose(got, expected, atol=1e-9)
+    assert got[2] < -0.9  # never together: near the floor of -1
+
+
+def test_topic_with_fewer_than_two_words_scores_nan():
+    reference = Reference(DOCS, Dictionary(DOCS))
+    got = reference.npmi([["apple"], ["apple", "banana"]])
+    assert np.isnan(got[0]) and np.isfinite(got[1])
+
+
+def test_topic_diversity():
+    assert topic_diversity([["a", "b"], ["c", "d"]]) == 1.0
+    assert topic_diversity([["a", "b"], ["a", "b"]]) == 0.5
+    assert topic_diversity([["a", "b", "c"], ["a", "x", "y"]], topn=2) == 0.75
+
+
+def test_quality_reports_sizes_and_unassigned_share():
+    topics = TopicSet(
+        words=[["apple", "banana"], ["durian", "elder"]],
+        weights=[[0.5, 0.5], [0.5, 0.5]],
+        assignments=np.array([0, 0, 0, 1, -1]),
+    )
+    q = quality(topics, Reference(DOCS, Dictionary(DOCS)))
+    assert q["sizes"] == [3, 1] and q["unassigned_share"] == 0.2 and q["n_topics"] == 2
+    assert q["npmi"] == pytest.approx(np.mean(q["npmi_per_topic"]), abs=1e-6)

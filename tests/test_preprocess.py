@@ -1,0 +1,150 @@
+"""The shared preprocessing: tokens, filters, bigrams, vocabulary, USENET cleaning."""
+
+from __future__ import annotations
+
+import pytest
+from sklearn.exceptions import NotFittedError
+
+from pipelines.config import PreprocessConfig
+from pipelines.preprocess import Preprocessor, preprocess_corpus
+from pipelines.textclean import strip_usenet
+
+
+def tokenize(text: str, **params) -> list[str]:
+    return Preprocessor(**params).tokenize(text)
+
+
+def test_lowercases_drops_stopwords_punctuation_and_short_tokens():
+    assert tokenize("The Bank of England raised RATES, again!") == [
+        "bank",
+        "england",
+        "raised",
+        "rates",
+    ]
+
+
+def test_numbers_urls_and_emails_are_dropped_by_default_and_can_be_kept():
+    text = "Visit https://example.com/x?y=1 or mail jo@example.org before 2024 about mp3 players"
+    assert tokenize(text) == ["visit", "mail", "players"]
+    kept = tokenize(text, numbers="keep", urls="keep", emails="keep")
+    assert "2024" in kept and "mp3" in kept and "example" in kept and "jo" in kept
+
+
+def test_possessives_and_contractions():
+    assert tokenize("Britain's economy isn't growing; don't panic") == [
+        "britain",
+        "economy",
+        "growing",
+        "panic",
+    ]
+    assert tokenize("O'Neill spoke") == ["o'neill", "spoke"]
+    assert tokenize("Britain\u2019s economy") == ["britain", "economy"]  # typographic apostrophe
+
+
+def test_unicode_is_normalised_and_kept():
+    assert tokenize("\ufb01nance caf\u00e9 M\u00fcnchen \u6771\u4eac") == [
+        "finance",
+        "caf\u00e9",
+        "m\u00fcnchen",
+        "\u6771\u4eac",
+    ]
+
+
+def test_length_limits_and_extra_stopwords():
+    junk = "x" * 40
+    assert tokenize(f"go to the {junk} site today", min_token_length=3) == ["site", "today"]
+    assert tokenize("reuters reports growth", extra_stopwords=["Reuters"]) == ["reports", "growth"]
+    assert tokenize("the cat", stopwords="none") == ["the", "cat"]
+
+
+def test_document_empty_after_stopwords_keeps_its_place():
+    texts = ["the and of", "markets rally", "markets fall", "it is what it is"]
+    tokens = Preprocessor(no_below=1, bigrams=False).fit_transform(texts)
+    assert tokens == [[], ["markets", "rally"], ["markets", "fall"], []]
+
+
+def test_very_long_document():
+    text = "market shares " * 100_000 + "trading"
+    tokens = Preprocessor(no_below=1, no_above=1.0, bigrams=False).fit_transform(
+        [text, "trading desk"]
+    )
+    assert len(tokens[0]) == 200_001
+
+
+def test_frequent_pairs_become_bigrams():
+    words = ["traffic", "weather", "museum", "subway", "rents", "parks", "schools", "crime"]
+    texts = [f"{words[i % 8]} new york {words[(i + 3) % 8]}" for i in range(24)]
+    texts += [f"{words[i % 8]} london {words[(i + 5) % 8]}" for i in range(24)]
+    pre = Preprocessor(no_below=1, bigram_min_count=5)
+    tokens = pre.fit_transform(texts)
+    assert tokens[0] == ["traffic", "new_york", "subway"]
+    assert "new_york" in pre.vocabulary_.token2id and "new" not in pre.vocabulary_.token2id
+    assert pre.transform(["crime in new york"]) == [["crime", "new_york"]]
+
+
+def test_vocabulary_filters():
+    texts = ["common alpha", "common beta", "common gamma", "common alpha", "rare delta"]
+    pre = Preprocessor(no_below=2, no_above=0.6, bigrams=False)
+    tokens = pre.fit_transform(texts)
+    assert set(pre.vocabulary_.token2id) == {"alpha"}  # common: in 80 % of documents; others: once
+    assert tokens == [["alpha"], [], [], ["alpha"], []]
+    capped = Preprocessor(no_below=1, no_above=1.0, keep_n=2, bigrams=False).fit(texts)
+    assert set(capped.vocabulary_.token2id) == {"common", "alpha"}
+
+
+def test_transform_matches_fit_transform():
+    texts = ["central bank rates", "bank rates rise", "rates fall at the bank"] * 3
+    pre = Preprocessor(no_below=1, bigrams=False)
+    assert pre.fit_transform(texts) == pre.transform(texts)
+
+
+def test_not_fitted_and_bad_parameters():
+    with pytest.raises(NotFittedError):
+        Preprocessor().transform(["text"])
+    with pytest.raises(ValueError, match=r"numbers must be one of \('drop', 'keep'\), got 'strip'"):
+        Preprocessor(numbers="strip").fit(["text"])
+
+
+POST = """From: jo@cs.example.edu (Jo Bloggs)
+Subject: Re: Best orbit for a weather satellite?
+Organization: Example University
+Lines: 12
+
+In article <1993Apr1.123@news.example.com> sam@example.com writes:
+> Geostationary is the only sensible choice.
+> Anything else is a waste.
+
+Polar orbits give global coverage for weather imaging,
+which geostationary satellites cannot.
+
+--
+Jo Bloggs   | "Opinions are my own"
+Dept. of CS | jo@cs.example.edu
+"""
+
+
+def test_usenet_cleaner_strips_headers_quotes_and_signature():
+    body = strip_usenet(POST)
+    assert "Subject" not in body and "Organization" not in body
+    assert "Geostationary is the only" not in body and "writes:" not in body
+    assert "Opinions" not in body
+    assert "Polar orbits give global coverage" in body
+
+
+def test_usenet_cleaner_leaves_plain_text_alone():
+    text = "Summary: plain prose\n\nA paragraph.\n\nThe last paragraph stays."
+    assert strip_usenet("A paragraph.\n\nThe last paragraph stays.") == (
+        "A paragraph.\n\nThe last paragraph stays."
+    )
+    assert "The last paragraph stays." in strip_usenet(text)
+
+
+def test_preprocess_corpus_cleans_only_when_asked():
+    texts = [POST, POST.replace("weather", "storm"), POST.replace("Polar", "Sun-synchronous")]
+    settings = {"no_below": 1, "no_above": 1.0, "bigrams": False}
+    raw = preprocess_corpus(texts, PreprocessConfig(**settings))
+    clean = preprocess_corpus(texts, PreprocessConfig(**settings, clean_usenet=True))
+    assert "organization" in raw.vocabulary.token2id
+    assert "organization" not in clean.vocabulary.token2id
+    assert clean.texts[0].strip().startswith("Polar orbits give global coverage")
+    assert clean.summary()["vocabulary_size"] == len(clean.vocabulary)
