@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install run test lint constraints clean
+.PHONY: install run test lint bench bench-lda constraints clean
 
 install: $(STAMP)
 
@@ -24,6 +24,12 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(ARGS)
+
+# Benchmarks: minutes each, results as Markdown tables in benchmarks/results/.
+bench: bench-lda
+
+bench-lda: install
+	$(BIN)/python benchmarks/lda_octis_bbc.py
 
 lint: install
 	$(BIN)/ruff check pipelines flows tests benchmarks
