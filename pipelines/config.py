@@ -94,6 +94,52 @@ class LdaConfig(_Section):
         return self.model_dump(exclude={"n_topics", "auto_range", "auto_tolerance", "n_jobs"})
 
 
+class EmbeddingConfig(_Section):
+    """Sentence embeddings (sentence-transformers), cached in the store."""
+
+    model: str = Field("all-MiniLM-L6-v2", min_length=1)
+    batch_size: int = Field(32, ge=1, le=4096)
+    max_seq_length: int = Field(256, ge=8, le=8192)
+    normalize: bool = True
+    long_documents: Literal["truncate", "chunk_mean"] = "truncate"
+    max_chunks: int = Field(8, ge=1, le=1000)
+    device: str = Field("cpu", pattern=r"^(cpu|auto|cuda(:\d+)?|mps)$")
+    cache: bool = True
+
+    def estimator_params(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"cache"})
+
+
+class UmapConfig(_Section):
+    n_neighbors: int = Field(15, ge=2, le=1000)
+    n_components: int = Field(5, ge=1, le=100)
+    min_dist: float = Field(0.0, ge=0, le=1)
+    metric: Literal["cosine", "euclidean", "manhattan", "correlation"] = "cosine"
+    fit_sample: int | None = Field(None, ge=100, le=10_000_000)
+
+
+class HdbscanConfig(_Section):
+    min_cluster_size: int = Field(10, ge=2, le=1_000_000)
+    min_samples: int | None = Field(None, ge=1, le=1_000_000)
+    selection_method: Literal["eom", "leaf"] = "eom"
+
+
+class OutlierConfig(_Section):
+    strategy: Literal["centroid", "soft", "ctfidf", "none"] = "centroid"
+    threshold: float = Field(0.25, ge=-1, le=1)
+
+
+class EmbeddingTopicsConfig(_Section):
+    """From clusters to topics: outliers, topic count, topic words."""
+
+    n_topics: Annotated[int, Field(ge=2, le=1000)] | Literal["natural"] = "natural"
+    outliers: OutlierConfig = OutlierConfig()
+    bm25: bool = False
+    reduce_frequent_words: bool = False
+    mmr_diversity: float = Field(0.0, ge=0, le=1)
+    mmr_candidates: int = Field(30, ge=10, le=1000)
+
+
 class Config(_Section):
     """Everything a run depends on besides the corpus itself."""
 
@@ -102,6 +148,10 @@ class Config(_Section):
     corpus: CorpusConfig = CorpusConfig()
     preprocess: PreprocessConfig = PreprocessConfig()
     lda: LdaConfig = LdaConfig()
+    embedding: EmbeddingConfig = EmbeddingConfig()
+    umap: UmapConfig = UmapConfig()
+    hdbscan: HdbscanConfig = HdbscanConfig()
+    embedding_topics: EmbeddingTopicsConfig = EmbeddingTopicsConfig()
 
     def required_documents(self) -> int:
         """Fewest usable documents a run accepts: the floor, and one per LDA topic."""

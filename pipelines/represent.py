@@ -4,6 +4,9 @@ c-TF-IDF (Grootendorst 2022) treats all documents of one topic as a single
 document: a word scores high when it is frequent in that topic and rare over the
 corpus. ``tf`` is the word's share of the topic's tokens; ``idf = log(1 + A / f)``
 with ``A`` the mean number of tokens per topic and ``f`` the word's corpus count.
+``bm25`` uses ``log(1 + (A - f + 0.5) / (f + 0.5))`` instead, which pushes words
+found in most topics to zero; ``reduce_frequent`` takes the square root of the
+counts first, so a few very frequent words weigh less (both as in BERTopic).
 """
 
 from __future__ import annotations
@@ -32,20 +35,44 @@ def count_matrix(tokens: Sequence[Sequence[str]], vocabulary: Dictionary) -> sp.
     return matrix
 
 
-def class_tfidf(counts: sp.csr_matrix, labels: np.ndarray, n_classes: int) -> np.ndarray:
-    """c-TF-IDF scores, ``n_classes`` x vocabulary; labels < 0 (unassigned) are left out."""
+def class_counts(counts: sp.csr_matrix, labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """Summed term counts per class, ``n_classes`` x vocabulary; labels < 0 are left out."""
     labels = np.asarray(labels)
     keep = labels >= 0
     membership = sp.csr_matrix(
         (np.ones(int(keep.sum())), (labels[keep], np.flatnonzero(keep))),
         shape=(n_classes, counts.shape[0]),
     )
-    per_class = np.asarray((membership @ counts).todense())
+    return np.asarray((membership @ counts).todense())
+
+
+def class_tfidf(
+    counts: sp.csr_matrix,
+    labels: np.ndarray,
+    n_classes: int,
+    *,
+    bm25: bool = False,
+    reduce_frequent: bool = False,
+) -> np.ndarray:
+    """c-TF-IDF scores, ``n_classes`` x vocabulary; labels < 0 (unassigned) are left out."""
+    return ctfidf_from_class_counts(
+        class_counts(counts, labels, n_classes), bm25=bm25, reduce_frequent=reduce_frequent
+    )
+
+
+def ctfidf_from_class_counts(
+    per_class: np.ndarray, *, bm25: bool = False, reduce_frequent: bool = False
+) -> np.ndarray:
     totals = per_class.sum(axis=1, keepdims=True)
-    tf = np.divide(per_class, totals, out=np.zeros_like(per_class), where=totals > 0)
     word_counts = per_class.sum(axis=0)
     mean_class_size = per_class.sum() / max(1, int((totals > 0).sum()))
-    idf = np.log1p(mean_class_size / np.maximum(word_counts, 1))
+    if bm25:
+        idf = np.log1p(np.maximum(mean_class_size - word_counts + 0.5, 0) / (word_counts + 0.5))
+    else:
+        idf = np.log1p(mean_class_size / np.maximum(word_counts, 1))
+    weighted = np.sqrt(per_class) if reduce_frequent else per_class
+    sums = weighted.sum(axis=1, keepdims=True)
+    tf = np.divide(weighted, sums, out=np.zeros_like(weighted, dtype=np.float64), where=sums > 0)
     return tf * idf
 
 

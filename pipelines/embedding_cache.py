@@ -1,0 +1,214 @@
+"""Embedding vectors cached on disk, keyed by text hash, shared safely between processes.
+
+One directory holds the vectors of one embedding setting. Each ``put`` adds one shard:
+``<uuid>.npy`` (the vectors) and ``<uuid>.json`` (keys, shape, dtype, sha256 of the
+``.npy``). Both are written under hidden temporary names, synced and renamed, the sidecar
+last: a shard exists only once its sidecar does, so readers never see a half-written one
+and concurrent writers never collide, without locks. A shard that fails any check is
+deleted and its rows are reported missing: damage costs recomputation, never wrong vectors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class _Shard:
+    """A verified shard. Its file is mapped only while rows are copied out, not held open:
+    a process with thousands of shards would otherwise hold thousands of descriptors."""
+
+    signature: tuple[int, int, int]  # (inode, size, mtime_ns) of the .npy when verified
+    keys: list[str]
+    shape: tuple[int, int]
+
+
+class EmbeddingCache:
+    """Vectors of one embedding setting (model identity + every setting that changes vectors).
+
+    The caller picks the directory, one per setting, e.g. store/cache/embeddings/<settings-key>/.
+    Rows are keyed by a text hash string chosen by the caller (e.g. sha256 hex of the text).
+    """
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory).expanduser()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._shards: dict[str, _Shard] = {}
+        self._index: dict[str, tuple[str, int]] = {}  # key -> (shard name, row)
+
+    @staticmethod
+    def text_key(text: str) -> str:
+        """sha256 hex of the UTF-8 text; lone surrogates (from odd file names) still hash."""
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    @property
+    def dim(self) -> int | None:
+        """Vector width of the shards verified so far, None while there are none."""
+        return next((shard.shape[1] for shard in self._shards.values()), None)
+
+    def __len__(self) -> int:
+        self._refresh()
+        return len(self._index)
+
+    def get(self, keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(vectors, found): vectors is float32 (len(keys), dim) with zero rows where not found
+        (shape (len(keys), 0) when the cache is empty and dim unknown); found is a bool mask."""
+        self._refresh()
+        vectors = np.zeros((len(keys), self.dim or 0), np.float32)
+        found = np.zeros(len(keys), bool)
+        wanted: dict[str, tuple[list[int], list[int]]] = {}
+        for position, key in enumerate(keys):
+            hit = self._index.get(key)
+            if hit is not None:
+                positions, rows = wanted.setdefault(hit[0], ([], []))
+                positions.append(position)
+                rows.append(hit[1])
+        for name, (positions, rows) in wanted.items():
+            try:
+                stored = np.load(self.directory / f"{name}.npy", mmap_mode="r")
+                if stored.shape != self._shards[name].shape or stored.dtype != np.float32:
+                    raise ValueError(f"now holds {stored.dtype} {stored.shape}")
+                vectors[positions] = stored[rows]  # copies only the requested rows
+            except Exception as error:  # noqa: BLE001 - changed after verification: a miss
+                log.warning("embedding cache: shard %s unreadable (%s)", name, error)
+                continue
+            found[positions] = True
+        return vectors, found
+
+    def put(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        """Store new rows as one new shard (keys already present are skipped)."""
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape[0] != len(keys) or vectors.shape[1] == 0:
+            raise ValueError(f"need ({len(keys)}, dim>0) vectors for {len(keys)} keys")
+        if not all(isinstance(key, str) for key in keys):
+            raise TypeError("keys must be strings")
+        self._refresh()
+        if self.dim is not None and vectors.shape[1] != self.dim:
+            raise ValueError(f"vectors have dim {vectors.shape[1]}, this cache holds {self.dim}")
+        new: dict[str, int] = {}
+        for row, key in enumerate(keys):
+            if key not in self._index and key not in new:
+                new[key] = row
+        if new:
+            self._write_shard(list(new), np.ascontiguousarray(vectors[list(new.values())]))
+
+    def _write_shard(self, keys: list[str], vectors: np.ndarray) -> None:
+        name = uuid.uuid4().hex
+        npy, sidecar = self.directory / f"{name}.npy", self.directory / f"{name}.json"
+        tmp_npy, tmp_sidecar = (path.with_name(f".{path.name}.tmp") for path in (npy, sidecar))
+        try:
+            with open(tmp_npy, "wb") as file:
+                np.save(file, vectors)
+                file.flush()
+                os.fsync(file.fileno())
+            meta = {
+                "keys": keys,
+                "shape": list(vectors.shape),
+                "dtype": "float32",
+                "sha256": _file_sha256(tmp_npy),
+            }
+            with open(tmp_sidecar, "w", encoding="utf-8") as file:
+                json.dump(meta, file)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(tmp_npy, npy)
+            os.replace(tmp_sidecar, sidecar)  # the commit: from here on the shard exists
+        finally:
+            tmp_npy.unlink(missing_ok=True)
+            tmp_sidecar.unlink(missing_ok=True)
+        signature = self._signature(name)
+        if signature is not None:  # trust what we just wrote: no need to hash it back
+            self._shards[name] = _Shard(signature, keys, (len(keys), vectors.shape[1]))
+            self._reindex()
+
+    def _refresh(self) -> None:
+        """Pick up shards committed by any process; drop ones deleted or changed since."""
+        committed: dict[str, int] = {}
+        for sidecar in self.directory.glob("*.json"):
+            if not sidecar.name.startswith("."):
+                try:
+                    committed[sidecar.stem] = sidecar.stat().st_mtime_ns
+                except OSError:
+                    continue  # deleted between listing and stat
+        changed = False
+        for name, shard in list(self._shards.items()):
+            if name not in committed or self._signature(name) != shard.signature:
+                del self._shards[name]  # re-verified below if still there
+                changed = True
+        # Oldest first, so the first shard written sets the width and an odd one is dropped.
+        for name in sorted(committed.keys() - self._shards.keys(), key=lambda n: (committed[n], n)):
+            shard = self._verify(name)
+            if shard is not None:
+                self._shards[name] = shard
+                changed = True
+        if changed:
+            self._reindex()
+
+    def _verify(self, name: str) -> _Shard | None:
+        """The shard if every check passes; otherwise delete its files and return None."""
+        npy, sidecar = self.directory / f"{name}.npy", self.directory / f"{name}.json"
+        try:
+            signature = self._signature(name)  # taken first: a change while hashing shows later
+            if signature is None:
+                raise FileNotFoundError("no .npy beside the sidecar")
+            meta = json.loads(sidecar.read_text("utf-8"))
+            keys, shape = meta["keys"], tuple(meta["shape"])
+            if not (
+                meta["dtype"] == "float32"
+                and len(shape) == 2
+                and all(isinstance(size, int) for size in shape)
+                and isinstance(keys, list)
+                and len(keys) == shape[0]
+                and all(isinstance(key, str) for key in keys)
+            ):
+                raise ValueError("sidecar does not describe this shard")
+            if _file_sha256(npy) != meta["sha256"]:
+                raise ValueError("sha256 mismatch")
+            stored = np.load(npy, mmap_mode="r")
+            if stored.dtype != np.float32 or stored.shape != shape:
+                raise ValueError(f"file holds {stored.dtype} {stored.shape}, sidecar says {shape}")
+            if self.dim is not None and shape[1] != self.dim:
+                raise ValueError(f"dim {shape[1]}, the cache holds {self.dim}")
+        except Exception as error:  # noqa: BLE001 - whatever the damage, never use the shard
+            if sidecar.exists():  # else another process has already discarded it
+                log.warning("embedding cache: discarding corrupt shard %s (%s)", npy, error)
+                for path in (sidecar, npy):
+                    with contextlib.suppress(OSError):  # another process may be deleting it too
+                        path.unlink(missing_ok=True)
+            return None
+        return _Shard(signature, keys, shape)
+
+    def _signature(self, name: str) -> tuple[int, int, int] | None:
+        try:
+            stat = (self.directory / f"{name}.npy").stat()
+        except OSError:
+            return None
+        return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+    def _reindex(self) -> None:
+        self._index = {}
+        for name, shard in self._shards.items():
+            for row, key in enumerate(shard.keys):
+                self._index.setdefault(key, (name, row))
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while chunk := file.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
