@@ -9,23 +9,35 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 from gensim.corpora import Dictionary
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger
+from prefect import task as prefect_task
+from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.preflight import corpus_display_name, new_run_id, prepare
 from pipelines.classical import fit_classical
+from pipelines.cluster import document_map
 from pipelines.coherence import quality
-from pipelines.config import CorpusConfig, LdaConfig, PreprocessConfig
+from pipelines.config import Config, CorpusConfig, EmbeddingConfig, LdaConfig, PreprocessConfig
 from pipelines.corpus import Corpus, require_documents
+from pipelines.embed import SentenceEmbedder
+from pipelines.embedding_cache import EmbeddingCache
+from pipelines.embedding_topics import fit_embedding_topics
 from pipelines.errors import InputError
 from pipelines.manifest import Manifest, now
 from pipelines.outputs import write_assignments, write_metrics, write_topics
 from pipelines.preprocess import Preprocessed, preprocess_corpus
 from pipelines.rundir import RunDirectory
-from pipelines.store import read_corpus_cached
+from pipelines.store import cache_dir, read_corpus_cached
 from pipelines.topics import TopicSet
 
 T = TypeVar("T")
+
+
+def task(**options):
+    """Prefect's ``@task`` without its default input-hashing cache: the inputs here are large
+    (token lists, embedding matrices) and the expensive results have caches of their own."""
+    return prefect_task(cache_policy=NO_CACHE, **options)
 
 
 @dataclass
@@ -99,6 +111,71 @@ def lda_topics(
     return staged
 
 
+@dataclass
+class Embedded:
+    vectors: np.ndarray
+    embedder: SentenceEmbedder
+
+
+@task(name="embed", retries=1, retry_condition_fn=_not_an_input_error)
+def embed(texts: list[str], config: EmbeddingConfig, store: Path) -> Staged[Embedded]:
+    logger = get_run_logger()
+    started_at, start = now(), time.perf_counter()
+    embedder = SentenceEmbedder(**config.estimator_params()).fit()
+    cache = (
+        EmbeddingCache(cache_dir(store, "embeddings") / embedder.identity_)
+        if config.cache
+        else None
+    )
+
+    def progress(done: int, total: int) -> None:
+        logger.info("embed: %s / %s documents", f"{done:,}", f"{total:,}")
+
+    vectors, hits = embedder.transform_cached(texts, cache, progress)
+    logger.info("embed: %s documents, %s from the cache", f"{len(texts):,}", f"{hits:,}")
+    state = "hit" if hits == len(texts) else "miss" if hits == 0 else "partial"
+    staged = Staged(Embedded(vectors, embedder), started_at, now(), time.perf_counter() - start)
+    staged.cache = state if cache is not None else None
+    return staged
+
+
+@dataclass
+class EmbeddingResult:
+    topics: TopicSet
+    coordinates: np.ndarray
+
+
+@task(name="embedding-topics")
+def embedding_topics(
+    embedded: Embedded, prepared: Preprocessed, cfg: Config
+) -> Staged[EmbeddingResult]:
+    def run() -> EmbeddingResult:
+        mmr = cfg.embedding_topics.mmr_diversity > 0
+        topics, clusterer = fit_embedding_topics(
+            embedded.vectors,
+            prepared.tokens,
+            prepared.vocabulary,
+            cfg.umap,
+            cfg.hdbscan,
+            cfg.embedding_topics,
+            cfg.seed,
+            cfg.top_words,
+            word_embedder=embedded.embedder.transform if mmr else None,
+        )
+        coordinates = document_map(clusterer.reduced_, cfg.seed, cfg.umap.n_neighbors)
+        return EmbeddingResult(topics, coordinates)
+
+    staged = Staged.run(run)
+    topics = staged.value.topics
+    get_run_logger().info(
+        "embedding topics: %s topics (%s natural), %.1f %% of documents unassigned",
+        topics.n_topics,
+        topics.extra["n_topics_natural"],
+        100 * topics.unassigned_share(),
+    )
+    return staged
+
+
 def _flow_run_name() -> str:
     params = flow_run.parameters
     config = Path(params["config"]).stem if params.get("config") else "default"
@@ -134,22 +211,34 @@ def topic_analysis(
         manifest.update(corpus=documents.summary())
 
         prepared = preprocess(documents.texts, cfg.preprocess).record(manifest, "preprocess")
-        lda = lda_topics(
+        # The two branches run concurrently; each stage records its own start and end.
+        lda_future = lda_topics.submit(
             prepared.tokens, prepared.vocabulary, cfg.lda, cfg.seed, cfg.top_words
-        ).record(manifest, "lda")
+        )
+        embedded = embed.submit(prepared.texts, cfg.embedding, store_path).result()
+        clustered = embedding_topics.submit(embedded.record(manifest, "embed"), prepared, cfg)
+        clustered = clustered.result().record(manifest, "embedding_topics")
+        lda = lda_future.result().record(manifest, "lda")
+        emb = clustered.topics
 
-        write_topics(run.path, {"lda": lda})
+        write_topics(run.path, {"lda": lda, "embedding": emb})
         write_assignments(
             run.path,
             documents,
             lda_topic=lda.assignments,
             lda_prob=np.round(lda.probabilities, 6),
+            embedding_topic=emb.assignments,
+            embedding_similarity=np.round(emb.probabilities, 6),
+            map_x=clustered.coordinates[:, 0],
+            map_y=clustered.coordinates[:, 1],
         )
+        reference = prepared.reference
         write_metrics(
             run.path,
             {
                 "preprocess": prepared.summary(),
-                "lda": quality(lda, prepared.reference, topn=10),
+                "lda": quality(lda, reference, topn=10),
+                "embedding": quality(emb, reference, topn=10),
             },
         )
         manifest.finish()

@@ -33,7 +33,7 @@ class EmbeddingClusterer(BaseEstimator):
     def __init__(
         self,
         *,
-        n_neighbors: int = 15,
+        n_neighbors: int = 30,
         n_components: int = 5,
         min_dist: float = 0.0,
         metric: str = "cosine",

@@ -111,7 +111,7 @@ class EmbeddingConfig(_Section):
 
 
 class UmapConfig(_Section):
-    n_neighbors: int = Field(15, ge=2, le=1000)
+    n_neighbors: int = Field(30, ge=2, le=1000)
     n_components: int = Field(5, ge=1, le=100)
     min_dist: float = Field(0.0, ge=0, le=1)
     metric: Literal["cosine", "euclidean", "manhattan", "correlation"] = "cosine"
@@ -134,8 +134,9 @@ class EmbeddingTopicsConfig(_Section):
 
     n_topics: Annotated[int, Field(ge=2, le=1000)] | Literal["natural"] = "natural"
     outliers: OutlierConfig = OutlierConfig()
-    bm25: bool = False
-    reduce_frequent_words: bool = False
+    count_words: Literal["per_document", "per_token"] = "per_document"
+    bm25: bool = True
+    reduce_frequent_words: bool = True
     mmr_diversity: float = Field(0.0, ge=0, le=1)
     mmr_candidates: int = Field(30, ge=10, le=1000)
 
@@ -154,10 +155,11 @@ class Config(_Section):
     embedding_topics: EmbeddingTopicsConfig = EmbeddingTopicsConfig()
 
     def required_documents(self) -> int:
-        """Fewest usable documents a run accepts: the floor, and one per LDA topic."""
+        """Fewest usable documents a run accepts: the floor, one per LDA topic, and enough
+        for HDBSCAN to find a cluster."""
         lda = self.lda
         most_topics = lda.auto_range.max if lda.n_topics == "auto" else lda.n_topics
-        return max(self.corpus.min_documents, most_topics)
+        return max(self.corpus.min_documents, most_topics, self.hdbscan.min_cluster_size + 1)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

@@ -91,6 +91,9 @@ class SentenceEmbedder(BaseEstimator):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # a bar per model load is noise in batch logs
 
         try:
             encoder = SentenceTransformer(str(location), device=self._device())
@@ -101,7 +104,7 @@ class SentenceEmbedder(BaseEstimator):
             ) from None
         encoder.max_seq_length = min(self.max_seq_length, _model_limit(encoder))
         self.encoder_ = encoder
-        self.dimension_ = int(encoder.get_sentence_embedding_dimension())
+        self.dimension_ = int(encoder.get_embedding_dimension())
         self.identity_ = _settings_key(
             _model_fingerprint(str(location)),
             encoder.max_seq_length,
@@ -184,7 +187,11 @@ class SentenceEmbedder(BaseEstimator):
         """Windows of the text that each fit the model (word-piece boundaries, no specials)."""
         window = self.encoder_.max_seq_length - 2  # room for [CLS] and [SEP]
         encoded = self.encoder_.tokenizer(
-            text, add_special_tokens=False, return_offsets_mapping=True, truncation=False
+            text,
+            add_special_tokens=False,
+            return_offsets_mapping=True,
+            truncation=False,
+            verbose=False,  # the length warning is what chunking is for
         )
         offsets = encoded["offset_mapping"]
         if len(offsets) <= window:

@@ -1,17 +1,22 @@
 """The transformer branch after embedding: clusters, outliers, topic count, topic words.
 
 1. UMAP + HDBSCAN (:mod:`pipelines.cluster`); clusters are renumbered largest first.
-2. Outliers: HDBSCAN's noise documents are reassigned by ``strategy`` (``centroid``:
+2. Topic count: HDBSCAN's natural count, or a target reached by repeatedly merging
+   the smallest topic into its most similar one (c-TF-IDF cosine).
+3. Outliers: HDBSCAN's noise documents are reassigned by ``strategy`` (``centroid``:
    cosine similarity to each topic's mean embedding; ``soft``: HDBSCAN soft-cluster
    membership; ``ctfidf``: cosine of the document's TF-IDF vector with each topic's
    c-TF-IDF row) when their best score reaches ``threshold``; the rest stay
-   unassigned (topic -1) and are counted, never hidden.
-3. Topic count: HDBSCAN's natural count, or a target reached by repeatedly merging
-   the smallest topic into its most similar one (c-TF-IDF cosine).
-4. Topic words: c-TF-IDF over the shared tokens and vocabulary (optionally BM25
-   weighting), optionally diversified by maximal marginal relevance (MMR) in the
-   embedding model's space. The representation is a plain function of
-   ``(counts, labels)``, so another one can be dropped in.
+   unassigned (topic -1) and are counted, never hidden. Reassigned documents do not
+   change the topic words, which describe the documents HDBSCAN placed itself.
+4. Topic words: c-TF-IDF over the shared tokens and vocabulary (BM25 weighting and
+   square-rooted counts by default, as BERTopic offers), optionally diversified by
+   maximal marginal relevance (MMR) in the embedding model's space. By default a word
+   counts once per document (``count_words: per_document``): a topic's words are
+   then those that many of its documents share, not those one long document repeats,
+   which is what co-occurrence coherence (NPMI) rewards and what readers expect.
+   The representation is a plain function of ``(counts, labels)``, so another one
+   can be dropped in.
 """
 
 from __future__ import annotations
@@ -50,15 +55,19 @@ def fit_embedding_topics(
     natural = int(labels.max()) + 1
     noise = float(np.mean(labels == UNASSIGNED))
     counts = count_matrix(tokens, vocabulary)
-    if natural and config.outliers.strategy != "none":
-        labels = reassign_outliers(labels, embeddings, counts, clusterer, config)
+    if config.count_words == "per_document":
+        counts.data[:] = 1  # a word counts once per document: topic words shared by many members
     target = config.n_topics
     if natural and target != "natural" and natural > target:
         labels = merge_topics(labels, counts, target, config)
+    # Topics are described by the documents HDBSCAN placed with confidence; reassigned
+    # outliers join a topic's assignments but do not redefine its words.
     scores = _ctfidf(counts, labels, int(labels.max()) + 1, config)
     words, weights = topic_words(
         scores, vocabulary, top_words, embeddings, labels, config, word_embedder
     )
+    if natural and config.outliers.strategy != "none":
+        labels = reassign_outliers(labels, embeddings, counts, clusterer, config)
     similarity = _centroid_similarity(embeddings, labels)
     extra: dict[str, Any] = {
         "n_topics_natural": natural,

@@ -147,7 +147,11 @@ def test_run_on_a_csv_prints_the_finished_run_directory_last(tmp_path, topicflow
     assert manifest["seed"] == 11 and manifest["config"]["corpus"]["text_field"] == "body"
     assert manifest["corpus"]["documents"] == 30 and manifest["corpus"]["n_labels"] == 3
     assert manifest["versions"]["prefect"] and manifest["versions"]["gensim"]
-    assert list(manifest["stages"]) == ["ingest", "preprocess", "lda"]
+    stages = manifest["stages"]
+    assert set(stages) == {"ingest", "preprocess", "lda", "embed", "embedding_topics"}
+    # The two branches overlap in time: LDA runs while the documents are embedded.
+    assert stages["lda"]["started_at"] < stages["embed"]["finished_at"]
+    assert stages["embed"]["started_at"] < stages["lda"]["finished_at"]
     table = pq.read_table(run_dir / "assignments.parquet").to_pylist()
     assert [row["doc_id"] for row in table[:2]] == ["d0", "d1"]
     assert [row["label"] for row in table[:3]] == ["money", "space", "sport"]
@@ -162,3 +166,6 @@ def test_run_on_a_csv_prints_the_finished_run_directory_last(tmp_path, topicflow
     )
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["lda"]["n_topics"] == 3 and metrics["lda"]["unassigned_share"] == 0
+    embedding = json.loads((run_dir / "topics.json").read_text())["embedding"]
+    assert embedding and all(len(t["words"]) >= 5 for t in embedding)
+    assert metrics["embedding"]["unassigned_share"] == 0 and metrics["embedding"]["n_topics"] == 3

@@ -77,7 +77,15 @@ def test_every_format_runs_end_to_end(fmt, tmp_path, store, prefect_api):
     assert [t["id"] for t in topics] == [0, 1, 2]
     assert all(len(t["words"]) == len(t["weights"]) >= 5 for t in topics)
     table = pq.read_table(run_dir / "assignments.parquet")
-    expected = ["doc_id", "lda_topic", "lda_prob"] + (["label"] if fields else [])
+    expected = [
+        "doc_id",
+        "lda_topic",
+        "lda_prob",
+        "embedding_topic",
+        "embedding_similarity",
+        "map_x",
+        "map_y",
+    ] + (["label"] if fields else [])
     assert table.column_names == expected and table.num_rows == N_DOCS
 
 
@@ -89,10 +97,10 @@ def test_same_seed_gives_identical_lda_topics(tmp_path, store, prefect_api):
     second = _run(corpus, tmp_path / "b", store, overrides)
     other = _run(corpus, tmp_path / "c", store, {**overrides, "seed": 99})
 
-    def lda(run_dir: Path):
-        return json.loads((run_dir / "topics.json").read_text())["lda"]
+    def topics(run_dir: Path):
+        return json.loads((run_dir / "topics.json").read_text())
 
-    assert lda(first) == lda(second)
+    assert topics(first) == topics(second)  # both models, word for word
     assert pq.read_table(first / "assignments.parquet").equals(
         pq.read_table(second / "assignments.parquet")
     )

@@ -1,0 +1,127 @@
+"""UMAP + HDBSCAN on planted blobs, determinism, sampling; outliers, merging, topic words."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gensim.corpora import Dictionary
+from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score
+
+from pipelines.cluster import EmbeddingClusterer
+from pipelines.config import EmbeddingTopicsConfig, HdbscanConfig, UmapConfig
+from pipelines.embedding_topics import fit_embedding_topics, reassign_outliers
+from pipelines.represent import count_matrix
+from tests.planted import block_corpus
+
+
+def blobs(n_per: int = 60, centers: int = 4, seed: int = 0):
+    x, y = make_blobs(
+        n_samples=[n_per] * centers, n_features=32, cluster_std=1.0, random_state=seed
+    )
+    return x.astype(np.float32), y
+
+
+@pytest.fixture(scope="module")
+def planted():
+    x, y = blobs()
+    return x, y
+
+
+def test_blobs_are_recovered(planted):
+    x, y = planted
+    model = EmbeddingClusterer(n_neighbors=10, min_cluster_size=15, random_state=0).fit(x)
+    clustered = model.labels_ >= 0
+    assert clustered.mean() > 0.9
+    assert adjusted_rand_score(y[clustered], model.labels_[clustered]) == 1.0
+    assert model.reduced_.shape == (len(x), 5)
+
+
+def test_same_seed_same_clusters(planted):
+    x, _ = planted
+    a = EmbeddingClusterer(n_neighbors=10, min_cluster_size=15, random_state=3).fit(x)
+    b = EmbeddingClusterer(n_neighbors=10, min_cluster_size=15, random_state=3).fit(x)
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+    np.testing.assert_array_equal(a.reduced_, b.reduced_)
+
+
+def test_umap_fitted_on_a_sample_still_finds_the_blobs(planted):
+    x, y = planted
+    model = EmbeddingClusterer(n_neighbors=10, min_cluster_size=15, fit_sample=120, random_state=0)
+    labels = model.fit(x).labels_
+    assert adjusted_rand_score(y[labels >= 0], labels[labels >= 0]) == 1.0
+
+
+def _topics_on_blobs(config: EmbeddingTopicsConfig, noise: int = 0, families: bool = False):
+    """Four blobs whose documents use four disjoint vocabularies, plus far-away noise points.
+
+    With ``families``, blobs 0 and 1 share half their words, and so do blobs 2 and 3.
+    """
+    x, y = blobs(n_per=40)
+    block_docs, truth, blocks = block_corpus(n_topics=4, docs_per_topic=40)
+    # Document i of the corpus is written in the vocabulary of the blob it lies in.
+    pools = {t: [d for d, dt in zip(block_docs, truth, strict=True) if dt == t] for t in range(4)}
+    docs = [pools[int(label)].pop() for label in y]
+    if families:
+        docs = [
+            [f"family{int(label) // 2}w{w[-1]}" if j % 2 else w for j, w in enumerate(doc)]
+            for doc, label in zip(docs, y, strict=True)
+        ]
+    if noise:
+        rng = np.random.default_rng(1)
+        x = np.vstack([x, rng.uniform(-40, 40, size=(noise, x.shape[1])).astype(np.float32)])
+        docs = docs + [["stray", "words"]] * noise
+    topics, _ = fit_embedding_topics(
+        x,
+        docs,
+        Dictionary(docs),
+        UmapConfig(n_neighbors=10),
+        HdbscanConfig(min_cluster_size=15),
+        config,
+        seed=0,
+    )
+    return topics, y, blocks
+
+
+def test_topic_words_come_from_the_cluster_vocabulary():
+    topics, y, blocks = _topics_on_blobs(EmbeddingTopicsConfig())
+    assert topics.n_topics == 4
+    assert adjusted_rand_score(y, topics.assignments[: len(y)]) == 1.0
+    for words in topics.words:
+        assert any(set(words) <= set(block) for block in blocks)
+
+
+def test_merging_joins_the_most_similar_topics():
+    topics, y, _ = _topics_on_blobs(EmbeddingTopicsConfig(n_topics=2), families=True)
+    assert topics.n_topics == 2 and topics.extra["n_topics_natural"] == 4
+    assert adjusted_rand_score(y // 2, topics.assignments) == 1.0
+
+
+def _reassign(strategy: str, threshold: float):
+    """Three topics of ten documents on orthogonal axes, plus two outliers: one close to
+    topic 0 (in embedding space and in words) and one unlike anything."""
+    axes = np.eye(8, dtype=np.float32)
+    embeddings = np.vstack([np.repeat(axes[t : t + 1], 10, axis=0) for t in range(3)])
+    embeddings = np.vstack([embeddings, 0.9 * axes[0] + 0.1 * axes[1], axes[7]])
+    labels = np.array([t for t in range(3) for _ in range(10)] + [-1, -1])
+    docs = [[f"topic{t}", f"word{t}"] for t in range(3) for _ in range(10)]
+    docs += [["topic0", "word0", "extra"], ["unrelated", "stuff"]]
+    vocabulary = Dictionary(docs)
+    config = EmbeddingTopicsConfig(outliers={"strategy": strategy, "threshold": threshold})
+    return reassign_outliers(labels, embeddings, count_matrix(docs, vocabulary), None, config)
+
+
+@pytest.mark.parametrize("strategy", ["centroid", "ctfidf"])
+def test_outliers_are_reassigned_only_above_the_threshold(strategy):
+    assert _reassign(strategy, 0.5)[-2:].tolist() == [0, -1]
+    assert _reassign(strategy, 0.9999)[-2:].tolist() == [-1, -1]
+    assert (_reassign(strategy, -1)[-2:] >= 0).all()
+    assert _reassign(strategy, 0.5)[:30].tolist() == [t for t in range(3) for _ in range(10)]
+
+
+@pytest.mark.parametrize("strategy", ["soft", "ctfidf"])
+def test_other_outlier_strategies_assign_everything_at_the_lowest_threshold(strategy):
+    config = EmbeddingTopicsConfig(outliers={"strategy": strategy, "threshold": -1})
+    topics, y, _ = _topics_on_blobs(config, noise=8)
+    assert topics.unassigned_share() == 0
+    assert adjusted_rand_score(y, topics.assignments[: len(y)]) == 1.0

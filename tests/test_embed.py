@@ -1,0 +1,63 @@
+"""Sentence embeddings with the real bundled model, offline, and their cache."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipelines.embed import SentenceEmbedder
+from pipelines.embedding_cache import EmbeddingCache
+from pipelines.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return SentenceEmbedder().fit()
+
+
+def test_paraphrases_are_closer_than_unrelated_sentences(embedder):
+    vectors = embedder.transform(
+        [
+            "The central bank raised interest rates to fight inflation.",
+            "Interest rates were increased by the central bank to curb rising prices.",
+            "The striker scored twice in the second half of the cup final.",
+        ]
+    )
+    assert vectors.shape == (3, 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    paraphrase, unrelated = vectors[0] @ vectors[1], vectors[0] @ vectors[2]
+    assert paraphrase > 0.7 and unrelated < 0.3
+
+
+def test_chunk_mean_reads_past_the_window():
+    opening = "The team won the match. " * 30  # about 180 word pieces, past a 128 window
+    text_a = opening + "Stock markets crashed on inflation fears. " * 60
+    text_b = opening + "A new telescope found distant galaxies. " * 60
+    truncating = SentenceEmbedder(max_seq_length=128).fit()
+    chunking = SentenceEmbedder(max_seq_length=128, long_documents="chunk_mean").fit()
+    same_start = truncating.transform([text_a, text_b])
+    whole = chunking.transform([text_a, text_b])
+    assert same_start[0] @ same_start[1] > 0.99  # truncation sees only the shared opening
+    assert whole[0] @ whole[1] < 0.95  # the average sees how the documents differ
+    np.testing.assert_allclose(np.linalg.norm(whole, axis=1), 1.0, atol=1e-5)
+    assert truncating.identity_ != chunking.identity_
+
+
+def test_cache_embeds_only_unseen_documents(embedder, tmp_path):
+    cache = EmbeddingCache(tmp_path / embedder.identity_)
+    texts = ["first document", "second document", "third document"]
+    first, hits = embedder.transform_cached(texts, cache)
+    assert hits == 0 and len(cache) == 3
+    again, hits = embedder.transform_cached(texts[::-1] + ["a new one"], cache)
+    assert hits == 3 and len(cache) == 4
+    np.testing.assert_array_equal(again[:3], first[::-1])
+    np.testing.assert_allclose(again[3], embedder.transform(["a new one"])[0], atol=1e-6)
+
+
+def test_missing_model_is_a_clear_error(tmp_path):
+    with pytest.raises(InputError, match=r"^embedding model not found: .*nowhere is not a model"):
+        SentenceEmbedder(model=str(tmp_path / "nowhere")).fit()
+    with pytest.raises(
+        InputError, match=r"^embedding model 'no-such-org/no-such-model' cannot be loaded offline"
+    ):
+        SentenceEmbedder(model="no-such-org/no-such-model").fit()
