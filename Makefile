@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install run test lint bench bench-lda constraints clean
+.PHONY: install install-bench run test lint bench bench-lda bench-embedding bench-labelled constraints clean
 
 install: $(STAMP)
 
@@ -25,11 +25,21 @@ run: install
 test: install
 	$(BIN)/python -m pytest $(ARGS)
 
-# Benchmarks: minutes each, results as Markdown tables in benchmarks/results/.
-bench: bench-lda
+# Benchmarks: minutes each (20 Newsgroups: most of an hour on 2 cores, mostly embedding),
+# results as Markdown tables in benchmarks/results/. Not part of `make test`.
+bench: bench-lda bench-embedding bench-labelled
+
+install-bench: install
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
 
 bench-lda: install
 	$(BIN)/python benchmarks/lda_octis_bbc.py
+
+bench-embedding: install-bench
+	$(BIN)/python benchmarks/embedding_octis_bbc.py
+
+bench-labelled: install
+	$(BIN)/python benchmarks/labelled_corpora.py
 
 lint: install
 	$(BIN)/ruff check pipelines flows tests benchmarks

@@ -125,3 +125,30 @@ def test_other_outlier_strategies_assign_everything_at_the_lowest_threshold(stra
     topics, y, _ = _topics_on_blobs(config, noise=8)
     assert topics.unassigned_share() == 0
     assert adjusted_rand_score(y, topics.assignments[: len(y)]) == 1.0
+
+
+def test_mmr_skips_near_duplicate_words():
+    vocabulary = Dictionary([["car", "cars", "automobile", "road", "engine"]])
+    names = [vocabulary[i] for i in range(len(vocabulary))]
+    scores = np.array([[5.0 if w == "car" else 4.9 if w == "cars" else 1.0 for w in names]])
+    directions = {
+        "car": [1, 0, 0],
+        "cars": [0.99, 0.14, 0],
+        "automobile": [0.8, 0.6, 0],
+        "road": [0.6, 0, 0.8],
+        "engine": [0.7, 0.5, 0.5],
+    }
+
+    def embed_words(words):
+        return np.array([directions[w] for w in words], dtype=np.float32)
+
+    embeddings = np.array([[1.0, 0.0, 0.0]], dtype=np.float32)
+    labels = np.array([0])
+    from pipelines.embedding_topics import topic_words
+
+    plain = EmbeddingTopicsConfig()
+    diverse = EmbeddingTopicsConfig(mmr_diversity=0.7, mmr_candidates=10)
+    words, _ = topic_words(scores, vocabulary, 2, embeddings, labels, plain, embed_words)
+    assert words == [["car", "cars"]]
+    words, _ = topic_words(scores, vocabulary, 2, embeddings, labels, diverse, embed_words)
+    assert words[0][0] == "car" and words[0][1] != "cars"

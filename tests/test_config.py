@@ -65,7 +65,8 @@ def test_unknown_top_level_section(tmp_path):
     path.write_text("sed: 1\n")
     with pytest.raises(
         ConfigError,
-        match=r"sed: unknown key \(allowed keys: seed, top_words, corpus, preprocess, lda, embedding, umap, hdbscan, embedding_topics\)",
+        match=r"sed: unknown key \(allowed keys: seed, top_words, corpus, preprocess, lda, "
+        r"embedding, umap, hdbscan, embedding_topics\)",
     ):
         load_config(path)
 
