@@ -57,6 +57,7 @@ def fit_classical(
         assignments=assignments,
         probabilities=probabilities,
         extra=extra,
+        word_distributions=model.components_,
     )
     return model, topics
 

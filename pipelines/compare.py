@@ -225,10 +225,7 @@ def topic_recovery(
         matching = align(jaccard_matrix(reference_words, words, topn), threshold)
         for pair in matching["matched"]:
             found[pair["a"]] += 1
-    if runs_words:
-        shares = found / len(runs_words)
-    else:
-        shares = np.full(len(reference_words), np.nan)
+    shares = found / len(runs_words) if runs_words else np.full(len(found), np.nan)
     return {
         "per_topic": [round(float(v), 6) for v in shares],
         "mean": round(mean(shares.tolist()), 6),
@@ -275,6 +272,5 @@ def _lookup(values: dict, key: str) -> Any:
 
 
 def _is_finite_number(value: Any) -> bool:
-    return isinstance(value, int | float | np.number) and not isinstance(value, bool) and (
-        bool(np.isfinite(value))
-    )
+    numeric = isinstance(value, int | float | np.number) and not isinstance(value, bool)
+    return numeric and bool(np.isfinite(value))

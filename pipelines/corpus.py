@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pyarrow as pa
@@ -40,7 +41,7 @@ class Corpus:
     def __len__(self) -> int:
         return len(self.ids)
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """sha256 over ids, texts and labels: equal fingerprints mean equal documents."""
         digest = hashlib.sha256()

@@ -14,7 +14,9 @@
    maximal marginal relevance (MMR) in the embedding model's space. By default a word
    counts once per document (``count_words: per_document``): a topic's words are
    then those that many of its documents share, not those one long document repeats,
-   which is what co-occurrence coherence (NPMI) rewards and what readers expect.
+   which is what co-occurrence coherence (NPMI) rewards and what readers expect;
+   words used by fewer than ``min_word_coverage`` of the topic's documents rank
+   after all the others.
    The representation is a plain function of ``(counts, labels)``, so another one
    can be dropped in.
 """
@@ -166,9 +168,16 @@ def _mmr(vectors: np.ndarray, center: np.ndarray, n: int, diversity: float) -> l
 
 def _ctfidf(counts, labels, k, config) -> np.ndarray:
     per_class = class_counts(counts, labels, k)
-    return ctfidf_from_class_counts(
+    scores = ctfidf_from_class_counts(
         per_class, bm25=config.bm25, reduce_frequent=config.reduce_frequent_words
     )
+    if config.min_word_coverage > 0 and config.count_words == "per_document":
+        # Words too few of the topic's documents use rank after those enough of them use:
+        # a rare word from two documents says little about a topic of fifty.
+        sizes = np.bincount(labels[labels >= 0], minlength=k)[:, None]
+        coverage = per_class / np.maximum(sizes, 1)
+        scores = np.where(coverage >= config.min_word_coverage, scores, scores * 1e-3)
+    return scores
 
 
 def _idf(counts: sp.csr_matrix) -> np.ndarray:

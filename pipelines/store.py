@@ -12,9 +12,12 @@ import hashlib
 import inspect
 import json
 import os
+import pickle
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from pipelines import corpus as corpus_module
 from pipelines import ingest
@@ -49,6 +52,38 @@ def cache_key(*parts: Any) -> str:
     """Stable key for JSON-serialisable parts (settings, fingerprints, file stats)."""
     blob = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+T = TypeVar("T")
+_DIGEST_BYTES = 32
+
+
+def cached_result(store: Path, kind: str, key: str, compute: Callable[[], T]) -> tuple[T, bool]:
+    """``compute()``'s value, kept under ``<store>/cache/<kind>/<key>.pkl`` for later runs.
+
+    Each entry starts with the sha256 of its payload and is written under a temporary
+    name, then renamed: concurrent runs never see half an entry, and a damaged one is
+    recomputed, never used. Returns the value and whether it came from the cache.
+    """
+    path = cache_dir(store, kind) / f"{key}.pkl"
+    try:
+        blob = path.read_bytes()
+        payload = blob[_DIGEST_BYTES:]
+        if hashlib.sha256(payload).digest() == blob[:_DIGEST_BYTES]:
+            return pickle.loads(payload), True
+    except FileNotFoundError:
+        pass
+    except Exception:  # noqa: BLE001 - unreadable or unpicklable: recompute and replace
+        pass
+    value = compute()
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(hashlib.sha256(payload).digest() + payload)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return value, False
 
 
 def read_corpus_cached(

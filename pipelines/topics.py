@@ -18,6 +18,8 @@ class TopicSet:
     assignments: np.ndarray
     probabilities: np.ndarray | None = None  # confidence in each assignment, NaN when unassigned
     extra: dict = field(default_factory=dict)  # model-specific facts for the metrics
+    # p(word | topic) over the shared vocabulary, when the model has one (LDA does).
+    word_distributions: np.ndarray | None = None
 
     @property
     def n_topics(self) -> int:

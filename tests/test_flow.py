@@ -93,9 +93,10 @@ def test_every_format_runs_end_to_end(fmt, tmp_path, store, prefect_api):
 def test_same_seed_gives_identical_lda_topics(tmp_path, store, prefect_api):
     corpus = _write("csv", tmp_path)
     overrides = {"corpus": {"text_field": "body"}}
-    first = _run(corpus, tmp_path / "a", store, overrides)
-    second = _run(corpus, tmp_path / "b", store, overrides)
-    other = _run(corpus, tmp_path / "c", store, {**overrides, "seed": 99})
+    # Separate stores: the second run computes everything again instead of reading caches.
+    first = _run(corpus, tmp_path / "a", tmp_path / "store-a", overrides)
+    second = _run(corpus, tmp_path / "b", tmp_path / "store-b", overrides)
+    other = _run(corpus, tmp_path / "c", tmp_path / "store-a", {**overrides, "seed": 99})
 
     def topics(run_dir: Path):
         return json.loads((run_dir / "topics.json").read_text())
@@ -115,3 +116,41 @@ def test_failed_run_leaves_no_run_directory(tmp_path, store, prefect_api):
     with pytest.raises(InputError, match="needs at least 10"):
         _run(corpus, out, store)
     assert list(out.iterdir()) == []
+
+
+def _cache(run_dir: Path) -> dict[str, str | None]:
+    stages = json.loads((run_dir / "manifest.json").read_text())["stages"]
+    return {name: stage["cache"] for name, stage in stages.items()}
+
+
+@pytest.mark.slow
+def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, store, prefect_api):
+    corpus = _write("jsonl.gz", tmp_path)
+    base = {"corpus": {"text_field": "body"}}
+    first = _run(corpus, tmp_path / "runs", store, base)
+    assert _cache(first) == {
+        "ingest": "miss",
+        "preprocess": None,
+        "embed": "miss",
+        "embedding_topics": "miss",
+        "lda": "miss",
+    }
+    second = _run(corpus, tmp_path / "runs", store, base)
+    assert _cache(second) == {
+        "ingest": "hit",
+        "preprocess": None,
+        "embed": "hit",
+        "embedding_topics": "hit",
+        "lda": "hit",
+    }
+    assert (first / "topics.json").read_text() == (second / "topics.json").read_text()
+
+    fewer_passes = _run(corpus, tmp_path / "runs", store, {**base, "lda": {"passes": 3}})
+    assert _cache(fewer_passes)["lda"] == "miss"
+    assert _cache(fewer_passes)["embedding_topics"] == "hit"
+    wider_umap = _run(corpus, tmp_path / "runs", store, {**base, "umap": {"n_neighbors": 7}})
+    assert _cache(wider_umap)["embedding_topics"] == "miss"
+    assert _cache(wider_umap)["lda"] == "hit" and _cache(wider_umap)["embed"] == "hit"
+    shorter = _run(corpus, tmp_path / "runs", store, {**base, "embedding": {"max_seq_length": 64}})
+    assert _cache(shorter)["embed"] == "miss" and _cache(shorter)["embedding_topics"] == "miss"
+    assert len(list((tmp_path / "runs").iterdir())) == 5

@@ -1,0 +1,54 @@
+"""Cache keys of the expensive steps: inputs, the settings that matter, and the step's code.
+
+Prefect's own ``TASK_SOURCE`` policy would hash only the thin task wrapper, so an edit
+to the maths in ``pipelines`` would silently reuse stale results; each key here
+hashes the source of every ``pipelines`` module the step runs instead.
+"""
+
+from __future__ import annotations
+
+from pipelines import (
+    classical,
+    cluster,
+    coherence,
+    embedding_topics,
+    lda,
+    preprocess,
+    represent,
+    stopwords,
+    textclean,
+    topics,
+)
+from pipelines.config import Config
+from pipelines.store import cache_key, code_fingerprint
+
+_TOKENS_CODE = (preprocess, textclean, stopwords)
+
+
+def lda_key(corpus_fingerprint: str, cfg: Config) -> str:
+    code = code_fingerprint(*_TOKENS_CODE, lda, classical, coherence, represent, topics)
+    return cache_key(
+        "lda",
+        corpus_fingerprint,
+        cfg.preprocess.model_dump(),
+        cfg.lda.model_dump(),
+        cfg.seed,
+        cfg.top_words,
+        code,
+    )
+
+
+def embedding_topics_key(corpus_fingerprint: str, embedder_identity: str, cfg: Config) -> str:
+    code = code_fingerprint(*_TOKENS_CODE, cluster, embedding_topics, represent, topics)
+    return cache_key(
+        "embedding-topics",
+        corpus_fingerprint,
+        embedder_identity,
+        cfg.preprocess.model_dump(),
+        cfg.umap.model_dump(),
+        cfg.hdbscan.model_dump(),
+        cfg.embedding_topics.model_dump(),
+        cfg.seed,
+        cfg.top_words,
+        code,
+    )
