@@ -169,3 +169,38 @@ def test_run_on_a_csv_prints_the_finished_run_directory_last(tmp_path, topicflow
     embedding = json.loads((run_dir / "topics.json").read_text())["embedding"]
     assert embedding and all(len(t["words"]) >= 5 for t in embedding)
     assert metrics["embedding"]["unassigned_share"] == 0 and metrics["embedding"]["n_topics"] == 3
+
+
+@pytest.mark.slow
+def test_run_killed_mid_embedding_then_rerun_leaves_one_complete_directory(tmp_path, topicflow_bin):
+    import os
+    import signal
+    import time
+
+    texts = news_sentences(600, seed=4)
+    (tmp_path / "big.cor").write_text("\n".join(texts) + "\n")
+    out, store = tmp_path / "runs", tmp_path / "store"
+    args = ["run", "--corpus", str(tmp_path / "big.cor"), "--out", str(out), "--store", str(store)]
+    args += ["--config", str(PROJECT_ROOT / "configs" / "smoke.yaml")]
+    victim = subprocess.Popen(
+        [topicflow_bin, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.time() + 240
+    while time.time() < deadline:  # wait until the run is past preprocessing, then kill it
+        manifests = list(out.glob(".*.partial/manifest.json")) if out.exists() else []
+        if manifests and '"preprocess"' in manifests[0].read_text():
+            break
+        time.sleep(0.2)
+    else:
+        victim.kill()
+        pytest.fail("the run never reached the embedding stage")
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait()
+    assert [p.name.endswith(".partial") for p in out.iterdir()] == [True]  # nothing finished
+
+    again = run_cli(topicflow_bin, *args)
+    assert again.returncode == 0, again.stderr
+    (only,) = out.iterdir()  # the dead run's staging directory is gone
+    assert str(only) == again.stdout.strip().splitlines()[-1]
+    manifest = json.loads((only / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["corpus"]["documents"] == 600

@@ -373,6 +373,13 @@ def test_model_quality_extends_quality_with_finite_c_v_and_umass():
     assert got["irbo"] == 1.0  # no shared word
 
 
+def test_model_quality_of_a_model_without_topics():
+    topics = TopicSet(words=[], weights=[], assignments=np.full(5, -1))
+    got = model_quality(topics, Reference(DOCS, Dictionary(DOCS)))
+    assert got["n_topics"] == 0 and got["sizes"] == [] and got["unassigned_share"] == 1.0
+    assert math.isnan(got["npmi"]) and math.isnan(got["irbo"]) and got["size_max"] is None
+
+
 def test_gini():
     assert gini([5, 5, 5]) == 0.0
     assert gini([0, 0, 3]) == pytest.approx(2 / 3)
