@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 from prefect import flow, get_run_logger
+from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.runtime import flow_run
 
 from flows.keys import embedding_topics_key, lda_key
@@ -17,6 +18,7 @@ from pipelines.corpus import require_documents
 from pipelines.manifest import Manifest
 from pipelines.outputs import write_assignments, write_metrics, write_topics
 from pipelines.rundir import RunDirectory
+from pipelines.summary import headline_markdown
 
 
 def _flow_run_name() -> str:
@@ -78,15 +80,23 @@ def topic_analysis(
             map_y=clustered.coordinates[:, 1],
         )
         reference = prepared.reference
-        write_metrics(
-            run.path,
-            {
-                "preprocess": prepared.summary(),
-                "lda": quality(lda, reference, topn=10),
-                "embedding": quality(emb, reference, topn=10),
-            },
-        )
+        metrics = {
+            "preprocess": prepared.summary(),
+            "lda": quality(lda, reference, topn=10),
+            "embedding": quality(emb, reference, topn=10),
+        }
+        write_metrics(run.path, metrics)
         manifest.finish()
         final = run.commit()
     logger.info("run directory: %s", final)
+    _publish(final, documents.summary(), metrics)
     return str(final)
+
+
+def _publish(run_dir: Path, corpus: dict[str, Any], metrics: dict[str, Any]) -> None:
+    """Prefect artifacts: the headline numbers and where the run's files are."""
+    summary = headline_markdown(corpus, metrics) + f"\nRun directory: `{run_dir}`\n"
+    create_markdown_artifact(
+        key="topic-analysis-summary", markdown=summary, description="Headline metrics"
+    )
+    create_link_artifact(key="topic-analysis-run", link=run_dir.as_uri(), link_text=run_dir.name)

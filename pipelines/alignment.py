@@ -1,6 +1,6 @@
 """Which LDA topic is which embedding topic: similarity matrices and one-to-one matching.
 
-Three views of "the same topic", each a matrix of topics(a) x topics(b) in [0, 1]:
+Three views of "the same topic", each a matrix topics(a) x topics(b) where 1 means identical:
 
 - ``jaccard``: overlap of the top-N word sets. What a reader sees, but blind to
   everything past the N-th word.

@@ -135,6 +135,12 @@ def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, s
         "embedding_topics": "miss",
         "lda": "miss",
     }
+    from prefect.artifacts import Artifact
+
+    summary = Artifact.get("topic-analysis-summary")
+    assert "| NPMI (c_npmi, top 10) |" in summary.data and str(first) in summary.data
+    assert first.as_uri() in Artifact.get("topic-analysis-run").data
+
     second = _run(corpus, tmp_path / "runs", store, base)
     assert _cache(second) == {
         "ingest": "hit",
