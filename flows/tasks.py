@@ -21,6 +21,7 @@ from prefect.cache_policies import NO_CACHE
 
 from pipelines.classical import fit_classical
 from pipelines.cluster import document_map
+from pipelines.compare import compare_models, model_quality
 from pipelines.config import Config, CorpusConfig, EmbeddingConfig, PreprocessConfig
 from pipelines.corpus import Corpus
 from pipelines.embed import SentenceEmbedder
@@ -29,6 +30,7 @@ from pipelines.embedding_topics import fit_embedding_topics
 from pipelines.errors import InputError
 from pipelines.manifest import Manifest, now
 from pipelines.preprocess import Preprocessed, preprocess_corpus
+from pipelines.stability import stability
 from pipelines.store import cache_dir, cached_result, read_corpus_cached
 from pipelines.topics import TopicSet
 
@@ -185,3 +187,55 @@ def embedding_topics(
         " [cached]" if hit else "",
     )
     return clock.staged(result, _outcome(hit))
+
+
+@task(name="compare")
+def compare(
+    lda: TopicSet,
+    embedding: TopicSet,
+    prepared: Preprocessed,
+    embedded: Embedded,
+    labels: list[str | None] | None,
+    cfg: Config,
+) -> Staged[dict]:
+    """Every number of ``metrics.json``: each model on the shared reference, then both together."""
+    clock = _Clock()
+    reference = prepared.reference
+    metrics = {
+        "preprocess": prepared.summary(),
+        "lda": model_quality(lda, reference),
+        "embedding": model_quality(embedding, reference),
+        **compare_models(
+            lda,
+            embedding,
+            prepared.tokens,
+            prepared.vocabulary,
+            embedded.vectors,
+            labels,
+            cfg.compare.thresholds.model_dump(),
+        ),
+    }
+    matched = len(metrics["alignment"][metrics["alignment"]["primary"]]["alignment"]["matched"])
+    get_run_logger().info(
+        "compare: %s of %s LDA topics match an embedding topic; document NMI %.3f",
+        matched,
+        lda.n_topics,
+        metrics["agreement"]["nmi"],
+    )
+    return clock.staged(metrics)
+
+
+@task(name="stability")
+def stability_check(
+    prepared: Preprocessed, embedded: Embedded, cfg: Config, lda: TopicSet, embedding: TopicSet
+) -> Staged[dict]:
+    clock = _Clock()
+    seeds = [cfg.seed + i for i in range(1, cfg.stability.seeds + 1)]
+    result = stability(prepared, embedded.vectors, cfg, lda, embedding, seeds)
+    get_run_logger().info(
+        "stability: topics recovered across %s seeds: LDA %.0f %%, embedding %.0f %%",
+        len(seeds),
+        100 * result["lda"]["recovery"]["mean"],
+        100 * result["embedding"]["recovery"]["mean"],
+    )
+    return clock.staged(result)

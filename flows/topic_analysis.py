@@ -12,8 +12,15 @@ from prefect.runtime import flow_run
 
 from flows.keys import embedding_topics_key, lda_key
 from flows.preflight import corpus_display_name, new_run_id, prepare
-from flows.tasks import embed, embedding_topics, ingest_corpus, lda_topics, preprocess
-from pipelines.coherence import quality
+from flows.tasks import (
+    compare,
+    embed,
+    embedding_topics,
+    ingest_corpus,
+    lda_topics,
+    preprocess,
+    stability_check,
+)
 from pipelines.corpus import require_documents
 from pipelines.manifest import Manifest
 from pipelines.outputs import write_assignments, write_metrics, write_topics
@@ -79,12 +86,11 @@ def topic_analysis(
             map_x=clustered.coordinates[:, 0],
             map_y=clustered.coordinates[:, 1],
         )
-        reference = prepared.reference
-        metrics = {
-            "preprocess": prepared.summary(),
-            "lda": quality(lda, reference, topn=10),
-            "embedding": quality(emb, reference, topn=10),
-        }
+        metrics = compare(lda, emb, prepared, embedded, documents.labels, cfg)
+        metrics = metrics.record(manifest, "compare")
+        if cfg.stability.seeds:
+            check = stability_check(prepared, embedded, cfg, lda, emb)
+            metrics["stability"] = check.record(manifest, "stability")
         write_metrics(run.path, metrics)
         manifest.finish()
         final = run.commit()

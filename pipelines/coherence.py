@@ -57,17 +57,3 @@ def topic_diversity(topics: Sequence[Sequence[str]], topn: int = 10) -> float:
 def mean(values: Sequence[float]) -> float:
     finite = [v for v in values if np.isfinite(v)]
     return float(np.mean(finite)) if finite else float("nan")
-
-
-def quality(topics, reference: Reference, topn: int = 10) -> dict:
-    """One model's numbers on the shared reference: coherence, diversity, sizes, unassigned."""
-    per_topic = reference.npmi(topics.words, topn)
-    return {
-        "n_topics": topics.n_topics,
-        "npmi": round(mean(per_topic), 6),
-        "npmi_per_topic": [round(v, 6) for v in per_topic],
-        "diversity": round(topic_diversity(topics.words, topn), 6),
-        "sizes": topics.sizes(),
-        "unassigned_share": round(topics.unassigned_share(), 6),
-        **topics.extra,
-    }

@@ -13,10 +13,11 @@ its own; against gold labels -1 is always a group of its own.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from gensim.corpora import Dictionary
 from sklearn import metrics
 
 from pipelines.alignment import (
@@ -32,6 +33,7 @@ from pipelines.alignment import (
     topic_word_distributions,
 )
 from pipelines.coherence import Reference, mean, topic_diversity
+from pipelines.represent import count_matrix
 from pipelines.topics import UNASSIGNED, TopicSet
 
 __all__ = [
@@ -60,7 +62,7 @@ COHERENCE = {"npmi": "c_npmi", "c_v": "c_v", "u_mass": "u_mass"}  # our key -> g
 
 
 def model_quality(topics: TopicSet, reference: Reference, topn: int = 10) -> dict:
-    """One model's numbers on the shared reference; a superset of ``coherence.quality``.
+    """One model's numbers on the shared reference.
 
     Coherence of each topic's first ``topn`` words under NPMI (``c_npmi``), C_V and
     UMass (``u_mass``: document co-occurrence; gensim builds the bag-of-words corpus
@@ -274,3 +276,50 @@ def _lookup(values: dict, key: str) -> Any:
 def _is_finite_number(value: Any) -> bool:
     numeric = isinstance(value, int | float | np.number) and not isinstance(value, bool)
     return numeric and bool(np.isfinite(value))
+
+
+def compare_models(
+    lda: TopicSet,
+    embedding: TopicSet,
+    tokens: Sequence[Sequence[str]],
+    vocabulary: Dictionary,
+    document_vectors: np.ndarray,
+    labels: Sequence[str | None] | None = None,
+    thresholds: Mapping[str, float] | None = None,
+    topn: int = 10,
+) -> dict:
+    """Everything that sets the two models side by side, on one vocabulary and one space.
+
+    Topic-word distributions: LDA's own p(w|t) where the TopicSet carries it, and for
+    embedding topics the word counts of their documents. Topic vectors: the centroid
+    of each topic's document embeddings, for both models.
+    """
+    counts = count_matrix(tokens, vocabulary)
+
+    def distributions(topics: TopicSet) -> np.ndarray:
+        if topics.word_distributions is not None:
+            return topics.word_distributions
+        return topic_word_distributions(counts, topics.assignments, topics.n_topics)
+
+    def vectors(topics: TopicSet) -> np.ndarray:
+        return topic_vectors_from_documents(document_vectors, topics.assignments, topics.n_topics)
+
+    result: dict[str, Any] = {
+        "alignment": compare_topics(
+            lda,
+            embedding,
+            a_distributions=distributions(lda),
+            b_distributions=distributions(embedding),
+            a_vectors=vectors(lda),
+            b_vectors=vectors(embedding),
+            thresholds=thresholds,
+            topn=topn,
+        ),
+        "agreement": document_agreement(lda.assignments, embedding.assignments),
+    }
+    if labels is not None:
+        result["labels"] = {
+            "lda": label_scores(lda.assignments, labels),
+            "embedding": label_scores(embedding.assignments, labels),
+        }
+    return result

@@ -142,6 +142,25 @@ class EmbeddingTopicsConfig(_Section):
     mmr_candidates: int = Field(30, ge=10, le=1000)
 
 
+class AlignmentThresholds(_Section):
+    """Similarity a pair of topics needs to count as a match, per measure."""
+
+    jaccard: float = Field(0.15, ge=0, le=1)
+    jensen_shannon: float = Field(0.4, ge=0, le=1)
+    embedding_cosine: float = Field(0.8, ge=-1, le=1)
+
+
+class CompareConfig(_Section):
+    thresholds: AlignmentThresholds = AlignmentThresholds()
+
+
+class StabilityConfig(_Section):
+    """Re-fit both models with other seeds to see which topics hold (off when seeds is 0)."""
+
+    seeds: int = Field(0, ge=0, le=50)
+    recovery_threshold: float = Field(0.5, ge=0, le=1)
+
+
 class Config(_Section):
     """Everything a run depends on besides the corpus itself."""
 
@@ -154,6 +173,8 @@ class Config(_Section):
     umap: UmapConfig = UmapConfig()
     hdbscan: HdbscanConfig = HdbscanConfig()
     embedding_topics: EmbeddingTopicsConfig = EmbeddingTopicsConfig()
+    compare: CompareConfig = CompareConfig()
+    stability: StabilityConfig = StabilityConfig()
 
     def required_documents(self) -> int:
         """Fewest usable documents a run accepts: the floor, one per LDA topic, and enough

@@ -6,11 +6,9 @@ import itertools
 import math
 
 import numpy as np
-import pytest
 from gensim.corpora import Dictionary
 
-from pipelines.coherence import Reference, quality, topic_diversity
-from pipelines.topics import TopicSet
+from pipelines.coherence import Reference, topic_diversity
 
 DOCS = [
     ["apple", "banana", "cherry"],
@@ -56,14 +54,3 @@ def test_topic_diversity():
     assert topic_diversity([["a", "b"], ["c", "d"]]) == 1.0
     assert topic_diversity([["a", "b"], ["a", "b"]]) == 0.5
     assert topic_diversity([["a", "b", "c"], ["a", "x", "y"]], topn=2) == 0.75
-
-
-def test_quality_reports_sizes_and_unassigned_share():
-    topics = TopicSet(
-        words=[["apple", "banana"], ["durian", "elder"]],
-        weights=[[0.5, 0.5], [0.5, 0.5]],
-        assignments=np.array([0, 0, 0, 1, -1]),
-    )
-    q = quality(topics, Reference(DOCS, Dictionary(DOCS)))
-    assert q["sizes"] == [3, 1] and q["unassigned_share"] == 0.2 and q["n_topics"] == 2
-    assert q["npmi"] == pytest.approx(np.mean(q["npmi_per_topic"]), abs=1e-6)

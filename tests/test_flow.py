@@ -87,6 +87,13 @@ def test_every_format_runs_end_to_end(fmt, tmp_path, store, prefect_api):
         "map_y",
     ] + (["label"] if fields else [])
     assert table.column_names == expected and table.num_rows == N_DOCS
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert {"lda", "embedding", "alignment", "agreement"} <= set(metrics)
+    assert ("labels" in metrics) is fields
+    if fields:  # the planted desks are found by both models
+        assert metrics["labels"]["lda"]["nmi"] == pytest.approx(1.0)
+        assert metrics["labels"]["embedding"]["purity"] == pytest.approx(1.0)
+        assert metrics["agreement"]["ari"] == pytest.approx(1.0)
 
 
 @pytest.mark.slow
@@ -134,6 +141,7 @@ def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, s
         "embed": "miss",
         "embedding_topics": "miss",
         "lda": "miss",
+        "compare": None,
     }
     from prefect.artifacts import Artifact
 
@@ -148,6 +156,7 @@ def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, s
         "embed": "hit",
         "embedding_topics": "hit",
         "lda": "hit",
+        "compare": None,
     }
     assert (first / "topics.json").read_text() == (second / "topics.json").read_text()
 
@@ -160,3 +169,22 @@ def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, s
     shorter = _run(corpus, tmp_path / "runs", store, {**base, "embedding": {"max_seq_length": 64}})
     assert _cache(shorter)["embed"] == "miss" and _cache(shorter)["embedding_topics"] == "miss"
     assert len(list((tmp_path / "runs").iterdir())) == 5
+
+
+@pytest.mark.slow
+def test_stability_reports_spread_and_topic_recovery(tmp_path, store, prefect_api):
+    corpus = _write("csv", tmp_path)
+    overrides = {"corpus": {"text_field": "body"}, "stability": {"seeds": 2}}
+    run_dir = _run(corpus, tmp_path / "runs", store, overrides)
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    stability = metrics["stability"]
+    assert stability["seeds"] == [8, 9]  # smoke seed 7, then two more
+    for model in ("lda", "embedding"):
+        recovery = stability[model]["recovery"]["per_topic"]
+        assert len(recovery) == metrics[model]["n_topics"]
+        assert all(0 <= share <= 1 for share in recovery)
+        npmi = stability[model]["metrics"]["npmi"]
+        assert npmi["n"] == 3 and npmi["std"] >= 0
+    # Planted subjects come back under every seed.
+    assert stability["lda"]["recovery"]["mean"] == pytest.approx(1.0)
+    assert "stability" in json.loads((run_dir / "manifest.json").read_text())["stages"]
