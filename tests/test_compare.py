@@ -443,3 +443,12 @@ def test_every_metric_produced_has_a_glossary_line():
     not_metrics = {"topn", "documents", "documents_unlabelled", "contingency"}
     assert sorted(produced - not_metrics - set(METRICS)) == []
     assert all(line and "\n" not in line for line in METRICS.values())
+
+
+def test_every_metric_is_defined_in_the_readme_glossary():
+    from pipelines.glossary import METRICS
+    from tests.conftest import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    missing = [name for name, line in METRICS.items() if f"| `{name}` | {line} |" not in readme]
+    assert missing == []
