@@ -7,6 +7,9 @@ Prefect starts and before any run directory exists. The last line a successful
 
 from __future__ import annotations
 
+import os
+from contextlib import nullcontext
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -64,33 +67,27 @@ ConfigOpt = Annotated[
 FieldOpt = Annotated[str | None, typer.Option(help="Column or JSON field name.")]
 
 
-@app.command()
-def run(
-    corpus: CorpusOpt = None,
-    config: ConfigOpt = None,
-    text_field: Annotated[
-        str | None, typer.Option(help="Column or JSON field holding the text [default: text].")
-    ] = None,
-    id_field: FieldOpt = None,
-    label_field: Annotated[
-        str | None, typer.Option(help="Column or JSON field holding a gold label, if any.")
-    ] = None,
-    time_field: FieldOpt = None,
-    format: Annotated[  # noqa: A002 - the flag is --format
-        str | None,
-        typer.Option(help="Input format: auto, txt, lines, csv, tsv, jsonl or parquet."),
-    ] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed for every model.")] = None,
-    out: Annotated[Path, typer.Option(help="Parent directory of run directories.")] = Path("runs"),
-    store: Annotated[
-        Path | None,
-        typer.Option(
-            help="Cache and history store [default: $TOPICFLOW_STORE or ~/.local/share/topicflow]."
-        ),
-    ] = None,
-) -> None:
-    """Run the whole analysis and print the path of the run directory."""
-    overrides: dict[str, Any] = {
+TextFieldOpt = Annotated[
+    str | None, typer.Option(help="Column or JSON field holding the text [default: text].")
+]
+LabelFieldOpt = Annotated[
+    str | None, typer.Option(help="Column or JSON field holding a gold label, if any.")
+]
+FormatOpt = Annotated[
+    str | None, typer.Option(help="Input format: auto, txt, lines, csv, tsv, jsonl or parquet.")
+]
+SeedOpt = Annotated[int | None, typer.Option(help="Random seed for every model.")]
+OutOpt = Annotated[Path, typer.Option(help="Parent directory of run directories.")]
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="Cache and history store [default: $TOPICFLOW_STORE or ~/.local/share/topicflow]."
+    ),
+]
+
+
+def _overrides(seed, format, text_field, id_field, label_field, time_field) -> dict[str, Any]:  # noqa: A002
+    return {
         "seed": seed,
         "corpus": {
             "format": format,
@@ -100,22 +97,43 @@ def run(
             "time_field": time_field,
         },
     }
-    config_file = str(config) if config else None
-    # Everything a user can get wrong is checked here, before Prefect starts, so a
-    # mistake costs one line and leaves nothing behind. Ingestion fills the store's
-    # corpus cache, which the flow's ingest stage then reads.
+
+
+def _preflight(
+    corpus: str | None, config: str | None, overrides: dict[str, Any], store: Path | None
+) -> Path:
+    """Check everything a user can get wrong before Prefect starts, so a mistake costs one
+    line and leaves nothing behind; then set up Prefect. Ingestion fills the store's corpus
+    cache, which the flow's ingest stage then reads. Returns the store."""
     try:
-        cfg, source, store_path = prepare(
-            corpus, config_file, overrides, str(store) if store else None
-        )
+        cfg, source, store_path = prepare(corpus, config, overrides, str(store) if store else None)
         documents, _ = read_corpus_cached(source, cfg.corpus, store_path)
         require_documents(documents, cfg.required_documents())
     except InputError as exc:
         _fail(exc)
-
     from flows.prefect_env import prepare_prefect
 
     prepare_prefect(store_path)
+    return store_path
+
+
+@app.command()
+def run(
+    corpus: CorpusOpt = None,
+    config: ConfigOpt = None,
+    text_field: TextFieldOpt = None,
+    id_field: FieldOpt = None,
+    label_field: LabelFieldOpt = None,
+    time_field: FieldOpt = None,
+    format: FormatOpt = None,  # noqa: A002 - the flag is --format
+    seed: SeedOpt = None,
+    out: OutOpt = Path("runs"),
+    store: StoreOpt = None,
+) -> None:
+    """Run the whole analysis and print the path of the run directory."""
+    overrides = _overrides(seed, format, text_field, id_field, label_field, time_field)
+    config_file = str(config) if config else None
+    store_path = _preflight(corpus, config_file, overrides, store)
     from flows.topic_analysis import topic_analysis
 
     try:
@@ -129,3 +147,73 @@ def run(
     except InputError as exc:
         _fail(exc)
     typer.echo(run_dir)
+
+
+@app.command()
+def serve(
+    cron: Annotated[
+        str, typer.Option(help='When to run, as a cron expression in UTC, e.g. "0 6 * * *".')
+    ],
+    corpus: CorpusOpt = None,
+    config: ConfigOpt = None,
+    text_field: TextFieldOpt = None,
+    id_field: FieldOpt = None,
+    label_field: LabelFieldOpt = None,
+    time_field: FieldOpt = None,
+    format: FormatOpt = None,  # noqa: A002 - the flag is --format
+    seed: SeedOpt = None,
+    out: OutOpt = Path("runs"),
+    store: StoreOpt = None,
+    name: Annotated[str, typer.Option(help="Deployment name.")] = "scheduled",
+) -> None:
+    """Serve the analysis as a Prefect deployment that runs on a cron schedule (until stopped).
+
+    The corpus is re-read at every run, so a file or folder that grows is analysed anew.
+    """
+    overrides = _overrides(seed, format, text_field, id_field, label_field, time_field)
+    # Absolute paths: scheduled runs must not depend on where the server process started.
+    corpus_path = str(Path(corpus).expanduser().resolve()) if corpus else None
+    config_file = str(config.expanduser().resolve()) if config else None
+    _check_cron(cron)
+    store_path = _preflight(corpus_path, config_file, overrides, store)
+    from flows.local_server import local_prefect_server
+
+    # Prefect's on-demand API cannot schedule: without a server of the user's own, start one.
+    own_server = bool(os.environ.get("PREFECT_API_URL"))
+    with (
+        nullcontext(os.environ["PREFECT_API_URL"]) if own_server else local_prefect_server() as api
+    ):
+        os.environ["PREFECT_API_URL"] = api
+        typer.echo(f"topicflow: serving on the Prefect API at {api}", err=True)
+        _serve(name, cron, corpus_path, config_file, overrides, out, store_path)
+
+
+def _check_cron(cron: str) -> None:
+    # cronsim (a Prefect dependency) checks without importing Prefect, which must not be
+    # imported before PREFECT_API_URL is final: it reads its settings once, at import.
+    from cronsim import CronSim, CronSimError
+
+    try:
+        CronSim(cron, datetime.now())
+    except CronSimError as exc:
+        _fail(InputError(f'invalid --cron "{cron}" ({exc}); expected e.g. "0 6 * * *"'))
+
+
+def _serve(name, cron, corpus_path, config_file, overrides, out, store_path) -> None:
+    from prefect.client.schemas.schedules import CronSchedule
+
+    from flows.topic_analysis import topic_analysis
+
+    topic_analysis.serve(
+        schedules=[CronSchedule(cron=cron, timezone="UTC")],
+        name=name,
+        parameters={
+            "corpus": corpus_path,
+            "config": config_file,
+            "overrides": overrides,
+            "out": str(out.expanduser().resolve()),
+            "store": str(store_path),
+        },
+        description="topicflow: LDA and embedding topics, compared, with a report per run.",
+        tags=["topicflow"],
+    )
