@@ -117,6 +117,30 @@ def _preflight(
     return store_path
 
 
+RunnerOpt = Annotated[
+    str,
+    typer.Option(help="Where tasks run: threads (this process) or dask (a Dask cluster)."),
+]
+DaskAddressOpt = Annotated[
+    str | None,
+    typer.Option(help="Scheduler of an existing Dask cluster, e.g. tcp://host:8786."),
+]
+DaskWorkersOpt = Annotated[
+    int, typer.Option(help="Worker processes of the local Dask cluster (no --dask-address).")
+]
+
+
+def _check_runner(runner: str, dask_address: str | None, dask_workers: int) -> None:
+    from flows.runners import RUNNERS
+
+    if runner not in RUNNERS:
+        _fail(InputError(f"--runner must be one of {', '.join(RUNNERS)}, got '{runner}'"))
+    if runner != "dask" and dask_address:
+        _fail(InputError("--dask-address needs --runner dask"))
+    if dask_workers < 1:
+        _fail(InputError(f"--dask-workers must be at least 1, got {dask_workers}"))
+
+
 @app.command()
 def run(
     corpus: CorpusOpt = None,
@@ -129,15 +153,21 @@ def run(
     seed: SeedOpt = None,
     out: OutOpt = Path("runs"),
     store: StoreOpt = None,
+    runner: RunnerOpt = "threads",
+    dask_address: DaskAddressOpt = None,
+    dask_workers: DaskWorkersOpt = 2,
 ) -> None:
     """Run the whole analysis and print the path of the run directory."""
+    _check_runner(runner, dask_address, dask_workers)
     overrides = _overrides(seed, format, text_field, id_field, label_field, time_field)
     config_file = str(config) if config else None
     store_path = _preflight(corpus, config_file, overrides, store)
+    from flows.runners import task_runner
     from flows.topic_analysis import topic_analysis
 
+    flow = topic_analysis.with_options(task_runner=task_runner(runner, dask_address, dask_workers))
     try:
-        run_dir = topic_analysis(
+        run_dir = flow(
             corpus=corpus,
             config=config_file,
             overrides=overrides,

@@ -19,6 +19,7 @@ from prefect import get_run_logger
 from prefect import task as prefect_task
 from prefect.cache_policies import NO_CACHE
 
+from flows.progress import progress_reporter
 from pipelines.classical import fit_classical
 from pipelines.cluster import document_map
 from pipelines.compare import compare_models, model_quality
@@ -124,29 +125,33 @@ def lda_topics(prepared: Preprocessed, cfg: Config, store: Path, key: str) -> St
     return clock.staged(topics, _outcome(hit))
 
 
-@dataclass
-class Embedded:
-    vectors: np.ndarray
-    embedder: SentenceEmbedder
-
-
-@task(name="embed", retries=1, retry_condition_fn=_not_an_input_error)
-def embed(texts: list[str], config: EmbeddingConfig, store: Path) -> Staged[Embedded]:
+@task(name="embed-shard", retries=1, retry_condition_fn=_not_an_input_error)
+def embed_shard(
+    texts: list[str], config: EmbeddingConfig, store: Path, shard: str
+) -> Staged[tuple[np.ndarray, int]]:
+    """Embed one shard of the corpus through the cache: (vectors, cache hits)."""
     logger = get_run_logger()
     clock = _Clock()
     embedder = SentenceEmbedder(**config.estimator_params()).fit()
     directory = cache_dir(store, "embeddings") / embedder.identity_
     cache = EmbeddingCache(directory) if config.cache else None
-
-    def progress(done: int, total: int) -> None:
-        logger.info("embed: %s / %s documents", f"{done:,}", f"{total:,}")
-
+    progress = progress_reporter(logger, f"embed {shard}", len(texts))
     vectors, hits = embedder.transform_cached(texts, cache, progress)
-    logger.info("embed: %s documents, %s from the cache", f"{len(texts):,}", f"{hits:,}")
+    logger.info("embed %s: %s documents, %s from the cache", shard, f"{len(texts):,}", f"{hits:,}")
+    return clock.staged((vectors, hits))
+
+
+def merge_shards(shards: list[Staged[tuple[np.ndarray, int]]], cached: bool) -> Staged[np.ndarray]:
+    """One ``embed`` stage from its shards: vectors in order, first start to last end."""
+    vectors = np.vstack([s.value[0] for s in shards])
+    hits = sum(s.value[1] for s in shards)
     outcome = None
-    if cache is not None:
-        outcome = "hit" if hits == len(texts) else "miss" if hits == 0 else "partial"
-    return clock.staged(Embedded(vectors, embedder), outcome)
+    if cached:
+        outcome = "hit" if hits == len(vectors) else "miss" if hits == 0 else "partial"
+    started = min(s.started_at for s in shards)
+    finished = max(s.finished_at for s in shards)
+    seconds = max(s.seconds for s in shards)  # shards overlap: the longest bounds the stage
+    return Staged(vectors, started, finished, seconds, outcome)
 
 
 @dataclass
@@ -157,14 +162,16 @@ class EmbeddingResult:
 
 @task(name="embedding-topics")
 def embedding_topics(
-    embedded: Embedded, prepared: Preprocessed, cfg: Config, store: Path, key: str
+    vectors: np.ndarray, prepared: Preprocessed, cfg: Config, store: Path, key: str
 ) -> Staged[EmbeddingResult]:
     clock = _Clock()
 
     def fit() -> EmbeddingResult:
-        mmr = cfg.embedding_topics.mmr_diversity > 0
+        word_embedder = None
+        if cfg.embedding_topics.mmr_diversity > 0:  # MMR compares words in the model's space
+            word_embedder = SentenceEmbedder(**cfg.embedding.estimator_params()).fit().transform
         topics, clusterer = fit_embedding_topics(
-            embedded.vectors,
+            vectors,
             prepared.tokens,
             prepared.vocabulary,
             cfg.umap,
@@ -172,7 +179,7 @@ def embedding_topics(
             cfg.embedding_topics,
             cfg.seed,
             cfg.top_words,
-            word_embedder=embedded.embedder.transform if mmr else None,
+            word_embedder=word_embedder,
         )
         coordinates = document_map(clusterer.reduced_, cfg.seed, cfg.umap.n_neighbors)
         return EmbeddingResult(topics, coordinates)
@@ -194,7 +201,7 @@ def compare(
     lda: TopicSet,
     embedding: TopicSet,
     prepared: Preprocessed,
-    embedded: Embedded,
+    vectors: np.ndarray,
     labels: list[str | None] | None,
     cfg: Config,
 ) -> Staged[dict]:
@@ -210,7 +217,7 @@ def compare(
             embedding,
             prepared.tokens,
             prepared.vocabulary,
-            embedded.vectors,
+            vectors,
             labels,
             cfg.compare.thresholds.model_dump(),
         ),
@@ -227,11 +234,11 @@ def compare(
 
 @task(name="stability")
 def stability_check(
-    prepared: Preprocessed, embedded: Embedded, cfg: Config, lda: TopicSet, embedding: TopicSet
+    prepared: Preprocessed, vectors: np.ndarray, cfg: Config, lda: TopicSet, embedding: TopicSet
 ) -> Staged[dict]:
     clock = _Clock()
     seeds = [cfg.seed + i for i in range(1, cfg.stability.seeds + 1)]
-    result = stability(prepared, embedded.vectors, cfg, lda, embedding, seeds)
+    result = stability(prepared, vectors, cfg, lda, embedding, seeds)
     get_run_logger().info(
         "stability: topics recovered across %s seeds: LDA %.0f %%, embedding %.0f %%",
         len(seeds),

@@ -8,20 +8,23 @@ from typing import Any
 import numpy as np
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
+from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 
 from flows.keys import embedding_topics_key, lda_key
 from flows.preflight import corpus_display_name, new_run_id, prepare
 from flows.tasks import (
     compare,
-    embed,
+    embed_shard,
     embedding_topics,
     ingest_corpus,
     lda_topics,
+    merge_shards,
     preprocess,
     stability_check,
 )
 from pipelines.corpus import require_documents
+from pipelines.embed import embedding_identity
 from pipelines.manifest import Manifest
 from pipelines.outputs import write_assignments, write_metrics, write_topics
 from pipelines.rundir import RunDirectory
@@ -57,6 +60,7 @@ def topic_analysis(
             source=source,
             config_file=config,
             store=str(store_path),
+            task_runner=_task_runner_name(),
         )
         documents = ingest_corpus(source, cfg.corpus, store_path).record(manifest, "ingest")
         require_documents(documents, cfg.required_documents())
@@ -67,10 +71,18 @@ def topic_analysis(
         lda_future = lda_topics.submit(
             prepared, cfg, store_path, lda_key(documents.fingerprint, cfg)
         )
-        embedded = embed.submit(prepared.texts, cfg.embedding, store_path).result()
-        embedded = embedded.record(manifest, "embed")
-        key = embedding_topics_key(documents.fingerprint, embedded.embedder.identity_, cfg)
-        clustered = embedding_topics.submit(embedded, prepared, cfg, store_path, key).result()
+        # Embedding is split into shards, separate tasks that a Dask cluster spreads out.
+        size = cfg.embedding.shard_size
+        texts = prepared.texts
+        shards = [
+            embed_shard.submit(texts[i : i + size], cfg.embedding, store_path, f"{i // size + 1}")
+            for i in range(0, len(texts), size)
+        ]
+        shard_results = [shard.result() for shard in shards]
+        vectors = merge_shards(shard_results, cfg.embedding.cache).record(manifest, "embed")
+        identity = embedding_identity(**cfg.embedding.identity_params())
+        key = embedding_topics_key(documents.fingerprint, identity, cfg)
+        clustered = embedding_topics.submit(vectors, prepared, cfg, store_path, key).result()
         clustered = clustered.record(manifest, "embedding_topics")
         lda = lda_future.result().record(manifest, "lda")
         emb = clustered.topics
@@ -86,10 +98,10 @@ def topic_analysis(
             map_x=clustered.coordinates[:, 0],
             map_y=clustered.coordinates[:, 1],
         )
-        metrics = compare(lda, emb, prepared, embedded, documents.labels, cfg)
+        metrics = compare(lda, emb, prepared, vectors, documents.labels, cfg)
         metrics = metrics.record(manifest, "compare")
         if cfg.stability.seeds:
-            check = stability_check(prepared, embedded, cfg, lda, emb)
+            check = stability_check(prepared, vectors, cfg, lda, emb)
             metrics["stability"] = check.record(manifest, "stability")
         write_metrics(run.path, metrics)
         manifest.finish()
@@ -97,6 +109,11 @@ def topic_analysis(
     logger.info("run directory: %s", final)
     _publish(final, documents.summary(), metrics)
     return str(final)
+
+
+def _task_runner_name() -> str | None:
+    context = FlowRunContext.get()
+    return type(context.task_runner).__name__ if context and context.task_runner else None
 
 
 def _publish(run_dir: Path, corpus: dict[str, Any], metrics: dict[str, Any]) -> None:

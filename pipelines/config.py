@@ -105,9 +105,16 @@ class EmbeddingConfig(_Section):
     max_chunks: int = Field(8, ge=1, le=1000)
     device: str = Field("cpu", pattern=r"^(cpu|auto|cuda(:\d+)?|mps)$")
     cache: bool = True
+    shard_size: int = Field(10_000, ge=100, le=10_000_000)
 
     def estimator_params(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"cache"})
+        return self.model_dump(exclude={"cache", "shard_size"})
+
+    def identity_params(self) -> dict[str, Any]:
+        """The settings that change the vectors (see ``pipelines.embed.embedding_identity``)."""
+        return self.model_dump(
+            include={"model", "max_seq_length", "normalize", "long_documents", "max_chunks"}
+        )
 
 
 class UmapConfig(_Section):

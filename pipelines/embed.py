@@ -59,6 +59,19 @@ def _model_fingerprint(location: str) -> str:
     return digest.hexdigest()[:24]
 
 
+def embedding_identity(
+    model: str, max_seq_length: int, normalize: bool, long_documents: str, max_chunks: int
+) -> str:
+    """Key of everything that changes the vectors: the model's files and the settings.
+
+    Computed without loading the model, so a flow can name the cache before embedding.
+    """
+    location = resolve_model(model)
+    return _settings_key(
+        _model_fingerprint(str(location)), max_seq_length, normalize, long_documents, max_chunks
+    )
+
+
 class SentenceEmbedder(BaseEstimator):
     """Texts to L2-normalised (by default) vectors, sklearn style; ``fit`` loads the model."""
 
@@ -105,12 +118,8 @@ class SentenceEmbedder(BaseEstimator):
         encoder.max_seq_length = min(self.max_seq_length, _model_limit(encoder))
         self.encoder_ = encoder
         self.dimension_ = int(encoder.get_embedding_dimension())
-        self.identity_ = _settings_key(
-            _model_fingerprint(str(location)),
-            encoder.max_seq_length,
-            self.normalize,
-            self.long_documents,
-            self.max_chunks,
+        self.identity_ = embedding_identity(
+            self.model, self.max_seq_length, self.normalize, self.long_documents, self.max_chunks
         )
         return self
 
