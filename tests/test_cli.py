@@ -204,3 +204,21 @@ def test_run_killed_mid_embedding_then_rerun_leaves_one_complete_directory(tmp_p
     assert str(only) == again.stdout.strip().splitlines()[-1]
     manifest = json.loads((only / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["corpus"]["documents"] == 600
+
+
+@pytest.mark.slow
+def test_two_runs_at_once_on_one_store_both_complete(tmp_path, topicflow_bin):
+    (tmp_path / "news.cor").write_text("\n".join(news_sentences(40, seed=5)) + "\n")
+    out, store = tmp_path / "runs", tmp_path / "store"
+    args = [topicflow_bin, "run", "--corpus", str(tmp_path / "news.cor"), "--out", str(out)]
+    args += ["--store", str(store), "--config", str(PROJECT_ROOT / "configs" / "smoke.yaml")]
+    runs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)]
+    runs.append(subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    results = [run.communicate(timeout=600) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [err[-1500:] for _, err in results]
+    dirs = [Path(stdout.strip().splitlines()[-1]) for stdout, _ in results]
+    assert dirs[0] != dirs[1] and sorted(p.name for p in out.iterdir()) == sorted(
+        d.name for d in dirs
+    )
+    topics = [(d / "topics.json").read_text() for d in dirs]
+    assert topics[0] == topics[1]  # same input, same answer, whichever run filled the caches
