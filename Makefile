@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install install-bench run test lint bench bench-lda bench-embedding bench-labelled constraints clean
+.PHONY: install install-bench browser run test lint bench bench-lda bench-embedding bench-labelled constraints clean
 
 install: $(STAMP)
 
@@ -22,8 +22,15 @@ $(STAMP): pyproject.toml constraints.txt
 run: install
 	$(BIN)/topicflow run $(ARGS)
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest $(ARGS)
+
+# The report's browser test drives Debian's Chromium (browser downloads are not possible here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the report's browser test"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	  || echo "warning: could not install chromium (not root?); the browser test will be skipped"; }
 
 # Benchmarks: minutes each (20 Newsgroups: most of an hour on 2 cores, mostly embedding),
 # results as Markdown tables in benchmarks/results/. Not part of `make test`.

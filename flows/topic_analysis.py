@@ -21,6 +21,7 @@ from flows.tasks import (
     lda_topics,
     merge_shards,
     preprocess,
+    report,
     stability_check,
 )
 from pipelines.corpus import require_documents
@@ -104,6 +105,7 @@ def topic_analysis(
             check = stability_check(prepared, vectors, cfg, lda, emb)
             metrics["stability"] = check.record(manifest, "stability")
         write_metrics(run.path, metrics)
+        report(run.path).record(manifest, "report")
         manifest.finish()
         final = run.commit()
     logger.info("run directory: %s", final)

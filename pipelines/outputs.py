@@ -13,12 +13,18 @@ from pipelines.corpus import Corpus
 from pipelines.rundir import write_json
 from pipelines.topics import TopicSet
 
+SNIPPET_CHARS = 200
+
 
 def write_assignments(directory: Path, documents: Corpus, **columns: Any) -> pa.Table:
-    """``assignments.parquet`` and ``.csv``: ``doc_id``, the given model columns, ``label``."""
+    """``assignments.parquet`` and ``.csv``: ``doc_id``, the given model columns, ``label``,
+    and a ``snippet`` of each text, so the report and notebooks need only the run directory."""
     data: dict[str, Any] = {"doc_id": documents.ids, **columns}
     if documents.labels is not None:
         data["label"] = documents.labels
+    data["snippet"] = [
+        " ".join(text[: SNIPPET_CHARS * 2].split())[:SNIPPET_CHARS] for text in documents.texts
+    ]
     table = pa.table(data)
     pq.write_table(table, directory / "assignments.parquet")
     pacsv.write_csv(table, directory / "assignments.csv")

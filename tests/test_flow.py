@@ -77,15 +77,19 @@ def test_every_format_runs_end_to_end(fmt, tmp_path, store, prefect_api):
     assert [t["id"] for t in topics] == [0, 1, 2]
     assert all(len(t["words"]) == len(t["weights"]) >= 5 for t in topics)
     table = pq.read_table(run_dir / "assignments.parquet")
-    expected = [
-        "doc_id",
-        "lda_topic",
-        "lda_prob",
-        "embedding_topic",
-        "embedding_similarity",
-        "map_x",
-        "map_y",
-    ] + (["label"] if fields else [])
+    expected = (
+        [
+            "doc_id",
+            "lda_topic",
+            "lda_prob",
+            "embedding_topic",
+            "embedding_similarity",
+            "map_x",
+            "map_y",
+        ]
+        + (["label"] if fields else [])
+        + ["snippet"]
+    )
     assert table.column_names == expected and table.num_rows == N_DOCS
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert {"lda", "embedding", "alignment", "agreement"} <= set(metrics)
