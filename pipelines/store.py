@@ -20,7 +20,7 @@ from types import ModuleType
 from typing import Any, TypeVar
 
 from pipelines import corpus as corpus_module
-from pipelines import ingest
+from pipelines import formats, ingest
 from pipelines.config import CorpusConfig
 from pipelines.corpus import Corpus
 
@@ -99,7 +99,7 @@ def read_corpus_cached(
     stats = [
         (str(f.path.resolve()), f.path.stat().st_size, f.path.stat().st_mtime_ns) for f in files
     ]
-    code = code_fingerprint(ingest, corpus_module)
+    code = code_fingerprint(ingest, formats, corpus_module)
     settings = options.model_dump(exclude={"min_documents"})  # checked later, not read
     path = cache_dir(store, "corpora") / f"{cache_key(code, settings, stats)}.parquet"
     cached = _load_corpus(path)
