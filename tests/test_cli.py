@@ -148,7 +148,15 @@ def test_run_on_a_csv_prints_the_finished_run_directory_last(tmp_path, topicflow
     assert manifest["corpus"]["documents"] == 30 and manifest["corpus"]["n_labels"] == 3
     assert manifest["versions"]["prefect"] and manifest["versions"]["gensim"]
     stages = manifest["stages"]
-    assert set(stages) == {"ingest", "preprocess", "lda", "embed", "embedding_topics", "compare"}
+    assert set(stages) == {
+        "ingest",
+        "preprocess",
+        "lda",
+        "embed",
+        "embedding_topics",
+        "compare",
+        "report",
+    }
     # The two branches overlap in time: LDA runs while the documents are embedded.
     assert stages["lda"]["started_at"] < stages["embed"]["finished_at"]
     assert stages["embed"]["started_at"] < stages["lda"]["finished_at"]

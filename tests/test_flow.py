@@ -146,6 +146,7 @@ def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, s
         "embedding_topics": "miss",
         "lda": "miss",
         "compare": None,
+        "report": None,
     }
     from prefect.artifacts import Artifact
 
@@ -161,6 +162,7 @@ def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, s
         "embedding_topics": "hit",
         "lda": "hit",
         "compare": None,
+        "report": None,
     }
     assert (first / "topics.json").read_text() == (second / "topics.json").read_text()
 
