@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install install-bench browser run test lint bench bench-lda bench-embedding bench-labelled constraints clean
+.PHONY: install install-bench browser run test lint bench bench-lda bench-embedding bench-labelled bench-side constraints clean
 
 install: $(STAMP)
 
@@ -34,7 +34,7 @@ browser:
 
 # Benchmarks: minutes each (20 Newsgroups: most of an hour on 2 cores, mostly embedding),
 # results as Markdown tables in benchmarks/results/. Not part of `make test`.
-bench: bench-lda bench-embedding bench-labelled
+bench: bench-lda bench-embedding bench-labelled bench-side
 
 install-bench: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
@@ -47,6 +47,9 @@ bench-embedding: install-bench
 
 bench-labelled: install
 	$(BIN)/python benchmarks/labelled_corpora.py
+
+bench-side: install-bench
+	$(BIN)/python benchmarks/side_by_side.py
 
 lint: install
 	$(BIN)/ruff check pipelines flows tests benchmarks
