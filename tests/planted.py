@@ -21,3 +21,13 @@ def block_corpus(
         docs.append([str(w) for w in rng.choice(blocks[topic], size=doc_length)])
         truth.append(topic)
     return docs, truth, blocks
+
+
+# Five short documents small enough to compute co-occurrence coherence by hand.
+FRUIT_DOCS = [
+    ["apple", "banana", "cherry"],
+    ["apple", "banana"],
+    ["apple", "cherry", "durian"],
+    ["durian", "elder"],
+    ["banana", "elder", "fig"],
+]

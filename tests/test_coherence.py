@@ -9,14 +9,7 @@ import numpy as np
 from gensim.corpora import Dictionary
 
 from pipelines.coherence import Reference, topic_diversity
-
-DOCS = [
-    ["apple", "banana", "cherry"],
-    ["apple", "banana"],
-    ["apple", "cherry", "durian"],
-    ["durian", "elder"],
-    ["banana", "elder", "fig"],
-]
+from tests.planted import FRUIT_DOCS as DOCS
 
 
 def npmi_by_hand(words: list[str], docs: list[list[str]]) -> float:

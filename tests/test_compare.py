@@ -22,6 +22,7 @@ from pipelines.compare import (
 )
 from pipelines.glossary import METRICS
 from pipelines.topics import TopicSet
+from tests.planted import FRUIT_DOCS as DOCS
 from tests.planted import block_corpus
 from tests.test_alignment import Planted, compare
 
@@ -87,14 +88,6 @@ def test_unassigned_documents_are_a_group_of_their_own_and_earn_nothing():
 
 
 # --- quality of one model -----------------------------------------------------------------------
-
-DOCS = [
-    ["apple", "banana", "cherry"],
-    ["apple", "banana"],
-    ["apple", "cherry", "durian"],
-    ["durian", "elder"],
-    ["banana", "elder", "fig"],
-]
 
 
 def umass_by_hand(words: list[str], docs: list[list[str]]) -> float:
