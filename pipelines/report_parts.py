@@ -103,6 +103,7 @@ def alignment_figure(run: RunData) -> dict[str, Any]:
         "x": _topic_labels(run, "embedding", "E"),
         "y": _topic_labels(run, "lda", "L"),
         "colorscale": "Blues",
+        "reversescale": True,  # plotly's Blues runs dark to light: similar pairs should be dark
         "zmin": 0,
         "zmax": 1,
         "hovertemplate": "%{y}<br>%{x}<br>similarity %{z:.3f}<extra></extra>",
