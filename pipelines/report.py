@@ -23,6 +23,7 @@ from pipelines.report_parts import (
     sizes_figure,
 )
 from pipelines.run_data import RunData, load_run
+from pipelines.summary import format_value
 
 MAX_MAP_POINTS = 5000
 MODELS = (("lda", "LDA"), ("embedding", "Embedding"))
@@ -263,9 +264,4 @@ def _script_json(value: Any) -> str:
 
 
 def _fmt(fmt: str, value: Any) -> str:
-    if value is None:
-        return "n/a"
-    try:
-        return fmt.format(value)
-    except (TypeError, ValueError):
-        return _esc(value)
+    return _esc(format_value(fmt, value))

@@ -22,12 +22,13 @@ def headline_markdown(corpus: dict[str, Any], metrics: dict[str, Any]) -> str:
         "|---|" + "---|" * len(models),
     ]
     for label, key, fmt in _ROWS:
-        cells = [_format(fmt, values.get(key)) for _, values in models]
+        cells = [format_value(fmt, values.get(key)) for _, values in models]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-def _format(fmt: str, value: Any) -> str:
+def format_value(fmt: str, value: Any) -> str:
+    """A metric for display: ``n/a`` when missing, as it is when it does not fit ``fmt``."""
     if value is None:
         return "n/a"
     try:
