@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install install-bench browser run test lint bench bench-lda bench-embedding bench-labelled bench-side constraints clean
+.PHONY: install install-bench system-deps run test lint bench bench-lda bench-embedding bench-labelled bench-side constraints clean
 
 install: $(STAMP)
 
@@ -22,15 +22,22 @@ $(STAMP): pyproject.toml constraints.txt
 run: install
 	$(BIN)/topicflow run $(ARGS)
 
-test: install browser
+test: install system-deps
 	$(BIN)/python -m pytest $(ARGS)
 
-# The report's browser test drives Debian's Chromium (browser downloads are not possible here).
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium for the report's browser test"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
-	  || echo "warning: could not install chromium (not root?); the browser test will be skipped"; }
+# Debian packages the tests drive for real: Chromium for the report's browser test
+# (browser downloads are impossible here) and PostgreSQL's server binaries, from which
+# the history tests start a throwaway cluster. Installed when missing (as root);
+# otherwise the tests that need them skip and say why.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages for the tests:$$missing"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) \
+	  || echo "warning: could not install$$missing (not root?); tests that need them will skip"; \
+	fi
 
 # Benchmarks: minutes each (20 Newsgroups: most of an hour on 2 cores, mostly embedding),
 # results as Markdown tables in benchmarks/results/. Not part of `make test`.

@@ -19,6 +19,8 @@ from flows.preflight import prepare
 from pipelines import __version__
 from pipelines.corpus import require_documents
 from pipelines.errors import InputError
+from pipelines.history import RunHistory, open_history
+from pipelines.history_view import format_run, format_runs
 from pipelines.store import read_corpus_cached
 
 app = typer.Typer(
@@ -86,10 +88,35 @@ StoreOpt = Annotated[
 ]
 
 
-def _overrides(seed, format, text_field, id_field, label_field, time_field) -> dict[str, Any]:  # noqa: A002
+CorpusNameOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--corpus-name",
+        help="Name of the corpus in the run history [default: from the corpus path].",
+    ),
+]
+HistoryUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="SQLAlchemy URL of the history database "
+        "[default: $TOPICFLOW_HISTORY_URL, else history/history.sqlite in the store]."
+    ),
+]
+
+
+def _overrides(
+    seed,
+    format,
+    text_field,
+    id_field,
+    label_field,
+    time_field,
+    name=None,  # noqa: A002
+) -> dict[str, Any]:
     return {
         "seed": seed,
         "corpus": {
+            "name": name,
             "format": format,
             "text_field": text_field,
             "id_field": id_field,
@@ -109,6 +136,9 @@ def _preflight(
         cfg, source, store_path = prepare(corpus, config, overrides, str(store) if store else None)
         documents, _ = read_corpus_cached(source, cfg.corpus, store_path)
         require_documents(documents, cfg.required_documents())
+        history = open_history(store_path, cfg.history)  # a bad URL fails here, not mid-run
+        if history is not None:
+            history.close()
     except InputError as exc:
         _fail(exc)
     from flows.prefect_env import prepare_prefect
@@ -151,6 +181,7 @@ def run(
     time_field: FieldOpt = None,
     format: FormatOpt = None,  # noqa: A002 - the flag is --format
     seed: SeedOpt = None,
+    corpus_name: CorpusNameOpt = None,
     out: OutOpt = Path("runs"),
     store: StoreOpt = None,
     runner: RunnerOpt = "threads",
@@ -159,7 +190,7 @@ def run(
 ) -> None:
     """Run the whole analysis and print the path of the run directory."""
     _check_runner(runner, dask_address, dask_workers)
-    overrides = _overrides(seed, format, text_field, id_field, label_field, time_field)
+    overrides = _overrides(seed, format, text_field, id_field, label_field, time_field, corpus_name)
     config_file = str(config) if config else None
     store_path = _preflight(corpus, config_file, overrides, store)
     from flows.runners import task_runner
@@ -192,6 +223,7 @@ def serve(
     time_field: FieldOpt = None,
     format: FormatOpt = None,  # noqa: A002 - the flag is --format
     seed: SeedOpt = None,
+    corpus_name: CorpusNameOpt = None,
     out: OutOpt = Path("runs"),
     store: StoreOpt = None,
     name: Annotated[str, typer.Option(help="Deployment name.")] = "scheduled",
@@ -200,7 +232,7 @@ def serve(
 
     The corpus is re-read at every run, so a file or folder that grows is analysed anew.
     """
-    overrides = _overrides(seed, format, text_field, id_field, label_field, time_field)
+    overrides = _overrides(seed, format, text_field, id_field, label_field, time_field, corpus_name)
     # Absolute paths: scheduled runs must not depend on where the server process started.
     corpus_path = str(Path(corpus).expanduser().resolve()) if corpus else None
     config_file = str(config.expanduser().resolve()) if config else None
@@ -247,3 +279,37 @@ def _serve(name, cron, corpus_path, config_file, overrides, out, store_path) -> 
         description="topicflow: LDA and embedding topics, compared, with a report per run.",
         tags=["topicflow"],
     )
+
+
+@app.command()
+def history(
+    corpus_name: CorpusNameOpt = None,
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many runs.")] = 20,
+    store: StoreOpt = None,
+    history_url: HistoryUrlOpt = None,
+) -> None:
+    """List recorded runs, newest first, with their headline numbers and topic changes."""
+    typer.echo(format_runs(_open_history(store, history_url).runs(corpus_name, limit)))
+
+
+@app.command()
+def show(
+    run_id: Annotated[str, typer.Argument(help="A run id, or a unique prefix of one.")],
+    store: StoreOpt = None,
+    history_url: HistoryUrlOpt = None,
+) -> None:
+    """Print one recorded run: its headline numbers and its topics."""
+    try:
+        record = _open_history(store, history_url).get(run_id)
+    except InputError as exc:
+        _fail(exc)
+    typer.echo(format_run(record))
+
+
+def _open_history(store: Path | None, url: str | None) -> RunHistory:
+    from pipelines.store import resolve_store
+
+    try:
+        return RunHistory.for_store(resolve_store(store), url)
+    except InputError as exc:
+        _fail(exc)

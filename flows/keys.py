@@ -12,6 +12,7 @@ from pipelines import (
     cluster,
     coherence,
     embedding_topics,
+    incremental,
     lda,
     preprocess,
     represent,
@@ -52,3 +53,20 @@ def embedding_topics_key(corpus_fingerprint: str, embedder_identity: str, cfg: C
         cfg.top_words,
         code,
     )
+
+
+def fitted_state_key(corpus_name: str, embedder_identity: str, cfg: Config) -> str:
+    """The incremental state of one corpus under the settings that shape its models.
+
+    Not the corpus fingerprint: the state is meant for the next, grown corpus. Settings
+    that only read the models (history, comparison, stability, update policy) are left
+    out, so changing them keeps the state.
+    """
+    code = code_fingerprint(
+        *_TOKENS_CODE, lda, classical, cluster, embedding_topics, represent, topics, incremental
+    )
+    models = cfg.model_dump(
+        mode="json", exclude={"history", "update", "incremental", "compare", "stability"}
+    )
+    models["corpus"].pop("min_documents", None)
+    return cache_key("fitted-state", corpus_name, embedder_identity, models, code)

@@ -17,6 +17,9 @@ DEFAULTS = {
     "DO_NOT_TRACK": "1",
     # The local API starts on demand (Prefect's ephemeral mode) when no server is configured.
     "PREFECT_SERVER_ALLOW_EPHEMERAL_MODE": "true",
+    # Prefect gives that local API 20 s to start; on a busy 2-core machine (a scheduled
+    # run beside other jobs) it can take longer, and the whole run would fail for it.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
 }
 
 

@@ -21,6 +21,11 @@ def prepare(
     return cfg, source, resolve_store(store)
 
 
+def corpus_name(cfg: Config, corpus: str | None) -> str:
+    """The corpus's name in the run history: ``corpus.name``, else from its path."""
+    return cfg.corpus.name or corpus_display_name(corpus)
+
+
 def corpus_display_name(corpus: str | None) -> str:
     """A short name for the corpus argument, for run ids and flow-run names."""
     if not corpus:

@@ -29,6 +29,9 @@ from pipelines.embed import SentenceEmbedder
 from pipelines.embedding_cache import EmbeddingCache
 from pipelines.embedding_topics import fit_embedding_topics
 from pipelines.errors import InputError
+from pipelines.incremental import FittedState, IncrementalResult, preprocess_incremental
+from pipelines.incremental import update_topics as assign_to_fitted
+from pipelines.lda import LdaTopicModel
 from pipelines.manifest import Manifest, now
 from pipelines.preprocess import Preprocessed, preprocess_corpus
 from pipelines.report import write_report
@@ -113,18 +116,48 @@ def preprocess(texts: list[str], config: PreprocessConfig) -> Staged[Preprocesse
 
 
 @task(name="lda")
-def lda_topics(prepared: Preprocessed, cfg: Config, store: Path, key: str) -> Staged[TopicSet]:
+def lda_topics(
+    prepared: Preprocessed, cfg: Config, store: Path, key: str
+) -> Staged[tuple[LdaTopicModel, TopicSet]]:
+    """The fitted model (for incremental updates) and its topics."""
     clock = _Clock()
 
-    def fit() -> TopicSet:
-        _, topics = fit_classical(
-            prepared.tokens, prepared.vocabulary, cfg.lda, cfg.seed, cfg.top_words
-        )
-        return topics
+    def fit() -> tuple[LdaTopicModel, TopicSet]:
+        return fit_classical(prepared.tokens, prepared.vocabulary, cfg.lda, cfg.seed, cfg.top_words)
 
-    topics, hit = cached_result(store, "lda", key, fit)
+    (model, topics), hit = cached_result(store, "lda", key, fit)
     get_run_logger().info("lda: %s topics%s", topics.n_topics, " [cached]" if hit else "")
-    return clock.staged(topics, _outcome(hit))
+    return clock.staged((model, topics), _outcome(hit))
+
+
+@task(name="preprocess-incremental")
+def incremental_preprocess(
+    state: FittedState, texts: list[str], hashes: list[str], clean_usenet: bool
+) -> Staged[Preprocessed]:
+    """Tokens of seen documents from the fitted state; only new documents are tokenised."""
+    clock = _Clock()
+    prepared = preprocess_incremental(state, texts, hashes, clean_usenet)
+    return clock.staged(prepared)
+
+
+@task(name="update-topics")
+def update_topics(
+    state: FittedState,
+    hashes: list[str],
+    prepared: Preprocessed,
+    vectors: np.ndarray,
+    threshold: float,
+) -> Staged[IncrementalResult]:
+    """New documents into the fitted topics: LDA inference and the nearest embedding topic."""
+    clock = _Clock()
+    result = assign_to_fitted(state, hashes, prepared, vectors, threshold)
+    get_run_logger().info(
+        "update: %s new documents placed in the %s LDA and %s embedding topics of the last fit",
+        f"{result.new_documents:,}",
+        result.lda.n_topics,
+        result.embedding.n_topics,
+    )
+    return clock.staged(result)
 
 
 @task(name="embed-shard", retries=1, retry_condition_fn=_not_an_input_error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,25 +12,40 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 
-from flows.keys import embedding_topics_key, lda_key
-from flows.preflight import corpus_display_name, new_run_id, prepare
+from flows.keys import embedding_topics_key, fitted_state_key, lda_key
+from flows.preflight import corpus_display_name, corpus_name, new_run_id, prepare
 from flows.tasks import (
     compare,
     embed_shard,
     embedding_topics,
+    incremental_preprocess,
     ingest_corpus,
     lda_topics,
     merge_shards,
     preprocess,
     report,
     stability_check,
+    update_topics,
 )
-from pipelines.corpus import require_documents
+from pipelines.config import Config
+from pipelines.corpus import Corpus, require_documents
+from pipelines.drift import drift_since
 from pipelines.embed import embedding_identity
+from pipelines.history import RunHistory, open_history, recorded_run
+from pipelines.incremental import (
+    check_novelty,
+    document_hashes,
+    fitted_state,
+    plan_update,
+)
+from pipelines.lda import LdaTopicModel
 from pipelines.manifest import Manifest
 from pipelines.outputs import write_assignments, write_metrics, write_topics
+from pipelines.preprocess import Preprocessed
 from pipelines.rundir import RunDirectory
-from pipelines.summary import headline_markdown
+from pipelines.store import cache_key, load_entry, save_entry
+from pipelines.summary import drift_markdown, headline_markdown, headline_numbers
+from pipelines.topics import TopicSet
 
 
 def _flow_run_name() -> str:
@@ -52,65 +68,186 @@ def topic_analysis(
     """
     logger = get_run_logger()
     cfg, source, store_path = prepare(corpus, config, overrides, store)
-    run_id = new_run_id(corpus_display_name(corpus))
-    with RunDirectory(out, run_id) as run:
-        manifest = Manifest(
-            run.path / "manifest.json",
-            run_id,
-            cfg.to_dict(),
-            source=source,
-            config_file=config,
-            store=str(store_path),
-            task_runner=_task_runner_name(),
-        )
-        documents = ingest_corpus(source, cfg.corpus, store_path).record(manifest, "ingest")
-        require_documents(documents, cfg.required_documents())
-        manifest.update(corpus=documents.summary())
-        prepared = preprocess(documents.texts, cfg.preprocess).record(manifest, "preprocess")
-
-        # The two branches run concurrently; each stage records its own start and end.
-        lda_future = lda_topics.submit(
-            prepared, cfg, store_path, lda_key(documents.fingerprint, cfg)
-        )
-        # Embedding is split into shards, separate tasks that a Dask cluster spreads out.
-        size = cfg.embedding.shard_size
-        texts = prepared.texts
-        shards = [
-            embed_shard.submit(texts[i : i + size], cfg.embedding, store_path, f"{i // size + 1}")
-            for i in range(0, len(texts), size)
-        ]
-        shard_results = [shard.result() for shard in shards]
-        vectors = merge_shards(shard_results, cfg.embedding.cache).record(manifest, "embed")
-        identity = embedding_identity(**cfg.embedding.identity_params())
-        key = embedding_topics_key(documents.fingerprint, identity, cfg)
-        clustered = embedding_topics.submit(vectors, prepared, cfg, store_path, key).result()
-        clustered = clustered.record(manifest, "embedding_topics")
-        lda = lda_future.result().record(manifest, "lda")
-        emb = clustered.topics
-
-        write_topics(run.path, {"lda": lda, "embedding": emb})
-        write_assignments(
-            run.path,
-            documents,
-            lda_topic=lda.assignments,
-            lda_prob=np.round(lda.probabilities, 6),
-            embedding_topic=emb.assignments,
-            embedding_similarity=np.round(emb.probabilities, 6),
-            map_x=clustered.coordinates[:, 0],
-            map_y=clustered.coordinates[:, 1],
-        )
-        metrics = compare(lda, emb, prepared, vectors, documents.labels, cfg)
-        metrics = metrics.record(manifest, "compare")
-        if cfg.stability.seeds:
-            check = stability_check(prepared, vectors, cfg, lda, emb)
-            metrics["stability"] = check.record(manifest, "stability")
-        write_metrics(run.path, metrics)
-        report(run.path).record(manifest, "report")
-        manifest.finish()
-        final = run.commit()
+    name = corpus_name(cfg, corpus)
+    run_id = new_run_id(name)
+    history = open_history(store_path, cfg.history)
+    facts = {"corpus_source": source, "config_hash": cache_key(cfg.to_dict())}
+    with recorded_run(history, run_id, name, **facts):
+        with RunDirectory(out, run_id) as run:
+            manifest = Manifest(
+                run.path / "manifest.json",
+                run_id,
+                cfg.to_dict(),
+                source=source,
+                config_file=config,
+                store=str(store_path),
+                task_runner=_task_runner_name(),
+            )
+            outcome = _analyse(_Run(source, cfg, store_path, run.path, manifest, history, name))
+            manifest.finish()
+            final = run.commit()
+        if history is not None:
+            history.complete(
+                run_id,
+                {model: topics.records() for model, topics in outcome.topics.items()},
+                corpus_fingerprint=outcome.documents.fingerprint,
+                n_documents=len(outcome.documents),
+                run_dir=str(final),
+                update_mode=outcome.update["performed"],
+                headline=headline_numbers(outcome.metrics),
+                model_state=outcome.update.get("state"),
+            )
+            history.close()
     logger.info("run directory: %s", final)
-    _publish(final, documents.summary(), metrics)
+    _publish(final, outcome.documents.summary(), outcome.metrics)
     return str(final)
+
+
+@dataclass
+class _Run:
+    """What every stage of one run reads."""
+
+    source: str
+    cfg: Config
+    store: Path
+    path: Path  # the staging run directory
+    manifest: Manifest
+    history: RunHistory | None
+    name: str  # the corpus's name in the history
+
+
+@dataclass
+class _Modelled:
+    """Both models' topics for every document, however they were obtained."""
+
+    prepared: Preprocessed
+    vectors: np.ndarray
+    lda: TopicSet
+    embedding: TopicSet
+    coordinates: np.ndarray  # the 2-D document map
+    lda_model: LdaTopicModel | None = None  # when fitted in this run
+
+
+@dataclass
+class _Outcome:
+    documents: Corpus
+    topics: dict[str, TopicSet]
+    metrics: dict[str, Any]
+    update: dict[str, Any]
+
+
+def _analyse(r: _Run) -> _Outcome:
+    """Every stage, writing into the staging run directory."""
+    documents = ingest_corpus(r.source, r.cfg.corpus, r.store).record(r.manifest, "ingest")
+    require_documents(documents, r.cfg.required_documents())
+    r.manifest.update(corpus={**documents.summary(), "history_name": r.name})
+    if r.cfg.update == "incremental":
+        modelled, update = _incremental(r, documents)
+    else:
+        modelled, update = _fit(r, documents), {"performed": "full", "reason": "update: full"}
+    r.manifest.update(update=update)
+    lda, emb = modelled.lda, modelled.embedding
+
+    write_topics(r.path, {"lda": lda, "embedding": emb})
+    write_assignments(
+        r.path,
+        documents,
+        lda_topic=lda.assignments,
+        lda_prob=np.round(lda.probabilities, 6),
+        embedding_topic=emb.assignments,
+        embedding_similarity=np.round(emb.probabilities, 6),
+        map_x=modelled.coordinates[:, 0],
+        map_y=modelled.coordinates[:, 1],
+    )
+    prepared, vectors, cfg = modelled.prepared, modelled.vectors, r.cfg
+    metrics = compare(lda, emb, prepared, vectors, documents.labels, cfg).record(
+        r.manifest, "compare"
+    )
+    if cfg.stability.seeds:
+        check = stability_check(prepared, vectors, cfg, lda, emb)
+        metrics["stability"] = check.record(r.manifest, "stability")
+    topic_sets = {"lda": lda, "embedding": emb}
+    metrics["drift"] = _drift(r, topic_sets)
+    write_metrics(r.path, metrics)
+    report(r.path).record(r.manifest, "report")
+    return _Outcome(documents, topic_sets, metrics, update)
+
+
+def _fit(r: _Run, documents: Corpus) -> _Modelled:
+    """Fit both models from scratch (or take them from the store's caches)."""
+    cfg, manifest = r.cfg, r.manifest
+    prepared = preprocess(documents.texts, cfg.preprocess).record(manifest, "preprocess")
+    # The two branches run concurrently; each stage records its own start and end.
+    lda_future = lda_topics.submit(prepared, cfg, r.store, lda_key(documents.fingerprint, cfg))
+    vectors = _embed(r, prepared)
+    key = embedding_topics_key(documents.fingerprint, _identity(cfg), cfg)
+    clustered = embedding_topics.submit(vectors, prepared, cfg, r.store, key).result()
+    clustered = clustered.record(manifest, "embedding_topics")
+    lda_model, lda = lda_future.result().record(manifest, "lda")
+    return _Modelled(prepared, vectors, lda, clustered.topics, clustered.coordinates, lda_model)
+
+
+def _embed(r: _Run, prepared: Preprocessed) -> np.ndarray:
+    # Embedding is split into shards, separate tasks that a Dask cluster spreads out.
+    size, texts = r.cfg.embedding.shard_size, prepared.texts
+    shards = [
+        embed_shard.submit(texts[i : i + size], r.cfg.embedding, r.store, f"{i // size + 1}")
+        for i in range(0, len(texts), size)
+    ]
+    shard_results = [shard.result() for shard in shards]
+    return merge_shards(shard_results, r.cfg.embedding.cache).record(r.manifest, "embed")
+
+
+def _identity(cfg: Config) -> str:
+    return embedding_identity(**cfg.embedding.identity_params())
+
+
+def _incremental(r: _Run, documents: Corpus) -> tuple[_Modelled, dict[str, Any]]:
+    """Place new documents in the last fit's topics, or refit when that no longer holds."""
+    cfg, manifest = r.cfg, r.manifest
+    hashes = document_hashes(documents.texts)
+    key = fitted_state_key(r.name, _identity(cfg), cfg)
+    found, state = load_entry(r.store, "fitted-state", key)
+    plan = plan_update(state if found else None, hashes, cfg.incremental)
+    threshold = cfg.embedding_topics.outliers.threshold
+    if plan.incremental:
+        clean = cfg.preprocess.clean_usenet
+        prepared = incremental_preprocess(state, documents.texts, hashes, clean)
+        prepared = prepared.record(manifest, "preprocess")
+        vectors = _embed(r, prepared)
+        plan = check_novelty(plan, state, hashes, vectors, cfg.incremental)
+    if plan.incremental:
+        result = update_topics(state, hashes, prepared, vectors, threshold)
+        result = result.record(manifest, "update")
+        save_entry(r.store, "fitted-state", key, result.state)
+        modelled = _Modelled(prepared, vectors, result.lda, result.embedding, result.coordinates)
+    else:
+        modelled = _fit(r, documents)
+        state = fitted_state(
+            hashes,
+            modelled.prepared,
+            modelled.lda_model,
+            modelled.lda,
+            modelled.embedding,
+            modelled.vectors,
+            modelled.coordinates,
+        )
+        save_entry(r.store, "fitted-state", key, state)
+    get_run_logger().info("update: %s (%s)", plan.record()["performed"], plan.reason)
+    return modelled, {**plan.record(), "state": key}
+
+
+def _drift(r: _Run, topic_sets: dict[str, TopicSet]) -> dict[str, Any]:
+    """How the topics moved since the last successful run of this corpus."""
+    run_id = r.manifest.data["run_id"]
+    previous = r.history.previous_success(r.name, run_id) if r.history is not None else None
+    return drift_since(
+        previous.run_id if previous else None,
+        previous.finished_at.isoformat() if previous and previous.finished_at else None,
+        previous.topics if previous else {},
+        {model: topics.records() for model, topics in topic_sets.items()},
+        r.cfg.history.drift_threshold,
+    )
 
 
 def _task_runner_name() -> str | None:
@@ -125,3 +262,8 @@ def _publish(run_dir: Path, corpus: dict[str, Any], metrics: dict[str, Any]) -> 
         key="topic-analysis-summary", markdown=summary, description="Headline metrics"
     )
     create_link_artifact(key="topic-analysis-run", link=run_dir.as_uri(), link_text=run_dir.name)
+    create_markdown_artifact(
+        key="topic-analysis-drift",
+        markdown=drift_markdown(metrics["drift"]),
+        description="Topics that persisted, emerged, vanished, split or merged since the last run",
+    )

@@ -2,8 +2,9 @@
 
 ``n_topics: auto`` fits one model per candidate count (concurrently, ``n_jobs``
 processes) and scores each by mean NPMI on the shared reference, of the words
-that best describe the documents each topic claims: the top-10 class-based
-TF-IDF words of each topic's dominant-topic documents. Scoring the claimed
+that best describe the documents each topic claims (the top-10 class-based
+TF-IDF words of each topic's dominant-topic documents), each topic weighted by
+the number of documents it claims. Scoring the claimed
 documents, not only p(w|t), matters: with too few topics, a topic keeps the words
 of one theme while absorbing the documents of others, and its own top words look
 as coherent as ever.
@@ -23,7 +24,7 @@ import numpy as np
 from gensim.corpora import Dictionary
 from joblib import Parallel, delayed
 
-from pipelines.coherence import Reference, mean, topic_diversity
+from pipelines.coherence import Reference, topic_diversity, weighted_mean
 from pipelines.config import LdaConfig
 from pipelines.lda import LdaTopicModel
 from pipelines.represent import class_tfidf, count_matrix, top_terms
@@ -101,4 +102,8 @@ def _fit_and_score(config, k, seed, tokens, vocabulary, reference, counts):
     model = _fit(config, k, seed, tokens, vocabulary)
     claimed = model.transform(tokens).argmax(axis=1)
     words, _ = top_terms(class_tfidf(counts, claimed, k), vocabulary, 10)
-    return model, mean(reference.npmi(words)), topic_diversity(words)
+    # Each topic counts by the documents it claims: a topic that claims a handful of
+    # documents has coherent words of its own and must not lift a count that splits off
+    # a sliver; a topic that absorbs many documents of mixed themes weighs the most.
+    sizes = np.bincount(claimed, minlength=k)
+    return model, weighted_mean(reference.npmi(words), sizes), topic_diversity(words)

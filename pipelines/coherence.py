@@ -57,3 +57,10 @@ def topic_diversity(topics: Sequence[Sequence[str]], topn: int = 10) -> float:
 def mean(values: Sequence[float]) -> float:
     finite = [v for v in values if np.isfinite(v)]
     return float(np.mean(finite)) if finite else float("nan")
+
+
+def weighted_mean(values: Sequence[float], weights: Sequence[float]) -> float:
+    """Mean of the finite values, each counted by its weight (NaN when nothing counts)."""
+    values, weights = np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
+    keep = np.isfinite(values) & (weights > 0)
+    return float(np.average(values[keep], weights=weights[keep])) if keep.any() else float("nan")

@@ -37,6 +37,8 @@ class CorpusConfig(_Section):
     time_field: str | None = None
     encoding_errors: Literal["replace", "strict"] = "replace"
     min_documents: int = Field(20, ge=2, le=1_000_000)
+    # The corpus's name in the run history; runs of one name are compared with each other.
+    name: str | None = Field(None, min_length=1, max_length=200, pattern=r"^[\w.-]+$")
 
 
 class PreprocessConfig(_Section):
@@ -168,6 +170,25 @@ class StabilityConfig(_Section):
     recovery_threshold: float = Field(0.5, ge=0, le=1)
 
 
+class HistoryConfig(_Section):
+    """The run-history database and how runs of one corpus are compared with the last one."""
+
+    enabled: bool = True
+    # SQLAlchemy URL; none: $TOPICFLOW_HISTORY_URL, else a SQLite file in the store.
+    url: str | None = Field(None, min_length=1)
+    drift_threshold: float = Field(0.3, gt=0, le=1)
+
+
+class IncrementalConfig(_Section):
+    """When ``update: incremental`` gives up on the fitted topics and refits everything."""
+
+    # Refit when documents new since the last full fit are more than this share.
+    max_new_share: float = Field(0.2, ge=0, le=1)
+    # Refit when more than this share of the new documents fit no existing embedding
+    # topic: less similar to the nearest topic's centroid than 95 % of its own documents.
+    max_novel_share: float = Field(0.3, ge=0, le=1)
+
+
 class Config(_Section):
     """Everything a run depends on besides the corpus itself."""
 
@@ -182,6 +203,11 @@ class Config(_Section):
     embedding_topics: EmbeddingTopicsConfig = EmbeddingTopicsConfig()
     compare: CompareConfig = CompareConfig()
     stability: StabilityConfig = StabilityConfig()
+    history: HistoryConfig = HistoryConfig()
+    # full: fit every model anew. incremental: reuse the last run's fitted topics and
+    # assign only new documents to them, unless `incremental` says a refit is due.
+    update: Literal["full", "incremental"] = "full"
+    incremental: IncrementalConfig = IncrementalConfig()
 
     def required_documents(self) -> int:
         """Fewest usable documents a run accepts: the floor, one per LDA topic, and enough

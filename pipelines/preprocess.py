@@ -182,6 +182,7 @@ class Preprocessed:
     texts: list[str]  # the cleaned text: what the embedding model reads
     tokens: list[list[str]]  # per document, in the vocabulary: LDA input and coherence reference
     vocabulary: Dictionary
+    preprocessor: Preprocessor | None = None  # fitted: tokenises documents added later
 
     @property
     def reference(self) -> Reference:
@@ -201,4 +202,4 @@ def preprocess_corpus(texts: Sequence[str], config: PreprocessConfig) -> Preproc
     cleaned = [strip_usenet(t) for t in texts] if config.clean_usenet else list(texts)
     preprocessor = Preprocessor(**config.estimator_params())
     tokens = preprocessor.fit_transform(cleaned)
-    return Preprocessed(cleaned, tokens, preprocessor.vocabulary_)
+    return Preprocessed(cleaned, tokens, preprocessor.vocabulary_, preprocessor)

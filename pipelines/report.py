@@ -23,7 +23,7 @@ from pipelines.report_parts import (
     sizes_figure,
 )
 from pipelines.run_data import RunData, load_run
-from pipelines.summary import format_value
+from pipelines.summary import drift_lines, drift_title, format_value
 
 MAX_MAP_POINTS = 5000
 MODELS = (("lda", "LDA"), ("embedding", "Embedding"))
@@ -77,6 +77,7 @@ def render_html(run: RunData) -> str:
     body = "\n".join(
         [
             _headline(run),
+            _drift(run),
             _section("Document map", _map_note(run) + '<div id="document-map" class="plot"></div>'),
             *(_topic_cards(run, key, label) for key, label in MODELS),
             _section(
@@ -196,6 +197,29 @@ def _alignment_lists(run: RunData) -> str:
         f"<table><tr><th>LDA topic</th><th>embedding topic</th><th>similarity</th></tr>{matched}"
         f"</table><p><b>LDA-only:</b> {lda_only}</p><p><b>Embedding-only:</b> {emb_only}</p>"
     )
+
+
+def _drift(run: RunData) -> str:
+    """What changed since the last successful run of the same corpus."""
+    drift = run.metrics.get("drift")
+    if not drift:
+        return ""
+    if not drift.get("previous_run"):
+        note = "First successful run of this corpus: nothing to compare with yet."
+        return _section(drift_title(drift), f'<p class="muted">{note}</p>')
+    kinds = ("persisted", "emerged", "vanished", "split", "merged")
+    table = "<table><tr><th></th>" + "".join(f"<th>{k}</th>" for k in kinds) + "</tr>"
+    lists = ""
+    for model, label in MODELS:
+        counts = drift[model]["counts"]
+        table += f"<tr><td>{label}</td>" + "".join(f"<td>{counts[k]}</td>" for k in kinds)
+        items = "".join(f"<li>{_esc(line)}</li>" for line in drift_lines(drift[model]))
+        lists += f"<h3>{label}</h3><ul>{items}</ul>"
+    note = (
+        f'<p class="muted">Compared with run {_esc(drift["previous_run"])} '
+        f"(topics count as the same at word-weight cosine >= {drift['threshold']}).</p>"
+    )
+    return _section(drift_title(drift), note + table + "</table>" + lists)
 
 
 def _labels(run: RunData) -> str:

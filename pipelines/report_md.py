@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelines.run_data import RunData, load_run
-from pipelines.summary import headline_markdown
+from pipelines.summary import drift_markdown, headline_markdown
 
 
 def write_markdown_report(run_dir: str | Path) -> Path:
@@ -24,6 +24,8 @@ def render_markdown(run: RunData) -> str:
     corpus = run.manifest.get("corpus", {})
     lines = [f"# topicflow report: {_cell(run.corpus_name)}", ""]
     lines.append(headline_markdown(corpus, run.metrics))
+    if run.metrics.get("drift"):
+        lines.append(drift_markdown(run.metrics["drift"]))
     agreement = run.metrics.get("agreement", {})
     if agreement:
         lines.append(

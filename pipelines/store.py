@@ -61,21 +61,36 @@ _DIGEST_BYTES = 32
 def cached_result(store: Path, kind: str, key: str, compute: Callable[[], T]) -> tuple[T, bool]:
     """``compute()``'s value, kept under ``<store>/cache/<kind>/<key>.pkl`` for later runs.
 
-    Each entry starts with the sha256 of its payload and is written under a temporary
-    name, then renamed: concurrent runs never see half an entry, and a damaged one is
-    recomputed, never used. Returns the value and whether it came from the cache.
+    Returns the value and whether it came from the cache (see :func:`save_entry` for
+    why a damaged or half-written entry is never used).
     """
+    found, value = load_entry(store, kind, key)
+    if found:
+        return value, True
+    value = compute()
+    save_entry(store, kind, key, value)
+    return value, False
+
+
+def load_entry(store: Path, kind: str, key: str) -> tuple[bool, Any]:
+    """(True, value) for a sound entry; (False, None) when absent, damaged or unreadable."""
     path = cache_dir(store, kind) / f"{key}.pkl"
     try:
         blob = path.read_bytes()
         payload = blob[_DIGEST_BYTES:]
         if hashlib.sha256(payload).digest() == blob[:_DIGEST_BYTES]:
-            return pickle.loads(payload), True
+            return True, pickle.loads(payload)
     except FileNotFoundError:
         pass
-    except Exception:  # noqa: BLE001 - unreadable or unpicklable: recompute and replace
+    except Exception:  # noqa: BLE001 - unreadable or unpicklable: the caller recomputes
         pass
-    value = compute()
+    return False, None
+
+
+def save_entry(store: Path, kind: str, key: str, value: Any) -> None:
+    """Write an entry that starts with the sha256 of its payload, under a temporary name,
+    then rename: concurrent runs never see half an entry, and a damaged one is detected."""
+    path = cache_dir(store, kind) / f"{key}.pkl"
     payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     with open(tmp, "wb") as fh:
@@ -83,7 +98,6 @@ def cached_result(store: Path, kind: str, key: str, compute: Callable[[], T]) ->
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-    return value, False
 
 
 def read_corpus_cached(
@@ -100,7 +114,7 @@ def read_corpus_cached(
         (str(f.path.resolve()), f.path.stat().st_size, f.path.stat().st_mtime_ns) for f in files
     ]
     code = code_fingerprint(ingest, formats, corpus_module)
-    settings = options.model_dump(exclude={"min_documents"})  # checked later, not read
+    settings = options.model_dump(exclude={"min_documents", "name"})  # not read
     path = cache_dir(store, "corpora") / f"{cache_key(code, settings, stats)}.parquet"
     cached = _load_corpus(path)
     if cached is not None:

@@ -84,6 +84,15 @@ BAD_INPUTS = {
         "corpus.min_documents: Input should be greater than or equal to 2 "
         "(allowed: >= 2 and <= 1000000, got 0)",
     ),
+    "bad history database URL": (
+        lambda d: (
+            (d / "h.yaml").write_text(
+                "history:\n  url: 'postgresql+psycopg://u:pw@127.0.0.1:9/x'\n"
+            )
+            and ["--config", str(d / "h.yaml")]
+        ),
+        "cannot open the history database postgresql+psycopg://u:***@127.0.0.1:9/x",
+    ),
     "negative seed": (
         lambda d: ["--seed", "-5"],
         "seed: Input should be greater than or equal to 0",
@@ -230,3 +239,6 @@ def test_two_runs_at_once_on_one_store_both_complete(tmp_path, topicflow_bin):
     )
     topics = [(d / "topics.json").read_text() for d in dirs]
     assert topics[0] == topics[1]  # same input, same answer, whichever run filled the caches
+    history = run_cli(topicflow_bin, "history", "--store", str(store)).stdout.splitlines()
+    assert sorted(line.split()[0] for line in history[1:]) == sorted(d.name for d in dirs)
+    assert all(" complete " in line for line in history[1:])

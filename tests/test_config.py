@@ -66,7 +66,8 @@ def test_unknown_top_level_section(tmp_path):
     with pytest.raises(
         ConfigError,
         match=r"sed: unknown key \(allowed keys: seed, top_words, corpus, preprocess, lda, "
-        r"embedding, umap, hdbscan, embedding_topics, compare, stability\)",
+        r"embedding, umap, hdbscan, embedding_topics, compare, stability, history, update, "
+        r"incremental\)",
     ):
         load_config(path)
 

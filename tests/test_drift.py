@@ -1,0 +1,100 @@
+"""Topic drift between two runs, on hand-made topics with a known answer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipelines.drift import drift_since, topic_drift, word_weight_similarity
+from pipelines.summary import drift_markdown
+
+
+def topic(tid: int, words: str, size: int = 10) -> dict:
+    names = words.split()
+    return {
+        "id": tid,
+        "words": names,
+        "weights": [1.0 / (r + 1) for r in range(len(names))],
+        "size": size,
+    }
+
+
+SPACE = "rocket orbit launch planet nasa moon"
+MONEY = "bank market shares profit investor rates"
+SPORT = "match goal team season coach league"
+FOOD = "recipe bake flour oven sugar butter"
+
+
+def test_identical_topics_persist_with_size_change():
+    drift = topic_drift(
+        [topic(0, SPACE, 10), topic(1, MONEY, 5)], [topic(0, MONEY, 9), topic(1, SPACE, 10)]
+    )
+    assert drift["counts"] == {"persisted": 2, "emerged": 0, "vanished": 0, "split": 0, "merged": 0}
+    money = next(p for p in drift["persisted"] if p["previous"] == 1)
+    assert (money["current"], money["size_before"], money["size_after"]) == (0, 5, 9)
+    assert money["similarity"] == pytest.approx(1.0)
+
+
+def test_new_theme_emerges_and_dropped_theme_vanishes():
+    drift = topic_drift([topic(0, SPACE), topic(1, MONEY)], [topic(0, SPACE), topic(1, SPORT)])
+    assert drift["counts"] == {"persisted": 1, "emerged": 1, "vanished": 1, "split": 0, "merged": 0}
+    assert drift["emerged"][0]["words"][:2] == ["match", "goal"]
+    assert drift["vanished"][0]["words"][:2] == ["bank", "market"]
+
+
+def test_split_and_merge_are_told_apart_from_emerged_and_vanished():
+    both = "rocket bank orbit market launch shares"  # one theme that holds two
+    split = topic_drift([topic(0, both)], [topic(0, SPACE), topic(1, MONEY)])
+    assert split["counts"]["split"] == 1 and split["counts"]["emerged"] == 0
+    assert sorted(split["split"][0]["into"]) == [0, 1]
+    merged = topic_drift([topic(0, SPACE), topic(1, MONEY)], [topic(0, both)])
+    assert merged["counts"]["merged"] == 1 and merged["counts"]["vanished"] == 0
+    assert sorted(merged["merged"][0]["from"]) == [0, 1]
+
+
+def test_every_topic_lands_in_exactly_one_category():
+    previous = [topic(0, SPACE), topic(1, MONEY), topic(2, FOOD)]
+    current = [
+        topic(0, SPACE),
+        topic(1, "bank market shares"),
+        topic(2, "bank profit investor rates"),
+        topic(3, SPORT),
+    ]
+    drift = topic_drift(previous, current)
+    old = [p["previous"] for p in drift["persisted"]] + [t["id"] for t in drift["vanished"]]
+    old += [i for m in drift["merged"] for i in m["from"][1:]]
+    new = [p["current"] for p in drift["persisted"]] + [t["id"] for t in drift["emerged"]]
+    new += [j for s in drift["split"] for j in s["into"][1:]]
+    assert sorted(old) == [0, 1, 2] and sorted(new) == [0, 1, 2, 3]
+    assert drift["counts"] == {"persisted": 2, "emerged": 1, "vanished": 1, "split": 1, "merged": 0}
+
+
+def test_similarity_uses_weights_not_just_shared_words():
+    a = [{"id": 0, "words": ["x", "y"], "weights": [1.0, 0.0], "size": 1}]
+    b = [
+        {"id": 0, "words": ["x", "y"], "weights": [1.0, 0.0], "size": 1},
+        {"id": 1, "words": ["x", "y"], "weights": [0.0, 1.0], "size": 1},
+    ]
+    assert np.allclose(word_weight_similarity(a, b), [[1.0, 0.0]])
+
+
+def test_first_run_and_markdown():
+    first = drift_since(None, None, {}, {"lda": [topic(0, SPACE)]})
+    assert "lda" not in first
+    assert "First successful run" in drift_markdown(first)
+    drift = drift_since(
+        "r1",
+        "2026-11-20T06:00:05+00:00",
+        {"lda": [topic(0, SPACE)], "embedding": []},
+        {"lda": [topic(0, SPACE)], "embedding": [topic(0, "<b>x</b> y")]},
+    )
+    text = drift_markdown(drift)
+    assert text.startswith("## What changed since 2026-11-20 06:00 UTC")
+    assert "| Embedding | 0 | 1 | 0 | 0 | 0 |" in text
+    assert "&lt;b&gt;x&lt;/b&gt;" in text and "<b>" not in text
+
+
+def test_no_topics_on_one_side():
+    drift = topic_drift([], [topic(0, SPACE)])
+    assert drift["counts"]["emerged"] == 1
+    assert topic_drift([topic(0, SPACE)], [])["counts"]["vanished"] == 1

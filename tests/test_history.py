@@ -1,0 +1,199 @@
+"""The run-history database on SQLite and on a real PostgreSQL: lifecycle, migrations,
+concurrent writers, and the views ``topicflow history`` / ``show`` print."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import secrets
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from pipelines.errors import InputError
+from pipelines.history import RunHistory, history_url, recorded_run
+from pipelines.history_schema import MIGRATIONS, Migration
+from pipelines.history_view import format_run, format_runs
+from tests.postgres import server_binaries, throwaway_cluster
+
+TOPICS = {
+    "lda": [
+        {"id": 0, "words": ["rocket", "orbit"], "weights": [0.3, 0.2], "size": 12},
+        {"id": 1, "words": ["bank", "shares"], "weights": [0.4, 0.1], "size": 8},
+    ],
+    "embedding": [{"id": 0, "words": ["goal", "match"], "weights": [1.5, 0.9], "size": 20}],
+}
+HEADLINE = {
+    "lda": {"n_topics": 2, "npmi": 0.123, "diversity": 0.9, "unassigned_share": 0.0},
+    "embedding": {"n_topics": 1, "npmi": 0.2, "diversity": 1.0, "unassigned_share": 0.05},
+    "agreement_nmi": 0.5,
+}
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    binaries = server_binaries()
+    if binaries is None:
+        pytest.skip(
+            "PostgreSQL server binaries (pg_ctl, initdb) not installed: apt-get install postgresql"
+        )
+    with throwaway_cluster(binaries) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path) -> str:
+    """A fresh, empty history database of each kind."""
+    if request.param == "sqlite":
+        return history_url(tmp_path)
+    server = request.getfixturevalue("postgres_server")
+    name = f"history_{secrets.token_hex(4)}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return server.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _complete_run(history: RunHistory, run_id: str, corpus: str = "news", **facts) -> None:
+    history.start(run_id, corpus, corpus_source="/data/news.csv")
+    history.complete(run_id, TOPICS, n_documents=40, headline=HEADLINE, update_mode="full", **facts)
+
+
+def test_a_complete_run_keeps_its_topics_and_numbers(url):
+    history = RunHistory(url)
+    assert history.applied_migrations == [m.version for m in MIGRATIONS]
+    _complete_run(history, "20261121-060000-news-aaaaaa", corpus_fingerprint="f" * 64)
+    record = history.get("20261121-060000")  # a unique prefix is enough
+    assert record.status == "complete"
+    assert record.corpus_fingerprint == "f" * 64
+    assert record.finished_at >= record.started_at
+    assert record.started_at.tzinfo is not None
+    assert record.topics == TOPICS
+    assert record.headline == HEADLINE
+
+
+def test_a_failed_run_keeps_its_error_line_and_no_topics(url):
+    history = RunHistory(url)
+    history.start("r-failed", "news")
+    history.fail("r-failed", "OSError: disk full\nTraceback (most recent call last): ...")
+    record = history.get("r-failed")
+    assert (record.status, record.error, record.topics) == ("failed", "OSError: disk full", {})
+
+
+def test_recorded_run_marks_an_exception_as_failed_and_reraises(url):
+    history = RunHistory(url)
+    with pytest.raises(ValueError, match="bad vectors"), recorded_run(history, "r1", "news"):
+        raise ValueError("bad vectors")
+    assert history.get("r1").status == "failed"
+    assert history.get("r1").error == "ValueError: bad vectors"
+
+
+def test_previous_success_skips_failed_and_other_corpora(url):
+    history = RunHistory(url)
+    _complete_run(history, "r1-news")
+    _complete_run(history, "r2-other", corpus="other")
+    history.start("r3-news", "news")
+    history.fail("r3-news", "boom")
+    history.start("r4-news", "news")
+    assert history.previous_success("news", "r4-news").run_id == "r1-news"
+    assert history.previous_success("other", "r4-news").run_id == "r2-other"
+    assert history.previous_success("news", "r1-news") is None
+    assert [r.run_id for r in history.runs("news")] == ["r4-news", "r3-news", "r1-news"]
+
+
+def test_ambiguous_or_unknown_run_ids_are_one_line_errors(url):
+    history = RunHistory(url)
+    _complete_run(history, "20261121-a")
+    _complete_run(history, "20261121-b")
+    with pytest.raises(InputError, match="matches more than one run"):
+        history.get("20261121")
+    with pytest.raises(InputError, match="no run 'nope'"):
+        history.get("nope")
+    with pytest.raises(InputError, match="no run '20261121_'"):
+        history.get("20261121_")  # "_" is a literal, not a LIKE wildcard
+
+
+def _add_note_column(conn) -> None:
+    conn.execute(sa.text("ALTER TABLE runs ADD COLUMN note TEXT"))
+
+
+def test_an_old_database_is_migrated_and_a_newer_one_refused(url):
+    RunHistory(url).start("old-run", "news")
+    later = (*MIGRATIONS, Migration(MIGRATIONS[-1].version + 1, "runs.note", _add_note_column))
+    upgraded = RunHistory(url, migrations=later)
+    assert upgraded.applied_migrations == [later[-1].version]
+    with upgraded.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT note FROM runs")).all() == [(None,)]
+    assert RunHistory(url, migrations=later).applied_migrations == []  # nothing left to do
+    with pytest.raises(InputError, match="newer than this topicflow understands"):
+        RunHistory(url)  # the code without the new migration
+
+
+def _write_runs(url: str, worker: int, n: int) -> None:
+    history = RunHistory(url)
+    for i in range(n):
+        _complete_run(history, f"w{worker}-{i:03d}")
+
+
+def test_concurrent_writers_both_land(url):
+    """Two processes open a new database (both migrate) and write runs at the same time."""
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_write_runs, args=(url, w, 15)) for w in range(2)]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join(120)
+    assert [p.exitcode for p in workers] == [0, 0]
+    records = RunHistory(url).runs()
+    assert len(records) == 30
+    assert {r.status for r in records} == {"complete"}
+
+
+def test_unusable_urls_are_one_line_errors(tmp_path):
+    with pytest.raises(InputError, match="invalid history database URL"):
+        RunHistory("not a url")
+    with pytest.raises(InputError, match="cannot open the history database"):
+        RunHistory(f"sqlite:///{tmp_path}/missing/dir/history.sqlite")
+    with pytest.raises(InputError, match="cannot open the history database .*127.0.0.1:9"):
+        RunHistory("postgresql+psycopg://someone:secret@127.0.0.1:9/db")
+
+
+def test_history_file_lives_apart_from_the_caches(tmp_path, monkeypatch):
+    monkeypatch.delenv("TOPICFLOW_HISTORY_URL", raising=False)
+    assert history_url(tmp_path) == f"sqlite:///{tmp_path / 'history' / 'history.sqlite'}"
+    monkeypatch.setenv("TOPICFLOW_HISTORY_URL", "postgresql+psycopg://team@db/topics")
+    assert history_url(tmp_path) == "postgresql+psycopg://team@db/topics"
+    assert history_url(tmp_path, "sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_views_show_numbers_changes_and_errors(tmp_path):
+    history = RunHistory(history_url(tmp_path))
+    _complete_run(history, "r1")
+    history.start("r2", "news")
+    history.fail("r2", "InputError: no documents")
+    listing = format_runs(history.runs())
+    lines = listing.splitlines()
+    assert lines[0].split()[:3] == ["run", "id", "started"]
+    assert lines[1].startswith("r2") and "failed" in lines[1] and "no documents" in lines[1]
+    assert "2 topics, NPMI 0.123" in lines[2] and "first run" in lines[2]
+    shown = format_run(history.get("r1"))
+    assert "| NPMI (c_npmi, top 10) | 0.123 | 0.200 |" in shown
+    assert "document agreement (NMI): 0.500" in shown
+    assert "rocket, orbit" in shown
+    assert format_runs([]) == "no runs recorded yet"
+
+
+def test_times_are_utc(tmp_path):
+    history = RunHistory(history_url(tmp_path))
+    before = dt.datetime.now(dt.UTC)
+    _complete_run(history, "r1")
+    assert (
+        before - dt.timedelta(seconds=5) <= history.get("r1").started_at <= dt.datetime.now(dt.UTC)
+    )
+
+
+def test_sqlite_file_is_created_under_the_store(tmp_path):
+    RunHistory(history_url(tmp_path))
+    assert Path(tmp_path / "history" / "history.sqlite").is_file()

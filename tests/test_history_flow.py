@@ -1,0 +1,127 @@
+"""Run history through real runs: drift on planted subjects, failures, the CLI views."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipelines.errors import InputError
+from pipelines.history import RunHistory, history_url
+from tests.conftest import PROJECT_ROOT
+from tests.test_cli import assert_bad_input, run_cli
+
+SMOKE = str(PROJECT_ROOT / "configs" / "smoke.yaml")
+SUBJECTS = {
+    "money": ["bank", "market", "shares", "profit", "investor", "rates", "growth", "trade"],
+    "space": ["rocket", "orbit", "launch", "planet", "nasa", "mission", "satellite", "moon"],
+    "sport": ["match", "goal", "team", "season", "coach", "league", "score", "player"],
+    "food": ["recipe", "bake", "flour", "oven", "sugar", "butter", "dough", "chef"],
+}
+# One topic per planted subject in both models: LDA chooses its count, HDBSCAN's clusters
+# hold a whole subject (30 documents each), and no bigrams blur the tiny vocabulary.
+PLANTED = {
+    "corpus": {"name": "planted"},
+    "preprocess": {"bigrams": False},
+    "lda": {"n_topics": "auto", "auto_range": {"min": 2, "max": 6, "step": 1}},
+    "hdbscan": {"min_cluster_size": 10},
+}
+
+
+def subject_documents(subjects: list[str], per_subject: int = 30) -> list[str]:
+    rng = np.random.default_rng(0)
+    return [
+        f"Story {i}: the {' '.join(rng.choice(SUBJECTS[s], size=6, replace=False))} again."
+        for s in subjects
+        for i in range(per_subject)
+    ]
+
+
+def _run(corpus: Path, tmp_path: Path, store: Path, overrides: dict) -> Path:
+    from flows.topic_analysis import topic_analysis
+
+    out = tmp_path / "runs"
+    return Path(topic_analysis(str(corpus), SMOKE, overrides, str(out), str(store)))
+
+
+@pytest.mark.slow
+def test_drift_lists_exactly_the_planted_subject_that_came_and_went(
+    tmp_path, store, prefect_api, topicflow_bin
+):
+    corpus = tmp_path / "stories.cor"
+    runs = []
+    for subjects in (["money", "space", "sport"], list(SUBJECTS), ["money", "sport", "food"]):
+        corpus.write_text("\n".join(subject_documents(subjects)) + "\n")
+        runs.append(_run(corpus, tmp_path, store, PLANTED))
+    drifts = [json.loads((run / "metrics.json").read_text())["drift"] for run in runs]
+
+    assert drifts[0]["previous_run"] is None
+    for model in ("lda", "embedding"):
+        added, removed = drifts[1][model], drifts[2][model]
+        assert added["counts"] == {
+            "persisted": 3,
+            "emerged": 1,
+            "vanished": 0,
+            "split": 0,
+            "merged": 0,
+        }, model
+        assert set(added["emerged"][0]["words"]) <= set(SUBJECTS["food"])
+        assert removed["counts"] == {
+            "persisted": 3,
+            "emerged": 0,
+            "vanished": 1,
+            "split": 0,
+            "merged": 0,
+        }, model
+        assert set(removed["vanished"][0]["words"]) <= set(SUBJECTS["space"])
+    assert drifts[2]["previous_run"] == runs[1].name
+
+    report = (runs[2] / "report.md").read_text()
+    assert "## What changed since" in report and "| LDA | 3 | 0 | 1 | 0 | 0 |" in report
+    assert "What changed since" in (runs[2] / "report.html").read_text()
+    from prefect.artifacts import Artifact
+
+    assert "| Embedding | 3 | 0 | 1 | 0 | 0 |" in Artifact.get("topic-analysis-drift").data
+
+    listing = subprocess.run(
+        [topicflow_bin, "history", "--corpus-name", "planted", "--store", str(store)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert [line.split()[0] for line in listing[1:]] == [r.name for r in reversed(runs)]
+    assert "lda +0 -1, embedding +0 -1" in listing[1] and "first run" in listing[3]
+    shown = subprocess.run(
+        [topicflow_bin, "show", runs[1].name[:-3], "--store", str(store)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert f"run {runs[1].name}" in shown and "status: complete" in shown
+    assert "lda +1 -0, embedding +1 -0" in shown and "recipe" in shown
+
+
+@pytest.mark.slow
+def test_a_failed_run_is_recorded_with_its_error_and_no_topics(tmp_path, store, prefect_api):
+    corpus = tmp_path / "few.cor"
+    corpus.write_text("\n".join(subject_documents(["money"], per_subject=5)) + "\n")
+    with pytest.raises(InputError, match="needs at least 10"):
+        _run(corpus, tmp_path, store, {"corpus": {"name": "tiny"}})
+    (record,) = RunHistory(history_url(store)).runs("tiny")
+    assert record.status == "failed" and record.finished_at is not None
+    assert record.error.startswith("InputError: ") and "needs at least 10" in record.error
+    assert RunHistory(history_url(store)).get(record.run_id).topics == {}
+
+
+def test_history_commands_fail_in_one_line(tmp_path, topicflow_bin):
+    store = ["--store", str(tmp_path / "store")]
+    empty = subprocess.run([topicflow_bin, "history", *store], capture_output=True, text=True)
+    assert empty.returncode == 0 and empty.stdout.strip() == "no runs recorded yet"
+    for args, message in (
+        (["show", "nope", *store], "no run 'nope' in the history"),
+        (["history", "--history-url", "nope://x"], "invalid history database URL 'nope://x'"),
+    ):
+        assert_bad_input(run_cli(topicflow_bin, *args), message)

@@ -1,0 +1,198 @@
+"""``update: incremental`` on planted data: seen documents keep their topics, new ones land
+in the topic of their theme, and too much (or too novel) new material triggers a refit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines.config import IncrementalConfig
+from pipelines.history import RunHistory, history_url
+from pipelines.incremental import (
+    check_novelty,
+    document_hashes,
+    fitted_state,
+    novel,
+    plan_update,
+    update_topics,
+)
+from pipelines.lda import LdaTopicModel
+from pipelines.preprocess import Preprocessor
+from pipelines.topics import TopicSet
+from tests.planted import block_corpus
+from tests.test_history_flow import SMOKE, SUBJECTS, subject_documents
+
+N_TOPICS = 3
+
+
+_LETTERS = str.maketrans("0123456789", "abcdefghij")
+
+
+def _texts(docs: list[list[str]]) -> list[str]:
+    """Planted words as text the tokeniser keeps (it drops tokens with digits)."""
+    return [" ".join(doc).translate(_LETTERS) for doc in docs]
+
+
+def _blobs(truth: list[int], seed: int) -> np.ndarray:
+    """Unit vectors around one orthogonal direction per topic."""
+    rng = np.random.default_rng(seed)
+    centres = np.eye(8)[: max(truth) + 1]
+    vectors = centres[truth] + rng.normal(scale=0.15, size=(len(truth), 8))
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    """A full fit on a planted 3-block corpus: its state, texts, hashes and truth."""
+    docs, truth, _ = block_corpus(n_topics=N_TOPICS, docs_per_topic=30, seed=0)
+    texts = _texts(docs)
+    preprocessor = Preprocessor(stopwords="none", bigrams=False, no_below=1, no_above=1.0)
+    tokens = preprocessor.fit_transform(texts)
+    from pipelines.preprocess import Preprocessed
+
+    prepared = Preprocessed(texts, tokens, preprocessor.vocabulary_, preprocessor)
+    model = LdaTopicModel(n_topics=N_TOPICS, random_state=0).fit(
+        tokens, vocabulary=prepared.vocabulary
+    )
+    theta = model.transform(tokens)
+    lda = TopicSet(model.top_words(10), model.top_word_weights(10), theta.argmax(1), theta.max(1))
+    vectors = _blobs(truth, seed=0)
+    labels = np.array(truth)
+    emb = TopicSet([["w"]] * N_TOPICS, [[1.0]] * N_TOPICS, labels, np.ones(len(labels)))
+    coordinates = np.array(truth, dtype=float)[:, None] * [10.0, 0.0] + _blobs(truth, 1)[:, :2]
+    hashes = document_hashes(texts)
+    state = fitted_state(hashes, prepared, model, lda, emb, vectors, coordinates)
+    return state, texts, hashes, truth, vectors
+
+
+def test_no_state_or_too_much_new_means_a_full_refit(fitted):
+    state, _, hashes, _, _ = fitted
+    config = IncrementalConfig(max_new_share=0.2)
+    assert plan_update(None, hashes, config).reason.startswith("no fitted models")
+    grown = hashes + [f"new{i}" for i in range(30)]  # 30 of 120 = 25 % new
+    plan = plan_update(state, grown, config)
+    assert not plan.incremental and plan.new_documents == 30
+    assert plan.reason == (
+        "25.0% of the documents are new since the last full fit (incremental.max_new_share 20.0%)"
+    )
+    few = hashes + ["new0", "new1"]
+    assert plan_update(state, few, config).incremental
+
+
+def test_novel_documents_are_told_apart_from_new_documents_of_known_themes(fitted):
+    state, _, _, _, vectors = fitted
+    known = _blobs([0, 1, 2] * 10, seed=5)
+    unknown = _blobs([5] * 10, seed=6)  # a direction no topic has
+    assert novel(state, known).mean() <= 0.2
+    assert novel(state, unknown).all()
+
+
+def test_seen_documents_keep_their_topics_and_new_ones_join_their_theme(fitted):
+    state, texts, hashes, truth, vectors = fitted
+    docs, new_truth, _ = block_corpus(n_topics=N_TOPICS, docs_per_topic=2, seed=9)
+    new_texts = _texts(docs)
+    all_hashes = hashes + document_hashes(new_texts)
+    from pipelines.incremental import preprocess_incremental
+
+    prepared = preprocess_incremental(state, texts + new_texts, all_hashes, clean_usenet=False)
+    assert prepared.tokens[: len(texts)] == state.tokens  # reused, not recomputed
+    all_vectors = np.vstack([vectors, _blobs(new_truth, seed=7)])
+    result = update_topics(state, all_hashes, prepared, all_vectors, threshold=0.25)
+
+    n = len(texts)
+    assert result.new_documents == len(new_texts)
+    assert np.array_equal(result.lda.assignments[:n], state.lda_topic)
+    assert np.array_equal(result.embedding.assignments[:n], state.embedding_topic)
+    assert result.lda.words == state.lda.words  # no refit
+    # Each new document lands in the topic that holds its planted block.
+    lda_topic_of_block = {
+        t: np.bincount(state.lda_topic[np.array(truth) == t]).argmax() for t in range(N_TOPICS)
+    }
+    assert [int(t) for t in result.lda.assignments[n:]] == [
+        lda_topic_of_block[t] for t in new_truth
+    ]
+    assert list(result.embedding.assignments[n:]) == new_truth
+    # ...and on the map, beside the documents of its block.
+    assert np.allclose(result.coordinates[n:, 0], np.array(new_truth) * 10.0, atol=1.0)
+    assert result.state.hashes == all_hashes and result.state.fitted == state.fitted
+
+
+def test_novelty_turns_an_incremental_plan_into_a_refit(fitted):
+    state, _, hashes, _, vectors = fitted
+    grown = hashes + [f"new{i}" for i in range(10)]
+    config = IncrementalConfig(max_new_share=0.5, max_novel_share=0.3)
+    plan = plan_update(state, grown, config)
+    familiar = np.vstack([vectors, _blobs([0, 1] * 5, seed=3)])
+    assert check_novelty(plan, state, grown, familiar, config).incremental
+    strange = np.vstack([vectors, _blobs([6] * 10, seed=4)])
+    refit = check_novelty(plan, state, grown, strange, config)
+    assert not refit.incremental and refit.novel_share == 1.0
+    assert "10 new documents fit no existing topic" in refit.reason
+
+
+def _assignments(run: Path) -> list[tuple[int, int]]:
+    """(LDA topic, embedding topic) per document, in corpus order."""
+    table = pq.read_table(run / "assignments.parquet").to_pylist()
+    return [(row["lda_topic"], row["embedding_topic"]) for row in table]
+
+
+@pytest.mark.slow
+def test_incremental_runs_through_the_flow(tmp_path, store, prefect_api):
+    from flows.topic_analysis import topic_analysis
+
+    overrides = {
+        "update": "incremental",
+        "corpus": {"name": "planted"},
+        "preprocess": {"bigrams": False},
+        "lda": {"n_topics": 3},
+        "hdbscan": {"min_cluster_size": 10},
+    }
+    corpus = tmp_path / "stories.cor"
+    base = subject_documents(["money", "space", "sport"])
+    extra = subject_documents(["money", "space", "sport"], per_subject=33)
+    added = [extra[33 * s + 30 + i] for s in range(3) for i in range(3)]  # 9 unseen stories
+
+    def run(texts: list[str]) -> tuple[Path, dict]:
+        corpus.write_text("\n".join(texts) + "\n")
+        path = Path(
+            topic_analysis(str(corpus), SMOKE, overrides, str(tmp_path / "runs"), str(store))
+        )
+        return path, json.loads((path / "manifest.json").read_text())
+
+    first, manifest = run(base)
+    assert manifest["update"]["performed"] == "full"
+    assert manifest["update"]["reason"].startswith("no fitted models")
+
+    second, manifest = run(base + added)
+    assert manifest["update"]["performed"] == "incremental", manifest["update"]
+    assert manifest["update"]["new_documents"] == 9
+    assert "update" in manifest["stages"] and "lda" not in manifest["stages"]
+    assert manifest["stages"]["embed"]["cache"] == "partial"
+    before, after = _assignments(first), _assignments(second)
+    assert after[: len(base)] == before  # seen documents keep their topics
+    subjects = ["money", "space", "sport"]
+    topic_of = {subject: before[30 * i] for i, subject in enumerate(subjects)}
+    assert len(set(topic_of.values())) == 3
+    expected = [topic_of[subject] for subject in subjects for _ in range(3)]
+    assert after[len(base) :] == expected  # new stories join their subject's topics
+    assert (
+        json.loads((first / "topics.json").read_text())["lda"][0]["words"]
+        == json.loads((second / "topics.json").read_text())["lda"][0]["words"]
+    )
+
+    food = subject_documents(["food"])[:12]
+    third, manifest = run(base + added + food)
+    assert manifest["update"]["performed"] == "full"
+    assert "new documents fit no existing topic" in manifest["update"]["reason"]
+    assert len(json.loads((third / "topics.json").read_text())["embedding"]) == 4
+    modes = [r.update_mode for r in RunHistory(history_url(store)).runs("planted")]
+    assert modes == ["full", "incremental", "full"]
+    assert set(SUBJECTS["food"]) & set(
+        json.loads((third / "metrics.json").read_text())["drift"]["embedding"]["emerged"][0][
+            "words"
+        ]
+    )
