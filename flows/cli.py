@@ -289,7 +289,9 @@ def history(
     history_url: HistoryUrlOpt = None,
 ) -> None:
     """List recorded runs, newest first, with their headline numbers and topic changes."""
-    typer.echo(format_runs(_open_history(store, history_url).runs(corpus_name, limit)))
+    runs = _open_history(store, history_url)
+    runs.reap_interrupted()
+    typer.echo(format_runs(runs.runs(corpus_name, limit)))
 
 
 @app.command()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -57,6 +58,8 @@ class RunRecord:
     update_mode: str | None = None
     headline: dict[str, Any] = field(default_factory=dict)
     model_state: str | None = None
+    host: str | None = None
+    pid: int | None = None
     # model -> topics.json-style records; filled by RunHistory.get only.
     topics: dict[str, list[dict]] = field(default_factory=dict)
 
@@ -91,8 +94,22 @@ class RunHistory:
     def start(self, run_id: str, corpus_name: str, **facts: Any) -> None:
         row = {"run_id": run_id, "corpus_name": corpus_name, "status": "running"}
         row["started_at"] = facts.pop("started_at", None) or _now()
+        row |= {"host": socket.gethostname(), "pid": os.getpid()}
         with self.engine.begin() as conn:
             conn.execute(runs.insert().values(**row, **facts))
+
+    def reap_interrupted(self) -> list[str]:
+        """Mark ``failed`` the runs of this host still ``running`` whose process is gone
+        (killed with SIGKILL, a power cut): nothing else would ever finish them."""
+        host = socket.gethostname()
+        with self.engine.connect() as conn:
+            query = sa.select(runs.c.run_id, runs.c.pid).where(
+                runs.c.status == "running", runs.c.host == host
+            )
+            orphans = [(run_id, pid) for run_id, pid in conn.execute(query) if not _alive(pid)]
+        for run_id, pid in orphans:
+            self.fail(run_id, f"interrupted: process {pid} on {host} ended without finishing")
+        return [run_id for run_id, _ in orphans]
 
     def complete(self, run_id: str, run_topics: dict[str, list[dict]], **facts: Any) -> None:
         """Mark the run complete and store its topics, all or nothing."""
@@ -200,6 +217,7 @@ def recorded_run(
     if history is None:
         yield
         return
+    history.reap_interrupted()
     history.start(run_id, corpus_name, **facts)
     try:
         yield
@@ -239,6 +257,18 @@ def _record(row) -> RunRecord:
             values[key] = values[key].replace(tzinfo=dt.UTC)  # SQLite keeps no zone: it is UTC
     values["headline"] = values["headline"] or {}
     return RunRecord(**values)
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return True  # unknown owner: leave it alone
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def _now() -> dt.datetime:

@@ -42,6 +42,9 @@ runs = sa.Table(
     sa.Column("update_mode", sa.String(16)),  # full | incremental: what the run did
     sa.Column("headline", sa.JSON),  # the numbers `topicflow show` prints
     sa.Column("model_state", sa.String(64)),  # cache key of the fitted models it left
+    # Since version 2: the process running it, to tell a killed run from a running one.
+    sa.Column("host", sa.String(255)),
+    sa.Column("pid", sa.Integer),
 )
 
 topics = sa.Table(
@@ -72,10 +75,49 @@ class Migration:
 
 
 def _initial(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[runs, topics])
+    """Version 1 as released, frozen here: later columns come with their own migrations."""
+    v1 = sa.MetaData()
+    sa.Table(
+        "runs",
+        v1,
+        sa.Column("run_id", sa.String(200), primary_key=True),
+        sa.Column("corpus_name", sa.String(200), nullable=False, index=True),
+        sa.Column("corpus_source", sa.Text),
+        sa.Column("corpus_fingerprint", sa.String(64)),
+        sa.Column("config_hash", sa.String(64)),
+        sa.Column("n_documents", sa.Integer),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True)),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("error", sa.Text),
+        sa.Column("run_dir", sa.Text),
+        sa.Column("update_mode", sa.String(16)),
+        sa.Column("headline", sa.JSON),
+        sa.Column("model_state", sa.String(64)),
+    )
+    sa.Table(
+        "topics",
+        v1,
+        sa.Column("run_id", sa.ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("model", sa.String(16), primary_key=True),
+        sa.Column("topic_id", sa.Integer, primary_key=True),
+        sa.Column("words", sa.JSON, nullable=False),
+        sa.Column("weights", sa.JSON, nullable=False),
+        sa.Column("size", sa.Integer, nullable=False),
+    )
+    v1.create_all(conn)
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "runs and their topics", _initial),)
+def _run_owner(conn: Connection) -> None:
+    for column in (runs.c.host, runs.c.pid):
+        name, kind = column.name, column.type.compile(dialect=conn.dialect)
+        conn.execute(sa.text(f"ALTER TABLE runs ADD COLUMN {name} {kind}"))
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "runs and their topics", _initial),
+    Migration(2, "runs.host and runs.pid: which process runs it", _run_owner),
+)
 
 # Any fixed number: PostgreSQL advisory locks are keyed by a 64-bit integer.
 _PG_MIGRATION_LOCK = 7_346_901

@@ -221,6 +221,10 @@ def test_run_killed_mid_embedding_then_rerun_leaves_one_complete_directory(tmp_p
     assert str(only) == again.stdout.strip().splitlines()[-1]
     manifest = json.loads((only / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["corpus"]["documents"] == 600
+    # The history knows the killed run ended: the next run found its process gone.
+    listing = run_cli(topicflow_bin, "history", "--store", str(store)).stdout.splitlines()
+    assert len(listing) == 3 and " complete " in listing[1] and " failed " in listing[2]
+    assert f"interrupted: process {victim.pid} on " in listing[2]
 
 
 @pytest.mark.slow

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import os
 import secrets
+import socket
 from pathlib import Path
 
 import pytest
@@ -197,3 +199,41 @@ def test_times_are_utc(tmp_path):
 def test_sqlite_file_is_created_under_the_store(tmp_path):
     RunHistory(history_url(tmp_path))
     assert Path(tmp_path / "history" / "history.sqlite").is_file()
+
+
+def _start_and_vanish(url: str) -> None:
+    RunHistory(url).start("killed-run", "news")
+    os._exit(0)  # no cleanup, no "failed": as after kill -9
+
+
+def test_a_run_whose_process_died_is_marked_interrupted(url):
+    process = multiprocessing.get_context("spawn").Process(target=_start_and_vanish, args=(url,))
+    process.start()
+    process.join(60)
+    history = RunHistory(url)
+    history.start("live-run", "news")  # this process: alive, left alone
+    assert history.get("killed-run").status == "running"
+    assert history.reap_interrupted() == ["killed-run"]
+    record = history.get("killed-run")
+    assert record.status == "failed"
+    assert (
+        record.error
+        == f"interrupted: process {process.pid} on {socket.gethostname()} ended without finishing"
+    )
+    assert history.get("live-run").status == "running"
+
+
+def test_a_version_1_database_gains_the_run_owner_columns(url):
+    old = RunHistory(url, migrations=MIGRATIONS[:1])
+    with old.engine.begin() as conn:  # a row as a version-1 topicflow wrote it
+        assert "pid" not in {c["name"] for c in sa.inspect(conn).get_columns("runs")}
+        conn.execute(
+            sa.text(
+                "INSERT INTO runs (run_id, corpus_name, started_at, status) "
+                "VALUES ('v1-run', 'news', :at, 'running')"
+            ),
+            {"at": dt.datetime.now(dt.UTC)},
+        )
+    assert RunHistory(url).applied_migrations == [2]
+    record = RunHistory(url).get("v1-run")
+    assert (record.status, record.pid, record.host) == ("running", None, None)
