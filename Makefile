@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install install-bench system-deps run test lint bench bench-lda bench-embedding bench-labelled bench-side constraints clean
+.PHONY: install install-bench system-deps run test lint bench bench-lda bench-embedding bench-labelled bench-side bench-scaling constraints clean
 
 install: $(STAMP)
 
@@ -41,7 +41,7 @@ system-deps:
 
 # Benchmarks: minutes each (20 Newsgroups: most of an hour on 2 cores, mostly embedding),
 # results as Markdown tables in benchmarks/results/. Not part of `make test`.
-bench: bench-lda bench-embedding bench-labelled bench-side
+bench: bench-lda bench-embedding bench-labelled bench-side bench-scaling
 
 install-bench: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
@@ -57,6 +57,9 @@ bench-labelled: install
 
 bench-side: install-bench
 	$(BIN)/python benchmarks/side_by_side.py
+
+bench-scaling: install-bench
+	$(BIN)/python benchmarks/scaling.py
 
 lint: install
 	$(BIN)/ruff check pipelines flows tests benchmarks

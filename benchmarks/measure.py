@@ -1,0 +1,65 @@
+"""Wall time and peak memory of a whole command, child processes included.
+
+``getrusage(RUSAGE_CHILDREN)`` reports only the largest single descendant and never
+forgets it, so it cannot tell one run's memory from the next. Instead the process tree
+is sampled while the command runs: the peak of the summed resident set sizes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import subprocess
+import time
+from dataclasses import dataclass
+
+import psutil
+
+SAMPLE_SECONDS = 0.2
+
+
+@dataclass
+class Measured:
+    seconds: float
+    peak_rss_mb: float
+    stdout: str
+
+
+def run_measured(command: list[str], env: dict[str, str] | None = None) -> Measured:
+    """Run ``command`` to completion; SystemExit with its stderr tail if it fails."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    peak = 0
+    root = psutil.Process(process.pid)
+    while process.poll() is None:
+        peak = max(peak, _tree_rss(root))
+        time.sleep(SAMPLE_SECONDS)
+    stdout, stderr = process.communicate()
+    seconds = time.perf_counter() - start
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command[:3])} failed:\n{stderr[-3000:]}")
+    return Measured(seconds, peak / 2**20, stdout)
+
+
+def _tree_rss(root: psutil.Process) -> int:
+    total = 0
+    try:
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    for proc in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += proc.memory_info().rss
+    return total
+
+
+def machine() -> str:
+    """One line describing the machine, for result tables."""
+    memory = psutil.virtual_memory().total / 2**30
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GiB RAM, "
+        f"Python {platform.python_version()}, no GPU"
+    )

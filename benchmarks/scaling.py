@@ -1,0 +1,152 @@
+"""How a whole `topicflow run` grows with the corpus: 1k, 5k, 20k and 200k documents.
+
+Real documents for 1k / 5k / 20k: a seeded sample (nested: each size contains the
+smaller ones) of raw 20 Newsgroups plus raw BBC News (21,071 documents; USENET
+headers, quotes and signatures stripped). The 200k corpus is synthetic: 200,000
+sentences sampled with replacement from those documents (6 to 60 words each), one
+sentence per document, as short texts such as tickets or reviews are.
+
+Each size is a cold `topicflow run` (empty store) with the default config except
+``preprocess.clean_usenet: true`` and ``umap.fit_sample: 20000`` (UMAP is fitted on
+20,000 documents and applied to the rest; a no-op up to 20k). Reported: wall time,
+the peak resident memory of the whole process tree, each stage's seconds, and which
+stage dominates.
+
+    .venv/bin/python benchmarks/scaling.py [--sizes 1000,5000,20000,200000]
+
+Writes ``benchmarks/results/scaling.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from measure import machine, run_measured
+
+from pipelines.textclean import strip_usenet
+
+ROOT = Path(__file__).resolve().parents[1]
+DATASETS = ROOT.parent / "shared" / "datasets"
+SOURCES = (
+    DATASETS / "20newsgroups" / "20news-bydate.jsonl.gz",
+    DATASETS / "bbc_news" / "bbc_news.jsonl.gz",
+)
+RESULTS = ROOT / "benchmarks" / "results" / "scaling.md"
+TOPICFLOW = str(Path(sys.executable).parent / "topicflow")
+STAGES = ("ingest", "preprocess", "embed", "lda", "embedding_topics", "compare", "report")
+CONFIG = "preprocess:\n  clean_usenet: true\numap:\n  fit_sample: 20000\n"
+SYNTHETIC_FROM = 100_000  # sizes above this are synthetic sentences
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def real_documents() -> list[str]:
+    texts = []
+    for source in SOURCES:
+        with gzip.open(source, "rt", encoding="utf-8") as fh:
+            texts += [json.loads(line)["text"] for line in fh]
+    return texts
+
+
+def sentences(texts: list[str]) -> list[str]:
+    """Whole sentences of 6 to 60 words from the cleaned documents."""
+    found = []
+    for text in texts:
+        for sentence in _SENTENCE.split(" ".join(strip_usenet(text).split())):
+            if 6 <= len(sentence.split()) <= 60:
+                found.append(sentence)
+    return found
+
+
+def write_corpus(texts: list[str], path: Path) -> Path:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.writelines(json.dumps({"text": t}) + "\n" for t in texts)
+    return path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,5000,20000,200000")
+    args = parser.parse_args()
+    if not all(source.is_file() for source in SOURCES):
+        print(f"skipped: {SOURCES} not found (the shared datasets are not on this machine)")
+        return 0
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rng = np.random.default_rng(0)
+    texts = real_documents()
+    order = rng.permutation(len(texts))
+    pool = sentences(texts) if max(sizes) > SYNTHETIC_FROM else []
+    work = Path(tempfile.mkdtemp(prefix="topicflow-scaling-"))
+    (work / "config.yaml").write_text(CONFIG)
+    rows = []
+    for size in sizes:
+        if size > SYNTHETIC_FROM:
+            corpus = [pool[i] for i in rng.integers(0, len(pool), size)]
+            kind = "synthetic sentences"
+        else:
+            corpus = [texts[i] for i in order[:size]]
+            kind = "20NG + BBC documents"
+        path = write_corpus(corpus, work / f"corpus_{size}.jsonl")
+        env = {**os.environ, "TOPICFLOW_STORE": str(work / f"store_{size}")}
+        command = [TOPICFLOW, "run", "--corpus", str(path), "--config", str(work / "config.yaml")]
+        measured = run_measured(command + ["--out", str(work / "runs")], env)
+        run_dir = Path(measured.stdout.strip().splitlines()[-1])
+        manifest = json.loads((run_dir / "manifest.json").read_text())
+        stages = {name: manifest["stages"].get(name, {}).get("seconds", 0.0) for name in STAGES}
+        rows.append(
+            {
+                "size": size,
+                "kind": kind,
+                "documents": manifest["corpus"]["documents"],
+                "seconds": measured.seconds,
+                "rss": measured.peak_rss_mb,
+                "stages": stages,
+                "words": sum(len(t.split()) for t in corpus) / len(corpus),
+            }
+        )
+        print(json.dumps(rows[-1]), flush=True)
+    RESULTS.write_text(render(rows))
+    print(RESULTS.read_text())
+    return 0
+
+
+def render(rows: list[dict]) -> str:
+    lines = [
+        "# Scaling: one cold `topicflow run` at growing corpus sizes",
+        "",
+        "- Corpora: a seeded nested sample of raw 20 Newsgroups + raw BBC News (USENET "
+        "headers, quotes and signatures stripped) up to 20k; 200k = synthetic, one sentence "
+        "(6-60 words) sampled from those documents per document.",
+        "- Config: defaults plus `preprocess.clean_usenet: true` and `umap.fit_sample: 20000`; "
+        "store empty before each run; threads runner; LDA 10 topics, embedding topics at "
+        "HDBSCAN's natural count.",
+        f"- Machine: {machine()}.",
+        "- Command: `.venv/bin/python benchmarks/scaling.py`",
+        "- Stage seconds come from each run's manifest; the LDA and embedding branches run "
+        "concurrently, so stages overlap and do not add up to the wall time.",
+        "",
+        "| documents | kind | mean words | wall s | peak RSS (MB) | "
+        + " | ".join(STAGES)
+        + " | dominant stage |",
+        "|---|---|---|---|---|" + "---|" * len(STAGES) + "---|",
+    ]
+    for row in rows:
+        stages = row["stages"]
+        dominant = max(stages, key=stages.get)
+        cells = " | ".join(f"{stages[name]:.1f}" for name in STAGES)
+        lines.append(
+            f"| {row['documents']:,} | {row['kind']} | {row['words']:.0f} | "
+            f"{row['seconds']:.0f} | {row['rss']:.0f} | {cells} | {dominant} |"
+        )
+    return "\n".join(lines + [""])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
