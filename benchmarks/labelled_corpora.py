@@ -7,7 +7,12 @@ count and merged to k. Reported: NMI and ARI against the labels (unassigned
 documents form one group of their own, so hiding outliers earns nothing), the
 unassigned share, NPMI / TD on the one shared reference, topic count, seconds per
 stage and the process's peak RSS. On bbc_news the embedding branch also runs with
-``long_documents: chunk_mean``.
+``long_documents: chunk_mean``. The alternatives in the same run: BERTopic 0.17.4
+with its defaults on the same cleaned texts and MiniLM vectors (natural count and
+``nr_topics=k``; its outlier topic -1 counts as unassigned), and gensim
+``LdaMulticore`` as its tutorials script it (``simple_preprocess``, ``filter_extremes``,
+10 passes, k topics). Their words are scored on the same reference: each topic's
+first 10 words that are in the reference vocabulary.
 
     .venv/bin/python benchmarks/labelled_corpora.py [--corpora bbc_news,20newsgroups]
 
@@ -25,6 +30,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from pipelines.classical import fit_classical
@@ -36,10 +42,12 @@ from pipelines.embedding_topics import fit_embedding_topics
 from pipelines.ingest import read_corpus
 from pipelines.preprocess import preprocess_corpus
 from pipelines.store import cache_dir, resolve_store
+from pipelines.topics import UNASSIGNED, TopicSet
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"
 RESULTS = ROOT / "benchmarks" / "results" / "labelled_corpora.md"
+FOREIGN_WORDS = 30  # words asked of BERTopic and gensim, before keeping those in the reference
 FILES = {
     "bbc_news": DATASETS / "bbc_news" / "bbc_news.jsonl.gz",
     "20newsgroups": DATASETS / "20newsgroups" / "20news-bydate.jsonl.gz",
@@ -115,8 +123,72 @@ def run_corpus(name: str, path: Path, cfg: Config) -> tuple[list[dict], dict]:
             label = f"embedding, {mode}, {'natural' if target == 'natural' else f'k={k}'}"
             rows.append(score(label, topics, labels, reference, seconds))
         print(name, rows[-2:], flush=True)
+        if mode == "truncate" and _has_bertopic():
+            for target in (None, k):
+                topics, seconds = timed(run_bertopic, prepared.texts, vectors, target, cfg.seed)
+                label = f"BERTopic 0.17.4 defaults, {'natural' if target is None else f'k={k}'}"
+                rows.append(
+                    score(label, in_reference(topics, prepared), labels, reference, seconds)
+                )
+    topics, seconds = timed(run_gensim, prepared.texts, k, cfg.seed)
+    label = f"gensim LdaMulticore (k={k}, 10 passes)"
+    rows.append(score(label, in_reference(topics, prepared), labels, reference, seconds))
     facts["peak_rss_mb"] = peak_rss_mb()
     return rows, facts
+
+
+def _has_bertopic() -> bool:
+    try:
+        import bertopic  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def run_bertopic(texts: list[str], vectors, k: int | None, seed: int) -> TopicSet:
+    """BERTopic's defaults on the same texts and MiniLM vectors (UMAP seeded)."""
+    from bertopic import BERTopic
+    from umap import UMAP
+
+    umap = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed)
+    model = BERTopic(umap_model=umap, nr_topics=k, top_n_words=FOREIGN_WORDS)
+    labels, _ = model.fit_transform(texts, embeddings=vectors)
+    ids = sorted(t for t in model.get_topics() if t != -1)
+    words = [[w for w, _ in model.get_topic(t)] for t in ids]
+    position = {t: i for i, t in enumerate(ids)}
+    assignments = np.array([position.get(t, UNASSIGNED) for t in labels])
+    return TopicSet(words, [[1.0] * len(w) for w in words], assignments)
+
+
+def run_gensim(texts: list[str], k: int, seed: int) -> TopicSet:
+    """gensim LDA as its tutorials script it: simple_preprocess, filter_extremes, 10 passes."""
+    from gensim.corpora import Dictionary
+    from gensim.models import LdaMulticore
+    from gensim.utils import simple_preprocess
+
+    tokens = [simple_preprocess(t) for t in texts]
+    vocabulary = Dictionary(tokens)
+    vocabulary.filter_extremes(no_below=5, no_above=0.5)
+    bows = [vocabulary.doc2bow(t) for t in tokens]
+    model = LdaMulticore(bows, num_topics=k, id2word=vocabulary, passes=10, random_state=seed)
+    words = [[w for w, _ in model.show_topic(t, topn=FOREIGN_WORDS)] for t in range(k)]
+    theta = [model.get_document_topics(bow, minimum_probability=0.0) for bow in bows]
+    assignments = np.array(
+        [
+            max(doc, key=lambda p: p[1])[0] if bow else UNASSIGNED
+            for doc, bow in zip(theta, bows, strict=True)
+        ]
+    )
+    return TopicSet(words, [[1.0] * len(w) for w in words], assignments)
+
+
+def in_reference(topics: TopicSet, prepared) -> TopicSet:
+    """Another tool's topics scored on the shared reference: each topic's first 10 words
+    that are in the reference vocabulary (its stopwords and unknown words are skipped,
+    which can only help that tool's scores)."""
+    known = prepared.vocabulary.token2id
+    words = [[w for w in ws if w in known][:10] for ws in topics.words]
+    return TopicSet(words, [[1.0] * len(w) for w in words], topics.assignments)
 
 
 def main() -> int:
@@ -138,6 +210,11 @@ def main() -> int:
         "- Default config (seed 42); LDA with k = number of labels; embedding topics at "
         "HDBSCAN's natural count and merged to k. Unassigned documents count as one group "
         "of their own in NMI / ARI.",
+        "- Alternatives in the same run: BERTopic 0.17.4 defaults on the same cleaned texts "
+        "and MiniLM vectors (seeded UMAP; outlier topic -1 = unassigned), natural and "
+        "`nr_topics=k`; gensim `LdaMulticore` (`simple_preprocess`, `filter_extremes(5, 0.5)`, "
+        "10 passes, k topics). Their words are scored on topicflow's reference: each topic's "
+        "first 10 of 30 words that are in the reference vocabulary.",
         "- NPMI (`c_npmi`, top 10) and TD on the shared reference (topicflow's preprocessing "
         "of that corpus).",
         f"- Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
