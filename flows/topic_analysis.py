@@ -72,35 +72,42 @@ def topic_analysis(
     run_id = new_run_id(name)
     history = open_history(store_path, cfg.history)
     facts = {"corpus_source": source, "config_hash": cache_key(cfg.to_dict())}
-    with recorded_run(history, run_id, name, **facts):
-        with RunDirectory(out, run_id) as run:
-            manifest = Manifest(
-                run.path / "manifest.json",
-                run_id,
-                cfg.to_dict(),
-                source=source,
-                config_file=config,
-                store=str(store_path),
-                task_runner=_task_runner_name(),
-            )
-            outcome = _analyse(_Run(source, cfg, store_path, run.path, manifest, history, name))
-            manifest.finish()
-            final = run.commit()
+    try:
+        with recorded_run(history, run_id, name, **facts):
+            with RunDirectory(out, run_id) as run:
+                manifest = Manifest(
+                    run.path / "manifest.json",
+                    run_id,
+                    cfg.to_dict(),
+                    source=source,
+                    config_file=config,
+                    store=str(store_path),
+                    task_runner=_task_runner_name(),
+                )
+                outcome = _analyse(_Run(source, cfg, store_path, run.path, manifest, history, name))
+                manifest.finish()
+                final = run.commit()
+            if history is not None:
+                _record_success(history, run_id, outcome, final)
+    finally:
         if history is not None:
-            history.complete(
-                run_id,
-                {model: topics.records() for model, topics in outcome.topics.items()},
-                corpus_fingerprint=outcome.documents.fingerprint,
-                n_documents=len(outcome.documents),
-                run_dir=str(final),
-                update_mode=outcome.update["performed"],
-                headline=headline_numbers(outcome.metrics),
-                model_state=outcome.update.get("state"),
-            )
             history.close()
     logger.info("run directory: %s", final)
     _publish(final, outcome.documents.summary(), outcome.metrics)
     return str(final)
+
+
+def _record_success(history: RunHistory, run_id: str, outcome: _Outcome, run_dir: Path) -> None:
+    history.complete(
+        run_id,
+        {model: topics.records() for model, topics in outcome.topics.items()},
+        corpus_fingerprint=outcome.documents.fingerprint,
+        n_documents=len(outcome.documents),
+        run_dir=str(run_dir),
+        update_mode=outcome.update["performed"],
+        headline=headline_numbers(outcome.metrics),
+        model_state=outcome.update.get("state"),
+    )
 
 
 @dataclass
