@@ -131,7 +131,7 @@ def render(rows, ks, systems, args, n_docs, embed_seconds, hits) -> str:
         " / (10 x topics). 'topics' = topics actually produced (a tool cannot exceed the count"
         " its clustering finds).",
         "- topicflow: default config (UMAP n_neighbors 30, HDBSCAN min_cluster_size 10, "
-        "c-TF-IDF per-document counts with BM25 and square-rooted counts, core-member words, "
+        "pointwise-KL topic words on per-document counts, core-member words, "
         "centroid outlier reassignment at cosine 0.25).",
         "- BERTopic 0.17.4: defaults, `UMAP(random_state=seed)`, `nr_topics=k`; its outlier "
         "topic is left out of NPMI/TD and its share reported as unassigned.",

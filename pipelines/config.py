@@ -144,7 +144,8 @@ class EmbeddingTopicsConfig(_Section):
     n_topics: Annotated[int, Field(ge=2, le=1000)] | Literal["natural"] = "natural"
     outliers: OutlierConfig = OutlierConfig()
     count_words: Literal["per_document", "per_token"] = "per_document"
-    min_word_coverage: float = Field(0.2, ge=0, le=1)
+    word_score: Literal["pointwise_kl", "ctfidf"] = "pointwise_kl"
+    min_word_coverage: float = Field(0.0, ge=0, le=1)
     bm25: bool = True
     reduce_frequent_words: bool = True
     mmr_diversity: float = Field(0.0, ge=0, le=1)

@@ -9,14 +9,20 @@
    c-TF-IDF row) when their best score reaches ``threshold``; the rest stay
    unassigned (topic -1) and are counted, never hidden. Reassigned documents do not
    change the topic words, which describe the documents HDBSCAN placed itself.
-4. Topic words: c-TF-IDF over the shared tokens and vocabulary (BM25 weighting and
-   square-rooted counts by default, as BERTopic offers), optionally diversified by
+4. Topic words over the shared tokens and vocabulary, optionally diversified by
    maximal marginal relevance (MMR) in the embedding model's space. By default a word
    counts once per document (``count_words: per_document``): a topic's words are
    then those that many of its documents share, not those one long document repeats,
-   which is what co-occurrence coherence (NPMI) rewards and what readers expect;
-   words used by fewer than ``min_word_coverage`` of the topic's documents rank
-   after all the others.
+   which is what co-occurrence coherence (NPMI) rewards and what readers expect.
+   The default score (``word_score: pointwise_kl``) is the share of the topic's
+   documents that use the word times the log of how much more often they use it than
+   the documents of all topics do; c-TF-IDF (``ctfidf``, BM25 weighting and square-rooted
+   counts by default, as BERTopic offers) ranks a word the few documents of a small
+   topic happen to share above the words most of them use, because its idf grows
+   without bound as a word gets rarer. With ``min_word_coverage`` set, words used by
+   fewer than that share of the topic's documents rank after all the others (off by
+   default: pointwise KL already weighs each word by that share, and a floor would
+   put words every topic uses, which clear it, above the informative ones).
    The representation is a plain function of ``(counts, labels)``, so another one
    can be dropped in.
 """
@@ -33,7 +39,12 @@ from sklearn.preprocessing import normalize
 
 from pipelines.cluster import EmbeddingClusterer
 from pipelines.config import EmbeddingTopicsConfig, HdbscanConfig, UmapConfig
-from pipelines.represent import class_counts, count_matrix, ctfidf_from_class_counts
+from pipelines.represent import (
+    class_counts,
+    count_matrix,
+    ctfidf_from_class_counts,
+    pointwise_kl_from_class_counts,
+)
 from pipelines.topics import UNASSIGNED, TopicSet
 
 WordEmbedder = Callable[[list[str]], np.ndarray]
@@ -64,7 +75,7 @@ def fit_embedding_topics(
         labels = merge_topics(labels, counts, target, config)
     # Topics are described by the documents HDBSCAN placed with confidence; reassigned
     # outliers join a topic's assignments but do not redefine its words.
-    scores = _ctfidf(counts, labels, int(labels.max()) + 1, config)
+    scores = _word_scores(counts, labels, int(labels.max()) + 1, config)
     words, weights = topic_words(
         scores, vocabulary, top_words, embeddings, labels, config, word_embedder
     )
@@ -166,15 +177,31 @@ def _mmr(vectors: np.ndarray, center: np.ndarray, n: int, diversity: float) -> l
     return picked
 
 
+def _word_scores(counts, labels, k, config) -> np.ndarray:
+    """Topics x vocabulary scores the topic words are ranked by (``config.word_score``)."""
+    if config.word_score == "ctfidf":
+        return _ctfidf(counts, labels, k, config)
+    per_class = class_counts(counts, labels, k)
+    sizes = np.bincount(labels[labels >= 0], minlength=k)[:, None]
+    per_document = config.count_words == "per_document"
+    units = sizes if per_document else per_class.sum(axis=1, keepdims=True)
+    scores = pointwise_kl_from_class_counts(per_class, units)
+    return _coverage_first(scores, per_class, sizes, config)
+
+
 def _ctfidf(counts, labels, k, config) -> np.ndarray:
     per_class = class_counts(counts, labels, k)
+    sizes = np.bincount(labels[labels >= 0], minlength=k)[:, None]
     scores = ctfidf_from_class_counts(
         per_class, bm25=config.bm25, reduce_frequent=config.reduce_frequent_words
     )
+    return _coverage_first(scores, per_class, sizes, config)
+
+
+def _coverage_first(scores, per_class, sizes, config) -> np.ndarray:
+    """Words too few of the topic's documents use rank after those enough of them use:
+    a rare word from two documents says little about a topic of fifty."""
     if config.min_word_coverage > 0 and config.count_words == "per_document":
-        # Words too few of the topic's documents use rank after those enough of them use:
-        # a rare word from two documents says little about a topic of fifty.
-        sizes = np.bincount(labels[labels >= 0], minlength=k)[:, None]
         coverage = per_class / np.maximum(sizes, 1)
         scores = np.where(coverage >= config.min_word_coverage, scores, scores * 1e-3)
     return scores

@@ -7,6 +7,13 @@ with ``A`` the mean number of tokens per topic and ``f`` the word's corpus count
 ``bm25`` uses ``log(1 + (A - f + 0.5) / (f + 0.5))`` instead, which pushes words
 found in most topics to zero; ``reduce_frequent`` takes the square root of the
 counts first, so a few very frequent words weigh less (both as in BERTopic).
+
+Pointwise KL divergence (Tomokiyo and Hurst 2003, "informativeness") scores a word
+by ``p(w|t) * log(p(w|t) / p(w))``: how often the topic uses it, times the log of how
+much more often the topic uses it than all topics together do. On token shares it
+is the word's term in the KL divergence of the topic's word distribution from the
+overall one (on document shares, the same formula with document frequencies), so a
+word scores high only when it is both common in the topic and concentrated there.
 """
 
 from __future__ import annotations
@@ -74,6 +81,30 @@ def ctfidf_from_class_counts(
     sums = weighted.sum(axis=1, keepdims=True)
     tf = np.divide(weighted, sums, out=np.zeros_like(weighted, dtype=np.float64), where=sums > 0)
     return tf * idf
+
+
+# Words a topic uses no more often than the corpus does carry no information about it;
+# they keep a tiny score proportional to their frequency so that they still rank
+# (after every informative word) and a topic never runs out of words.
+_UNINFORMATIVE = 1e-9
+
+
+def pointwise_kl_from_class_counts(per_class: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """Pointwise KL scores, ``n_classes`` x vocabulary, from summed counts per class.
+
+    ``units`` is each class's total the counts are shares of: its number of documents
+    when a word counts once per document (``p(w|t)`` is then the share of the topic's
+    documents that use the word), its number of tokens otherwise.
+    """
+    units = np.asarray(units, dtype=np.float64).reshape(-1, 1)
+    p_topic = np.divide(
+        per_class, units, out=np.zeros_like(per_class, dtype=np.float64), where=units > 0
+    )
+    p_corpus = per_class.sum(axis=0) / max(float(units.sum()), 1.0)
+    used = per_class > 0
+    lift = np.divide(p_topic, p_corpus, out=np.ones_like(p_topic), where=used)
+    informative = p_topic * np.log(np.maximum(lift, 1.0))
+    return informative + _UNINFORMATIVE * p_topic
 
 
 def top_terms(

@@ -83,8 +83,9 @@ def _topics_on_blobs(config: EmbeddingTopicsConfig, noise: int = 0, families: bo
     return topics, y, blocks
 
 
-def test_topic_words_come_from_the_cluster_vocabulary():
-    topics, y, blocks = _topics_on_blobs(EmbeddingTopicsConfig())
+@pytest.mark.parametrize("word_score", ["pointwise_kl", "ctfidf"])
+def test_topic_words_come_from_the_cluster_vocabulary(word_score):
+    topics, y, blocks = _topics_on_blobs(EmbeddingTopicsConfig(word_score=word_score))
     assert topics.n_topics == 4
     assert adjusted_rand_score(y, topics.assignments[: len(y)]) == 1.0
     for words in topics.words:
