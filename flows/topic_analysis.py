@@ -22,10 +22,10 @@ from flows.tasks import (
     merge_shards,
     preprocess,
     report,
+    shards_identity,
     stability_check,
 )
 from pipelines.corpus import require_documents
-from pipelines.embed import embedding_identity
 from pipelines.manifest import Manifest
 from pipelines.outputs import write_assignments, write_metrics, write_topics
 from pipelines.rundir import RunDirectory
@@ -81,7 +81,7 @@ def topic_analysis(
         ]
         shard_results = [shard.result() for shard in shards]
         vectors = merge_shards(shard_results, cfg.embedding.cache).record(manifest, "embed")
-        identity = embedding_identity(**cfg.embedding.identity_params())
+        identity = shards_identity(shard_results)  # the backend used, after any fallback
         key = embedding_topics_key(documents.fingerprint, identity, cfg)
         clustered = embedding_topics.submit(vectors, prepared, cfg, store_path, key).result()
         clustered = clustered.record(manifest, "embedding_topics")
