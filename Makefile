@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install install-bench browser run test lint bench bench-lda bench-embedding bench-labelled bench-side constraints clean
+.PHONY: install install-bench browser run test lint bench bench-lda bench-embedding bench-labelled bench-side bench-backends constraints clean
 
 install: $(STAMP)
 
@@ -34,7 +34,7 @@ browser:
 
 # Benchmarks: minutes each (20 Newsgroups: most of an hour on 2 cores, mostly embedding),
 # results as Markdown tables in benchmarks/results/. Not part of `make test`.
-bench: bench-lda bench-embedding bench-labelled bench-side
+bench: bench-lda bench-embedding bench-labelled bench-side bench-backends
 
 install-bench: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
@@ -50,6 +50,10 @@ bench-labelled: install
 
 bench-side: install-bench
 	$(BIN)/python benchmarks/side_by_side.py
+
+# torch fp32 against the onnx-int8 backend on BBC News and 2,000 20 Newsgroups posts (~15 min).
+bench-backends: install
+	$(BIN)/python benchmarks/embedding_backends.py
 
 lint: install
 	$(BIN)/ruff check pipelines flows tests benchmarks
