@@ -130,8 +130,8 @@ def lda_topics(prepared: Preprocessed, cfg: Config, store: Path, key: str) -> St
 @task(name="embed-shard", retries=1, retry_condition_fn=_not_an_input_error)
 def embed_shard(
     texts: list[str], config: EmbeddingConfig, store: Path, shard: str
-) -> Staged[tuple[np.ndarray, int, str]]:
-    """Embed one shard of the corpus through the cache: (vectors, cache hits, identity).
+) -> Staged[tuple[np.ndarray, int, str, str]]:
+    """Embed one shard through the cache: (vectors, cache hits, identity, backend used).
 
     The identity names the backend actually used (torch after a fallback), not the config's.
     """
@@ -151,17 +151,17 @@ def embed_shard(
         f"{hits:,}",
         embedder.backend_,
     )
-    return clock.staged((vectors, hits, embedder.identity_))
+    return clock.staged((vectors, hits, embedder.identity_, embedder.backend_))
 
 
-def shards_identity(shards: list[Staged[tuple[np.ndarray, int, str]]]) -> str:
-    """The vectors' identity for the topics' cache key (joined if shards used several)."""
-    return "+".join(sorted({s.value[2] for s in shards}))
+def shards_identity(shards: list[Staged[tuple]]) -> tuple[str, str]:
+    """The vectors' identity for the topics' cache key and the backend that made them
+    (each joined with '+' if the shards differ, e.g. a Dask worker fell back to torch)."""
+    identity = "+".join(sorted({s.value[2] for s in shards}))
+    return identity, "+".join(sorted({s.value[3] for s in shards}))
 
 
-def merge_shards(
-    shards: list[Staged[tuple[np.ndarray, int, str]]], cached: bool
-) -> Staged[np.ndarray]:
+def merge_shards(shards: list[Staged[tuple]], cached: bool) -> Staged[np.ndarray]:
     """One ``embed`` stage from its shards: vectors in order, first start to last end."""
     vectors = np.vstack([s.value[0] for s in shards])
     hits = sum(s.value[1] for s in shards)

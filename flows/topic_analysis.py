@@ -81,7 +81,8 @@ def topic_analysis(
         ]
         shard_results = [shard.result() for shard in shards]
         vectors = merge_shards(shard_results, cfg.embedding.cache).record(manifest, "embed")
-        identity = shards_identity(shard_results)  # the backend used, after any fallback
+        identity, backend = shards_identity(shard_results)  # what ran, after any fallback
+        manifest.update(embedding_backend=backend)
         key = embedding_topics_key(documents.fingerprint, identity, cfg)
         clustered = embedding_topics.submit(vectors, prepared, cfg, store_path, key).result()
         clustered = clustered.record(manifest, "embedding_topics")

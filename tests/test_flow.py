@@ -178,6 +178,8 @@ def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, s
     int8 = {**base, "embedding": {"backend": "onnx-int8"}}
     fast = _run(corpus, tmp_path / "runs", store, int8)
     assert _cache(fast)["embed"] == "miss" and _cache(fast)["embedding_topics"] == "miss"
+    assert json.loads((fast / "manifest.json").read_text())["embedding_backend"] == "onnx-int8"
+    assert json.loads((first / "manifest.json").read_text())["embedding_backend"] == "torch"
     (model,) = (store / "cache" / "models").glob("*.onnx")
     built = model.stat().st_mtime_ns
     fast_again = _run(corpus, tmp_path / "runs", store, int8)
