@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install install-bench system-deps run test lint bench bench-lda bench-embedding bench-labelled bench-side bench-scaling constraints clean
+.PHONY: install install-bench system-deps run test lint bench bench-lda bench-embedding \
+	bench-labelled bench-side bench-scaling bench-backends constraints clean
 
 install: $(STAMP)
 
@@ -41,7 +42,7 @@ system-deps:
 
 # Benchmarks: minutes each (20 Newsgroups: most of an hour on 2 cores, mostly embedding),
 # results as Markdown tables in benchmarks/results/. Not part of `make test`.
-bench: bench-lda bench-embedding bench-labelled bench-side bench-scaling
+bench: bench-lda bench-embedding bench-labelled bench-side bench-scaling bench-backends
 
 install-bench: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
@@ -60,6 +61,10 @@ bench-side: install-bench
 
 bench-scaling: install-bench
 	$(BIN)/python benchmarks/scaling.py
+
+# torch fp32 against the onnx-int8 backend on BBC News and 2,000 20 Newsgroups posts (~15 min).
+bench-backends: install
+	$(BIN)/python benchmarks/embedding_backends.py
 
 lint: install
 	$(BIN)/ruff check pipelines flows tests benchmarks

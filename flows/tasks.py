@@ -163,20 +163,38 @@ def update_topics(
 @task(name="embed-shard", retries=1, retry_condition_fn=_not_an_input_error)
 def embed_shard(
     texts: list[str], config: EmbeddingConfig, store: Path, shard: str
-) -> Staged[tuple[np.ndarray, int]]:
-    """Embed one shard of the corpus through the cache: (vectors, cache hits)."""
+) -> Staged[tuple[np.ndarray, int, str, str]]:
+    """Embed one shard through the cache: (vectors, cache hits, identity, backend used).
+
+    The identity names the backend actually used (torch after a fallback), not the config's.
+    """
     logger = get_run_logger()
     clock = _Clock()
-    embedder = SentenceEmbedder(**config.estimator_params()).fit()
+    embedder = SentenceEmbedder(
+        **config.estimator_params(), model_cache=cache_dir(store, "models")
+    ).fit()
     directory = cache_dir(store, "embeddings") / embedder.identity_
     cache = EmbeddingCache(directory) if config.cache else None
     progress = progress_reporter(logger, f"embed {shard}", len(texts))
     vectors, hits = embedder.transform_cached(texts, cache, progress)
-    logger.info("embed %s: %s documents, %s from the cache", shard, f"{len(texts):,}", f"{hits:,}")
-    return clock.staged((vectors, hits))
+    logger.info(
+        "embed %s: %s documents, %s from the cache (%s backend)",
+        shard,
+        f"{len(texts):,}",
+        f"{hits:,}",
+        embedder.backend_,
+    )
+    return clock.staged((vectors, hits, embedder.identity_, embedder.backend_))
 
 
-def merge_shards(shards: list[Staged[tuple[np.ndarray, int]]], cached: bool) -> Staged[np.ndarray]:
+def shards_identity(shards: list[Staged[tuple]]) -> tuple[str, str]:
+    """The vectors' identity for the topics' cache key and the backend that made them
+    (each joined with '+' if the shards differ, e.g. a Dask worker fell back to torch)."""
+    identity = "+".join(sorted({s.value[2] for s in shards}))
+    return identity, "+".join(sorted({s.value[3] for s in shards}))
+
+
+def merge_shards(shards: list[Staged[tuple]], cached: bool) -> Staged[np.ndarray]:
     """One ``embed`` stage from its shards: vectors in order, first start to last end."""
     vectors = np.vstack([s.value[0] for s in shards])
     hits = sum(s.value[1] for s in shards)
@@ -204,7 +222,12 @@ def embedding_topics(
     def fit() -> EmbeddingResult:
         word_embedder = None
         if cfg.embedding_topics.mmr_diversity > 0:  # MMR compares words in the model's space
-            word_embedder = SentenceEmbedder(**cfg.embedding.estimator_params()).fit().transform
+            models = cache_dir(store, "models")
+            word_embedder = (
+                SentenceEmbedder(**cfg.embedding.estimator_params(), model_cache=models)
+                .fit()
+                .transform
+            )
         topics, clusterer = fit_embedding_topics(
             vectors,
             prepared.tokens,

@@ -24,6 +24,7 @@ from flows.tasks import (
     merge_shards,
     preprocess,
     report,
+    shards_identity,
     stability_check,
     update_topics,
 )
@@ -186,15 +187,16 @@ def _fit(r: _Run, documents: Corpus) -> _Modelled:
     prepared = preprocess(documents.texts, cfg.preprocess).record(manifest, "preprocess")
     # The two branches run concurrently; each stage records its own start and end.
     lda_future = lda_topics.submit(prepared, cfg, r.store, lda_key(documents.fingerprint, cfg))
-    vectors = _embed(r, prepared)
-    key = embedding_topics_key(documents.fingerprint, _identity(cfg), cfg)
+    vectors, identity = _embed(r, prepared)
+    key = embedding_topics_key(documents.fingerprint, identity, cfg)
     clustered = embedding_topics.submit(vectors, prepared, cfg, r.store, key).result()
     clustered = clustered.record(manifest, "embedding_topics")
     lda_model, lda = lda_future.result().record(manifest, "lda")
     return _Modelled(prepared, vectors, lda, clustered.topics, clustered.coordinates, lda_model)
 
 
-def _embed(r: _Run, prepared: Preprocessed) -> np.ndarray:
+def _embed(r: _Run, prepared: Preprocessed) -> tuple[np.ndarray, str]:
+    """The document vectors and their identity (the backend that actually ran)."""
     # Embedding is split into shards, separate tasks that a Dask cluster spreads out.
     size, texts = r.cfg.embedding.shard_size, prepared.texts
     shards = [
@@ -202,7 +204,10 @@ def _embed(r: _Run, prepared: Preprocessed) -> np.ndarray:
         for i in range(0, len(texts), size)
     ]
     shard_results = [shard.result() for shard in shards]
-    return merge_shards(shard_results, r.cfg.embedding.cache).record(r.manifest, "embed")
+    vectors = merge_shards(shard_results, r.cfg.embedding.cache).record(r.manifest, "embed")
+    identity, backend = shards_identity(shard_results)  # what ran, after any fallback
+    r.manifest.update(embedding_backend=backend)
+    return vectors, identity
 
 
 def _identity(cfg: Config) -> str:
@@ -221,7 +226,7 @@ def _incremental(r: _Run, documents: Corpus) -> tuple[_Modelled, dict[str, Any]]
         clean = cfg.preprocess.clean_usenet
         prepared = incremental_preprocess(state, documents.texts, hashes, clean)
         prepared = prepared.record(manifest, "preprocess")
-        vectors = _embed(r, prepared)
+        vectors, _ = _embed(r, prepared)
         plan = check_novelty(plan, state, hashes, vectors, cfg.incremental)
     if plan.incremental:
         result = update_topics(state, hashes, prepared, vectors, threshold)

@@ -106,6 +106,9 @@ class EmbeddingConfig(_Section):
     long_documents: Literal["truncate", "chunk_mean"] = "truncate"
     max_chunks: int = Field(8, ge=1, le=1000)
     device: str = Field("cpu", pattern=r"^(cpu|auto|cuda(:\d+)?|mps)$")
+    # onnx-int8: int8 ONNX Runtime, several times torch fp32's speed on CPU at cosine ~0.995
+    # (benchmarks/results/embedding_backends.md); falls back to torch when it cannot run.
+    backend: Literal["torch", "onnx-int8"] = "onnx-int8"
     cache: bool = True
     shard_size: int = Field(10_000, ge=100, le=10_000_000)
 
@@ -115,7 +118,14 @@ class EmbeddingConfig(_Section):
     def identity_params(self) -> dict[str, Any]:
         """The settings that change the vectors (see ``pipelines.embed.embedding_identity``)."""
         return self.model_dump(
-            include={"model", "max_seq_length", "normalize", "long_documents", "max_chunks"}
+            include={
+                "model",
+                "max_seq_length",
+                "normalize",
+                "long_documents",
+                "max_chunks",
+                "backend",
+            }
         )
 
 

@@ -19,6 +19,7 @@ TRACKED_PACKAGES = (
     "torch",
     "sentence-transformers",
     "transformers",
+    "onnxruntime",
     "umap-learn",
     "hdbscan",
     "pyarrow",

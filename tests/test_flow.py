@@ -174,7 +174,18 @@ def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, s
     assert _cache(wider_umap)["lda"] == "hit" and _cache(wider_umap)["embed"] == "hit"
     shorter = _run(corpus, tmp_path / "runs", store, {**base, "embedding": {"max_seq_length": 64}})
     assert _cache(shorter)["embed"] == "miss" and _cache(shorter)["embedding_topics"] == "miss"
-    assert len(list((tmp_path / "runs").iterdir())) == 5
+    # Another backend: new vectors and topics (never torch's), and an int8 model built once.
+    int8 = {**base, "embedding": {"backend": "onnx-int8"}}
+    fast = _run(corpus, tmp_path / "runs", store, int8)
+    assert _cache(fast)["embed"] == "miss" and _cache(fast)["embedding_topics"] == "miss"
+    assert json.loads((fast / "manifest.json").read_text())["embedding_backend"] == "onnx-int8"
+    assert json.loads((first / "manifest.json").read_text())["embedding_backend"] == "torch"
+    (model,) = (store / "cache" / "models").glob("*.onnx")
+    built = model.stat().st_mtime_ns
+    fast_again = _run(corpus, tmp_path / "runs", store, int8)
+    assert _cache(fast_again)["embed"] == "hit" and _cache(fast_again)["embedding_topics"] == "hit"
+    assert model.stat().st_mtime_ns == built  # reused, not exported again
+    assert len(list((tmp_path / "runs").iterdir())) == 7
 
 
 @pytest.mark.slow
