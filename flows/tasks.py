@@ -25,7 +25,7 @@ from pipelines.cluster import document_map
 from pipelines.compare import compare_models, model_quality
 from pipelines.config import Config, CorpusConfig, EmbeddingConfig, PreprocessConfig
 from pipelines.corpus import Corpus
-from pipelines.embed import SentenceEmbedder
+from pipelines.embed import SentenceEmbedder, cached_vectors, embedding_identity
 from pipelines.embedding_cache import EmbeddingCache
 from pipelines.embedding_topics import fit_embedding_topics
 from pipelines.errors import InputError
@@ -170,6 +170,13 @@ def embed_shard(
     """
     logger = get_run_logger()
     clock = _Clock()
+    if config.cache:
+        # Everything already embedded (a re-run): answer from the cache, never load the model.
+        identity = embedding_identity(**config.identity_params())
+        vectors = cached_vectors(texts, EmbeddingCache(cache_dir(store, "embeddings") / identity))
+        if vectors is not None:
+            logger.info("embed %s: all %s documents from the cache", shard, f"{len(texts):,}")
+            return clock.staged((vectors, len(texts), identity, config.backend))
     embedder = SentenceEmbedder(
         **config.estimator_params(), model_cache=cache_dir(store, "models")
     ).fit()

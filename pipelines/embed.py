@@ -91,6 +91,14 @@ def embedding_identity(
     return _settings_key(*parts, max_chunks, *backend_identity(backend))
 
 
+def cached_vectors(texts: Sequence[str], cache: EmbeddingCache) -> np.ndarray | None:
+    """Every text's vector from ``cache``, or None if any is missing (or there are none)."""
+    if not len(texts):
+        return None
+    vectors, found = cache.get([EmbeddingCache.text_key(t) for t in texts])
+    return vectors if found.all() else None
+
+
 class SentenceEmbedder(BaseEstimator):
     """Texts to L2-normalised (by default) vectors, sklearn style; ``fit`` loads the model."""
 

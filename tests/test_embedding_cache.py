@@ -270,3 +270,16 @@ def test_two_processes_writing_at_once_lose_and_damage_nothing(tmp_path, caplog)
     assert shared_found.all()
     np.testing.assert_array_equal(shared[:, 0], [-1 - i for _ in range(4) for i in range(5)])
     assert sorted(p.stem for p in directory.glob("*.npy")) == _shards(directory)
+
+
+def test_cached_vectors_are_all_or_nothing(tmp_path):
+    """A re-run whose texts are all cached needs no model; one missing text needs it."""
+    from pipelines.embed import cached_vectors
+
+    cache = EmbeddingCache(tmp_path / "cache")
+    texts = ["alpha", "beta", "gamma"]
+    vectors = np.arange(9, dtype=np.float32).reshape(3, 3)
+    cache.put([EmbeddingCache.text_key(t) for t in texts], vectors)
+    assert np.array_equal(cached_vectors(texts[::-1], cache), vectors[::-1])
+    assert cached_vectors([*texts, "delta"], cache) is None
+    assert cached_vectors([], cache) is None
