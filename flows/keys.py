@@ -7,10 +7,16 @@ hashes the source of every ``pipelines`` module the step runs instead.
 
 from __future__ import annotations
 
+import hashlib
+
+import numpy as np
+
 from pipelines import (
+    alignment,
     classical,
     cluster,
     coherence,
+    compare,
     embedding_topics,
     incremental,
     lda,
@@ -22,6 +28,7 @@ from pipelines import (
 )
 from pipelines.config import Config
 from pipelines.store import cache_key, code_fingerprint
+from pipelines.topics import TopicSet
 
 _TOKENS_CODE = (preprocess, textclean, stopwords)
 
@@ -70,3 +77,37 @@ def fitted_state_key(corpus_name: str, embedder_identity: str, cfg: Config) -> s
     )
     models["corpus"].pop("min_documents", None)
     return cache_key("fitted-state", corpus_name, embedder_identity, models, code)
+
+
+def preprocess_key(corpus_fingerprint: str, cfg: Config) -> str:
+    return cache_key(
+        "preprocess",
+        corpus_fingerprint,
+        cfg.preprocess.model_dump(),
+        code_fingerprint(*_TOKENS_CODE),
+    )
+
+
+def compare_key(
+    corpus_fingerprint: str, vectors_identity: str, lda: TopicSet, emb: TopicSet, cfg: Config
+) -> str:
+    """The comparison of exactly these topics and assignments on exactly this corpus."""
+    code = code_fingerprint(*_TOKENS_CODE, compare, alignment, coherence, represent, topics)
+    return cache_key(
+        "compare",
+        corpus_fingerprint,
+        vectors_identity,
+        cfg.preprocess.model_dump(),
+        cfg.compare.model_dump(),
+        _topics_digest(lda),
+        _topics_digest(emb),
+        code,
+    )
+
+
+def _topics_digest(topic_set: TopicSet) -> str:
+    digest = hashlib.sha256(repr((topic_set.words, topic_set.weights)).encode())
+    for array in (topic_set.assignments, topic_set.probabilities, topic_set.word_distributions):
+        if array is not None:
+            digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()

@@ -103,16 +103,21 @@ def ingest_corpus(source: str, options: CorpusConfig, store: Path) -> Staged[Cor
 
 
 @task(name="preprocess")
-def preprocess(texts: list[str], config: PreprocessConfig) -> Staged[Preprocessed]:
+def preprocess(
+    texts: list[str], config: PreprocessConfig, store: Path, key: str
+) -> Staged[Preprocessed]:
     clock = _Clock()
-    prepared = preprocess_corpus(texts, config)
+    prepared, hit = cached_result(
+        store, "preprocess", key, lambda: preprocess_corpus(texts, config)
+    )
     summary = prepared.summary()
     get_run_logger().info(
-        "preprocess: vocabulary of %s words; %s documents without any",
+        "preprocess: vocabulary of %s words; %s documents without any%s",
         f"{summary['vocabulary_size']:,}",
         summary["documents_without_tokens"],
+        " [cached]" if hit else "",
     )
-    return clock.staged(prepared)
+    return clock.staged(prepared, _outcome(hit))
 
 
 @task(name="lda")
@@ -269,24 +274,30 @@ def compare(
     vectors: np.ndarray,
     labels: list[str | None] | None,
     cfg: Config,
+    store: Path,
+    key: str,
 ) -> Staged[dict]:
     """Every number of ``metrics.json``: each model on the shared reference, then both together."""
     clock = _Clock()
-    reference = prepared.reference
-    metrics = {
-        "preprocess": prepared.summary(),
-        "lda": model_quality(lda, reference),
-        "embedding": model_quality(embedding, reference),
-        **compare_models(
-            lda,
-            embedding,
-            prepared.tokens,
-            prepared.vocabulary,
-            vectors,
-            labels,
-            cfg.compare.thresholds.model_dump(),
-        ),
-    }
+
+    def measure() -> dict:
+        reference = prepared.reference
+        return {
+            "preprocess": prepared.summary(),
+            "lda": model_quality(lda, reference),
+            "embedding": model_quality(embedding, reference),
+            **compare_models(
+                lda,
+                embedding,
+                prepared.tokens,
+                prepared.vocabulary,
+                vectors,
+                labels,
+                cfg.compare.thresholds.model_dump(),
+            ),
+        }
+
+    metrics, hit = cached_result(store, "compare", key, measure)
     matched = len(metrics["alignment"][metrics["alignment"]["primary"]]["alignment"]["matched"])
     get_run_logger().info(
         "compare: %s of %s LDA topics match an embedding topic; document NMI %.3f",
@@ -294,7 +305,7 @@ def compare(
         lda.n_topics,
         metrics["agreement"]["nmi"],
     )
-    return clock.staged(metrics)
+    return clock.staged(metrics, _outcome(hit))
 
 
 @task(name="stability")

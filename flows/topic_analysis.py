@@ -12,7 +12,13 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 
-from flows.keys import embedding_topics_key, fitted_state_key, lda_key
+from flows.keys import (
+    compare_key,
+    embedding_topics_key,
+    fitted_state_key,
+    lda_key,
+    preprocess_key,
+)
 from flows.preflight import corpus_display_name, corpus_name, new_run_id, prepare
 from flows.tasks import (
     compare,
@@ -130,6 +136,7 @@ class _Modelled:
 
     prepared: Preprocessed
     vectors: np.ndarray
+    identity: str  # of the vectors: model, settings and the backend that ran
     lda: TopicSet
     embedding: TopicSet
     coordinates: np.ndarray  # the 2-D document map
@@ -168,9 +175,9 @@ def _analyse(r: _Run) -> _Outcome:
         map_y=modelled.coordinates[:, 1],
     )
     prepared, vectors, cfg = modelled.prepared, modelled.vectors, r.cfg
-    metrics = compare(lda, emb, prepared, vectors, documents.labels, cfg).record(
-        r.manifest, "compare"
-    )
+    key = compare_key(documents.fingerprint, modelled.identity, lda, emb, cfg)
+    metrics = compare(lda, emb, prepared, vectors, documents.labels, cfg, r.store, key)
+    metrics = metrics.record(r.manifest, "compare")
     if cfg.stability.seeds:
         check = stability_check(prepared, vectors, cfg, lda, emb)
         metrics["stability"] = check.record(r.manifest, "stability")
@@ -184,7 +191,10 @@ def _analyse(r: _Run) -> _Outcome:
 def _fit(r: _Run, documents: Corpus) -> _Modelled:
     """Fit both models from scratch (or take them from the store's caches)."""
     cfg, manifest = r.cfg, r.manifest
-    prepared = preprocess(documents.texts, cfg.preprocess).record(manifest, "preprocess")
+    key = preprocess_key(documents.fingerprint, cfg)
+    prepared = preprocess(documents.texts, cfg.preprocess, r.store, key).record(
+        manifest, "preprocess"
+    )
     # The two branches run concurrently; each stage records its own start and end.
     lda_future = lda_topics.submit(prepared, cfg, r.store, lda_key(documents.fingerprint, cfg))
     vectors, identity = _embed(r, prepared)
@@ -192,7 +202,8 @@ def _fit(r: _Run, documents: Corpus) -> _Modelled:
     clustered = embedding_topics.submit(vectors, prepared, cfg, r.store, key).result()
     clustered = clustered.record(manifest, "embedding_topics")
     lda_model, lda = lda_future.result().record(manifest, "lda")
-    return _Modelled(prepared, vectors, lda, clustered.topics, clustered.coordinates, lda_model)
+    coordinates = clustered.coordinates
+    return _Modelled(prepared, vectors, identity, lda, clustered.topics, coordinates, lda_model)
 
 
 def _embed(r: _Run, prepared: Preprocessed) -> tuple[np.ndarray, str]:
@@ -226,13 +237,14 @@ def _incremental(r: _Run, documents: Corpus) -> tuple[_Modelled, dict[str, Any]]
         clean = cfg.preprocess.clean_usenet
         prepared = incremental_preprocess(state, documents.texts, hashes, clean)
         prepared = prepared.record(manifest, "preprocess")
-        vectors, _ = _embed(r, prepared)
+        vectors, identity = _embed(r, prepared)
         plan = check_novelty(plan, state, hashes, vectors, cfg.incremental)
     if plan.incremental:
         result = update_topics(state, hashes, prepared, vectors, threshold)
         result = result.record(manifest, "update")
         save_entry(r.store, "fitted-state", key, result.state)
-        modelled = _Modelled(prepared, vectors, result.lda, result.embedding, result.coordinates)
+        topics = (result.lda, result.embedding, result.coordinates)
+        modelled = _Modelled(prepared, vectors, identity, *topics)
     else:
         modelled = _fit(r, documents)
         state = fitted_state(

@@ -141,11 +141,11 @@ def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, s
     first = _run(corpus, tmp_path / "runs", store, base)
     assert _cache(first) == {
         "ingest": "miss",
-        "preprocess": None,
+        "preprocess": "miss",
         "embed": "miss",
         "embedding_topics": "miss",
         "lda": "miss",
-        "compare": None,
+        "compare": "miss",
         "report": None,
     }
     from prefect.artifacts import Artifact
@@ -157,18 +157,23 @@ def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, s
     second = _run(corpus, tmp_path / "runs", store, base)
     assert _cache(second) == {
         "ingest": "hit",
-        "preprocess": None,
+        "preprocess": "hit",
         "embed": "hit",
         "embedding_topics": "hit",
         "lda": "hit",
-        "compare": None,
+        "compare": "hit",
         "report": None,
     }
     assert (first / "topics.json").read_text() == (second / "topics.json").read_text()
+    metrics = [json.loads((run / "metrics.json").read_text()) for run in (first, second)]
+    assert metrics[1].pop("drift")["previous_run"] == first.name  # the one thing that differs
+    assert metrics[0].pop("drift")["previous_run"] is None
+    assert metrics[0] == metrics[1]
 
     fewer_passes = _run(corpus, tmp_path / "runs", store, {**base, "lda": {"passes": 3}})
-    assert _cache(fewer_passes)["lda"] == "miss"
+    assert _cache(fewer_passes)["lda"] == "miss" and _cache(fewer_passes)["compare"] == "miss"
     assert _cache(fewer_passes)["embedding_topics"] == "hit"
+    assert _cache(fewer_passes)["preprocess"] == "hit"
     wider_umap = _run(corpus, tmp_path / "runs", store, {**base, "umap": {"n_neighbors": 7}})
     assert _cache(wider_umap)["embedding_topics"] == "miss"
     assert _cache(wider_umap)["lda"] == "hit" and _cache(wider_umap)["embed"] == "hit"
