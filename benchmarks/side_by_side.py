@@ -130,10 +130,11 @@ def render(results: dict[str, Measured], n_head: int, n_full: int) -> str:
         "- topicflow: `topicflow run --corpus ... --label-field label` with the default config "
         "(ingest, preprocessing, LDA and embedding topics, comparison, report, Prefect's local "
         "API start-up included), store empty before the cold run; `--corpus-name bbc_news` "
-        "throughout. The `update: incremental` rows add a config with it (its first run, on the 99 %, reuses the cached "
-        "models and leaves the fitted state; the +1 % run then places only the new articles). "
-        "The `Prefect server running` rows run against a Prefect server that is already up, as scheduled runs "
-        "under `topicflow serve` do, instead of the temporary API each plain run starts.",
+        "throughout. The `update: incremental` rows add a config with it (its first run, "
+        "on the 99 %, reuses the cached models and leaves the fitted state; the +1 % run "
+        "then places only the new articles). The `Prefect server running` rows run against "
+        "a Prefect server that is already up, as scheduled runs under `topicflow serve` do, "
+        "instead of the temporary API each plain run starts.",
         "- Alternative: BERTopic 0.17.4 defaults with the same bundled MiniLM (embedding "
         "included), then gensim `LdaMulticore(passes=10)` with 10 topics on `simple_preprocess` "
         "tokens; no comparison, no report.",
