@@ -29,7 +29,7 @@ from gensim.corpora import Dictionary
 
 from pipelines.coherence import Reference, mean, topic_diversity
 from pipelines.config import EmbeddingTopicsConfig, HdbscanConfig, UmapConfig
-from pipelines.embed import SentenceEmbedder
+from pipelines.embed import DEFAULT_BACKEND, SentenceEmbedder
 from pipelines.embedding_cache import EmbeddingCache
 from pipelines.embedding_topics import fit_embedding_topics
 from pipelines.store import cache_dir, resolve_store
@@ -123,7 +123,8 @@ def render(rows, ks, systems, args, n_docs, embed_seconds, hits) -> str:
         "# Embedding topics on OCTIS BBC_News (BERTopic paper protocol)",
         "",
         f"- Corpus: `octis/BBC_News/corpus.tsv`, {n_docs} documents (space-joined tokens).",
-        "- Embeddings: all-MiniLM-L6-v2 (bundled), computed once and shared by both tools "
+        f"- Embeddings: all-MiniLM-L6-v2 (bundled; topicflow's default `{DEFAULT_BACKEND}` "
+        "backend), computed once and shared by both tools "
         f"({embed_seconds:.0f} s, {hits} of {n_docs} from the cache).",
         f"- k = {', '.join(map(str, ks))} via each tool's topic reduction; "
         f"seeds 0..{args.seeds - 1}; NPMI = gensim `c_npmi`, top-10 words, "
