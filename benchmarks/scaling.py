@@ -112,12 +112,12 @@ def main() -> int:
             }
         )
         print(json.dumps(rows[-1]), flush=True)
-    RESULTS.write_text(render(rows))
+    RESULTS.write_text(render(rows, args.sizes))
     print(RESULTS.read_text())
     return 0
 
 
-def render(rows: list[dict]) -> str:
+def render(rows: list[dict], sizes: str) -> str:
     lines = [
         "# Scaling: one cold `topicflow run` at growing corpus sizes",
         "",
@@ -128,7 +128,7 @@ def render(rows: list[dict]) -> str:
         "store empty before each run; threads runner; LDA 10 topics, embedding topics at "
         "HDBSCAN's natural count.",
         f"- Machine: {machine()}.",
-        "- Command: `.venv/bin/python benchmarks/scaling.py`",
+        f"- Command: `.venv/bin/python benchmarks/scaling.py --sizes {sizes}`",
         "- Stage seconds come from each run's manifest; the LDA and embedding branches run "
         "concurrently, so stages overlap and do not add up to the wall time.",
         "",
