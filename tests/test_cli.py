@@ -199,8 +199,13 @@ def test_run_killed_mid_embedding_then_rerun_leaves_one_complete_directory(tmp_p
     out, store = tmp_path / "runs", tmp_path / "store"
     args = ["run", "--corpus", str(tmp_path / "big.cor"), "--out", str(out), "--store", str(store)]
     args += ["--config", str(PROJECT_ROOT / "configs" / "smoke.yaml")]
+    # Its own process group, killed whole below as a scheduler kills a job: Prefect's
+    # temporary API server, a child of the run, must not outlive the test.
     victim = subprocess.Popen(
-        [topicflow_bin, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [topicflow_bin, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
     )
     deadline = time.time() + 240
     while time.time() < deadline:  # wait until the run is past preprocessing, then kill it
@@ -209,9 +214,9 @@ def test_run_killed_mid_embedding_then_rerun_leaves_one_complete_directory(tmp_p
             break
         time.sleep(0.2)
     else:
-        victim.kill()
+        os.killpg(victim.pid, signal.SIGKILL)
         pytest.fail("the run never reached the embedding stage")
-    os.kill(victim.pid, signal.SIGKILL)
+    os.killpg(victim.pid, signal.SIGKILL)
     victim.wait()
     assert [p.name.endswith(".partial") for p in out.iterdir()] == [True]  # nothing finished
 
