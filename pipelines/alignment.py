@@ -118,12 +118,12 @@ def topic_vectors_from_documents(
         (np.ones(int(keep.sum())), (labels[keep], np.flatnonzero(keep))),
         shape=(n_topics, len(labels)),
     )
-    return _unit_rows(np.asarray(members @ _unit_rows(doc_embeddings)))
+    return unit_rows(np.asarray(members @ unit_rows(doc_embeddings)))
 
 
 def embedding_similarity_matrix(a_vectors: np.ndarray, b_vectors: np.ndarray) -> np.ndarray:
     """Cosine similarity of topic vectors (a zero vector is similar to nothing: 0)."""
-    a, b = _unit_rows(a_vectors), _unit_rows(b_vectors)
+    a, b = unit_rows(a_vectors), unit_rows(b_vectors)
     return np.clip(a @ b.T, -1.0, 1.0)
 
 
@@ -208,7 +208,7 @@ def _rows_summing_to_one(matrix: np.ndarray) -> np.ndarray:
     return np.divide(matrix, sums, out=np.zeros_like(matrix, dtype=np.float64), where=sums > 0)
 
 
-def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
     """Each row scaled to unit length; zero rows stay zero (empty inputs are fine)."""
     matrix = np.asarray(matrix, dtype=np.float64)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from pipelines.alignment import align
+from pipelines.alignment import align, unit_rows
 
 # Word-weight cosine above which two runs' topics count as related. Topics of two
 # seeds of one model on one corpus score 0.5-1.0 when they are the same theme, and
@@ -38,8 +38,7 @@ def word_weight_similarity(previous: Sequence[dict], current: Sequence[dict]) ->
         for row, topic in enumerate(records):
             for word, weight in zip(topic["words"], topic["weights"], strict=True):
                 out[row, vocabulary[word]] = max(float(weight), 0.0)
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
+        return unit_rows(out)
 
     return matrix(previous) @ matrix(current).T
 
@@ -54,8 +53,6 @@ def topic_drift(
     topics) and vanished/merged (old topics).
     """
     similarity = word_weight_similarity(previous, current)
-    if similarity.size == 0:
-        similarity = similarity.reshape(len(previous), len(current))
     pairs = align(similarity, threshold)
     match_of_old = {m["a"]: m["b"] for m in pairs["matched"]}
     match_of_new = {m["b"]: m["a"] for m in pairs["matched"]}

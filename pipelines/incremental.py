@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from pipelines.alignment import topic_vectors_from_documents, unit_rows
 from pipelines.config import IncrementalConfig
 from pipelines.lda import LdaTopicModel
 from pipelines.preprocess import Preprocessed, Preprocessor
@@ -79,7 +80,7 @@ def fitted_state(
     """The state a run leaves for the next; ``fitted`` defaults to all of ``hashes``."""
     if prepared.preprocessor is None:
         raise ValueError("the preprocessing was not fitted in this run")
-    centroids = topic_centroids(vectors, embedding.assignments, embedding.n_topics)
+    centroids = topic_vectors_from_documents(vectors, embedding.assignments, embedding.n_topics)
     return FittedState(
         preprocessor=prepared.preprocessor,
         lda_model=lda_model,
@@ -98,19 +99,8 @@ def fitted_state(
     )
 
 
-def topic_centroids(vectors: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
-    """Unit-length mean of each topic's document vectors (zero for an empty topic)."""
-    centroids = np.zeros((k, vectors.shape[1]))
-    for topic in range(k):
-        members = vectors[labels == topic]
-        if len(members):
-            centroids[topic] = members.mean(axis=0)
-    norms = np.linalg.norm(centroids, axis=1, keepdims=True)
-    return np.divide(centroids, norms, out=np.zeros_like(centroids), where=norms > 0)
-
-
 def _novelty_floor(vectors: np.ndarray, labels: np.ndarray, centroids: np.ndarray) -> np.ndarray:
-    cosine = _unit(vectors) @ centroids.T
+    cosine = unit_rows(vectors) @ centroids.T
     floor = np.full(len(centroids), np.inf)  # an empty topic fits nothing new
     for topic in range(len(centroids)):
         members = cosine[labels == topic, topic]
@@ -123,9 +113,15 @@ def novel(state: FittedState, vectors: np.ndarray) -> np.ndarray:
     """Which vectors no fitted topic holds: below the nearest topic's novelty floor."""
     if len(vectors) == 0 or len(state.centroids) == 0:
         return np.ones(len(vectors), dtype=bool)
-    similarity = _unit(vectors) @ state.centroids.T
+    best, cosine = _nearest_centroid(state, vectors)
+    return cosine < state.novelty_floor[best]
+
+
+def _nearest_centroid(state: FittedState, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each vector's most similar embedding-topic centroid and that cosine."""
+    similarity = unit_rows(vectors) @ state.centroids.T
     best = similarity.argmax(axis=1)
-    return similarity[np.arange(len(vectors)), best] < state.novelty_floor[best]
+    return best, similarity[np.arange(len(vectors)), best]
 
 
 @dataclass(frozen=True)
@@ -186,9 +182,7 @@ def nearest_topics(state: FittedState, vectors: np.ndarray, threshold: float):
     ``UNASSIGNED`` where even the best cosine is below ``threshold``."""
     if len(vectors) == 0 or len(state.centroids) == 0:
         return np.full(len(vectors), UNASSIGNED), np.full(len(vectors), np.nan)
-    similarity = _unit(vectors) @ state.centroids.T
-    best = similarity.argmax(axis=1)
-    cosine = similarity[np.arange(len(vectors)), best]
+    best, cosine = _nearest_centroid(state, vectors)
     return np.where(cosine >= threshold, best, UNASSIGNED), cosine
 
 
@@ -273,11 +267,6 @@ def _place_on_map(new: np.ndarray, seen: np.ndarray, seen_xy: np.ndarray) -> np.
     if len(new) == 0 or len(seen) == 0:
         return np.zeros((len(new), 2))
     k = min(MAP_NEIGHBOURS, len(seen))
-    similarity = _unit(new) @ _unit(seen).T
+    similarity = unit_rows(new) @ unit_rows(seen).T
     nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
     return seen_xy[nearest].mean(axis=1)
-
-
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.divide(vectors, norms, out=np.zeros_like(vectors, dtype=float), where=norms > 0)
