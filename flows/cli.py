@@ -289,9 +289,9 @@ def history(
     history_url: HistoryUrlOpt = None,
 ) -> None:
     """List recorded runs, newest first, with their headline numbers and topic changes."""
-    runs = _open_history(store, history_url)
-    runs.reap_interrupted()
-    typer.echo(format_runs(runs.runs(corpus_name, limit)))
+    recorded = _open_history(store, history_url)
+    recorded.reap_interrupted()
+    typer.echo(format_runs(recorded.runs(corpus_name, limit)))
 
 
 @app.command()

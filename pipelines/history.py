@@ -24,7 +24,9 @@ from sqlalchemy.engine import Engine
 
 from pipelines.config import HistoryConfig
 from pipelines.errors import InputError
-from pipelines.history_schema import MIGRATIONS, Migration, migrate, runs, topics
+from pipelines.history_schema import MIGRATIONS, Migration, migrate
+from pipelines.history_schema import runs as RUNS  # the tables (the class has a runs() method)
+from pipelines.history_schema import topics as TOPICS
 
 HISTORY_URL_ENV = "TOPICFLOW_HISTORY_URL"
 MODELS = ("lda", "embedding")
@@ -96,15 +98,15 @@ class RunHistory:
         row["started_at"] = facts.pop("started_at", None) or _now()
         row |= {"host": socket.gethostname(), "pid": os.getpid()}
         with self.engine.begin() as conn:
-            conn.execute(runs.insert().values(**row, **facts))
+            conn.execute(RUNS.insert().values(**row, **facts))
 
     def reap_interrupted(self) -> list[str]:
         """Mark ``failed`` the runs of this host still ``running`` whose process is gone
         (killed with SIGKILL, a power cut): nothing else would ever finish them."""
         host = socket.gethostname()
         with self.engine.connect() as conn:
-            query = sa.select(runs.c.run_id, runs.c.pid).where(
-                runs.c.status == "running", runs.c.host == host
+            query = sa.select(RUNS.c.run_id, RUNS.c.pid).where(
+                RUNS.c.status == "running", RUNS.c.host == host
             )
             orphans = [(run_id, pid) for run_id, pid in conn.execute(query) if not _alive(pid)]
         for run_id, pid in orphans:
@@ -126,19 +128,19 @@ class RunHistory:
             for topic in records
         ]
         with self.engine.begin() as conn:
-            conn.execute(topics.delete().where(topics.c.run_id == run_id))
+            conn.execute(TOPICS.delete().where(TOPICS.c.run_id == run_id))
             if rows:
-                conn.execute(topics.insert(), rows)
+                conn.execute(TOPICS.insert(), rows)
             self._set(conn, run_id, status="complete", finished_at=_now(), **facts)
 
     def fail(self, run_id: str, error: str) -> None:
         with self.engine.begin() as conn:
-            conn.execute(topics.delete().where(topics.c.run_id == run_id))
+            conn.execute(TOPICS.delete().where(TOPICS.c.run_id == run_id))
             self._set(conn, run_id, status="failed", finished_at=_now(), error=_first_line(error))
 
     @staticmethod
     def _set(conn, run_id: str, **values: Any) -> None:
-        updated = conn.execute(runs.update().where(runs.c.run_id == run_id).values(**values))
+        updated = conn.execute(RUNS.update().where(RUNS.c.run_id == run_id).values(**values))
         if updated.rowcount != 1:
             raise KeyError(f"run {run_id} is not in the history")
 
@@ -146,9 +148,9 @@ class RunHistory:
 
     def runs(self, corpus_name: str | None = None, limit: int | None = None) -> list[RunRecord]:
         """Runs newest first, optionally of one corpus only."""
-        query = sa.select(runs).order_by(runs.c.started_at.desc(), runs.c.run_id.desc())
+        query = sa.select(RUNS).order_by(RUNS.c.started_at.desc(), RUNS.c.run_id.desc())
         if corpus_name:
-            query = query.where(runs.c.corpus_name == corpus_name)
+            query = query.where(RUNS.c.corpus_name == corpus_name)
         if limit:
             query = query.limit(limit)
         with self.engine.connect() as conn:
@@ -158,7 +160,7 @@ class RunHistory:
         """One run with its topics; ``run_id`` may be any unique prefix of the id."""
         with self.engine.connect() as conn:
             matches = conn.execute(
-                sa.select(runs).where(runs.c.run_id.startswith(run_id, autoescape=True)).limit(2)
+                sa.select(RUNS).where(RUNS.c.run_id.startswith(run_id, autoescape=True)).limit(2)
             ).mappings()
             found = list(matches)
             if not found:
@@ -167,9 +169,9 @@ class RunHistory:
                 raise InputError(f"{run_id!r} matches more than one run; give more of the id")
             record = _record(found[0])
             query = (
-                sa.select(topics)
-                .where(topics.c.run_id == record.run_id)
-                .order_by(topics.c.model, topics.c.topic_id)
+                sa.select(TOPICS)
+                .where(TOPICS.c.run_id == record.run_id)
+                .order_by(TOPICS.c.model, TOPICS.c.topic_id)
             )
             for row in conn.execute(query).mappings():
                 record.topics.setdefault(row["model"], []).append(
@@ -186,16 +188,16 @@ class RunHistory:
         """The latest complete run of ``corpus_name`` started before ``before_run_id``."""
         with self.engine.connect() as conn:
             started = conn.execute(
-                sa.select(runs.c.started_at).where(runs.c.run_id == before_run_id)
+                sa.select(RUNS.c.started_at).where(RUNS.c.run_id == before_run_id)
             ).scalar()
-            query = sa.select(runs.c.run_id).where(
-                runs.c.corpus_name == corpus_name,
-                runs.c.status == "complete",
-                runs.c.run_id != before_run_id,
+            query = sa.select(RUNS.c.run_id).where(
+                RUNS.c.corpus_name == corpus_name,
+                RUNS.c.status == "complete",
+                RUNS.c.run_id != before_run_id,
             )
             if started is not None:
-                query = query.where(runs.c.started_at <= started)
-            query = query.order_by(runs.c.started_at.desc(), runs.c.run_id.desc()).limit(1)
+                query = query.where(RUNS.c.started_at <= started)
+            query = query.order_by(RUNS.c.started_at.desc(), RUNS.c.run_id.desc()).limit(1)
             previous = conn.execute(query).scalar()
         return self.get(previous) if previous else None
 
