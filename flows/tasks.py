@@ -35,7 +35,6 @@ from pipelines.lda import LdaTopicModel
 from pipelines.manifest import Manifest, now
 from pipelines.preprocess import Preprocessed, preprocess_corpus
 from pipelines.report import write_report
-from pipelines.report_md import write_markdown_report
 from pipelines.stability import stability
 from pipelines.store import cache_dir, cached_result, read_corpus_cached
 from pipelines.topics import TopicSet
@@ -329,6 +328,5 @@ def report(run_dir: Path) -> Staged[Path]:
     """report.html and report.md, built from the run directory's own files."""
     clock = _Clock()
     html = write_report(run_dir)
-    write_markdown_report(run_dir)
     get_run_logger().info("report: %s (%.1f MB)", html.name, html.stat().st_size / 1e6)
     return clock.staged(html)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from pipelines.glossary import METRICS
+from pipelines.report_md import render_markdown
 from pipelines.report_parts import (
     alignment_figure,
     coherence_figure,
@@ -53,10 +54,12 @@ pre { font-size: 12px; max-height: 320px; overflow: auto; background: #f6f7f9; p
 
 
 def write_report(run_dir: str | Path) -> Path:
-    """Write ``report.html`` into a run directory (which needs its other files already)."""
+    """Write ``report.html`` and ``report.md`` into a run directory (which needs its other
+    files already), reading them once for both. Returns the HTML report's path."""
     run = load_run(run_dir)
     path = Path(run_dir) / "report.html"
     path.write_text(render_html(run), encoding="utf-8")
+    (Path(run_dir) / "report.md").write_text(render_markdown(run), encoding="utf-8")
     return path
 
 

@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from pipelines.run_data import RunData, load_run
+from pipelines.run_data import RunData
 from pipelines.summary import drift_markdown, headline_markdown
-
-
-def write_markdown_report(run_dir: str | Path) -> Path:
-    run = load_run(run_dir)
-    path = Path(run_dir) / "report.md"
-    path.write_text(render_markdown(run), encoding="utf-8")
-    return path
 
 
 def _cell(text: str) -> str:
