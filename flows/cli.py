@@ -15,8 +15,10 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from flows.prefect_env import prefect_api, prepare_prefect
 from flows.preflight import prepare
 from pipelines import __version__
+from pipelines.config import Config
 from pipelines.corpus import require_documents
 from pipelines.errors import InputError
 from pipelines.history import RunHistory, open_history
@@ -126,25 +128,28 @@ def _overrides(
     }
 
 
-def _preflight(
+def _settle(
     corpus: str | None, config: str | None, overrides: dict[str, Any], store: Path | None
-) -> Path:
-    """Check everything a user can get wrong before Prefect starts, so a mistake costs one
-    line and leaves nothing behind; then set up Prefect. Ingestion fills the store's corpus
-    cache, which the flow's ingest stage then reads. Returns the store."""
+) -> tuple[Config, str, Path]:
+    """The validated config, the corpus source and the store; bad config exits here."""
     try:
-        cfg, source, store_path = prepare(corpus, config, overrides, str(store) if store else None)
-        documents, _ = read_corpus_cached(source, cfg.corpus, store_path)
+        return prepare(corpus, config, overrides, str(store) if store else None)
+    except InputError as exc:
+        _fail(exc)
+
+
+def _check_inputs(cfg: Config, source: str, store: Path) -> None:
+    """Check everything else a user can get wrong before the flow starts, so a mistake
+    costs one line and leaves no run directory. Ingestion fills the store's corpus cache,
+    which the flow's ingest stage then reads."""
+    try:
+        documents, _ = read_corpus_cached(source, cfg.corpus, store)
         require_documents(documents, cfg.required_documents())
-        history = open_history(store_path, cfg.history)  # a bad URL fails here, not mid-run
+        history = open_history(store, cfg.history)  # a bad URL fails here, not mid-run
         if history is not None:
             history.close()
     except InputError as exc:
         _fail(exc)
-    from flows.prefect_env import prepare_prefect
-
-    prepare_prefect(store_path)
-    return store_path
 
 
 RunnerOpt = Annotated[
@@ -192,21 +197,26 @@ def run(
     _check_runner(runner, dask_address, dask_workers)
     overrides = _overrides(seed, format, text_field, id_field, label_field, time_field, corpus_name)
     config_file = str(config) if config else None
-    store_path = _preflight(corpus, config_file, overrides, store)
-    from flows.runners import task_runner
-    from flows.topic_analysis import topic_analysis
+    cfg, source, store_path = _settle(corpus, config_file, overrides, store)
+    with prefect_api(store_path) as api_ready:  # it boots while the corpus is read
+        _check_inputs(cfg, source, store_path)
+        from flows.runners import task_runner
+        from flows.topic_analysis import topic_analysis
 
-    flow = topic_analysis.with_options(task_runner=task_runner(runner, dask_address, dask_workers))
-    try:
-        run_dir = flow(
-            corpus=corpus,
-            config=config_file,
-            overrides=overrides,
-            out=str(out),
-            store=str(store_path),
+        flow = topic_analysis.with_options(
+            task_runner=task_runner(runner, dask_address, dask_workers)
         )
-    except InputError as exc:
-        _fail(exc)
+        api_ready()
+        try:
+            run_dir = flow(
+                corpus=corpus,
+                config=config_file,
+                overrides=overrides,
+                out=str(out),
+                store=str(store_path),
+            )
+        except InputError as exc:
+            _fail(exc)
     typer.echo(run_dir)
 
 
@@ -237,7 +247,9 @@ def serve(
     corpus_path = str(Path(corpus).expanduser().resolve()) if corpus else None
     config_file = str(config.expanduser().resolve()) if config else None
     _check_cron(cron)
-    store_path = _preflight(corpus_path, config_file, overrides, store)
+    cfg, source, store_path = _settle(corpus_path, config_file, overrides, store)
+    _check_inputs(cfg, source, store_path)
+    prepare_prefect(store_path)
     from flows.local_server import local_prefect_server
 
     # Prefect's on-demand API cannot schedule: without a server of the user's own, start one.

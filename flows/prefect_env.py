@@ -1,14 +1,17 @@
 """Prefect settings for topicflow's runs; applied before Prefect is first imported.
 
 Prefect reads its settings from the environment when it is imported, so the CLI
-calls :func:`prepare_prefect` first. A user's own ``PREFECT_HOME`` or
-``PREFECT_API_URL`` is respected; otherwise Prefect's database and results live
-in the topicflow store, not in ``~/.prefect``.
+calls :func:`prepare_prefect` (or :func:`prefect_api`) first. A user's own
+``PREFECT_HOME`` or ``PREFECT_API_URL`` is respected; otherwise Prefect's database
+and results live in the topicflow store, not in ``~/.prefect``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 DEFAULTS = {
@@ -27,3 +30,39 @@ def prepare_prefect(store: Path) -> None:
     for name, value in DEFAULTS.items():
         os.environ.setdefault(name, value)
     os.environ.setdefault("PREFECT_HOME", str(store / "prefect"))
+
+
+@contextlib.contextmanager
+def prefect_api(store: Path) -> Iterator[Callable[[], None]]:
+    """Prefect set up for ``store``, its temporary API server already booting.
+
+    That server is a process of its own that takes seconds to start (imports, database
+    migrations in a new store). Prefect would start it when the flow begins; started
+    here, it boots on the other core while the caller reads the corpus and imports the
+    flow. Yields a function that waits until the server answers. Prefect stops the server
+    when the process exits, after its log handler has sent the run's last logs (stopping
+    it sooner leaves that handler retrying a closed port for a minute). A server the user
+    configured is used as it is.
+    """
+    prepare_prefect(store)
+    if os.environ.get("PREFECT_API_URL"):
+        yield lambda: None
+        return
+    # Imported here, not in the thread: two threads importing Prefect's modules at once
+    # can meet a partly initialised module.
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()  # the instance Prefect's own client will find
+    booting = threading.Thread(target=_start_quietly, args=(server,), name="prefect-api")
+    booting.start()
+    try:
+        yield booting.join
+    finally:
+        booting.join()  # never exit with a server half-started and not yet known to atexit
+
+
+def _start_quietly(server) -> None:
+    # A failed start is left for the flow to meet: Prefect's client starts the server
+    # again when the flow begins and reports the error itself.
+    with contextlib.suppress(Exception):
+        server.start()

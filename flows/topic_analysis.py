@@ -11,6 +11,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote  # see _analyse
 
 from flows.keys import (
     compare_key,
@@ -152,7 +153,11 @@ class _Outcome:
 
 
 def _analyse(r: _Run) -> _Outcome:
-    """Every stage, writing into the staging run directory."""
+    """Every stage, writing into the staging run directory.
+
+    Token lists and fitted states go to tasks wrapped in ``quote``: Prefect would otherwise
+    walk every token looking for futures to wait on, about a second per task on BBC News.
+    """
     documents = ingest_corpus(r.source, r.cfg.corpus, r.store).record(r.manifest, "ingest")
     require_documents(documents, r.cfg.required_documents())
     r.manifest.update(corpus={**documents.summary(), "history_name": r.name})
@@ -176,10 +181,10 @@ def _analyse(r: _Run) -> _Outcome:
     )
     prepared, vectors, cfg = modelled.prepared, modelled.vectors, r.cfg
     key = compare_key(documents.fingerprint, modelled.identity, lda, emb, cfg)
-    metrics = compare(lda, emb, prepared, vectors, documents.labels, cfg, r.store, key)
+    metrics = compare(lda, emb, quote(prepared), vectors, documents.labels, cfg, r.store, key)
     metrics = metrics.record(r.manifest, "compare")
     if cfg.stability.seeds:
-        check = stability_check(prepared, vectors, cfg, lda, emb)
+        check = stability_check(quote(prepared), vectors, cfg, lda, emb)
         metrics["stability"] = check.record(r.manifest, "stability")
     topic_sets = {"lda": lda, "embedding": emb}
     metrics["drift"] = _drift(r, topic_sets)
@@ -196,10 +201,11 @@ def _fit(r: _Run, documents: Corpus) -> _Modelled:
         manifest, "preprocess"
     )
     # The two branches run concurrently; each stage records its own start and end.
-    lda_future = lda_topics.submit(prepared, cfg, r.store, lda_key(documents.fingerprint, cfg))
+    key = lda_key(documents.fingerprint, cfg)
+    lda_future = lda_topics.submit(quote(prepared), cfg, r.store, key)
     vectors, identity = _embed(r, prepared)
     key = embedding_topics_key(documents.fingerprint, identity, cfg)
-    clustered = embedding_topics.submit(vectors, prepared, cfg, r.store, key).result()
+    clustered = embedding_topics.submit(vectors, quote(prepared), cfg, r.store, key).result()
     clustered = clustered.record(manifest, "embedding_topics")
     lda_model, lda = lda_future.result().record(manifest, "lda")
     coordinates = clustered.coordinates
@@ -235,12 +241,12 @@ def _incremental(r: _Run, documents: Corpus) -> tuple[_Modelled, dict[str, Any]]
     threshold = cfg.embedding_topics.outliers.threshold
     if plan.incremental:
         clean = cfg.preprocess.clean_usenet
-        prepared = incremental_preprocess(state, documents.texts, hashes, clean)
+        prepared = incremental_preprocess(quote(state), documents.texts, hashes, clean)
         prepared = prepared.record(manifest, "preprocess")
         vectors, identity = _embed(r, prepared)
         plan = check_novelty(plan, state, hashes, vectors, cfg.incremental)
     if plan.incremental:
-        result = update_topics(state, hashes, prepared, vectors, threshold)
+        result = update_topics(quote(state), hashes, quote(prepared), vectors, threshold)
         result = result.record(manifest, "update")
         save_entry(r.store, "fitted-state", key, result.state)
         topics = (result.lda, result.embedding, result.coordinates)
