@@ -165,6 +165,35 @@ DaskWorkersOpt = Annotated[
 ]
 
 
+RecomputeOpt = Annotated[
+    bool,
+    typer.Option(
+        help="Run the analysis even when nothing changed since the corpus's last run, "
+        "instead of answering from that run (the stage caches still apply)."
+    ),
+]
+
+
+def _answer_unchanged(
+    cfg: Config, source: str, store: Path, out: Path, corpus: str | None, config_file: str | None
+) -> Path | None:
+    """The run directory of a run answered from the corpus's last run, before Prefect
+    starts; None when something changed (see flows/reuse.py)."""
+    from flows.preflight import corpus_name
+    from flows.reuse import answer_unchanged, reuse_message
+
+    try:
+        name = corpus_name(cfg, corpus)
+        answered = answer_unchanged(cfg, source, store, str(out), name, config_file)
+    except InputError as exc:
+        _fail(exc)
+    if answered is None:
+        return None
+    run_dir, previous = answered
+    typer.echo(f"topicflow: {reuse_message(previous)}; --recompute runs it again", err=True)
+    return run_dir
+
+
 def _check_runner(runner: str, dask_address: str | None, dask_workers: int) -> None:
     from flows.runners import RUNNERS
 
@@ -192,12 +221,18 @@ def run(
     runner: RunnerOpt = "threads",
     dask_address: DaskAddressOpt = None,
     dask_workers: DaskWorkersOpt = 2,
+    recompute: RecomputeOpt = False,
 ) -> None:
     """Run the whole analysis and print the path of the run directory."""
     _check_runner(runner, dask_address, dask_workers)
     overrides = _overrides(seed, format, text_field, id_field, label_field, time_field, corpus_name)
     config_file = str(config) if config else None
     cfg, source, store_path = _settle(corpus, config_file, overrides, store)
+    if not recompute and (
+        reused := _answer_unchanged(cfg, source, store_path, out, corpus, config_file)
+    ):
+        typer.echo(reused)
+        return
     with prefect_api(store_path) as api_ready:  # it boots while the corpus is read
         _check_inputs(cfg, source, store_path)
         from flows.runners import task_runner
@@ -214,6 +249,7 @@ def run(
                 overrides=overrides,
                 out=str(out),
                 store=str(store_path),
+                reuse=not recompute,
             )
         except InputError as exc:
             _fail(exc)

@@ -22,10 +22,11 @@ from prefect.cache_policies import NO_CACHE
 from flows.progress import progress_reporter
 from pipelines.classical import fit_classical
 from pipelines.cluster import document_map
-from pipelines.compare import compare_models, model_quality
+from pipelines.compare import compare_models, models_quality
 from pipelines.config import Config, CorpusConfig, EmbeddingConfig, PreprocessConfig
 from pipelines.corpus import Corpus
-from pipelines.embed import SentenceEmbedder, cached_vectors, embedding_identity
+from pipelines.embed import SentenceEmbedder, cached_vectors
+from pipelines.embed_identity import embedding_identity
 from pipelines.embedding_cache import EmbeddingCache
 from pipelines.embedding_topics import fit_embedding_topics
 from pipelines.errors import InputError
@@ -283,8 +284,7 @@ def compare(
         reference = prepared.reference
         return {
             "preprocess": prepared.summary(),
-            "lda": model_quality(lda, reference),
-            "embedding": model_quality(embedding, reference),
+            **models_quality({"lda": lda, "embedding": embedding}, reference),
             **compare_models(
                 lda,
                 embedding,

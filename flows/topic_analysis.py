@@ -13,6 +13,7 @@ from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote  # see _analyse
 
+from flows.envelope import Outcome, RunContext, execute_run
 from flows.keys import (
     compare_key,
     embedding_topics_key,
@@ -20,7 +21,8 @@ from flows.keys import (
     lda_key,
     preprocess_key,
 )
-from flows.preflight import corpus_display_name, corpus_name, new_run_id, prepare
+from flows.preflight import corpus_display_name, corpus_name, prepare
+from flows.reuse import answer_from, find_reusable, reuse_message, run_key
 from flows.tasks import (
     compare,
     embed_shard,
@@ -38,8 +40,7 @@ from flows.tasks import (
 from pipelines.config import Config
 from pipelines.corpus import Corpus, require_documents
 from pipelines.drift import drift_since
-from pipelines.embed import embedding_identity
-from pipelines.history import RunHistory, open_history, recorded_run
+from pipelines.embed_identity import embedding_identity
 from pipelines.incremental import (
     check_novelty,
     document_hashes,
@@ -47,12 +48,10 @@ from pipelines.incremental import (
     plan_update,
 )
 from pipelines.lda import LdaTopicModel
-from pipelines.manifest import Manifest
 from pipelines.outputs import write_assignments, write_metrics, write_topics
 from pipelines.preprocess import Preprocessed
-from pipelines.rundir import RunDirectory
-from pipelines.store import cache_key, load_entry, save_entry
-from pipelines.summary import drift_markdown, headline_markdown, headline_numbers
+from pipelines.store import load_entry, save_entry
+from pipelines.summary import drift_markdown, headline_markdown
 from pipelines.topics import TopicSet
 
 
@@ -69,66 +68,29 @@ def topic_analysis(
     overrides: dict[str, Any] | None = None,
     out: str = "runs",
     store: str | None = None,
+    reuse: bool = True,
 ) -> str:
     """Run the whole analysis on ``corpus`` (the built-in sample when None).
 
-    Returns the path of the finished run directory.
+    With ``reuse``, a run whose documents, settings and code equal those of the corpus's
+    last complete run is answered from that run (:mod:`flows.reuse`) instead of
+    recomputed. Returns the path of the finished run directory.
     """
-    logger = get_run_logger()
     cfg, source, store_path = prepare(corpus, config, overrides, store)
     name = corpus_name(cfg, corpus)
-    run_id = new_run_id(name)
-    history = open_history(store_path, cfg.history)
-    facts = {"corpus_source": source, "config_hash": cache_key(cfg.to_dict())}
-    try:
-        with recorded_run(history, run_id, name, **facts):
-            with RunDirectory(out, run_id) as run:
-                manifest = Manifest(
-                    run.path / "manifest.json",
-                    run_id,
-                    cfg.to_dict(),
-                    source=source,
-                    config_file=config,
-                    store=str(store_path),
-                    task_runner=_task_runner_name(),
-                )
-                outcome = _analyse(_Run(source, cfg, store_path, run.path, manifest, history, name))
-                manifest.finish()
-                final = run.commit()
-            if history is not None:
-                _record_success(history, run_id, outcome, final)
-    finally:
-        if history is not None:
-            history.close()
-    logger.info("run directory: %s", final)
+    final, outcome = execute_run(
+        cfg,
+        source,
+        store_path,
+        out,
+        name,
+        lambda r: _analyse(r, reuse),
+        config_file=config,
+        task_runner=_task_runner_name(),
+    )
+    get_run_logger().info("run directory: %s", final)
     _publish(final, outcome.documents.summary(), outcome.metrics)
     return str(final)
-
-
-def _record_success(history: RunHistory, run_id: str, outcome: _Outcome, run_dir: Path) -> None:
-    history.complete(
-        run_id,
-        {model: topics.records() for model, topics in outcome.topics.items()},
-        corpus_fingerprint=outcome.documents.fingerprint,
-        n_documents=len(outcome.documents),
-        run_dir=str(run_dir),
-        update_mode=outcome.update["performed"],
-        headline=headline_numbers(outcome.metrics),
-        model_state=outcome.update.get("state"),
-    )
-
-
-@dataclass
-class _Run:
-    """What every stage of one run reads."""
-
-    source: str
-    cfg: Config
-    store: Path
-    path: Path  # the staging run directory
-    manifest: Manifest
-    history: RunHistory | None
-    name: str  # the corpus's name in the history
 
 
 @dataclass
@@ -144,16 +106,9 @@ class _Modelled:
     lda_model: LdaTopicModel | None = None  # when fitted in this run
 
 
-@dataclass
-class _Outcome:
-    documents: Corpus
-    topics: dict[str, TopicSet]
-    metrics: dict[str, Any]
-    update: dict[str, Any]
-
-
-def _analyse(r: _Run) -> _Outcome:
-    """Every stage, writing into the staging run directory.
+def _analyse(r: RunContext, reuse: bool) -> Outcome:
+    """Every stage, writing into the staging run directory (or the answer of an identical
+    earlier run, when ``reuse`` and there is one).
 
     Token lists and fitted states go to tasks wrapped in ``quote``: Prefect would otherwise
     walk every token looking for futures to wait on, about a second per task on BBC News.
@@ -161,6 +116,12 @@ def _analyse(r: _Run) -> _Outcome:
     documents = ingest_corpus(r.source, r.cfg.corpus, r.store).record(r.manifest, "ingest")
     require_documents(documents, r.cfg.required_documents())
     r.manifest.update(corpus={**documents.summary(), "history_name": r.name})
+    key = run_key(documents.fingerprint, r.cfg)
+    previous = find_reusable(r.history, r.name, key) if reuse else None
+    if previous is not None:
+        get_run_logger().info("%s", reuse_message(previous))
+        return answer_from(previous, r, documents, key)
+    r.manifest.update(run_key=key)
     if r.cfg.update == "incremental":
         modelled, update = _incremental(r, documents)
     else:
@@ -186,14 +147,14 @@ def _analyse(r: _Run) -> _Outcome:
     if cfg.stability.seeds:
         check = stability_check(quote(prepared), vectors, cfg, lda, emb)
         metrics["stability"] = check.record(r.manifest, "stability")
-    topic_sets = {"lda": lda, "embedding": emb}
-    metrics["drift"] = _drift(r, topic_sets)
+    topics = {"lda": lda.records(), "embedding": emb.records()}
+    metrics["drift"] = _drift(r, topics)
     write_metrics(r.path, metrics)
     report(r.path).record(r.manifest, "report")
-    return _Outcome(documents, topic_sets, metrics, update)
+    return Outcome(documents, topics, metrics, update)
 
 
-def _fit(r: _Run, documents: Corpus) -> _Modelled:
+def _fit(r: RunContext, documents: Corpus) -> _Modelled:
     """Fit both models from scratch (or take them from the store's caches)."""
     cfg, manifest = r.cfg, r.manifest
     key = preprocess_key(documents.fingerprint, cfg)
@@ -212,7 +173,7 @@ def _fit(r: _Run, documents: Corpus) -> _Modelled:
     return _Modelled(prepared, vectors, identity, lda, clustered.topics, coordinates, lda_model)
 
 
-def _embed(r: _Run, prepared: Preprocessed) -> tuple[np.ndarray, str]:
+def _embed(r: RunContext, prepared: Preprocessed) -> tuple[np.ndarray, str]:
     """The document vectors and their identity (the backend that actually ran)."""
     # Embedding is split into shards, separate tasks that a Dask cluster spreads out.
     size, texts = r.cfg.embedding.shard_size, prepared.texts
@@ -231,7 +192,7 @@ def _identity(cfg: Config) -> str:
     return embedding_identity(**cfg.embedding.identity_params())
 
 
-def _incremental(r: _Run, documents: Corpus) -> tuple[_Modelled, dict[str, Any]]:
+def _incremental(r: RunContext, documents: Corpus) -> tuple[_Modelled, dict[str, Any]]:
     """Place new documents in the last fit's topics, or refit when that no longer holds."""
     cfg, manifest = r.cfg, r.manifest
     hashes = document_hashes(documents.texts)
@@ -267,7 +228,7 @@ def _incremental(r: _Run, documents: Corpus) -> tuple[_Modelled, dict[str, Any]]
     return modelled, {**plan.record(), "state": key}
 
 
-def _drift(r: _Run, topic_sets: dict[str, TopicSet]) -> dict[str, Any]:
+def _drift(r: RunContext, topics: dict[str, list[dict]]) -> dict[str, Any]:
     """How the topics moved since the last successful run of this corpus."""
     run_id = r.manifest.data["run_id"]
     previous = r.history.previous_success(r.name, run_id) if r.history is not None else None
@@ -275,7 +236,7 @@ def _drift(r: _Run, topic_sets: dict[str, TopicSet]) -> dict[str, Any]:
         previous.run_id if previous else None,
         previous.finished_at.isoformat() if previous and previous.finished_at else None,
         previous.topics if previous else {},
-        {model: topics.records() for model, topics in topic_sets.items()},
+        topics,
         r.cfg.history.drift_threshold,
     )
 

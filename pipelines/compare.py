@@ -51,6 +51,7 @@ __all__ = [
     "js_similarity_matrix",
     "label_scores",
     "model_quality",
+    "models_quality",
     "rbo",
     "summarize_runs",
     "topic_recovery",
@@ -69,9 +70,33 @@ def model_quality(topics: TopicSet, reference: Reference, topn: int = 10) -> dic
     from the reference tokens itself), each as the mean over topics (NaN ignored) and
     per topic; diversity; inverted RBO; topic sizes and how unequal they are.
     """
-    result: dict[str, Any] = {"n_topics": topics.n_topics, "topn": topn}
+    return models_quality({"model": topics}, reference, topn)["model"]
+
+
+def models_quality(
+    models: Mapping[str, TopicSet], reference: Reference, topn: int = 10
+) -> dict[str, dict]:
+    """:func:`model_quality` of several models, each coherence measure computed in one pass
+    over the reference for all their topics rather than one pass per model.
+
+    A topic's score does not depend on the topics scored beside it (gensim counts every
+    window of the reference, whatever words it holds), so the numbers are the same.
+    """
+    names = list(models)
+    joined = [words for name in names for words in models[name].words]
+    counts = [len(models[name].words) for name in names]
+    starts = np.cumsum([0, *counts])
+    per_model: dict[str, dict[str, list[float]]] = {name: {} for name in names}
     for key, measure in COHERENCE.items():
-        per_topic = reference.coherence(topics.words, measure, topn)
+        scores = reference.coherence(joined, measure, topn)
+        for name, start, count in zip(names, starts, counts, strict=False):
+            per_model[name][key] = scores[start : start + count]
+    return {name: _quality(models[name], per_model[name], topn) for name in names}
+
+
+def _quality(topics: TopicSet, coherence: Mapping[str, list[float]], topn: int) -> dict:
+    result: dict[str, Any] = {"n_topics": topics.n_topics, "topn": topn}
+    for key, per_topic in coherence.items():
         result[key] = round(mean(per_topic), 6)
         result[f"{key}_per_topic"] = [round(v, 6) for v in per_topic]
     sizes = topics.sizes()

@@ -116,7 +116,7 @@ class EmbeddingConfig(_Section):
         return self.model_dump(exclude={"cache", "shard_size"})
 
     def identity_params(self) -> dict[str, Any]:
-        """The settings that change the vectors (see ``pipelines.embed.embedding_identity``)."""
+        """The settings that change the vectors (see ``embed_identity.embedding_identity``)."""
         return self.model_dump(
             include={
                 "model",

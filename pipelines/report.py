@@ -24,7 +24,7 @@ from pipelines.report_parts import (
     sizes_figure,
 )
 from pipelines.run_data import RunData, load_run
-from pipelines.summary import drift_lines, drift_title, format_value
+from pipelines.summary import drift_lines, drift_title, format_value, reused_note
 
 MAX_MAP_POINTS = 5000
 MODELS = (("lda", "LDA"), ("embedding", "Embedding"))
@@ -130,6 +130,7 @@ def _headline(run: RunData) -> str:
         f"<p><b>{_esc(corpus.get('name', 'corpus'))}</b>: {corpus.get('documents', 0):,} "
         f"documents; run {_esc(run.manifest.get('run_id', ''))}, started "
         f"{_esc(str(run.manifest.get('started_at', '')))}, stage time {seconds:.0f} s. "
+        f"{_esc(reused_note(run.manifest))}"
         f"Document agreement between the models: NMI {_fmt('{:.3f}', agreement.get('nmi'))}, "
         f"ARI {_fmt('{:.3f}', agreement.get('ari'))}.</p>"
     )

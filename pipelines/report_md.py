@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipelines.run_data import RunData
-from pipelines.summary import drift_markdown, headline_markdown
+from pipelines.summary import drift_markdown, headline_markdown, reused_note
 
 
 def _cell(text: str) -> str:
@@ -15,6 +15,8 @@ def render_markdown(run: RunData) -> str:
     corpus = run.manifest.get("corpus", {})
     lines = [f"# topicflow report: {_cell(run.corpus_name)}", ""]
     lines.append(headline_markdown(corpus, run.metrics))
+    if note := reused_note(run.manifest):
+        lines.append(note + "\n")
     if run.metrics.get("drift"):
         lines.append(drift_markdown(run.metrics["drift"]))
     agreement = run.metrics.get("agreement", {})

@@ -109,19 +109,29 @@ def read_corpus_cached(
     the ingest code, so an edited file, a changed option or changed code all re-read.
     Returns the corpus and whether it came from the cache.
     """
-    _, files = ingest.resolve_source(source, options.format)
-    stats = [
-        (str(f.path.resolve()), f.path.stat().st_size, f.path.stat().st_mtime_ns) for f in files
-    ]
-    code = code_fingerprint(ingest, formats, corpus_module)
-    settings = options.model_dump(exclude={"min_documents", "name"})  # not read
-    path = cache_dir(store, "corpora") / f"{cache_key(code, settings, stats)}.parquet"
+    path = _corpus_entry(source, options, store)
     cached = _load_corpus(path)
     if cached is not None:
         return cached, True
     corpus = ingest.read_corpus(source, options, progress=progress)
     corpus.to_parquet(path)
     return corpus, False
+
+
+def cached_corpus(source: str | Path, options: CorpusConfig, store: Path) -> Corpus | None:
+    """The corpus as :func:`read_corpus_cached` last read it, if its files are unchanged
+    since; None when it would have to be read again."""
+    return _load_corpus(_corpus_entry(source, options, store))
+
+
+def _corpus_entry(source: str | Path, options: CorpusConfig, store: Path) -> Path:
+    _, files = ingest.resolve_source(source, options.format)
+    stats = [
+        (str(f.path.resolve()), f.path.stat().st_size, f.path.stat().st_mtime_ns) for f in files
+    ]
+    code = code_fingerprint(ingest, formats, corpus_module)
+    settings = options.model_dump(exclude={"min_documents", "name"})  # not read
+    return cache_dir(store, "corpora") / f"{cache_key(code, settings, stats)}.parquet"
 
 
 def _load_corpus(path: Path) -> Corpus | None:

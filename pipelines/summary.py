@@ -119,3 +119,14 @@ def drift_lines(model_drift: dict[str, Any]) -> list[str]:
         if t["size_after"] != t["size_before"]
     ]
     return lines or ["no change in the topics"]
+
+
+def reused_note(manifest: dict[str, Any]) -> str:
+    """A sentence for a run answered from an identical earlier run (empty otherwise)."""
+    source = manifest.get("reused_from")
+    if not source:
+        return ""
+    return (
+        f"Nothing changed since run {source} (same documents, settings and code), so its "
+        "topics, assignments and metrics are reused here. "
+    )

@@ -251,3 +251,40 @@ def test_two_runs_at_once_on_one_store_both_complete(tmp_path, topicflow_bin):
     history = run_cli(topicflow_bin, "history", "--store", str(store)).stdout.splitlines()
     assert sorted(line.split()[0] for line in history[1:]) == sorted(d.name for d in dirs)
     assert all(" complete " in line for line in history[1:])
+
+
+@pytest.mark.slow
+def test_an_unchanged_corpus_is_answered_from_its_last_run_without_prefect(tmp_path, topicflow_bin):
+    corpus = tmp_path / "news.cor"
+    corpus.write_text("\n".join(news_sentences(40, seed=3)) + "\n")
+    out, store = tmp_path / "runs", tmp_path / "store"
+    args = ["run", "--corpus", str(corpus), "--out", str(out), "--store", str(store)]
+    args += ["--config", str(PROJECT_ROOT / "configs" / "smoke.yaml")]
+
+    def run(*extra: str) -> tuple[Path, dict, str]:
+        result = run_cli(topicflow_bin, *args, *extra)
+        assert result.returncode == 0, result.stderr
+        run_dir = Path(result.stdout.strip().splitlines()[-1])
+        return run_dir, json.loads((run_dir / "manifest.json").read_text()), result.stderr
+
+    first, _, _ = run()
+    reused, manifest, stderr = run()
+    assert f"nothing changed since run {first.name}" in stderr
+    assert "Beginning flow run" not in stderr  # answered before Prefect started
+    assert manifest["reused_from"] == first.name and set(manifest["stages"]) == {"reuse", "report"}
+    assert (reused / "topics.json").read_text() == (first / "topics.json").read_text()
+    assert "Nothing changed since run" in (reused / "report.html").read_text()
+
+    recomputed, manifest, stderr = run("--recompute")
+    assert "nothing changed" not in stderr and "reused_from" not in manifest
+    assert manifest["stages"]["lda"]["cache"] == "hit"  # the stage caches still answer
+    assert (recomputed / "topics.json").read_text() == (first / "topics.json").read_text()
+
+    _, manifest, stderr = run("--seed", "8")  # another setting (smoke.yaml has 7): computed
+    assert "reused_from" not in manifest and manifest["stages"]["lda"]["cache"] == "miss"
+    corpus.write_text(corpus.read_text() + "One more story about the central bank rates.\n")
+    _, manifest, stderr = run("--seed", "8")  # another document: computed
+    assert "nothing changed" not in stderr and manifest["corpus"]["documents"] == 41
+
+    listing = run_cli(topicflow_bin, "history", "--store", str(store)).stdout.splitlines()
+    assert [" reused " in line for line in listing[1:]] == [False, False, False, True, False]

@@ -16,6 +16,7 @@ from pipelines.compare import (
     inverted_rbo,
     label_scores,
     model_quality,
+    models_quality,
     rbo,
     summarize_runs,
     topic_recovery,
@@ -126,6 +127,26 @@ def test_model_quality_with_finite_c_v_and_umass():
     assert got["sizes"] == [3, 1] and (got["size_min"], got["size_max"]) == (1, 3)
     assert got["size_gini"] == pytest.approx(0.25)
     assert got["irbo"] == 1.0  # no shared word
+
+
+def test_two_models_scored_together_get_the_numbers_each_gets_alone():
+    # One pass over the reference for both models' topics (as the compare stage does):
+    # a topic's coherence must not depend on the topics scored beside it.
+    docs, _, blocks = block_corpus(n_topics=3, docs_per_topic=15, seed=4)
+    reference = Reference(docs, Dictionary(docs))
+    lda = TopicSet(
+        words=[blocks[0][:10], blocks[1][:10], blocks[2][:5] + blocks[0][:5]],
+        weights=[[0.1] * 10] * 3,
+        assignments=np.repeat([0, 1, 2], 15),
+    )
+    embedding = TopicSet(
+        words=[blocks[2][2:12], blocks[0][1:11]],
+        weights=[[0.1] * 10] * 2,
+        assignments=np.repeat([1, -1, 0], 15),
+    )
+    together = models_quality({"lda": lda, "embedding": embedding}, reference)
+    alone = {"lda": model_quality(lda, reference), "embedding": model_quality(embedding, reference)}
+    assert together == alone
 
 
 def test_model_quality_of_a_model_without_topics():

@@ -12,8 +12,9 @@ import pytest
 
 from pipelines import embed_backends
 from pipelines.config import load_config
-from pipelines.embed import BackendFallbackWarning, SentenceEmbedder, embedding_identity
+from pipelines.embed import BackendFallbackWarning, SentenceEmbedder
 from pipelines.embed_backends import allowed_threads
+from pipelines.embed_identity import embedding_identity
 from pipelines.embedding_cache import EmbeddingCache
 from pipelines.errors import ConfigError
 

@@ -55,11 +55,19 @@ def _write(fmt: str, folder: Path) -> Path:
     raise AssertionError(fmt)
 
 
-def _run(source: Path, out: Path, store: Path, overrides: dict | None = None) -> Path:
+def _run(
+    source: Path, out: Path, store: Path, overrides: dict | None = None, reuse: bool = False
+) -> Path:
+    """One flow run; ``reuse`` off unless asked, so stage caches are what a re-run meets."""
     from flows.topic_analysis import topic_analysis
 
     run_dir = topic_analysis(
-        corpus=str(source), config=SMOKE, overrides=overrides, out=str(out), store=str(store)
+        corpus=str(source),
+        config=SMOKE,
+        overrides=overrides,
+        out=str(out),
+        store=str(store),
+        reuse=reuse,
     )
     return Path(run_dir)
 
@@ -164,11 +172,27 @@ def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, s
         "compare": "hit",
         "report": None,
     }
-    assert (first / "topics.json").read_text() == (second / "topics.json").read_text()
+    topics = (first / "topics.json").read_text()
+    assert topics == (second / "topics.json").read_text()
     metrics = [json.loads((run / "metrics.json").read_text()) for run in (first, second)]
     assert metrics[1].pop("drift")["previous_run"] == first.name  # the one thing that differs
     assert metrics[0].pop("drift")["previous_run"] is None
     assert metrics[0] == metrics[1]
+
+    # Nothing changed: with reuse on, the run is answered from the last one, no stage runs.
+    reused = _run(corpus, tmp_path / "runs", store, base, reuse=True)
+    manifest = json.loads((reused / "manifest.json").read_text())
+    assert manifest["reused_from"] == second.name and manifest["update"]["performed"] == "reused"
+    assert _cache(reused) == {"reuse": "hit", "report": None}
+    for name in ("topics.json", "assignments.csv"):
+        assert (reused / name).read_bytes() == (second / name).read_bytes()
+    drift = json.loads((reused / "metrics.json").read_text())["drift"]
+    assert drift["previous_run"] == second.name
+    for model in ("lda", "embedding"):
+        counts = drift[model]["counts"]
+        assert counts["persisted"] > 0 and counts["emerged"] == counts["vanished"] == 0
+        assert counts["split"] == counts["merged"] == 0
+    assert f"Nothing changed since run {second.name}" in (reused / "report.md").read_text()
 
     fewer_passes = _run(corpus, tmp_path / "runs", store, {**base, "lda": {"passes": 3}})
     assert _cache(fewer_passes)["lda"] == "miss" and _cache(fewer_passes)["compare"] == "miss"
@@ -190,7 +214,7 @@ def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, s
     fast_again = _run(corpus, tmp_path / "runs", store, int8)
     assert _cache(fast_again)["embed"] == "hit" and _cache(fast_again)["embedding_topics"] == "hit"
     assert model.stat().st_mtime_ns == built  # reused, not exported again
-    assert len(list((tmp_path / "runs").iterdir())) == 7
+    assert len(list((tmp_path / "runs").iterdir())) == 8
 
 
 @pytest.mark.slow
