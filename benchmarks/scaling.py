@@ -3,8 +3,9 @@
 Real documents for 1k / 5k / 20k: a seeded sample (nested: each size contains the
 smaller ones) of raw 20 Newsgroups plus raw BBC News (21,071 documents; USENET
 headers, quotes and signatures stripped). The 200k corpus is synthetic: 200,000
-sentences sampled with replacement from those documents (6 to 60 words each), one
-sentence per document, as short texts such as tickets or reviews are.
+distinct sentences of 5 to 60 words drawn without replacement from those documents
+(which hold about 202,000), one sentence per document, as short texts such as
+tickets or reviews are. Distinct, because ingestion drops duplicate documents.
 
 Each size is a cold `topicflow run` (empty store) with the default config except
 ``preprocess.clean_usenet: true`` and ``umap.fit_sample: 20000`` (UMAP is fitted on
@@ -56,13 +57,13 @@ def real_documents() -> list[str]:
 
 
 def sentences(texts: list[str]) -> list[str]:
-    """Whole sentences of 6 to 60 words from the cleaned documents."""
-    found = []
+    """The distinct whole sentences of 5 to 60 words in the cleaned documents, sorted."""
+    found = set()
     for text in texts:
         for sentence in _SENTENCE.split(" ".join(strip_usenet(text).split())):
-            if 6 <= len(sentence.split()) <= 60:
-                found.append(sentence)
-    return found
+            if 5 <= len(sentence.split()) <= 60:
+                found.add(sentence)
+    return sorted(found)
 
 
 def write_corpus(texts: list[str], path: Path) -> Path:
@@ -88,7 +89,7 @@ def main() -> int:
     rows = []
     for size in sizes:
         if size > SYNTHETIC_FROM:
-            corpus = [pool[i] for i in rng.integers(0, len(pool), size)]
+            corpus = [pool[i] for i in rng.choice(len(pool), size, replace=False)]
             kind = "synthetic sentences"
         else:
             corpus = [texts[i] for i in order[:size]]
@@ -122,8 +123,8 @@ def render(rows: list[dict], sizes: str) -> str:
         "# Scaling: one cold `topicflow run` at growing corpus sizes",
         "",
         "- Corpora: a seeded nested sample of raw 20 Newsgroups + raw BBC News (USENET "
-        "headers, quotes and signatures stripped) up to 20k; 200k = synthetic, one sentence "
-        "(6-60 words) sampled from those documents per document.",
+        "headers, quotes and signatures stripped) up to 20k; 200k = synthetic, one distinct "
+        "sentence (5-60 words) drawn from those documents per document.",
         "- Config: defaults plus `preprocess.clean_usenet: true` and `umap.fit_sample: 20000`; "
         "store empty before each run; threads runner; LDA 10 topics, embedding topics at "
         "HDBSCAN's natural count.",

@@ -10,8 +10,10 @@ import numpy as np
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.context import FlowRunContext
+from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
-from prefect.utilities.annotations import quote  # see _analyse
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from flows.envelope import Outcome, RunContext, execute_run
 from flows.keys import (
@@ -49,7 +51,7 @@ from pipelines.incremental import (
 )
 from pipelines.lda import LdaTopicModel
 from pipelines.outputs import write_assignments, write_metrics, write_topics
-from pipelines.preprocess import Preprocessed
+from pipelines.preprocess import Preprocessed, embedding_texts
 from pipelines.store import load_entry, save_entry
 from pipelines.summary import drift_markdown, headline_markdown
 from pipelines.topics import TopicSet
@@ -109,9 +111,6 @@ class _Modelled:
 def _analyse(r: RunContext, reuse: bool) -> Outcome:
     """Every stage, writing into the staging run directory (or the answer of an identical
     earlier run, when ``reuse`` and there is one).
-
-    Token lists and fitted states go to tasks wrapped in ``quote``: Prefect would otherwise
-    walk every token looking for futures to wait on, about a second per task on BBC News.
     """
     documents = ingest_corpus(r.source, r.cfg.corpus, r.store).record(r.manifest, "ingest")
     require_documents(documents, r.cfg.required_documents())
@@ -142,10 +141,10 @@ def _analyse(r: RunContext, reuse: bool) -> Outcome:
     )
     prepared, vectors, cfg = modelled.prepared, modelled.vectors, r.cfg
     key = compare_key(documents.fingerprint, modelled.identity, lda, emb, cfg)
-    metrics = compare(lda, emb, quote(prepared), vectors, documents.labels, cfg, r.store, key)
+    metrics = compare(lda, emb, _unwalked(prepared), vectors, documents.labels, cfg, r.store, key)
     metrics = metrics.record(r.manifest, "compare")
     if cfg.stability.seeds:
-        check = stability_check(quote(prepared), vectors, cfg, lda, emb)
+        check = stability_check(_unwalked(prepared), vectors, cfg, lda, emb)
         metrics["stability"] = check.record(r.manifest, "stability")
     topics = {"lda": lda.records(), "embedding": emb.records()}
     metrics["drift"] = _drift(r, topics)
@@ -157,30 +156,35 @@ def _analyse(r: RunContext, reuse: bool) -> Outcome:
 def _fit(r: RunContext, documents: Corpus) -> _Modelled:
     """Fit both models from scratch (or take them from the store's caches)."""
     cfg, manifest = r.cfg, r.manifest
+    # The branches run concurrently; each stage records its own start and end. Embedding,
+    # the longest, starts first: it reads the texts, not the tokens preprocessing makes.
+    shards = _submit_embedding(r, embedding_texts(documents.texts, cfg.preprocess))
     key = preprocess_key(documents.fingerprint, cfg)
     prepared = preprocess(documents.texts, cfg.preprocess, r.store, key).record(
         manifest, "preprocess"
     )
-    # The two branches run concurrently; each stage records its own start and end.
     key = lda_key(documents.fingerprint, cfg)
-    lda_future = lda_topics.submit(quote(prepared), cfg, r.store, key)
-    vectors, identity = _embed(r, prepared)
+    lda_future = lda_topics.submit(_unwalked(prepared), cfg, r.store, key)
+    vectors, identity = _gather_embedding(r, shards)
     key = embedding_topics_key(documents.fingerprint, identity, cfg)
-    clustered = embedding_topics.submit(vectors, quote(prepared), cfg, r.store, key).result()
+    clustered = embedding_topics.submit(vectors, _unwalked(prepared), cfg, r.store, key).result()
     clustered = clustered.record(manifest, "embedding_topics")
     lda_model, lda = lda_future.result().record(manifest, "lda")
     coordinates = clustered.coordinates
     return _Modelled(prepared, vectors, identity, lda, clustered.topics, coordinates, lda_model)
 
 
-def _embed(r: RunContext, prepared: Preprocessed) -> tuple[np.ndarray, str]:
-    """The document vectors and their identity (the backend that actually ran)."""
-    # Embedding is split into shards, separate tasks that a Dask cluster spreads out.
-    size, texts = r.cfg.embedding.shard_size, prepared.texts
-    shards = [
+def _submit_embedding(r: RunContext, texts: list[str]) -> list[PrefectFuture]:
+    """Embedding split into shards, separate tasks that a Dask cluster spreads out."""
+    size = r.cfg.embedding.shard_size
+    return [
         embed_shard.submit(texts[i : i + size], r.cfg.embedding, r.store, f"{i // size + 1}")
         for i in range(0, len(texts), size)
     ]
+
+
+def _gather_embedding(r: RunContext, shards: list[PrefectFuture]) -> tuple[np.ndarray, str]:
+    """The document vectors and their identity (the backend that actually ran)."""
     shard_results = [shard.result() for shard in shards]
     vectors = merge_shards(shard_results, r.cfg.embedding.cache).record(r.manifest, "embed")
     identity, backend = shards_identity(shard_results)  # what ran, after any fallback
@@ -202,12 +206,12 @@ def _incremental(r: RunContext, documents: Corpus) -> tuple[_Modelled, dict[str,
     threshold = cfg.embedding_topics.outliers.threshold
     if plan.incremental:
         clean = cfg.preprocess.clean_usenet
-        prepared = incremental_preprocess(quote(state), documents.texts, hashes, clean)
+        prepared = incremental_preprocess(_unwalked(state), documents.texts, hashes, clean)
         prepared = prepared.record(manifest, "preprocess")
-        vectors, identity = _embed(r, prepared)
+        vectors, identity = _gather_embedding(r, _submit_embedding(r, prepared.texts))
         plan = check_novelty(plan, state, hashes, vectors, cfg.incremental)
     if plan.incremental:
-        result = update_topics(quote(state), hashes, quote(prepared), vectors, threshold)
+        result = update_topics(_unwalked(state), hashes, _unwalked(prepared), vectors, threshold)
         result = result.record(manifest, "update")
         save_entry(r.store, "fitted-state", key, result.state)
         topics = (result.lda, result.embedding, result.coordinates)
@@ -239,6 +243,16 @@ def _drift(r: RunContext, topics: dict[str, list[dict]]) -> dict[str, Any]:
         topics,
         r.cfg.history.drift_threshold,
     )
+
+
+def _unwalked(value: Any) -> Any:
+    """A large argument (token lists, a fitted state) for a task, marked so that Prefect
+    does not walk every token looking for futures to wait on: about a second per task on
+    BBC News. Only for tasks in this process: Dask rebuilds the marker, a tuple, as a plain
+    tuple, and pickling the value for a worker costs more than the walk anyway."""
+    context = FlowRunContext.get()
+    runner = context.task_runner if context else None
+    return quote(value) if isinstance(runner, ThreadPoolTaskRunner) else value
 
 
 def _task_runner_name() -> str | None:

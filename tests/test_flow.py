@@ -183,7 +183,7 @@ def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, s
     reused = _run(corpus, tmp_path / "runs", store, base, reuse=True)
     manifest = json.loads((reused / "manifest.json").read_text())
     assert manifest["reused_from"] == second.name and manifest["update"]["performed"] == "reused"
-    assert _cache(reused) == {"reuse": "hit", "report": None}
+    assert _cache(reused) == {"ingest": "hit", "reuse": "hit", "report": None}
     for name in ("topics.json", "assignments.csv"):
         assert (reused / name).read_bytes() == (second / name).read_bytes()
     drift = json.loads((reused / "metrics.json").read_text())["drift"]
