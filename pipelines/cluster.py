@@ -9,15 +9,35 @@ neighbour graph, the expensive part, then grows with the sample, not the corpus.
 from __future__ import annotations
 
 import warnings
+from functools import cache
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 
+@cache
+def _persist_umap_kernels() -> None:
+    """Have numba keep UMAP's compiled kernels on disk.
+
+    umap-learn does not ask numba to cache its kernels, so every new process compiles
+    them again: about 14 s of a run on BBC News, more than UMAP itself then takes.
+    Cached (numba's own on-disk cache, which a change of the library's code
+    invalidates), they compile once per installation. The results do not change.
+    """
+    from numba.core.registry import CPUDispatcher
+    from umap import distances, layouts, umap_, utils
+
+    for module in (umap_, utils, layouts, distances):
+        for kernel in vars(module).values():
+            if isinstance(kernel, CPUDispatcher):
+                kernel.enable_caching()
+
+
 def _umap(n_samples: int, **params):
     from umap import UMAP  # imported late: numba compiles on first import (seconds)
 
+    _persist_umap_kernels()
     # n_neighbors must stay below the number of points UMAP sees.
     params["n_neighbors"] = max(2, min(params["n_neighbors"], n_samples - 1))
     return UMAP(**params)
