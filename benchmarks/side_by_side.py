@@ -138,6 +138,11 @@ def render(results: dict[str, Measured], n_head: int, n_full: int) -> str:
         "- Alternative: BERTopic 0.17.4 defaults with the same bundled MiniLM (embedding "
         "included), then gensim `LdaMulticore(passes=10)` with 10 topics on `simple_preprocess` "
         "tokens; no comparison, no report.",
+        "- Cold means an empty store: no cached corpus, embeddings, int8 model, topics or "
+        "Prefect database (about 7 s of the cold run is Prefect creating its database). "
+        "What belongs to the installation is warm, as after any first run: Python's "
+        "bytecode and numba's compiled UMAP kernels (topicflow has numba cache them; "
+        "BERTopic's process compiles them anew).",
         f"- Machine: {machine()}.",
         "- Peak RSS: the whole process tree of each run, sampled every 0.2 s.",
         "- Command: `.venv/bin/python benchmarks/side_by_side.py`",
