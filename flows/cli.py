@@ -1,7 +1,7 @@
 """The ``topicflow`` command line.
 
-Bad input or bad config ends with one line on stderr and exit code 2, before
-Prefect starts and before any run directory exists. The last line a successful
+Bad input or bad config ends with one line on stderr and exit code 2, before any
+flow run starts and before any run directory exists. The last line a successful
 ``run`` prints on stdout is the path of the finished run directory.
 """
 

@@ -5,7 +5,7 @@ ran. When all three equal those of the corpus's latest complete run, recomputing
 reproduce that run's topics exactly, so the new run is written from it instead:
 topics, assignments and metrics are copied, the drift since that run (none) is
 measured, and the report is rendered for the new run. A scheduled run on a corpus
-that has not changed then costs about two seconds instead of a minute, and the
+that has not changed then costs a few seconds instead of a minute or more, and the
 `topicflow run` command answers such a run before it starts Prefect at all.
 
 The check is strict: another document, setting, seed, model file, library version or
