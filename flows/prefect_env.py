@@ -42,11 +42,14 @@ def prefect_api(store: Path) -> Iterator[Callable[[], None]]:
     flow. Yields a function that waits until the server answers. Prefect stops the server
     when the process exits, after its log handler has sent the run's last logs (stopping
     it sooner leaves that handler retrying a closed port for a minute). A server the user
-    configured is used as it is.
+    configured (environment, Prefect profile) is used as it is.
     """
     prepare_prefect(store)
-    if os.environ.get("PREFECT_API_URL"):
-        yield lambda: None
+    from prefect.settings import get_current_settings
+
+    settings = get_current_settings()  # the environment, profiles, .env and prefect.toml
+    if settings.api.url or not settings.server.ephemeral.enabled:
+        yield lambda: None  # Prefect talks to the configured server, or to none
         return
     # Imported here, not in the thread: two threads importing Prefect's modules at once
     # can meet a partly initialised module.
@@ -63,6 +66,9 @@ def prefect_api(store: Path) -> Iterator[Callable[[], None]]:
 
 def _start_quietly(server) -> None:
     # A failed start is left for the flow to meet: Prefect's client starts the server
-    # again when the flow begins and reports the error itself.
-    with contextlib.suppress(Exception):
+    # again when the flow begins and reports the error itself. The process of the failed
+    # attempt goes first, so that it cannot outlive the run.
+    try:
         server.start()
+    except Exception:  # noqa: BLE001
+        server.stop()

@@ -8,8 +8,8 @@ measured, and the report is rendered for the new run. A scheduled run on a corpu
 that has not changed then costs a few seconds instead of a minute or more, and the
 `topicflow run` command answers such a run before it starts Prefect at all.
 
-The check is strict: another document, setting, seed, model file, library version or
-line of topicflow's code makes the run compute (through the stage caches, so still
+The check is strict: another document, setting, seed, model file, tracked library
+version or line of topicflow's code makes the run compute (through the stage caches, so still
 cheaply). This module does not import Prefect.
 """
 
@@ -46,6 +46,7 @@ class Reusable:
     record: RunRecord
     path: Path
     manifest: dict[str, Any]
+    metrics: dict[str, Any]
 
 
 def run_key(corpus_fingerprint: str, cfg: Config) -> str:
@@ -78,9 +79,12 @@ def find_reusable(history: RunHistory | None, corpus_name: str, key: str) -> Reu
         return None  # moved or deleted since
     try:
         manifest = json.loads((path / "manifest.json").read_text("utf-8"))
+        if manifest.get("run_key") != key:
+            return None
+        metrics = json.loads((path / "metrics.json").read_text("utf-8"))
     except (OSError, ValueError):
-        return None
-    return Reusable(previous, path, manifest) if manifest.get("run_key") == key else None
+        return None  # damaged since: the run computes instead
+    return Reusable(previous, path, manifest, metrics)
 
 
 def reuse_message(previous: Reusable) -> str:
@@ -99,7 +103,7 @@ def answer_from(previous: Reusable, r: RunContext, documents: Corpus, key: str) 
     for name in COPIED:
         shutil.copy2(previous.path / name, r.path / name)
     record = previous.record
-    metrics = json.loads((previous.path / "metrics.json").read_text("utf-8"))
+    metrics = dict(previous.metrics)
     metrics["drift"] = drift_since(
         record.run_id,
         record.finished_at.isoformat() if record.finished_at else None,

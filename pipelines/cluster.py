@@ -31,7 +31,10 @@ def _persist_umap_kernels() -> None:
     for module in (umap_, utils, layouts, distances):
         for kernel in vars(module).values():
             if isinstance(kernel, CPUDispatcher):
-                kernel.enable_caching()
+                try:
+                    kernel.enable_caching()
+                except (RuntimeError, OSError):  # nowhere writable to keep them: compile
+                    return
 
 
 def _umap(n_samples: int, **params):

@@ -39,7 +39,7 @@ runs = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("error", sa.Text),
     sa.Column("run_dir", sa.Text),
-    sa.Column("update_mode", sa.String(16)),  # full | incremental: what the run did
+    sa.Column("update_mode", sa.String(16)),  # full | incremental | reused: what the run did
     sa.Column("headline", sa.JSON),  # the numbers `topicflow show` prints
     sa.Column("model_state", sa.String(64)),  # cache key of the fitted models it left
     # Since version 2: the process running it, to tell a killed run from a running one.

@@ -21,6 +21,8 @@ TRACKED_PACKAGES = (
     "transformers",
     "onnxruntime",
     "umap-learn",
+    "pynndescent",
+    "numba",
     "hdbscan",
     "pyarrow",
     "prefect",

@@ -61,5 +61,8 @@ def test_only_the_latest_complete_run_with_the_same_key_and_all_its_files_answer
     history.fail("20260103-000000-news-cccccc", "RuntimeError: boom")
     assert find_reusable(history, "news", "k2").path == latest
 
+    (latest / "metrics.json").write_text('{"lda": ')  # damaged since: compute instead
+    assert find_reusable(history, "news", "k2") is None
+    (latest / "metrics.json").write_text("{}")
     (latest / "assignments.csv").unlink()  # a run directory no longer whole
     assert find_reusable(history, "news", "k2") is None
