@@ -197,14 +197,9 @@ class Preprocessed:
         }
 
 
-def embedding_texts(texts: Sequence[str], config: PreprocessConfig) -> list[str]:
-    """The texts the embedding model reads: USENET furniture stripped when asked, no more."""
-    return [strip_usenet(t) for t in texts] if config.clean_usenet else list(texts)
-
-
 def preprocess_corpus(texts: Sequence[str], config: PreprocessConfig) -> Preprocessed:
     """Clean (optionally) and tokenise every document with one fitted :class:`Preprocessor`."""
-    cleaned = embedding_texts(texts, config)
+    cleaned = [strip_usenet(t) for t in texts] if config.clean_usenet else list(texts)
     preprocessor = Preprocessor(**config.estimator_params())
     tokens = preprocessor.fit_transform(cleaned)
     return Preprocessed(cleaned, tokens, preprocessor.vocabulary_, preprocessor)
