@@ -161,8 +161,8 @@ def _fit(r: RunContext, documents: Corpus) -> _Modelled:
         manifest, "preprocess"
     )
     # The branches run concurrently; each stage records its own start and end. Embedding
-    # could start before preprocessing (it reads texts, not tokens), but on two cores the
-    # two then fight over the GIL: the 5k scaling run took 131 s instead of 117 s.
+    # could start before preprocessing (it reads texts, not tokens), but on two cores that
+    # made the 5k scaling run slower (131 s against 117 s), likely both wanting the GIL.
     key = lda_key(documents.fingerprint, cfg)
     lda_future = lda_topics.submit(_unwalked(prepared), cfg, r.store, key)
     vectors, identity = _gather_embedding(r, _submit_embedding(r, prepared.texts))
