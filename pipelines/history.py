@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -244,7 +246,7 @@ def _engine(url: str) -> Engine:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+        _use_wal(cursor)  # readers never block the writer
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
@@ -252,6 +254,25 @@ def _engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _use_wal(cursor) -> None:
+    """Switch the database to WAL, waiting out another process's first transaction.
+
+    On a new file still in rollback mode, the switch needs the lock that another
+    process's migration holds until it commits; SQLite reports that deadlock at once
+    ("database is locked") instead of waiting, so the switch is tried again until the
+    busy timeout. The mode is kept in the file: after the first success it is a no-op.
+    """
+    deadline = time.monotonic() + _SQLITE_BUSY_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _record(row) -> RunRecord:
