@@ -10,7 +10,6 @@ import numpy as np
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.context import FlowRunContext
-from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
@@ -165,7 +164,7 @@ def _fit(r: RunContext, documents: Corpus) -> _Modelled:
     # gained nothing measurable (5k scaling run: 131 s with it, 127 s without).
     key = lda_key(documents.fingerprint, cfg)
     lda_future = lda_topics.submit(_unwalked(prepared), cfg, r.store, key)
-    vectors, identity = _gather_embedding(r, _submit_embedding(r, prepared.texts))
+    vectors, identity = _embed(r, prepared)
     key = embedding_topics_key(documents.fingerprint, identity, cfg)
     clustered = embedding_topics.submit(vectors, _unwalked(prepared), cfg, r.store, key).result()
     clustered = clustered.record(manifest, "embedding_topics")
@@ -174,17 +173,14 @@ def _fit(r: RunContext, documents: Corpus) -> _Modelled:
     return _Modelled(prepared, vectors, identity, lda, clustered.topics, coordinates, lda_model)
 
 
-def _submit_embedding(r: RunContext, texts: list[str]) -> list[PrefectFuture]:
-    """Embedding split into shards, separate tasks that a Dask cluster spreads out."""
-    size = r.cfg.embedding.shard_size
-    return [
+def _embed(r: RunContext, prepared: Preprocessed) -> tuple[np.ndarray, str]:
+    """The document vectors and their identity (the backend that actually ran)."""
+    # Embedding is split into shards, separate tasks that a Dask cluster spreads out.
+    size, texts = r.cfg.embedding.shard_size, prepared.texts
+    shards = [
         embed_shard.submit(texts[i : i + size], r.cfg.embedding, r.store, f"{i // size + 1}")
         for i in range(0, len(texts), size)
     ]
-
-
-def _gather_embedding(r: RunContext, shards: list[PrefectFuture]) -> tuple[np.ndarray, str]:
-    """The document vectors and their identity (the backend that actually ran)."""
     shard_results = [shard.result() for shard in shards]
     vectors = merge_shards(shard_results, r.cfg.embedding.cache).record(r.manifest, "embed")
     identity, backend = shards_identity(shard_results)  # what ran, after any fallback
@@ -208,7 +204,7 @@ def _incremental(r: RunContext, documents: Corpus) -> tuple[_Modelled, dict[str,
         clean = cfg.preprocess.clean_usenet
         prepared = incremental_preprocess(_unwalked(state), documents.texts, hashes, clean)
         prepared = prepared.record(manifest, "preprocess")
-        vectors, identity = _gather_embedding(r, _submit_embedding(r, prepared.texts))
+        vectors, identity = _embed(r, prepared)
         plan = check_novelty(plan, state, hashes, vectors, cfg.incremental)
     if plan.incremental:
         result = update_topics(_unwalked(state), hashes, _unwalked(prepared), vectors, threshold)
