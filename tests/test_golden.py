@@ -1,0 +1,79 @@
+"""Golden topics: a refactor must not change what a run finds.
+
+``topicflow run`` (the command-line contract, so this test survives any reorganisation
+of the code behind it) on the built-in sample corpus and on a seeded slice of BBC
+News, with the default config, must write exactly the committed ``topics.json``:
+same topics, same words in the same order, same sizes, and weights equal to the
+6 decimals the file keeps. A deliberate change of results regenerates the files
+(``TOPICFLOW_GOLDEN=write``) in a commit of its own that says why.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import random
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SHARED_DATASETS
+
+GOLDEN = Path(__file__).parent / "golden"
+BBC = SHARED_DATASETS / "bbc_news" / "bbc_news.jsonl.gz"
+BBC_SLICE = 400  # articles, drawn with a fixed seed: every section, a minute's run
+
+pytestmark = pytest.mark.slow
+
+
+def _run(topicflow_bin: str, tmp_path: Path, *args: str) -> dict:
+    out = subprocess.run(
+        [
+            topicflow_bin,
+            "run",
+            "--out",
+            str(tmp_path / "runs"),
+            "--store",
+            str(tmp_path / "s"),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    run_dir = Path(out.stdout.strip().splitlines()[-1])
+    return json.loads((run_dir / "topics.json").read_text(encoding="utf-8"))
+
+
+def _check(name: str, topics: dict) -> None:
+    path = GOLDEN / f"{name}.json"
+    if os.environ.get("TOPICFLOW_GOLDEN") == "write":
+        path.write_text(json.dumps(topics, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        pytest.skip(f"wrote {path}")
+    expected = json.loads(path.read_text(encoding="utf-8"))
+    assert sorted(topics) == sorted(expected)
+    for model, want in expected.items():
+        got = topics[model]
+        assert [t["id"] for t in got] == [t["id"] for t in want], model
+        for g, w in zip(got, want, strict=True):
+            where = f"{model} topic {w['id']}"
+            assert g["words"] == w["words"], where
+            assert g["size"] == w["size"], where
+            assert g["weights"] == pytest.approx(w["weights"], abs=2e-6), where
+
+
+def test_sample_corpus_topics_are_unchanged(topicflow_bin, tmp_path):
+    _check("sample", _run(topicflow_bin, tmp_path))
+
+
+@pytest.mark.skipif(not BBC.exists(), reason=f"BBC News not found at {BBC}")
+def test_bbc_slice_topics_are_unchanged(topicflow_bin, tmp_path):
+    with gzip.open(BBC, "rt", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f]
+    picked = sorted(random.Random(7).sample(range(len(rows)), BBC_SLICE))
+    corpus = tmp_path / "bbc_slice.jsonl"
+    corpus.write_text("".join(json.dumps(rows[i]) + "\n" for i in picked), encoding="utf-8")
+    _check("bbc_slice", _run(topicflow_bin, tmp_path, "--corpus", str(corpus), "--id-field", "id"))
