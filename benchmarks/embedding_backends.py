@@ -29,14 +29,13 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-from pipelines.coherence import mean
-from pipelines.config import Config, CorpusConfig
-from pipelines.embed import SentenceEmbedder
-from pipelines.embed_backends import allowed_threads, library_versions
-from pipelines.embedding_topics import fit_embedding_topics
-from pipelines.ingest import read_corpus
-from pipelines.preprocess import preprocess_corpus
+from topicflow.pipelines.config import Config, CorpusConfig
+from topicflow.pipelines.corpus.ingest import read_corpus
+from topicflow.pipelines.evaluate.coherence import mean
+from topicflow.pipelines.models.embedding.model import fit_embedding_topics
+from topicflow.pipelines.text.preprocess import preprocess_corpus
+from topicflow.pipelines.vectors.backends import allowed_threads, library_versions
+from topicflow.pipelines.vectors.embedder import SentenceEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"

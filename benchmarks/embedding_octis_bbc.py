@@ -26,13 +26,12 @@ from pathlib import Path
 
 import numpy as np
 from gensim.corpora import Dictionary
-
-from pipelines.coherence import Reference, mean, topic_diversity
-from pipelines.config import EmbeddingTopicsConfig, HdbscanConfig, UmapConfig
-from pipelines.embed import DEFAULT_BACKEND, SentenceEmbedder
-from pipelines.embedding_cache import EmbeddingCache
-from pipelines.embedding_topics import fit_embedding_topics
-from pipelines.store import cache_dir, resolve_store
+from topicflow.pipelines.config import EmbeddingTopicsConfig, HdbscanConfig, UmapConfig
+from topicflow.pipelines.evaluate.coherence import Reference, mean, topic_diversity
+from topicflow.pipelines.io.store import cache_dir, resolve_store
+from topicflow.pipelines.models.embedding.model import fit_embedding_topics
+from topicflow.pipelines.vectors.cache import EmbeddingCache
+from topicflow.pipelines.vectors.embedder import DEFAULT_BACKEND, SentenceEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "datasets" / "octis" / "BBC_News" / "corpus.tsv"

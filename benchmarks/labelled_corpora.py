@@ -32,17 +32,16 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
-
-from pipelines.classical import fit_classical
-from pipelines.coherence import mean, topic_diversity
-from pipelines.config import Config, CorpusConfig
-from pipelines.embed import SentenceEmbedder
-from pipelines.embedding_cache import EmbeddingCache
-from pipelines.embedding_topics import fit_embedding_topics
-from pipelines.ingest import read_corpus
-from pipelines.preprocess import preprocess_corpus
-from pipelines.store import cache_dir, resolve_store
-from pipelines.topics import UNASSIGNED, TopicSet
+from topicflow.pipelines.config import Config, CorpusConfig
+from topicflow.pipelines.corpus.ingest import read_corpus
+from topicflow.pipelines.evaluate.coherence import mean, topic_diversity
+from topicflow.pipelines.io.store import cache_dir, resolve_store
+from topicflow.pipelines.models.embedding.model import fit_embedding_topics
+from topicflow.pipelines.models.lda.model import fit_classical
+from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
+from topicflow.pipelines.text.preprocess import preprocess_corpus
+from topicflow.pipelines.vectors.cache import EmbeddingCache
+from topicflow.pipelines.vectors.embedder import SentenceEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"

@@ -25,10 +25,9 @@ import numpy as np
 from gensim.corpora import Dictionary
 from gensim.models import LdaMulticore
 from joblib import Parallel, delayed
-
-from pipelines.coherence import Reference, mean, topic_diversity
-from pipelines.config import LdaConfig
-from pipelines.lda import LdaTopicModel
+from topicflow.pipelines.config import LdaConfig
+from topicflow.pipelines.evaluate.coherence import Reference, mean, topic_diversity
+from topicflow.pipelines.models.lda.estimator import LdaTopicModel
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "datasets" / "octis" / "BBC_News" / "corpus.tsv"

@@ -31,8 +31,7 @@ from pathlib import Path
 
 import numpy as np
 from measure import machine, run_measured
-
-from pipelines.textclean import strip_usenet
+from topicflow.pipelines.text.clean import strip_usenet
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"

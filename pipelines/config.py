@@ -16,8 +16,7 @@ from typing import Annotated, Any, Literal
 import annotated_types
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from pipelines.errors import ConfigError
+from topicflow.pipelines.errors import ConfigError
 
 PositiveFloat = Annotated[float, Field(gt=0, le=1e6)]
 CorpusFormat = Literal["auto", "txt", "lines", "csv", "tsv", "jsonl", "parquet"]
@@ -92,7 +91,7 @@ class LdaConfig(_Section):
     n_jobs: int = Field(2, ge=1, le=256)
 
     def estimator_params(self) -> dict[str, Any]:
-        """The :class:`~pipelines.lda.LdaTopicModel` parameters (topic count and seed aside)."""
+        """The :class:`~models.lda.estimator.LdaTopicModel` parameters (topic count and seed aside)."""
         return self.model_dump(exclude={"n_topics", "auto_range", "auto_tolerance", "n_jobs"})
 
 

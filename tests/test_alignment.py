@@ -11,8 +11,7 @@ import pytest
 import scipy.sparse as sp
 from gensim.corpora import Dictionary
 from scipy.spatial.distance import jensenshannon
-
-from pipelines.compare import (
+from topicflow.pipelines.evaluate.compare import (
     align,
     compare_topics,
     document_agreement,
@@ -21,8 +20,9 @@ from pipelines.compare import (
     topic_vectors_from_documents,
     topic_word_distributions,
 )
-from pipelines.represent import count_matrix
-from pipelines.topics import TopicSet
+from topicflow.pipelines.models.topicset import TopicSet
+from topicflow.pipelines.models.words import count_matrix
+
 from tests.planted import block_corpus
 
 MEASURES = ("jaccard", "jensen_shannon", "embedding_cosine")

@@ -22,7 +22,7 @@ def _imported_modules(path) -> set[str]:
 
 def test_pipelines_never_imports_prefect_in_source():
     offenders = [
-        p.name
+        str(p.relative_to(PROJECT_ROOT))
         for p in (PROJECT_ROOT / "pipelines").rglob("*.py")
         if "prefect" in _imported_modules(p)
     ]
@@ -30,12 +30,14 @@ def test_pipelines_never_imports_prefect_in_source():
 
 
 def test_importing_every_pipelines_module_loads_no_prefect():
+    root = PROJECT_ROOT / "pipelines"
     modules = sorted(
-        p.stem for p in (PROJECT_ROOT / "pipelines").glob("*.py") if p.stem != "__init__"
+        ".".join(p.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+        for p in root.rglob("*.py")
     )
     code = (
         "import importlib, sys\n"
-        f"for m in {modules!r}: importlib.import_module('pipelines.' + m)\n"
+        f"for m in {modules!r}: importlib.import_module(('topicflow.pipelines.' + m).rstrip('.'))\n"
         "print(sorted(n for n in sys.modules if n.split('.')[0] == 'prefect'))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -43,6 +45,6 @@ def test_importing_every_pipelines_module_loads_no_prefect():
 
 
 def test_cli_checks_input_before_importing_prefect():
-    code = "import sys, flows.cli; print('prefect' in sys.modules)"
+    code = "import sys, topicflow.flows.app.cli; print('prefect' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

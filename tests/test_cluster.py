@@ -7,11 +7,11 @@ import pytest
 from gensim.corpora import Dictionary
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
+from topicflow.pipelines.config import EmbeddingTopicsConfig, HdbscanConfig, UmapConfig
+from topicflow.pipelines.models.embedding.cluster import EmbeddingClusterer
+from topicflow.pipelines.models.embedding.model import fit_embedding_topics, reassign_outliers
+from topicflow.pipelines.models.words import count_matrix
 
-from pipelines.cluster import EmbeddingClusterer
-from pipelines.config import EmbeddingTopicsConfig, HdbscanConfig, UmapConfig
-from pipelines.embedding_topics import fit_embedding_topics, reassign_outliers
-from pipelines.represent import count_matrix
 from tests.planted import block_corpus
 
 
@@ -145,7 +145,7 @@ def test_mmr_skips_near_duplicate_words():
 
     embeddings = np.array([[1.0, 0.0, 0.0]], dtype=np.float32)
     labels = np.array([0])
-    from pipelines.embedding_topics import topic_words
+    from topicflow.pipelines.models.embedding.model import topic_words
 
     plain = EmbeddingTopicsConfig()
     diverse = EmbeddingTopicsConfig(mmr_diversity=0.7, mmr_candidates=10)

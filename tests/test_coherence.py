@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 from gensim.corpora import Dictionary
+from topicflow.pipelines.evaluate.coherence import Reference, topic_diversity
 
-from pipelines.coherence import Reference, topic_diversity
 from tests.planted import FRUIT_DOCS as DOCS
 
 

@@ -7,9 +7,8 @@ import math
 import numpy as np
 import pytest
 from gensim.corpora import Dictionary
-
-from pipelines.coherence import Reference
-from pipelines.compare import (
+from topicflow.pipelines.evaluate.coherence import Reference
+from topicflow.pipelines.evaluate.compare import (
     align,
     document_agreement,
     gini,
@@ -21,8 +20,9 @@ from pipelines.compare import (
     summarize_runs,
     topic_recovery,
 )
-from pipelines.glossary import METRICS
-from pipelines.topics import TopicSet
+from topicflow.pipelines.models.topicset import TopicSet
+from topicflow.pipelines.report.glossary import METRICS
+
 from tests.planted import FRUIT_DOCS as DOCS
 from tests.planted import block_corpus
 from tests.test_alignment import Planted, compare
@@ -221,7 +221,8 @@ def test_every_metric_produced_has_a_glossary_line():
 
 
 def test_every_metric_is_defined_in_the_readme_glossary():
-    from pipelines.glossary import METRICS
+    from topicflow.pipelines.report.glossary import METRICS
+
     from tests.conftest import PROJECT_ROOT
 
     readme = (PROJECT_ROOT / "README.md").read_text()

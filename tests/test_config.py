@@ -6,9 +6,9 @@ import re
 
 import pytest
 import yaml
+from topicflow.pipelines.config import Config, load_config
+from topicflow.pipelines.errors import ConfigError
 
-from pipelines.config import Config, load_config
-from pipelines.errors import ConfigError
 from tests.conftest import PROJECT_ROOT
 
 DEFAULT_YAML = PROJECT_ROOT / "configs" / "default.yaml"

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from pipelines.drift import drift_since, topic_drift, word_weight_similarity
-from pipelines.summary import drift_markdown
+from topicflow.pipelines.history.drift import drift_since, topic_drift, word_weight_similarity
+from topicflow.pipelines.report.headline import drift_markdown
 
 
 def topic(tid: int, words: str, size: int = 10) -> dict:

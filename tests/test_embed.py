@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from pipelines.embed import SentenceEmbedder
-from pipelines.embedding_cache import EmbeddingCache
-from pipelines.errors import InputError
+from topicflow.pipelines.errors import InputError
+from topicflow.pipelines.vectors.cache import EmbeddingCache
+from topicflow.pipelines.vectors.embedder import SentenceEmbedder
 
 
 @pytest.fixture(scope="module")

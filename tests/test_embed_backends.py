@@ -9,14 +9,13 @@ import warnings
 
 import numpy as np
 import pytest
-
-from pipelines import embed_backends
-from pipelines.config import load_config
-from pipelines.embed import BackendFallbackWarning, SentenceEmbedder
-from pipelines.embed_backends import allowed_threads
-from pipelines.embed_identity import embedding_identity
-from pipelines.embedding_cache import EmbeddingCache
-from pipelines.errors import ConfigError
+from topicflow.pipelines.config import load_config
+from topicflow.pipelines.errors import ConfigError
+from topicflow.pipelines.vectors import backends as embed_backends
+from topicflow.pipelines.vectors.backends import allowed_threads
+from topicflow.pipelines.vectors.cache import EmbeddingCache
+from topicflow.pipelines.vectors.embedder import BackendFallbackWarning, SentenceEmbedder
+from topicflow.pipelines.vectors.identity import embedding_identity
 
 SENTENCES = [
     "The central bank raised interest rates to fight inflation.",

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from topicflow.pipelines.vectors.cache import EmbeddingCache
 
-from pipelines.embedding_cache import EmbeddingCache
 from tests.conftest import PROJECT_ROOT
 
 DIM = 8
@@ -109,7 +109,7 @@ def test_truncated_npy_is_a_miss_deleted_and_recomputed(tmp_path, caplog):
     npy.write_bytes(data[: len(data) // 2])
 
     cache = EmbeddingCache(tmp_path)
-    with caplog.at_level(logging.WARNING, logger="pipelines.embedding_cache"):
+    with caplog.at_level(logging.WARNING, logger="topicflow.pipelines.vectors.cache"):
         vectors, found = cache.get(_keys(4))
 
     assert not found.any()
@@ -219,7 +219,7 @@ _WRITER = textwrap.dedent(
     import sys, time
     from pathlib import Path
     import numpy as np
-    from pipelines.embedding_cache import EmbeddingCache
+    from topicflow.pipelines.vectors.cache import EmbeddingCache
 
     directory, worker, go = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
     while not go.exists():
@@ -257,7 +257,7 @@ def test_two_processes_writing_at_once_lose_and_damage_nothing(tmp_path, caplog)
         assert worker.returncode == 0, err
         assert out.strip() == "ok"
         assert "corrupt" not in err
-    with caplog.at_level(logging.WARNING, logger="pipelines.embedding_cache"):
+    with caplog.at_level(logging.WARNING, logger="topicflow.pipelines.vectors.cache"):
         cache = EmbeddingCache(directory)
         keys = [f"w{w}-{i}" for w in (1, 2) for i in range(200)]
         vectors, found = cache.get(keys)
@@ -274,7 +274,7 @@ def test_two_processes_writing_at_once_lose_and_damage_nothing(tmp_path, caplog)
 
 def test_cached_vectors_are_all_or_nothing(tmp_path):
     """A re-run whose texts are all cached needs no model; one missing text needs it."""
-    from pipelines.embed import cached_vectors
+    from topicflow.pipelines.vectors.embedder import cached_vectors
 
     cache = EmbeddingCache(tmp_path / "cache")
     texts = ["alpha", "beta", "gamma"]

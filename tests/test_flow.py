@@ -10,8 +10,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from topicflow.pipelines.errors import InputError
 
-from pipelines.errors import InputError
 from tests.conftest import PROJECT_ROOT, news_sentences
 
 SMOKE = str(PROJECT_ROOT / "configs" / "smoke.yaml")
@@ -59,7 +59,7 @@ def _run(
     source: Path, out: Path, store: Path, overrides: dict | None = None, reuse: bool = False
 ) -> Path:
     """One flow run; ``reuse`` off unless asked, so stage caches are what a re-run meets."""
-    from flows.topic_analysis import topic_analysis
+    from topicflow.flows.orchestration.topic_analysis import topic_analysis
 
     run_dir = topic_analysis(
         corpus=str(source),

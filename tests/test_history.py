@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from topicflow.pipelines.errors import InputError
+from topicflow.pipelines.history.database import RunHistory, history_url, recorded_run
+from topicflow.pipelines.history.schema import MIGRATIONS, Migration
+from topicflow.pipelines.history.view import format_run, format_runs
 
-from pipelines.errors import InputError
-from pipelines.history import RunHistory, history_url, recorded_run
-from pipelines.history_schema import MIGRATIONS, Migration
-from pipelines.history_view import format_run, format_runs
 from tests.postgres import server_binaries, throwaway_cluster
 
 TOPICS = {

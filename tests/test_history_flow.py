@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from topicflow.pipelines.errors import InputError
+from topicflow.pipelines.history.database import RunHistory, history_url
 
-from pipelines.errors import InputError
-from pipelines.history import RunHistory, history_url
 from tests.conftest import PROJECT_ROOT
 from tests.test_cli import assert_bad_input, run_cli
 
@@ -41,7 +41,7 @@ def subject_documents(subjects: list[str], per_subject: int = 30) -> list[str]:
 
 
 def _run(corpus: Path, tmp_path: Path, store: Path, overrides: dict) -> Path:
-    from flows.topic_analysis import topic_analysis
+    from topicflow.flows.orchestration.topic_analysis import topic_analysis
 
     out = tmp_path / "runs"
     return Path(topic_analysis(str(corpus), SMOKE, overrides, str(out), str(store)))

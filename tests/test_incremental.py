@@ -9,10 +9,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-
-from pipelines.config import IncrementalConfig
-from pipelines.history import RunHistory, history_url
-from pipelines.incremental import (
+from topicflow.pipelines.analysis.incremental import (
     check_novelty,
     document_hashes,
     fitted_state,
@@ -20,9 +17,12 @@ from pipelines.incremental import (
     plan_update,
     update_topics,
 )
-from pipelines.lda import LdaTopicModel
-from pipelines.preprocess import Preprocessor
-from pipelines.topics import TopicSet
+from topicflow.pipelines.config import IncrementalConfig
+from topicflow.pipelines.history.database import RunHistory, history_url
+from topicflow.pipelines.models.lda.estimator import LdaTopicModel
+from topicflow.pipelines.models.topicset import TopicSet
+from topicflow.pipelines.text.preprocess import Preprocessor
+
 from tests.planted import block_corpus
 from tests.test_history_flow import SMOKE, SUBJECTS, subject_documents
 
@@ -52,7 +52,7 @@ def fitted():
     texts = _texts(docs)
     preprocessor = Preprocessor(stopwords="none", bigrams=False, no_below=1, no_above=1.0)
     tokens = preprocessor.fit_transform(texts)
-    from pipelines.preprocess import Preprocessed
+    from topicflow.pipelines.text.preprocess import Preprocessed
 
     prepared = Preprocessed(texts, tokens, preprocessor.vocabulary_, preprocessor)
     model = LdaTopicModel(n_topics=N_TOPICS, random_state=0).fit(
@@ -96,7 +96,7 @@ def test_seen_documents_keep_their_topics_and_new_ones_join_their_theme(fitted):
     docs, new_truth, _ = block_corpus(n_topics=N_TOPICS, docs_per_topic=2, seed=9)
     new_texts = _texts(docs)
     all_hashes = hashes + document_hashes(new_texts)
-    from pipelines.incremental import preprocess_incremental
+    from topicflow.pipelines.analysis.incremental import preprocess_incremental
 
     prepared = preprocess_incremental(state, texts + new_texts, all_hashes, clean_usenet=False)
     assert prepared.tokens[: len(texts)] == state.tokens  # reused, not recomputed
@@ -142,7 +142,7 @@ def _assignments(run: Path) -> list[tuple[int, int]]:
 
 @pytest.mark.slow
 def test_incremental_runs_through_the_flow(tmp_path, store, prefect_api):
-    from flows.topic_analysis import topic_analysis
+    from topicflow.flows.orchestration.topic_analysis import topic_analysis
 
     overrides = {
         "update": "incremental",

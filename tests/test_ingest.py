@@ -10,11 +10,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
-from pipelines.config import CorpusConfig
-from pipelines.corpus import Corpus, require_documents
-from pipelines.errors import InputError
-from pipelines.ingest import read_corpus, sample_corpus_path
+from topicflow.pipelines.config import CorpusConfig
+from topicflow.pipelines.corpus.documents import Corpus, require_documents
+from topicflow.pipelines.corpus.ingest import read_corpus, sample_corpus_path
+from topicflow.pipelines.errors import InputError
 
 ROWS = [
     {

@@ -7,10 +7,10 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import adjusted_rand_score
+from topicflow.pipelines.config import LdaConfig
+from topicflow.pipelines.models.lda.estimator import LdaTopicModel
+from topicflow.pipelines.models.lda.model import fit_classical
 
-from pipelines.classical import fit_classical
-from pipelines.config import LdaConfig
-from pipelines.lda import LdaTopicModel
 from tests.planted import block_corpus
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 from sklearn.exceptions import NotFittedError
-
-from pipelines.config import PreprocessConfig
-from pipelines.preprocess import Preprocessor, preprocess_corpus
-from pipelines.textclean import strip_usenet
+from topicflow.pipelines.config import PreprocessConfig
+from topicflow.pipelines.text.clean import strip_usenet
+from topicflow.pipelines.text.preprocess import Preprocessor, preprocess_corpus
 
 
 def tokenize(text: str, **params) -> list[str]:

@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from topicflow.pipelines.io.run_data import load_run
+from topicflow.pipelines.report.html import render_html
+from topicflow.pipelines.report.markdown import render_markdown
 
-from pipelines.report import render_html
-from pipelines.report_md import render_markdown
-from pipelines.run_data import load_run
 from tests.conftest import PROJECT_ROOT, news_sentences
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -23,7 +23,7 @@ HOSTILE = [
 @pytest.fixture(scope="module")
 def hostile_run(tmp_path_factory, prefect_api) -> Path:
     """A finished run whose corpus holds documents written to break out of the page."""
-    from flows.topic_analysis import topic_analysis
+    from topicflow.flows.orchestration.topic_analysis import topic_analysis
 
     folder = tmp_path_factory.mktemp("hostile")
     rows = [

@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
-from pipelines.represent import ctfidf_from_class_counts, pointwise_kl_from_class_counts
+from topicflow.pipelines.models.words import (
+    ctfidf_from_class_counts,
+    pointwise_kl_from_class_counts,
+)
 
 # Two topics of 50 documents each; documents per topic using each word (a word counts
 # once per document). "common": 40 of topic 0's documents and 10 of topic 1's; "rare":

@@ -7,10 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-
-from flows.reuse import REQUIRED, find_reusable, run_key
-from pipelines.config import load_config
-from pipelines.history import RunHistory
+from topicflow.flows.app.reuse import REQUIRED, find_reusable, run_key
+from topicflow.pipelines.config import load_config
+from topicflow.pipelines.history.database import RunHistory
 
 TOPICS = {"lda": [{"id": 0, "words": ["bank", "rates"], "weights": [0.5, 0.3], "size": 4}]}
 

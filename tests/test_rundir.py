@@ -7,8 +7,7 @@ import subprocess
 import sys
 
 import pytest
-
-from pipelines.rundir import RunDirectory, remove_abandoned_staging, write_json
+from topicflow.pipelines.io.rundir import RunDirectory, remove_abandoned_staging, write_json
 
 
 def test_commit_renames_the_staging_directory(tmp_path):
@@ -37,7 +36,7 @@ def test_existing_run_directory_is_never_overwritten(tmp_path):
 def test_staging_of_a_killed_process_is_removed_by_the_next_run(tmp_path):
     # A child process starts a run and dies by SIGKILL before committing.
     script = (
-        "import os, signal, sys; from pipelines.rundir import RunDirectory\n"
+        "import os, signal, sys; from topicflow.pipelines.io.rundir import RunDirectory\n"
         f"run = RunDirectory({str(tmp_path)!r}, 'killed').__enter__()\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pipelines.config import CorpusConfig
-from pipelines.store import read_corpus_cached, resolve_store
+from topicflow.pipelines.config import CorpusConfig
+from topicflow.pipelines.io.store import read_corpus_cached, resolve_store
 
 
 def test_store_resolution_order(tmp_path, monkeypatch):

@@ -1,0 +1,1 @@
+"""Prefect-free application code: the CLI, the run envelope, reuse and cache keys."""

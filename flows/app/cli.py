@@ -1,0 +1,363 @@
+"""The ``topicflow`` command line.
+
+Bad input or bad config ends with one line on stderr and exit code 2, before any
+flow run starts and before any run directory exists. The last line a successful
+``run`` prints on stdout is the path of the finished run directory.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import nullcontext
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from topicflow.flows.app.preflight import prepare
+from topicflow.flows.orchestration.prefect_env import prefect_api, prepare_prefect
+from topicflow.pipelines import __version__
+from topicflow.pipelines.config import Config
+from topicflow.pipelines.corpus.documents import require_documents
+from topicflow.pipelines.errors import InputError
+from topicflow.pipelines.history.database import RunHistory, open_history
+from topicflow.pipelines.history.view import format_run, format_runs
+from topicflow.pipelines.io.store import read_corpus_cached
+
+app = typer.Typer(
+    name="topicflow",
+    help="Compare classical LDA topics with transformer-embedding topics on a text corpus.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+EXIT_BAD_INPUT = 2
+
+
+def _fail(exc: Exception) -> NoReturn:
+    typer.echo(f"topicflow: error: {exc}", err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"topicflow {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Compare classical LDA topics with transformer-embedding topics on a text corpus."""
+
+
+CorpusOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--corpus",
+        help="File, directory or glob to analyse (default: the built-in Lee news sample).",
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", help="YAML config (default: built-in defaults).")
+]
+FieldOpt = Annotated[str | None, typer.Option(help="Column or JSON field name.")]
+
+
+TextFieldOpt = Annotated[
+    str | None, typer.Option(help="Column or JSON field holding the text [default: text].")
+]
+LabelFieldOpt = Annotated[
+    str | None, typer.Option(help="Column or JSON field holding a gold label, if any.")
+]
+FormatOpt = Annotated[
+    str | None, typer.Option(help="Input format: auto, txt, lines, csv, tsv, jsonl or parquet.")
+]
+SeedOpt = Annotated[int | None, typer.Option(help="Random seed for every model.")]
+OutOpt = Annotated[Path, typer.Option(help="Parent directory of run directories.")]
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="Cache and history store [default: $TOPICFLOW_STORE or ~/.local/share/topicflow]."
+    ),
+]
+
+
+CorpusNameOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--corpus-name",
+        help="Name of the corpus in the run history [default: from the corpus path].",
+    ),
+]
+HistoryUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="SQLAlchemy URL of the history database "
+        "[default: $TOPICFLOW_HISTORY_URL, else history/history.sqlite in the store]."
+    ),
+]
+
+
+def _overrides(
+    seed,
+    format,
+    text_field,
+    id_field,
+    label_field,
+    time_field,
+    name=None,  # noqa: A002
+) -> dict[str, Any]:
+    return {
+        "seed": seed,
+        "corpus": {
+            "name": name,
+            "format": format,
+            "text_field": text_field,
+            "id_field": id_field,
+            "label_field": label_field,
+            "time_field": time_field,
+        },
+    }
+
+
+def _settle(
+    corpus: str | None, config: str | None, overrides: dict[str, Any], store: Path | None
+) -> tuple[Config, str, Path]:
+    """The validated config, the corpus source and the store; bad config exits here."""
+    try:
+        return prepare(corpus, config, overrides, str(store) if store else None)
+    except InputError as exc:
+        _fail(exc)
+
+
+def _check_inputs(cfg: Config, source: str, store: Path) -> None:
+    """Check everything else a user can get wrong before the flow starts, so a mistake
+    costs one line and leaves no run directory. Ingestion fills the store's corpus cache,
+    which the flow's ingest stage then reads."""
+    try:
+        documents, _ = read_corpus_cached(source, cfg.corpus, store)
+        require_documents(documents, cfg.required_documents())
+        history = open_history(store, cfg.history)  # a bad URL fails here, not mid-run
+        if history is not None:
+            history.close()
+    except InputError as exc:
+        _fail(exc)
+
+
+RunnerOpt = Annotated[
+    str,
+    typer.Option(help="Where tasks run: threads (this process) or dask (a Dask cluster)."),
+]
+DaskAddressOpt = Annotated[
+    str | None,
+    typer.Option(help="Scheduler of an existing Dask cluster, e.g. tcp://host:8786."),
+]
+DaskWorkersOpt = Annotated[
+    int, typer.Option(help="Worker processes of the local Dask cluster (no --dask-address).")
+]
+
+
+RecomputeOpt = Annotated[
+    bool,
+    typer.Option(
+        help="Run the analysis even when nothing changed since the corpus's last run, "
+        "instead of answering from that run (the stage caches still apply)."
+    ),
+]
+
+
+def _answer_unchanged(
+    cfg: Config, source: str, store: Path, out: Path, corpus: str | None, config_file: str | None
+) -> Path | None:
+    """The run directory of a run answered from the corpus's last run, before Prefect
+    starts; None when something changed (see flows/reuse.py)."""
+    from topicflow.flows.app.preflight import corpus_name
+    from topicflow.flows.app.reuse import answer_unchanged, reuse_message
+
+    try:
+        name = corpus_name(cfg, corpus)
+        answered = answer_unchanged(cfg, source, store, str(out), name, config_file)
+    except InputError as exc:
+        _fail(exc)
+    if answered is None:
+        return None
+    run_dir, previous = answered
+    typer.echo(f"topicflow: {reuse_message(previous)}; --recompute runs it again", err=True)
+    return run_dir
+
+
+def _check_runner(runner: str, dask_address: str | None, dask_workers: int) -> None:
+    from topicflow.flows.orchestration.runners import RUNNERS
+
+    if runner not in RUNNERS:
+        _fail(InputError(f"--runner must be one of {', '.join(RUNNERS)}, got '{runner}'"))
+    if runner != "dask" and dask_address:
+        _fail(InputError("--dask-address needs --runner dask"))
+    if dask_workers < 1:
+        _fail(InputError(f"--dask-workers must be at least 1, got {dask_workers}"))
+
+
+@app.command()
+def run(
+    corpus: CorpusOpt = None,
+    config: ConfigOpt = None,
+    text_field: TextFieldOpt = None,
+    id_field: FieldOpt = None,
+    label_field: LabelFieldOpt = None,
+    time_field: FieldOpt = None,
+    format: FormatOpt = None,  # noqa: A002 - the flag is --format
+    seed: SeedOpt = None,
+    corpus_name: CorpusNameOpt = None,
+    out: OutOpt = Path("runs"),
+    store: StoreOpt = None,
+    runner: RunnerOpt = "threads",
+    dask_address: DaskAddressOpt = None,
+    dask_workers: DaskWorkersOpt = 2,
+    recompute: RecomputeOpt = False,
+) -> None:
+    """Run the whole analysis and print the path of the run directory."""
+    _check_runner(runner, dask_address, dask_workers)
+    overrides = _overrides(seed, format, text_field, id_field, label_field, time_field, corpus_name)
+    config_file = str(config) if config else None
+    cfg, source, store_path = _settle(corpus, config_file, overrides, store)
+    if not recompute and (
+        reused := _answer_unchanged(cfg, source, store_path, out, corpus, config_file)
+    ):
+        typer.echo(reused)
+        return
+    with prefect_api(store_path) as api_ready:  # it boots while the corpus is read
+        _check_inputs(cfg, source, store_path)
+        from topicflow.flows.orchestration.runners import task_runner
+        from topicflow.flows.orchestration.topic_analysis import topic_analysis
+
+        flow = topic_analysis.with_options(
+            task_runner=task_runner(runner, dask_address, dask_workers)
+        )
+        api_ready()
+        try:
+            run_dir = flow(
+                corpus=corpus,
+                config=config_file,
+                overrides=overrides,
+                out=str(out),
+                store=str(store_path),
+                reuse=not recompute,
+            )
+        except InputError as exc:
+            _fail(exc)
+    typer.echo(run_dir)
+
+
+@app.command()
+def serve(
+    cron: Annotated[
+        str, typer.Option(help='When to run, as a cron expression in UTC, e.g. "0 6 * * *".')
+    ],
+    corpus: CorpusOpt = None,
+    config: ConfigOpt = None,
+    text_field: TextFieldOpt = None,
+    id_field: FieldOpt = None,
+    label_field: LabelFieldOpt = None,
+    time_field: FieldOpt = None,
+    format: FormatOpt = None,  # noqa: A002 - the flag is --format
+    seed: SeedOpt = None,
+    corpus_name: CorpusNameOpt = None,
+    out: OutOpt = Path("runs"),
+    store: StoreOpt = None,
+    name: Annotated[str, typer.Option(help="Deployment name.")] = "scheduled",
+) -> None:
+    """Serve the analysis as a Prefect deployment that runs on a cron schedule (until stopped).
+
+    The corpus is re-read at every run, so a file or folder that grows is analysed anew.
+    """
+    overrides = _overrides(seed, format, text_field, id_field, label_field, time_field, corpus_name)
+    # Absolute paths: scheduled runs must not depend on where the server process started.
+    corpus_path = str(Path(corpus).expanduser().resolve()) if corpus else None
+    config_file = str(config.expanduser().resolve()) if config else None
+    _check_cron(cron)
+    cfg, source, store_path = _settle(corpus_path, config_file, overrides, store)
+    _check_inputs(cfg, source, store_path)
+    prepare_prefect(store_path)
+    from topicflow.flows.orchestration.local_server import local_prefect_server
+
+    # Prefect's on-demand API cannot schedule: without a server of the user's own, start one.
+    own_server = bool(os.environ.get("PREFECT_API_URL"))
+    with (
+        nullcontext(os.environ["PREFECT_API_URL"]) if own_server else local_prefect_server() as api
+    ):
+        os.environ["PREFECT_API_URL"] = api
+        typer.echo(f"topicflow: serving on the Prefect API at {api}", err=True)
+        _serve(name, cron, corpus_path, config_file, overrides, out, store_path)
+
+
+def _check_cron(cron: str) -> None:
+    # cronsim (a Prefect dependency) checks without importing Prefect, which must not be
+    # imported before PREFECT_API_URL is final: it reads its settings once, at import.
+    from cronsim import CronSim, CronSimError
+
+    try:
+        CronSim(cron, datetime.now())
+    except CronSimError as exc:
+        _fail(InputError(f'invalid --cron "{cron}" ({exc}); expected e.g. "0 6 * * *"'))
+
+
+def _serve(name, cron, corpus_path, config_file, overrides, out, store_path) -> None:
+    from prefect.client.schemas.schedules import CronSchedule
+    from topicflow.flows.orchestration.topic_analysis import topic_analysis
+
+    topic_analysis.serve(
+        schedules=[CronSchedule(cron=cron, timezone="UTC")],
+        name=name,
+        parameters={
+            "corpus": corpus_path,
+            "config": config_file,
+            "overrides": overrides,
+            "out": str(out.expanduser().resolve()),
+            "store": str(store_path),
+        },
+        description="topicflow: LDA and embedding topics, compared, with a report per run.",
+        tags=["topicflow"],
+    )
+
+
+@app.command()
+def history(
+    corpus_name: CorpusNameOpt = None,
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many runs.")] = 20,
+    store: StoreOpt = None,
+    history_url: HistoryUrlOpt = None,
+) -> None:
+    """List recorded runs, newest first, with their headline numbers and topic changes."""
+    recorded = _open_history(store, history_url)
+    recorded.reap_interrupted()
+    typer.echo(format_runs(recorded.runs(corpus_name, limit)))
+
+
+@app.command()
+def show(
+    run_id: Annotated[str, typer.Argument(help="A run id, or a unique prefix of one.")],
+    store: StoreOpt = None,
+    history_url: HistoryUrlOpt = None,
+) -> None:
+    """Print one recorded run: its headline numbers and its topics."""
+    try:
+        record = _open_history(store, history_url).get(run_id)
+    except InputError as exc:
+        _fail(exc)
+    typer.echo(format_run(record))
+
+
+def _open_history(store: Path | None, url: str | None) -> RunHistory:
+    from topicflow.pipelines.io.store import resolve_store
+
+    try:
+        return RunHistory.for_store(resolve_store(store), url)
+    except InputError as exc:
+        _fail(exc)

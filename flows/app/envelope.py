@@ -1,0 +1,98 @@
+"""One run's envelope, with or without Prefect: its id, its history record, its staging
+run directory and its manifest.
+
+The flow's analysis and a run answered from an identical earlier run
+(:mod:`topicflow.flows.app.reuse`) are both bodies run inside it: the run directory appears and the
+history says "complete" only when the body returns, and a body that raises leaves no
+run directory and a "failed" record. This module does not import Prefect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from topicflow.flows.app.preflight import new_run_id
+from topicflow.pipelines.config import Config
+from topicflow.pipelines.corpus.documents import Corpus
+from topicflow.pipelines.history.database import RunHistory, open_history, recorded_run
+from topicflow.pipelines.io.manifest import Manifest
+from topicflow.pipelines.io.rundir import RunDirectory
+from topicflow.pipelines.io.store import cache_key
+from topicflow.pipelines.report.headline import headline_numbers
+
+
+@dataclass
+class RunContext:
+    """What every stage of one run reads."""
+
+    source: str
+    cfg: Config
+    store: Path
+    path: Path  # the staging run directory
+    manifest: Manifest
+    history: RunHistory | None
+    name: str  # the corpus's name in the history
+
+
+@dataclass
+class Outcome:
+    """What a finished body hands back: recorded in the history, published by the flow."""
+
+    documents: Corpus
+    topics: dict[str, list[dict]]  # model -> topic records, as in topics.json
+    metrics: dict[str, Any]
+    update: dict[str, Any]  # how the topics were obtained (the manifest's ``update``)
+
+
+def execute_run(
+    cfg: Config,
+    source: str,
+    store: Path,
+    out: str,
+    name: str,
+    body: Callable[[RunContext], Outcome],
+    **facts: Any,
+) -> tuple[Path, Outcome]:
+    """Run ``body`` in a new run's staging directory; return the finished directory.
+
+    ``facts`` go into the manifest as they are (the config file, the task runner).
+    """
+    run_id = new_run_id(name)
+    history = open_history(store, cfg.history)
+    recorded = {"corpus_source": source, "config_hash": cache_key(cfg.to_dict())}
+    try:
+        with recorded_run(history, run_id, name, **recorded):
+            with RunDirectory(out, run_id) as run:
+                manifest = Manifest(
+                    run.path / "manifest.json",
+                    run_id,
+                    cfg.to_dict(),
+                    source=source,
+                    store=str(store),
+                    **facts,
+                )
+                outcome = body(RunContext(source, cfg, store, run.path, manifest, history, name))
+                manifest.finish()
+                final = run.commit()
+            if history is not None:
+                _record_success(history, run_id, outcome, final)
+    finally:
+        if history is not None:
+            history.close()
+    return final, outcome
+
+
+def _record_success(history: RunHistory, run_id: str, outcome: Outcome, run_dir: Path) -> None:
+    history.complete(
+        run_id,
+        outcome.topics,
+        corpus_fingerprint=outcome.documents.fingerprint,
+        n_documents=len(outcome.documents),
+        run_dir=str(run_dir),
+        update_mode=outcome.update["performed"],
+        headline=headline_numbers(outcome.metrics),
+        model_state=outcome.update.get("state"),
+    )

@@ -1,0 +1,1 @@
+"""Prefect wiring: the flow, its thin tasks, the Prefect environment and servers."""

@@ -1,0 +1,335 @@
+"""The flow's tasks: each times its stage and delegates to ``pipelines`` in a few lines.
+
+A task returns a :class:`Staged` value: the result plus the stage's start, end and
+cache outcome, which the flow writes to the manifest (tasks may run in other
+processes, so they report timings instead of writing the manifest themselves).
+The expensive steps keep their results in the store under keys from
+:mod:`topicflow.flows.app.keys`, so a re-run with the same inputs, settings and code reuses them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generic, TypeVar
+
+import numpy as np
+from prefect import get_run_logger
+from prefect import task as prefect_task
+from prefect.cache_policies import NO_CACHE
+from topicflow.flows.app.progress import progress_reporter
+from topicflow.pipelines.analysis.incremental import (
+    FittedState,
+    IncrementalResult,
+    preprocess_incremental,
+)
+from topicflow.pipelines.analysis.incremental import update_topics as assign_to_fitted
+from topicflow.pipelines.config import Config, CorpusConfig, EmbeddingConfig, PreprocessConfig
+from topicflow.pipelines.corpus.documents import Corpus
+from topicflow.pipelines.errors import InputError
+from topicflow.pipelines.evaluate.compare import compare_models, models_quality
+from topicflow.pipelines.evaluate.stability import stability
+from topicflow.pipelines.io.manifest import Manifest, now
+from topicflow.pipelines.io.store import cache_dir, cached_result, read_corpus_cached
+from topicflow.pipelines.models.embedding.cluster import document_map
+from topicflow.pipelines.models.embedding.model import fit_embedding_topics
+from topicflow.pipelines.models.lda.estimator import LdaTopicModel
+from topicflow.pipelines.models.lda.model import fit_classical
+from topicflow.pipelines.models.topicset import TopicSet
+from topicflow.pipelines.report.html import write_report
+from topicflow.pipelines.text.preprocess import Preprocessed, preprocess_corpus
+from topicflow.pipelines.vectors.cache import EmbeddingCache
+from topicflow.pipelines.vectors.embedder import SentenceEmbedder, cached_vectors
+from topicflow.pipelines.vectors.identity import embedding_identity
+
+T = TypeVar("T")
+
+
+def task(**options):
+    """Prefect's ``@task`` without its default input-hashing cache: the inputs here are large
+    (token lists, embedding matrices) and the expensive steps cache by keys of their own."""
+    return prefect_task(cache_policy=NO_CACHE, **options)
+
+
+@dataclass
+class Staged(Generic[T]):
+    """A task's value with the timing and cache outcome the manifest records for its stage."""
+
+    value: T
+    started_at: str
+    finished_at: str
+    seconds: float
+    cache: str | None = None  # "hit", "miss", "partial", or None for stages without a cache
+
+    def record(self, manifest: Manifest, stage: str) -> T:
+        manifest.record_stage(stage, self.started_at, self.finished_at, self.seconds, self.cache)
+        return self.value
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.started_at, self.start = now(), time.perf_counter()
+
+    def staged(self, value: T, cache: str | None = None) -> Staged[T]:
+        return Staged(value, self.started_at, now(), time.perf_counter() - self.start, cache)
+
+
+def _outcome(hit: bool) -> str:
+    return "hit" if hit else "miss"
+
+
+def _not_an_input_error(task, task_run, state) -> bool:
+    """Retry I/O failures, never bad input: re-reading a malformed file cannot help."""
+    return not isinstance(getattr(state, "data", None), InputError)
+
+
+@task(name="ingest", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_not_an_input_error)
+def ingest_corpus(source: str, options: CorpusConfig, store: Path) -> Staged[Corpus]:
+    logger = get_run_logger()
+    clock = _Clock()
+
+    def progress(records: int) -> None:
+        logger.info("ingest: %s records read", f"{records:,}")
+
+    corpus, hit = read_corpus_cached(source, options, store, progress)
+    stats = corpus.stats
+    logger.info(
+        "ingest: %s documents from %s file(s) (%s empty and %s duplicate dropped)%s",
+        f"{len(corpus):,}",
+        stats.files,
+        stats.empty_dropped,
+        stats.duplicates_dropped,
+        " [cached]" if hit else "",
+    )
+    return clock.staged(corpus, _outcome(hit))
+
+
+@task(name="preprocess")
+def preprocess(
+    texts: list[str], config: PreprocessConfig, store: Path, key: str
+) -> Staged[Preprocessed]:
+    clock = _Clock()
+    prepared, hit = cached_result(
+        store, "preprocess", key, lambda: preprocess_corpus(texts, config)
+    )
+    summary = prepared.summary()
+    get_run_logger().info(
+        "preprocess: vocabulary of %s words; %s documents without any%s",
+        f"{summary['vocabulary_size']:,}",
+        summary["documents_without_tokens"],
+        " [cached]" if hit else "",
+    )
+    return clock.staged(prepared, _outcome(hit))
+
+
+@task(name="lda")
+def lda_topics(
+    prepared: Preprocessed, cfg: Config, store: Path, key: str
+) -> Staged[tuple[LdaTopicModel, TopicSet]]:
+    """The fitted model (for incremental updates) and its topics."""
+    clock = _Clock()
+
+    def fit() -> tuple[LdaTopicModel, TopicSet]:
+        return fit_classical(prepared.tokens, prepared.vocabulary, cfg.lda, cfg.seed, cfg.top_words)
+
+    (model, topics), hit = cached_result(store, "lda", key, fit)
+    get_run_logger().info("lda: %s topics%s", topics.n_topics, " [cached]" if hit else "")
+    return clock.staged((model, topics), _outcome(hit))
+
+
+@task(name="preprocess-incremental")
+def incremental_preprocess(
+    state: FittedState, texts: list[str], hashes: list[str], clean_usenet: bool
+) -> Staged[Preprocessed]:
+    """Tokens of seen documents from the fitted state; only new documents are tokenised."""
+    clock = _Clock()
+    prepared = preprocess_incremental(state, texts, hashes, clean_usenet)
+    return clock.staged(prepared)
+
+
+@task(name="update-topics")
+def update_topics(
+    state: FittedState,
+    hashes: list[str],
+    prepared: Preprocessed,
+    vectors: np.ndarray,
+    threshold: float,
+) -> Staged[IncrementalResult]:
+    """New documents into the fitted topics: LDA inference and the nearest embedding topic."""
+    clock = _Clock()
+    result = assign_to_fitted(state, hashes, prepared, vectors, threshold)
+    get_run_logger().info(
+        "update: %s new documents placed in the %s LDA and %s embedding topics of the last fit",
+        f"{result.new_documents:,}",
+        result.lda.n_topics,
+        result.embedding.n_topics,
+    )
+    return clock.staged(result)
+
+
+@task(name="embed-shard", retries=1, retry_condition_fn=_not_an_input_error)
+def embed_shard(
+    texts: list[str], config: EmbeddingConfig, store: Path, shard: str
+) -> Staged[tuple[np.ndarray, int, str, str]]:
+    """Embed one shard through the cache: (vectors, cache hits, identity, backend used).
+
+    The identity names the backend actually used (torch after a fallback), not the config's.
+    """
+    logger = get_run_logger()
+    clock = _Clock()
+    if config.cache:
+        # Everything already embedded (a re-run): answer from the cache, never load the model.
+        identity = embedding_identity(**config.identity_params())
+        vectors = cached_vectors(texts, EmbeddingCache(cache_dir(store, "embeddings") / identity))
+        if vectors is not None:
+            logger.info("embed %s: all %s documents from the cache", shard, f"{len(texts):,}")
+            return clock.staged((vectors, len(texts), identity, config.backend))
+    embedder = SentenceEmbedder(
+        **config.estimator_params(), model_cache=cache_dir(store, "models")
+    ).fit()
+    directory = cache_dir(store, "embeddings") / embedder.identity_
+    cache = EmbeddingCache(directory) if config.cache else None
+    progress = progress_reporter(logger, f"embed {shard}", len(texts))
+    vectors, hits = embedder.transform_cached(texts, cache, progress)
+    logger.info(
+        "embed %s: %s documents, %s from the cache (%s backend)",
+        shard,
+        f"{len(texts):,}",
+        f"{hits:,}",
+        embedder.backend_,
+    )
+    return clock.staged((vectors, hits, embedder.identity_, embedder.backend_))
+
+
+def shards_identity(shards: list[Staged[tuple]]) -> tuple[str, str]:
+    """The vectors' identity for the topics' cache key and the backend that made them
+    (each joined with '+' if the shards differ, e.g. a Dask worker fell back to torch)."""
+    identity = "+".join(sorted({s.value[2] for s in shards}))
+    return identity, "+".join(sorted({s.value[3] for s in shards}))
+
+
+def merge_shards(shards: list[Staged[tuple]], cached: bool) -> Staged[np.ndarray]:
+    """One ``embed`` stage from its shards: vectors in order, first start to last end."""
+    vectors = np.vstack([s.value[0] for s in shards])
+    hits = sum(s.value[1] for s in shards)
+    outcome = None
+    if cached:
+        outcome = "hit" if hits == len(vectors) else "miss" if hits == 0 else "partial"
+    started = min(s.started_at for s in shards)
+    finished = max(s.finished_at for s in shards)
+    seconds = max(s.seconds for s in shards)  # shards overlap: the longest bounds the stage
+    return Staged(vectors, started, finished, seconds, outcome)
+
+
+@dataclass
+class EmbeddingResult:
+    topics: TopicSet
+    coordinates: np.ndarray  # the 2-D document map
+
+
+@task(name="embedding-topics")
+def embedding_topics(
+    vectors: np.ndarray, prepared: Preprocessed, cfg: Config, store: Path, key: str
+) -> Staged[EmbeddingResult]:
+    clock = _Clock()
+
+    def fit() -> EmbeddingResult:
+        word_embedder = None
+        if cfg.embedding_topics.mmr_diversity > 0:  # MMR compares words in the model's space
+            models = cache_dir(store, "models")
+            word_embedder = (
+                SentenceEmbedder(**cfg.embedding.estimator_params(), model_cache=models)
+                .fit()
+                .transform
+            )
+        topics, clusterer = fit_embedding_topics(
+            vectors,
+            prepared.tokens,
+            prepared.vocabulary,
+            cfg.umap,
+            cfg.hdbscan,
+            cfg.embedding_topics,
+            cfg.seed,
+            cfg.top_words,
+            word_embedder=word_embedder,
+        )
+        coordinates = document_map(clusterer.reduced_, cfg.seed, cfg.umap.n_neighbors)
+        return EmbeddingResult(topics, coordinates)
+
+    result, hit = cached_result(store, "embedding-topics", key, fit)
+    topics = result.topics
+    get_run_logger().info(
+        "embedding topics: %s topics (%s natural), %.1f %% of documents unassigned%s",
+        topics.n_topics,
+        topics.extra["n_topics_natural"],
+        100 * topics.unassigned_share(),
+        " [cached]" if hit else "",
+    )
+    return clock.staged(result, _outcome(hit))
+
+
+@task(name="compare")
+def compare(
+    lda: TopicSet,
+    embedding: TopicSet,
+    prepared: Preprocessed,
+    vectors: np.ndarray,
+    labels: list[str | None] | None,
+    cfg: Config,
+    store: Path,
+    key: str,
+) -> Staged[dict]:
+    """Every number of ``metrics.json``: each model on the shared reference, then both together."""
+    clock = _Clock()
+
+    def measure() -> dict:
+        reference = prepared.reference
+        return {
+            "preprocess": prepared.summary(),
+            **models_quality({"lda": lda, "embedding": embedding}, reference),
+            **compare_models(
+                lda,
+                embedding,
+                prepared.tokens,
+                prepared.vocabulary,
+                vectors,
+                labels,
+                cfg.compare.thresholds.model_dump(),
+            ),
+        }
+
+    metrics, hit = cached_result(store, "compare", key, measure)
+    matched = len(metrics["alignment"][metrics["alignment"]["primary"]]["alignment"]["matched"])
+    get_run_logger().info(
+        "compare: %s of %s LDA topics match an embedding topic; document NMI %.3f",
+        matched,
+        lda.n_topics,
+        metrics["agreement"]["nmi"],
+    )
+    return clock.staged(metrics, _outcome(hit))
+
+
+@task(name="stability")
+def stability_check(
+    prepared: Preprocessed, vectors: np.ndarray, cfg: Config, lda: TopicSet, embedding: TopicSet
+) -> Staged[dict]:
+    clock = _Clock()
+    seeds = [cfg.seed + i for i in range(1, cfg.stability.seeds + 1)]
+    result = stability(prepared, vectors, cfg, lda, embedding, seeds)
+    get_run_logger().info(
+        "stability: topics recovered across %s seeds: LDA %.0f %%, embedding %.0f %%",
+        len(seeds),
+        100 * result["lda"]["recovery"]["mean"],
+        100 * result["embedding"]["recovery"]["mean"],
+    )
+    return clock.staged(result)
+
+
+@task(name="report")
+def report(run_dir: Path) -> Staged[Path]:
+    """report.html and report.md, built from the run directory's own files."""
+    clock = _Clock()
+    html = write_report(run_dir)
+    get_run_logger().info("report: %s (%.1f MB)", html.name, html.stat().st_size / 1e6)
+    return clock.staged(html)

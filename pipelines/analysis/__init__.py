@@ -1,0 +1,1 @@
+"""The analysis as plain functions: prepare, fit every model, compare, update incrementally."""

@@ -1,0 +1,1 @@
+"""Reading a corpus: input formats, ingestion, and the ingested documents."""

@@ -1,0 +1,109 @@
+"""The ingested corpus: documents with stable ids, what ingestion dropped, and a fingerprint."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from topicflow.pipelines.errors import InputError
+
+
+@dataclass
+class IngestStats:
+    """What ingestion saw and dropped; recorded in the manifest."""
+
+    files: int = 0
+    records: int = 0
+    empty_dropped: int = 0
+    duplicates_dropped: int = 0
+    # Documents in which undecodable bytes were replaced by U+FFFD (encoding_errors: replace).
+    documents_with_replaced_bytes: int = 0
+
+
+@dataclass
+class Corpus:
+    """Documents in input order. ``labels`` and ``times`` are None when the corpus has none."""
+
+    name: str
+    ids: list[str]
+    texts: list[str]
+    labels: list[str | None] | None = None
+    times: list[str | None] | None = None
+    stats: IngestStats = field(default_factory=IngestStats)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """sha256 over ids, texts and labels: equal fingerprints mean equal documents."""
+        digest = hashlib.sha256()
+        labels = self.labels or [None] * len(self)
+        for doc_id, text, label in zip(self.ids, self.texts, labels, strict=True):
+            for part in (doc_id, text, label or ""):
+                data = part.encode("utf-8", "surrogatepass")
+                digest.update(len(data).to_bytes(8, "little"))
+                digest.update(data)
+        return digest.hexdigest()
+
+    def to_table(self) -> pa.Table:
+        columns = {"doc_id": self.ids, "text": self.texts}
+        if self.labels is not None:
+            columns["label"] = self.labels
+        if self.times is not None:
+            columns["time"] = self.times
+        metadata = {"name": self.name, "stats": json.dumps(asdict(self.stats))}
+        table = pa.table({k: pa.array(v, type=pa.string()) for k, v in columns.items()})
+        return table.replace_schema_metadata({k: v.encode() for k, v in metadata.items()})
+
+    def to_parquet(self, path: Path) -> None:
+        """Write atomically: a reader never sees a half-written file."""
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        pq.write_table(self.to_table(), tmp)
+        os.replace(tmp, path)
+
+    @classmethod
+    def from_parquet(cls, path: Path) -> Corpus:
+        table = pq.read_table(path)
+        meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
+        names = table.column_names
+        return cls(
+            name=meta.get("name", Path(path).stem),
+            ids=table.column("doc_id").to_pylist(),
+            texts=table.column("text").to_pylist(),
+            labels=table.column("label").to_pylist() if "label" in names else None,
+            times=table.column("time").to_pylist() if "time" in names else None,
+            stats=IngestStats(**json.loads(meta.get("stats", "{}"))),
+        )
+
+    def summary(self) -> dict:
+        return {
+            "name": self.name,
+            "documents": len(self),
+            "fingerprint": self.fingerprint,
+            "has_labels": self.labels is not None,
+            "n_labels": len({x for x in self.labels if x is not None}) if self.labels else 0,
+            **asdict(self.stats),
+        }
+
+
+def require_documents(corpus: Corpus, needed: int) -> None:
+    """Refuse a corpus too small for the pipeline, saying how many documents are needed."""
+    if len(corpus) >= needed:
+        return
+    dropped = []
+    if corpus.stats.empty_dropped:
+        dropped.append(f"{corpus.stats.empty_dropped} empty")
+    if corpus.stats.duplicates_dropped:
+        dropped.append(f"{corpus.stats.duplicates_dropped} duplicate")
+    after = f" after dropping {' and '.join(dropped)}" if dropped else ""
+    raise InputError(
+        f"corpus '{corpus.name}' has {len(corpus)} usable documents{after}; "
+        f"the pipeline needs at least {needed} (config corpus.min_documents)"
+    )

@@ -1,0 +1,1 @@
+"""Numbers about topics: coherence, alignment, agreement, labels, stability."""

@@ -1,0 +1,1 @@
+"""Run history in a SQL database, and what changed between runs (drift)."""

@@ -1,0 +1,314 @@
+"""Run history: every run, its topics and headline numbers, in a SQL database.
+
+By default a SQLite file in the store (``<store>/history/history.sqlite``, kept apart
+from ``cache/``, which may be deleted at will); any SQLAlchemy URL for a team
+database, e.g. ``postgresql+psycopg://user@host/db``. A run is recorded as
+``running`` when it starts, then either ``complete`` together with its topics in one
+transaction, or ``failed`` with its error line: a failed run never leaves topics
+behind that a later run could mistake for a successful one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from topicflow.pipelines.config import HistoryConfig
+from topicflow.pipelines.errors import InputError
+from topicflow.pipelines.history.schema import MIGRATIONS, Migration, migrate
+from topicflow.pipelines.history.schema import (
+    runs as RUNS,  # the tables (the class has a runs() method)
+)
+from topicflow.pipelines.history.schema import topics as TOPICS
+
+HISTORY_URL_ENV = "TOPICFLOW_HISTORY_URL"
+MODELS = ("lda", "embedding")
+# SQLite waits this long for another process's write to finish before giving up.
+_SQLITE_BUSY_SECONDS = 60
+
+
+def history_url(store: Path, explicit: str | None = None) -> str:
+    """``explicit``, else ``$TOPICFLOW_HISTORY_URL``, else the SQLite file in the store."""
+    url = explicit or os.environ.get(HISTORY_URL_ENV)
+    if url:
+        return url
+    directory = store / "history"
+    directory.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{directory / 'history.sqlite'}"
+
+
+@dataclass
+class RunRecord:
+    run_id: str
+    corpus_name: str
+    status: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    corpus_source: str | None = None
+    corpus_fingerprint: str | None = None
+    config_hash: str | None = None
+    n_documents: int | None = None
+    error: str | None = None
+    run_dir: str | None = None
+    update_mode: str | None = None
+    headline: dict[str, Any] = field(default_factory=dict)
+    model_state: str | None = None
+    host: str | None = None
+    pid: int | None = None
+    # model -> topics.json-style records; filled by RunHistory.get only.
+    topics: dict[str, list[dict]] = field(default_factory=dict)
+
+
+class RunHistory:
+    """The history database at ``url``, created or migrated to the current schema on open."""
+
+    def __init__(self, url: str, migrations: tuple[Migration, ...] = MIGRATIONS) -> None:
+        self.url = url
+        try:
+            self.engine = _engine(url)
+            with self.engine.begin() as conn:
+                self.applied_migrations = migrate(conn, migrations)
+        except sa.exc.ArgumentError as exc:
+            raise InputError(f"invalid history database URL {_safe(url)!r}: {exc}") from None
+        except ModuleNotFoundError as exc:  # a database whose driver is not installed
+            message = f"the history database {_safe(url)} needs the {exc.name} package"
+            raise InputError(message) from None
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            message = f"cannot open the history database {_safe(url)}: {_first_line(exc)}"
+            raise InputError(message) from None
+
+    @classmethod
+    def for_store(cls, store: Path, url: str | None = None) -> RunHistory:
+        return cls(history_url(store, url))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- writing ------------------------------------------------------------------------
+
+    def start(self, run_id: str, corpus_name: str, **facts: Any) -> None:
+        row = {"run_id": run_id, "corpus_name": corpus_name, "status": "running"}
+        row["started_at"] = facts.pop("started_at", None) or _now()
+        row |= {"host": socket.gethostname(), "pid": os.getpid()}
+        with self.engine.begin() as conn:
+            conn.execute(RUNS.insert().values(**row, **facts))
+
+    def reap_interrupted(self) -> list[str]:
+        """Mark ``failed`` the runs of this host still ``running`` whose process is gone
+        (killed with SIGKILL, a power cut): nothing else would ever finish them."""
+        host = socket.gethostname()
+        with self.engine.connect() as conn:
+            query = sa.select(RUNS.c.run_id, RUNS.c.pid).where(
+                RUNS.c.status == "running", RUNS.c.host == host
+            )
+            orphans = [(run_id, pid) for run_id, pid in conn.execute(query) if not _alive(pid)]
+        for run_id, pid in orphans:
+            self.fail(run_id, f"interrupted: process {pid} on {host} ended without finishing")
+        return [run_id for run_id, _ in orphans]
+
+    def complete(self, run_id: str, run_topics: dict[str, list[dict]], **facts: Any) -> None:
+        """Mark the run complete and store its topics, all or nothing."""
+        rows = [
+            {
+                "run_id": run_id,
+                "model": model,
+                "topic_id": topic["id"],
+                "words": list(topic["words"]),
+                "weights": [float(w) for w in topic["weights"]],
+                "size": int(topic["size"]),
+            }
+            for model, records in run_topics.items()
+            for topic in records
+        ]
+        with self.engine.begin() as conn:
+            conn.execute(TOPICS.delete().where(TOPICS.c.run_id == run_id))
+            if rows:
+                conn.execute(TOPICS.insert(), rows)
+            self._set(conn, run_id, status="complete", finished_at=_now(), **facts)
+
+    def fail(self, run_id: str, error: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(TOPICS.delete().where(TOPICS.c.run_id == run_id))
+            self._set(conn, run_id, status="failed", finished_at=_now(), error=_first_line(error))
+
+    @staticmethod
+    def _set(conn, run_id: str, **values: Any) -> None:
+        updated = conn.execute(RUNS.update().where(RUNS.c.run_id == run_id).values(**values))
+        if updated.rowcount != 1:
+            raise KeyError(f"run {run_id} is not in the history")
+
+    # -- reading ------------------------------------------------------------------------
+
+    def runs(self, corpus_name: str | None = None, limit: int | None = None) -> list[RunRecord]:
+        """Runs newest first, optionally of one corpus only."""
+        query = sa.select(RUNS).order_by(RUNS.c.started_at.desc(), RUNS.c.run_id.desc())
+        if corpus_name:
+            query = query.where(RUNS.c.corpus_name == corpus_name)
+        if limit:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [_record(row) for row in conn.execute(query).mappings()]
+
+    def get(self, run_id: str) -> RunRecord:
+        """One run with its topics; ``run_id`` may be any unique prefix of the id."""
+        with self.engine.connect() as conn:
+            matches = conn.execute(
+                sa.select(RUNS).where(RUNS.c.run_id.startswith(run_id, autoescape=True)).limit(2)
+            ).mappings()
+            found = list(matches)
+            if not found:
+                raise InputError(f"no run {run_id!r} in the history at {_safe(self.url)}")
+            if len(found) > 1:
+                raise InputError(f"{run_id!r} matches more than one run; give more of the id")
+            record = _record(found[0])
+            query = (
+                sa.select(TOPICS)
+                .where(TOPICS.c.run_id == record.run_id)
+                .order_by(TOPICS.c.model, TOPICS.c.topic_id)
+            )
+            for row in conn.execute(query).mappings():
+                record.topics.setdefault(row["model"], []).append(
+                    {
+                        "id": row["topic_id"],
+                        "words": row["words"],
+                        "weights": row["weights"],
+                        "size": row["size"],
+                    }
+                )
+        return record
+
+    def previous_success(
+        self, corpus_name: str, before_run_id: str | None = None
+    ) -> RunRecord | None:
+        """The latest complete run of ``corpus_name`` (started before ``before_run_id``)."""
+        with self.engine.connect() as conn:
+            query = sa.select(RUNS.c.run_id).where(
+                RUNS.c.corpus_name == corpus_name, RUNS.c.status == "complete"
+            )
+            if before_run_id is not None:
+                started = conn.execute(
+                    sa.select(RUNS.c.started_at).where(RUNS.c.run_id == before_run_id)
+                ).scalar()
+                query = query.where(RUNS.c.run_id != before_run_id)
+                if started is not None:
+                    query = query.where(RUNS.c.started_at <= started)
+            query = query.order_by(RUNS.c.started_at.desc(), RUNS.c.run_id.desc()).limit(1)
+            previous = conn.execute(query).scalar()
+        return self.get(previous) if previous else None
+
+
+def open_history(store: Path, config: HistoryConfig) -> RunHistory | None:
+    """The run history a run writes to, or None when ``history.enabled`` is off."""
+    return RunHistory.for_store(store, config.url) if config.enabled else None
+
+
+@contextmanager
+def recorded_run(
+    history: RunHistory | None, run_id: str, corpus_name: str, **facts: Any
+) -> Iterator[None]:
+    """Record the run as ``running`` now, and as ``failed`` if the block raises.
+
+    The block marks success itself, with :meth:`RunHistory.complete`, once its outputs
+    exist. Whatever ends the run early (an error, Ctrl-C) is recorded by its first line.
+    """
+    if history is None:
+        yield
+        return
+    history.reap_interrupted()
+    history.start(run_id, corpus_name, **facts)
+    try:
+        yield
+    except BaseException as exc:
+        message = str(exc).strip() or "no message"
+        history.fail(run_id, f"{type(exc).__name__}: {message}")
+        raise
+
+
+def _engine(url: str) -> Engine:
+    if sa.engine.make_url(url).get_backend_name() != "sqlite":
+        return sa.create_engine(url, pool_pre_ping=True)
+    engine = sa.create_engine(url, connect_args={"timeout": _SQLITE_BUSY_SECONDS})
+
+    # pysqlite starts transactions lazily, at the first write, so two processes that both
+    # read then write can deadlock at the upgrade and one fails at once ("database is
+    # locked"). Taking the write lock at BEGIN makes the second wait its turn instead.
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        _use_wal(cursor)  # readers never block the writer
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _use_wal(cursor) -> None:
+    """Switch the database to WAL, waiting out another process's first transaction.
+
+    On a new file still in rollback mode, the switch needs the lock that another
+    process's migration holds until it commits; SQLite reports that deadlock at once
+    ("database is locked") instead of waiting, so the switch is tried again until the
+    busy timeout. The mode is kept in the file: after the first success it is a no-op.
+    """
+    deadline = time.monotonic() + _SQLITE_BUSY_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _record(row) -> RunRecord:
+    values = dict(row)
+    for key in ("started_at", "finished_at"):
+        if values[key] is not None and values[key].tzinfo is None:
+            values[key] = values[key].replace(tzinfo=dt.UTC)  # SQLite keeps no zone: it is UTC
+    values["headline"] = values["headline"] or {}
+    return RunRecord(**values)
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return True  # unknown owner: leave it alone
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _first_line(error: object) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url

@@ -1,0 +1,132 @@
+"""What changed between two runs of one model on one corpus: topic drift.
+
+Topics of the two runs are compared by their word weights (cosine over the union of
+their top words), since a topic's identity between runs is its vocabulary; the
+documents and even the vocabulary may differ. The one-to-one Hungarian matching of
+:func:`topicflow.pipelines.evaluate.alignment.align` pairs the topics that persisted. Of the rest:
+
+- a new topic similar (above the threshold) to an old one that already has its
+  match is a piece **split** off that old topic;
+- an old topic similar to a new one that already has its match was **merged** into it;
+- a new topic similar to no old one **emerged**; an old one similar to no new one
+  **vanished**.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from topicflow.pipelines.evaluate.alignment import align, unit_rows
+
+# Word-weight cosine above which two runs' topics count as related. Topics of two
+# seeds of one model on one corpus score 0.5-1.0 when they are the same theme, and
+# topics of unrelated themes share at most a word or two (under 0.2).
+DEFAULT_DRIFT_THRESHOLD = 0.3
+
+
+def word_weight_similarity(previous: Sequence[dict], current: Sequence[dict]) -> np.ndarray:
+    """Cosine similarity of each pair's word-weight vectors (topics.json records)."""
+    vocabulary: dict[str, int] = {}
+    for topic in [*previous, *current]:
+        for word in topic["words"]:
+            vocabulary.setdefault(word, len(vocabulary))
+
+    def matrix(records: Sequence[dict]) -> np.ndarray:
+        out = np.zeros((len(records), len(vocabulary)))
+        for row, topic in enumerate(records):
+            for word, weight in zip(topic["words"], topic["weights"], strict=True):
+                out[row, vocabulary[word]] = max(float(weight), 0.0)
+        return unit_rows(out)
+
+    return matrix(previous) @ matrix(current).T
+
+
+def topic_drift(
+    previous: Sequence[dict], current: Sequence[dict], threshold: float = DEFAULT_DRIFT_THRESHOLD
+) -> dict:
+    """Persisted, emerged, vanished, split and merged topics from ``previous`` to ``current``.
+
+    Both are lists of topics.json records (``id``, ``words``, ``weights``, ``size``).
+    Every topic of either run appears in exactly one of persisted, emerged/split (new
+    topics) and vanished/merged (old topics).
+    """
+    similarity = word_weight_similarity(previous, current)
+    pairs = align(similarity, threshold)
+    match_of_old = {m["a"]: m["b"] for m in pairs["matched"]}
+    match_of_new = {m["b"]: m["a"] for m in pairs["matched"]}
+
+    persisted = [
+        {
+            "previous": previous[m["a"]]["id"],
+            "current": current[m["b"]]["id"],
+            "similarity": m["similarity"],
+            "size_before": previous[m["a"]]["size"],
+            "size_after": current[m["b"]]["size"],
+            "words": list(current[m["b"]]["words"][:5]),
+        }
+        for m in pairs["matched"]
+    ]
+    emerged, splits = [], {}
+    for j in pairs["b_only"]:
+        parent = _best(similarity[:, j], threshold, match_of_old)
+        if parent is None:
+            emerged.append(_brief(current[j]))
+        else:
+            splits.setdefault(parent, [match_of_old[parent]]).append(j)
+    vanished, merges = [], {}
+    for i in pairs["a_only"]:
+        heir = _best(similarity[i, :], threshold, match_of_new)
+        if heir is None:
+            vanished.append(_brief(previous[i]))
+        else:
+            merges.setdefault(heir, [match_of_new[heir]]).append(i)
+
+    result = {
+        "persisted": persisted,
+        "emerged": emerged,
+        "vanished": vanished,
+        "split": [
+            {
+                "previous": previous[i]["id"],
+                "into": [current[j]["id"] for j in parts],
+                "words": list(previous[i]["words"][:5]),
+            }
+            for i, parts in sorted(splits.items())
+        ],
+        "merged": [
+            {
+                "current": current[j]["id"],
+                "from": [previous[i]["id"] for i in parts],
+                "words": list(current[j]["words"][:5]),
+            }
+            for j, parts in sorted(merges.items())
+        ],
+    }
+    result["counts"] = {key: len(items) for key, items in result.items()}
+    return result
+
+
+def _best(similarities: np.ndarray, threshold: float, matched: dict[int, int]) -> int | None:
+    """The most similar topic at or above ``threshold`` among those that have a match."""
+    candidates = [k for k in matched if similarities[k] >= threshold]
+    return max(candidates, key=lambda k: similarities[k]) if candidates else None
+
+
+def _brief(topic: dict) -> dict:
+    return {"id": topic["id"], "size": topic["size"], "words": list(topic["words"][:5])}
+
+
+def drift_since(
+    previous_run: str | None,
+    previous_finished: str | None,
+    previous_topics: Mapping[str, Sequence[dict]],
+    current_topics: Mapping[str, Sequence[dict]],
+    threshold: float = DEFAULT_DRIFT_THRESHOLD,
+) -> dict:
+    """``metrics.json``'s ``drift``: each model's drift since the previous run (if any)."""
+    drift: dict = {"previous_run": previous_run, "since": previous_finished, "threshold": threshold}
+    if previous_run is not None:
+        for model, current in current_topics.items():
+            drift[model] = topic_drift(previous_topics.get(model, []), current, threshold)
+    return drift

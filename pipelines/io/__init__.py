@@ -1,0 +1,1 @@
+"""Files: the store's caches, atomic run directories, the run files."""

@@ -1,0 +1,1 @@
+"""Transformer topics: UMAP + HDBSCAN clusters of document vectors, described by words."""

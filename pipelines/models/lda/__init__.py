@@ -1,0 +1,1 @@
+"""Classical topics: LDA (gensim) as a scikit-learn-style estimator."""

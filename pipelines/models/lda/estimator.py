@@ -1,0 +1,188 @@
+"""LDA as a scikit-learn-style estimator around gensim.
+
+``__init__`` only stores parameters; ``fit`` validates them and sets the fitted
+state (``components_``, ``vocabulary_``, ``model_``); the other methods are
+guarded by ``check_is_fitted``. Input documents are token lists from
+:class:`topicflow.pipelines.text.preprocess.Preprocessor`, so LDA sees the shared vocabulary.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+from gensim.corpora import Dictionary
+from gensim.matutils import corpus2csc
+from gensim.models import LdaModel, LdaMulticore
+from sklearn.base import BaseEstimator
+from sklearn.decomposition import NMF
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.utils.validation import check_is_fitted
+
+Prior = str | float
+
+
+class LdaTopicModel(BaseEstimator):
+    """Latent Dirichlet allocation (online variational Bayes, gensim).
+
+    ``alpha``: "symmetric", "asymmetric", "auto" (learned from the data) or a number.
+    ``eta``: "symmetric", "auto" (learned) or a number. A learned ``alpha`` needs
+    gensim's single-process ``LdaModel``; otherwise ``workers > 1`` uses
+    ``LdaMulticore`` (faster on many cores, but the order in which workers report
+    makes the result vary between runs: ``workers=1`` is exactly reproducible).
+
+    ``init="nmf"`` starts the topic-word statistics from an NMF of the TF-IDF matrix
+    instead of gensim's random start. Online variational Bayes started at random
+    leaves many topics nearly empty on corpora of a few thousand documents, and
+    those dead topics carry junk words; started from NMF every topic begins on a
+    real theme and LDA refines it. On the OCTIS BBC benchmark this lifts mean NPMI
+    from about 0.05 to about 0.13 (``benchmarks/results/lda_octis_bbc.md``).
+
+    Top words are ranked by relevance (Sievert & Shirley 2014, the LDAvis ranking):
+    ``relevance * log p(w|t) + (1 - relevance) * log(p(w|t) / p(w))``, where p(w) is
+    the word's share of the corpus. ``relevance=1`` ranks by plain probability; lower
+    values demote words that are frequent everywhere, which raises both diversity
+    and coherence on the benchmark.
+    """
+
+    def __init__(
+        self,
+        n_topics: int = 10,
+        *,
+        passes: int = 10,
+        iterations: int = 400,
+        chunksize: int = 256,
+        alpha: Prior = "auto",
+        eta: Prior = "auto",
+        decay: float = 0.7,
+        offset: float = 16.0,
+        init: str = "nmf",
+        relevance: float = 0.8,
+        workers: int = 1,
+        random_state: int | None = None,
+    ) -> None:
+        self.n_topics = n_topics
+        self.passes = passes
+        self.iterations = iterations
+        self.chunksize = chunksize
+        self.alpha = alpha
+        self.eta = eta
+        self.decay = decay
+        self.offset = offset
+        self.init = init
+        self.relevance = relevance
+        self.workers = workers
+        self.random_state = random_state
+
+    def fit(
+        self, documents: Sequence[Sequence[str]], y=None, vocabulary: Dictionary | None = None
+    ) -> LdaTopicModel:
+        """Fit on token lists; ``vocabulary`` (a gensim Dictionary) defaults to their words."""
+        self._validate()
+        vocabulary = vocabulary if vocabulary is not None else Dictionary(documents)
+        bows = [vocabulary.doc2bow(doc) for doc in documents]
+        if not any(bows):
+            raise ValueError("LDA needs at least one document with a word in the vocabulary")
+        common = dict(
+            id2word=vocabulary,
+            num_topics=self.n_topics,
+            passes=self.passes,
+            iterations=self.iterations,
+            chunksize=self.chunksize,
+            alpha=self.alpha,
+            eta=self.eta,
+            decay=self.decay,
+            offset=self.offset,
+            random_state=self.random_state,
+            eval_every=None,  # perplexity logging costs a pass over the corpus
+            minimum_probability=0.0,
+        )
+        if self.workers > 1 and self.alpha != "auto":
+            model = LdaMulticore(workers=self.workers, **common)
+        else:
+            model = LdaModel(**common)
+        if self.init == "nmf":
+            start = self._nmf_topics(bows, len(vocabulary))
+            n_tokens = sum(count for bow in bows for _, count in bow)
+            model.state.sstats[...] = start * (n_tokens / self.n_topics)
+            model.sync_state()
+        model.update(bows)
+        self.model_ = model
+        topics = self.model_.get_topics().astype(np.float64)
+        self.components_ = topics / topics.sum(axis=1, keepdims=True)
+        frequencies = np.zeros(len(vocabulary))
+        for bow in bows:
+            for word, count in bow:
+                frequencies[word] += count
+        self.word_probabilities_ = (frequencies + 1) / (frequencies.sum() + len(vocabulary))
+        self.vocabulary_ = vocabulary
+        self.n_features_in_ = len(vocabulary)
+        return self
+
+    def transform(self, documents: Sequence[Sequence[str]]) -> np.ndarray:
+        """Document-topic proportions, one row per document, each row summing to 1.
+
+        A document with no word in the vocabulary gets the prior's proportions.
+        """
+        check_is_fitted(self, "components_")
+        theta = np.zeros((len(documents), self.n_topics), dtype=np.float64)
+        for row, doc in enumerate(documents):
+            bow = self.vocabulary_.doc2bow(doc)
+            for topic, prob in self.model_.get_document_topics(bow, minimum_probability=0.0):
+                theta[row, topic] = prob
+        return theta / theta.sum(axis=1, keepdims=True)
+
+    def top_words(self, n: int = 10) -> list[list[str]]:
+        """Each topic's ``n`` most relevant words, best first (see the class docstring)."""
+        return [[self.vocabulary_[i] for i in row] for row in self._top_ids(n)]
+
+    def top_word_weights(self, n: int = 10) -> list[list[float]]:
+        """p(word | topic) for the words of :meth:`top_words`."""
+        return [
+            [float(self.components_[t, i]) for i in row] for t, row in enumerate(self._top_ids(n))
+        ]
+
+    def _top_ids(self, n: int) -> np.ndarray:
+        check_is_fitted(self, "components_")
+        log_topic = np.log(self.components_)
+        lift = log_topic - np.log(self.word_probabilities_)
+        score = self.relevance * log_topic + (1 - self.relevance) * lift
+        return np.argsort(-score, axis=1, kind="stable")[:, :n]
+
+    def _nmf_topics(self, bows: list, n_words: int) -> np.ndarray:
+        """Topic-word rows (each summing to 1) from an NMF of the sublinear TF-IDF matrix."""
+        counts = corpus2csc(bows, num_terms=n_words).T.tocsr()
+        tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
+        # NNDSVD is deterministic given the seed and needs k <= min(docs, words).
+        nndsvd = self.n_topics <= min(tfidf.shape)
+        nmf = NMF(
+            self.n_topics,
+            init="nndsvda" if nndsvd else "random",
+            max_iter=300,
+            random_state=self.random_state,
+        )
+        with warnings.catch_warnings():
+            # A start needs no convergence; LDA's own passes do the refining.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            nmf.fit(tfidf)
+        start = nmf.components_ + 1e-9
+        return start / start.sum(axis=1, keepdims=True)
+
+    def _validate(self) -> None:
+        if not isinstance(self.n_topics, int | np.integer) or self.n_topics < 1:
+            raise ValueError(f"n_topics must be a positive integer, got {self.n_topics!r}")
+        for name in ("passes", "iterations", "chunksize", "workers"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not 0 <= self.relevance <= 1:
+            raise ValueError(f"relevance must be in [0, 1], got {self.relevance}")
+        if self.init not in ("nmf", "random"):
+            raise ValueError(f"init must be 'nmf' or 'random', got {self.init!r}")
+        if isinstance(self.eta, str) and self.eta not in ("symmetric", "auto"):
+            raise ValueError(f"eta must be 'symmetric', 'auto' or a number, got {self.eta!r}")
+        if isinstance(self.alpha, str) and self.alpha not in ("symmetric", "asymmetric", "auto"):
+            raise ValueError(
+                f"alpha must be 'symmetric', 'asymmetric', 'auto' or a number, got {self.alpha!r}"
+            )

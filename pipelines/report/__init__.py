@@ -1,0 +1,1 @@
+"""The analyst report: report.html, report.md and the headline they share."""

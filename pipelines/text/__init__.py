@@ -1,0 +1,1 @@
+"""Text to tokens: cleaning, stopwords and the one shared preprocessing."""

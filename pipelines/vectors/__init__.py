@@ -1,0 +1,1 @@
+"""Document vectors: the sentence-transformers embedder, its fast backend and its cache."""
