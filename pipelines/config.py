@@ -15,18 +15,17 @@ from typing import Annotated, Any, Literal
 
 import annotated_types
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, create_model, field_validator
+from topicflow.pipelines.config_section import Section
 from topicflow.pipelines.errors import ConfigError
+from topicflow.pipelines.models.registry import DEFAULT_MODELS, MODELS
 
-PositiveFloat = Annotated[float, Field(gt=0, le=1e6)]
 CorpusFormat = Literal["auto", "txt", "lines", "csv", "tsv", "jsonl", "parquet"]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class CorpusConfig(_Section):
+class CorpusConfig(Section):
     """How to read the corpus (CLI flags such as ``--text-field`` override these)."""
 
     format: CorpusFormat = "auto"
@@ -40,7 +39,7 @@ class CorpusConfig(_Section):
     name: str | None = Field(None, min_length=1, max_length=200, pattern=r"^[\w.-]+$")
 
 
-class PreprocessConfig(_Section):
+class PreprocessConfig(Section):
     """The one tokenisation and vocabulary shared by LDA, topic words and coherence."""
 
     clean_usenet: bool = False
@@ -63,40 +62,8 @@ class PreprocessConfig(_Section):
         return self.model_dump(exclude={"clean_usenet"})
 
 
-class TopicRange(_Section):
-    min: int = Field(5, ge=2, le=1000)
-    max: int = Field(30, ge=2, le=1000)
-    step: int = Field(5, ge=1, le=1000)
-
-    def values(self) -> list[int]:
-        return list(range(self.min, self.max + 1, self.step))
-
-
-class LdaConfig(_Section):
-    """Classical topics: gensim LDA (online variational Bayes)."""
-
-    n_topics: Annotated[int, Field(ge=1, le=1000)] | Literal["auto"] = 10
-    auto_range: TopicRange = TopicRange()
-    auto_tolerance: float = Field(0.01, ge=0, le=1)
-    passes: int = Field(10, ge=1, le=1000)
-    iterations: int = Field(400, ge=1, le=100_000)
-    chunksize: int = Field(256, ge=1, le=1_000_000)
-    alpha: Literal["symmetric", "asymmetric", "auto"] | PositiveFloat = "auto"
-    eta: Literal["symmetric", "auto"] | PositiveFloat = "auto"
-    decay: float = Field(0.7, gt=0.5, le=1)
-    offset: float = Field(16.0, ge=1, le=1e6)
-    init: Literal["nmf", "random"] = "nmf"
-    relevance: float = Field(0.8, ge=0, le=1)
-    workers: int = Field(1, ge=1, le=256)
-    n_jobs: int = Field(2, ge=1, le=256)
-
-    def estimator_params(self) -> dict[str, Any]:
-        """The :class:`~models.lda.estimator.LdaTopicModel` parameters (topic count and seed aside)."""
-        return self.model_dump(exclude={"n_topics", "auto_range", "auto_tolerance", "n_jobs"})
-
-
-class EmbeddingConfig(_Section):
-    """Sentence embeddings (sentence-transformers), cached in the store."""
+class EmbedderConfig(Section):
+    """Document vectors: sentence embeddings (sentence-transformers), cached in the store."""
 
     model: str = Field("all-MiniLM-L6-v2", min_length=1)
     batch_size: int = Field(32, ge=1, le=4096)
@@ -128,40 +95,7 @@ class EmbeddingConfig(_Section):
         )
 
 
-class UmapConfig(_Section):
-    n_neighbors: int = Field(30, ge=2, le=1000)
-    n_components: int = Field(5, ge=1, le=100)
-    min_dist: float = Field(0.0, ge=0, le=1)
-    metric: Literal["cosine", "euclidean", "manhattan", "correlation"] = "cosine"
-    fit_sample: int | None = Field(None, ge=100, le=10_000_000)
-
-
-class HdbscanConfig(_Section):
-    min_cluster_size: int = Field(10, ge=2, le=1_000_000)
-    min_samples: int | None = Field(None, ge=1, le=1_000_000)
-    selection_method: Literal["eom", "leaf"] = "eom"
-
-
-class OutlierConfig(_Section):
-    strategy: Literal["centroid", "soft", "ctfidf", "none"] = "centroid"
-    threshold: float = Field(0.25, ge=-1, le=1)
-
-
-class EmbeddingTopicsConfig(_Section):
-    """From clusters to topics: outliers, topic count, topic words."""
-
-    n_topics: Annotated[int, Field(ge=2, le=1000)] | Literal["natural"] = "natural"
-    outliers: OutlierConfig = OutlierConfig()
-    count_words: Literal["per_document", "per_token"] = "per_document"
-    word_score: Literal["pointwise_kl", "ctfidf"] = "pointwise_kl"
-    min_word_coverage: float = Field(0.0, ge=0, le=1)
-    bm25: bool = True
-    reduce_frequent_words: bool = True
-    mmr_diversity: float = Field(0.0, ge=0, le=1)
-    mmr_candidates: int = Field(30, ge=10, le=1000)
-
-
-class AlignmentThresholds(_Section):
+class AlignmentThresholds(Section):
     """Similarity a pair of topics needs to count as a match, per measure."""
 
     jaccard: float = Field(0.15, ge=0, le=1)
@@ -169,18 +103,18 @@ class AlignmentThresholds(_Section):
     embedding_cosine: float = Field(0.8, ge=-1, le=1)
 
 
-class CompareConfig(_Section):
+class CompareConfig(Section):
     thresholds: AlignmentThresholds = AlignmentThresholds()
 
 
-class StabilityConfig(_Section):
-    """Re-fit both models with other seeds to see which topics hold (off when seeds is 0)."""
+class StabilityConfig(Section):
+    """Re-fit every model with other seeds to see which topics hold (off when seeds is 0)."""
 
     seeds: int = Field(0, ge=0, le=50)
     recovery_threshold: float = Field(0.5, ge=0, le=1)
 
 
-class HistoryConfig(_Section):
+class HistoryConfig(Section):
     """The run-history database and how runs of one corpus are compared with the last one."""
 
     enabled: bool = True
@@ -189,7 +123,7 @@ class HistoryConfig(_Section):
     drift_threshold: float = Field(0.3, gt=0, le=1)
 
 
-class IncrementalConfig(_Section):
+class IncrementalConfig(Section):
     """When ``update: incremental`` gives up on the fitted topics and refits everything."""
 
     # Refit when documents new since the last full fit are more than this share.
@@ -199,18 +133,25 @@ class IncrementalConfig(_Section):
     max_novel_share: float = Field(0.3, ge=0, le=1)
 
 
-class Config(_Section):
+# One section per model family, named after it, whether or not a run fits it: a config
+# can keep settings for a model it does not list in `models`.
+_ModelSections = create_model(
+    "_ModelSections",
+    __base__=Section,
+    **{name: (spec.config, spec.config()) for name, spec in MODELS.items()},
+)
+
+
+class Config(_ModelSections):
     """Everything a run depends on besides the corpus itself."""
 
     seed: int = Field(42, ge=0, le=2**32 - 1)
     top_words: int = Field(10, ge=10, le=100)
+    # The model families to fit and compare, in the order the outputs list them.
+    models: tuple[str, ...] = Field(DEFAULT_MODELS, min_length=1)
     corpus: CorpusConfig = CorpusConfig()
     preprocess: PreprocessConfig = PreprocessConfig()
-    lda: LdaConfig = LdaConfig()
-    embedding: EmbeddingConfig = EmbeddingConfig()
-    umap: UmapConfig = UmapConfig()
-    hdbscan: HdbscanConfig = HdbscanConfig()
-    embedding_topics: EmbeddingTopicsConfig = EmbeddingTopicsConfig()
+    embedder: EmbedderConfig = EmbedderConfig()
     compare: CompareConfig = CompareConfig()
     stability: StabilityConfig = StabilityConfig()
     history: HistoryConfig = HistoryConfig()
@@ -219,12 +160,29 @@ class Config(_Section):
     update: Literal["full", "incremental"] = "full"
     incremental: IncrementalConfig = IncrementalConfig()
 
+    @field_validator("models")
+    @classmethod
+    def _known_and_distinct(cls, models: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [m for m in models if m not in MODELS]
+        if unknown:
+            raise ValueError(f"unknown model {unknown[0]!r} (known: {', '.join(MODELS)})")
+        if len(set(models)) != len(models):
+            raise ValueError("a model is listed twice")
+        return models
+
+    def model_section(self, name: str) -> BaseModel:
+        """The config section of model ``name`` (``lda`` -> ``self.lda``)."""
+        return getattr(self, name)
+
+    def needs_vectors(self) -> bool:
+        """Whether any listed model reads document vectors (else nothing is embedded)."""
+        return any(MODELS[name].needs_vectors for name in self.models)
+
     def required_documents(self) -> int:
-        """Fewest usable documents a run accepts: the floor, one per LDA topic, and enough
-        for HDBSCAN to find a cluster."""
-        lda = self.lda
-        most_topics = lda.auto_range.max if lda.n_topics == "auto" else lda.n_topics
-        return max(self.corpus.min_documents, most_topics, self.hdbscan.min_cluster_size + 1)
+        """Fewest usable documents a run accepts: the floor, and what each listed model
+        needs (one per topic for LDA and NMF, a cluster's worth for HDBSCAN)."""
+        needs = [self.model_section(name).min_documents() for name in self.models]
+        return max(self.corpus.min_documents, *needs)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

@@ -1,238 +1,100 @@
-"""The transformer branch after embedding: clusters, outliers, topic count, topic words.
+"""The ``embedding`` model: topics from clusters of document vectors (see :mod:`.topics`).
 
-1. UMAP + HDBSCAN (:mod:`models.embedding.cluster`); clusters are renumbered largest first.
-2. Topic count: HDBSCAN's natural count, or a target reached by repeatedly merging
-   the smallest topic into its most similar one (c-TF-IDF cosine).
-3. Outliers: HDBSCAN's noise documents are reassigned by ``strategy`` (``centroid``:
-   cosine similarity to each topic's mean embedding; ``soft``: HDBSCAN soft-cluster
-   membership; ``ctfidf``: cosine of the document's TF-IDF vector with each topic's
-   c-TF-IDF row) when their best score reaches ``threshold``; the rest stay
-   unassigned (topic -1) and are counted, never hidden. Reassigned documents do not
-   change the topic words, which describe the documents HDBSCAN placed itself.
-4. Topic words over the shared tokens and vocabulary, optionally diversified by
-   maximal marginal relevance (MMR) in the embedding model's space. By default a word
-   counts once per document (``count_words: per_document``): a topic's words are
-   then those that many of its documents share, not those one long document repeats,
-   which is what co-occurrence coherence (NPMI) rewards and what readers expect.
-   The default score (``word_score: pointwise_kl``) is the share of the topic's
-   documents that use the word times the log of how much more often they use it than
-   the documents of all topics do; c-TF-IDF (``ctfidf``, BM25 weighting and square-rooted
-   counts by default, as BERTopic offers) ranks a word the few documents of a small
-   topic happen to share above the words most of them use, because its idf grows
-   without bound as a word gets rarer. With ``min_word_coverage`` set, words used by
-   fewer than that share of the topic's documents rank after all the others (off by
-   default: pointwise KL already weighs each word by that share, and a floor would
-   put words every topic uses, which clear it, above the informative ones).
-   The representation is a plain function of ``(counts, labels)``, so another one
-   can be dropped in.
+Besides the topics, the fitted model keeps what it needs to place new documents
+without refitting: each topic's centroid in the embedding space and how close the
+topic's own documents were to it. A new document joins its nearest topic when the
+cosine reaches the outlier threshold (the rule outliers are reassigned by), and is
+*novel* when it is less similar to that topic than :data:`NOVELTY_PERCENTILE` % of
+the topic's own documents were: a bar relative to each topic (and to the embedding
+model's scale of cosines), not one absolute number.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
-
 import numpy as np
-import scipy.sparse as sp
-from gensim.corpora import Dictionary
-from sklearn.preprocessing import normalize
-from topicflow.pipelines.config import EmbeddingTopicsConfig, HdbscanConfig, UmapConfig
-from topicflow.pipelines.models.embedding.cluster import EmbeddingClusterer
-from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
-from topicflow.pipelines.models.words import (
-    class_counts,
-    count_matrix,
-    ctfidf_from_class_counts,
-    pointwise_kl_from_class_counts,
-)
 
-WordEmbedder = Callable[[list[str]], np.ndarray]
+from topicflow.pipelines.evaluate.alignment import topic_vectors_from_documents, unit_rows
+from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
+from topicflow.pipelines.models.embedding.config import EmbeddingTopicsConfig
+from topicflow.pipelines.models.embedding.topics import fit_embedding_topics
+from topicflow.pipelines.models.topicset import UNASSIGNED
+
+NOVELTY_PERCENTILE = 5
 
 
-def fit_embedding_topics(
-    embeddings: np.ndarray,
-    tokens: Sequence[Sequence[str]],
-    vocabulary: Dictionary,
-    umap: UmapConfig,
-    hdbscan: HdbscanConfig,
-    config: EmbeddingTopicsConfig,
-    seed: int,
-    top_words: int = 10,
-    word_embedder: WordEmbedder | None = None,
-) -> tuple[TopicSet, EmbeddingClusterer]:
-    clusterer = EmbeddingClusterer(
-        **umap.model_dump(), **hdbscan.model_dump(), random_state=seed
-    ).fit(embeddings)
-    labels = _largest_first(clusterer.labels_)
-    natural = int(labels.max()) + 1
-    noise = float(np.mean(labels == UNASSIGNED))
-    counts = count_matrix(tokens, vocabulary)
-    if config.count_words == "per_document":
-        counts.data[:] = 1  # a word counts once per document: topic words shared by many members
-    target = config.n_topics
-    if natural and target != "natural" and natural > target:
-        labels = merge_topics(labels, counts, target, config)
-    # Topics are described by the documents HDBSCAN placed with confidence; reassigned
-    # outliers join a topic's assignments but do not redefine its words.
-    scores = _word_scores(counts, labels, int(labels.max()) + 1, config)
-    words, weights = topic_words(
-        scores, vocabulary, top_words, embeddings, labels, config, word_embedder
-    )
-    if natural and config.outliers.strategy != "none":
-        labels = reassign_outliers(labels, embeddings, counts, clusterer, config)
-    similarity = _centroid_similarity(embeddings, labels)
-    extra: dict[str, Any] = {
-        "n_topics_natural": natural,
-        "hdbscan_noise_share": round(noise, 6),
-        "outlier_strategy": config.outliers.strategy,
-    }
-    topics = TopicSet(words, weights, labels, similarity, extra)
-    return topics, clusterer
+class EmbeddingTopicModel(TopicModel):
+    """UMAP + HDBSCAN on the corpus's vectors, topics described on the shared vocabulary.
 
+    Fitted state: ``topics_``, ``centroids_`` (unit-length mean vector of each topic),
+    ``novelty_floor_`` (per topic, its members' cosine to the centroid at the
+    :data:`NOVELTY_PERCENTILE`-th percentile) and ``reduced_`` (UMAP's view of the
+    documents, which the report's map starts from).
+    """
 
-def _largest_first(labels: np.ndarray) -> np.ndarray:
-    """Renumber clusters 0..k-1 by decreasing size (ties by first appearance); -1 stays."""
-    ids = [c for c in dict.fromkeys(labels.tolist()) if c != UNASSIGNED]
-    sizes = {c: int(np.sum(labels == c)) for c in ids}
-    order = sorted(ids, key=lambda c: -sizes[c])
-    mapping = {old: new for new, old in enumerate(order)}
-    return np.array([mapping.get(c, UNASSIGNED) for c in labels.tolist()], dtype=np.int64)
+    needs_vectors = True
 
+    def __init__(
+        self,
+        config: EmbeddingTopicsConfig | None = None,
+        random_state: int = 0,
+        top_words: int = 10,
+    ) -> None:
+        self.config = config
+        self.random_state = random_state
+        self.top_words = top_words
 
-def reassign_outliers(labels, embeddings, counts, clusterer, config) -> np.ndarray:
-    """Give each unassigned document its best topic when the score reaches the threshold."""
-    labels = labels.copy()
-    outliers = np.flatnonzero(labels == UNASSIGNED)
-    if not len(outliers):
-        return labels
-    k = int(labels.max()) + 1
-    strategy = config.outliers.strategy
-    if strategy == "centroid":
-        scores = normalize(embeddings[outliers]) @ _centroids(embeddings, labels, k).T
-    elif strategy == "soft":
-        raw = clusterer.soft_membership()[outliers]
-        # soft_membership columns follow HDBSCAN's numbering; map them to ours.
-        scores = np.zeros((len(outliers), k))
-        for old in range(raw.shape[1]):
-            new = _renumbered(clusterer.labels_, labels, old)
-            if new is not None:
-                scores[:, new] = raw[:, old]
-    else:  # ctfidf
-        topic_rows = normalize(_ctfidf(counts, labels, k, config))
-        docs = counts[outliers].multiply(_idf(counts)).tocsr()
-        scores = np.asarray(normalize(docs) @ topic_rows.T)
-    best = scores.argmax(axis=1)
-    keep = scores[np.arange(len(outliers)), best] >= config.outliers.threshold
-    labels[outliers[keep]] = best[keep]
-    return labels
-
-
-def merge_topics(labels: np.ndarray, counts: sp.csr_matrix, target: int, config) -> np.ndarray:
-    """Merge the smallest topic into its most similar (c-TF-IDF cosine) until ``target`` remain."""
-    labels = labels.copy()
-    k = int(labels.max()) + 1
-    per_class = class_counts(counts, labels, k)
-    alive = list(range(k))
-    sizes = np.bincount(labels[labels >= 0], minlength=k)
-    while len(alive) > target:
-        rows = normalize(ctfidf_from_class_counts(per_class[alive], bm25=config.bm25))
-        smallest = min(range(len(alive)), key=lambda i: (sizes[alive[i]], -alive[i]))
-        similarity = rows @ rows[smallest]
-        similarity[smallest] = -np.inf
-        into = alive[int(similarity.argmax())]
-        gone = alive.pop(smallest)
-        labels[labels == gone] = into
-        per_class[into] += per_class[gone]
-        sizes[into] += sizes[gone]
-    return _largest_first(labels)
-
-
-def topic_words(scores, vocabulary, n, embeddings, labels, config, word_embedder):
-    """Each topic's words, best first, and their c-TF-IDF weights (MMR-diversified if set)."""
-    words, weights = [], []
-    for topic, row in enumerate(scores):
-        order = [i for i in np.argsort(-row, kind="stable") if row[i] > 0]
-        if config.mmr_diversity > 0 and word_embedder is not None and len(order) > n:
-            candidates = order[: config.mmr_candidates]
-            center = normalize(embeddings[labels == topic].mean(axis=0, keepdims=True))[0]
-            vectors = normalize(word_embedder([vocabulary[i] for i in candidates]))
-            picked = _mmr(vectors, center, n, config.mmr_diversity)
-            order = [candidates[i] for i in picked]
-        chosen = order[:n]
-        words.append([vocabulary[i] for i in chosen])
-        weights.append([float(row[i]) for i in chosen])
-    return words, weights
-
-
-def _mmr(vectors: np.ndarray, center: np.ndarray, n: int, diversity: float) -> list[int]:
-    """Maximal marginal relevance: relevant to the topic, unlike the words already picked."""
-    relevance = vectors @ center
-    picked = [int(relevance.argmax())]
-    while len(picked) < min(n, len(vectors)):
-        redundancy = (vectors @ vectors[picked].T).max(axis=1)
-        score = (1 - diversity) * relevance - diversity * redundancy
-        score[picked] = -np.inf
-        picked.append(int(score.argmax()))
-    return picked
-
-
-def _word_scores(counts, labels, k, config) -> np.ndarray:
-    """Topics x vocabulary scores the topic words are ranked by (``config.word_score``)."""
-    if config.word_score == "ctfidf":
-        return _ctfidf(counts, labels, k, config)
-    per_class = class_counts(counts, labels, k)
-    sizes = np.bincount(labels[labels >= 0], minlength=k)[:, None]
-    per_document = config.count_words == "per_document"
-    units = sizes if per_document else per_class.sum(axis=1, keepdims=True)
-    scores = pointwise_kl_from_class_counts(per_class, units)
-    return _coverage_first(scores, per_class, sizes, config)
-
-
-def _ctfidf(counts, labels, k, config) -> np.ndarray:
-    per_class = class_counts(counts, labels, k)
-    sizes = np.bincount(labels[labels >= 0], minlength=k)[:, None]
-    scores = ctfidf_from_class_counts(
-        per_class, bm25=config.bm25, reduce_frequent=config.reduce_frequent_words
-    )
-    return _coverage_first(scores, per_class, sizes, config)
-
-
-def _coverage_first(scores, per_class, sizes, config) -> np.ndarray:
-    """Words too few of the topic's documents use rank after those enough of them use:
-    a rare word from two documents says little about a topic of fifty."""
-    if config.min_word_coverage > 0 and config.count_words == "per_document":
-        coverage = per_class / np.maximum(sizes, 1)
-        scores = np.where(coverage >= config.min_word_coverage, scores, scores * 1e-3)
-    return scores
-
-
-def _idf(counts: sp.csr_matrix) -> np.ndarray:
-    df = np.bincount(counts.indices, minlength=counts.shape[1])
-    return np.log((1 + counts.shape[0]) / (1 + df)) + 1
-
-
-def _centroids(embeddings: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
-    members = sp.csr_matrix(
-        (np.ones(int((labels >= 0).sum())), (labels[labels >= 0], np.flatnonzero(labels >= 0))),
-        shape=(k, len(labels)),
-    )
-    return normalize(np.asarray(members @ normalize(embeddings)))
-
-
-def _centroid_similarity(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Cosine similarity of each document to its topic's centroid (NaN when unassigned)."""
-    k = int(labels.max()) + 1
-    out = np.full(len(labels), np.nan)
-    if k:
-        centroids = _centroids(embeddings, labels, k)
-        assigned = labels >= 0
-        out[assigned] = np.einsum(
-            "ij,ij->i", normalize(embeddings[assigned]), centroids[labels[assigned]]
+    def fit(self, corpus: PreparedCorpus, y=None) -> EmbeddingTopicModel:
+        self.check_corpus(corpus)
+        config = self.config or EmbeddingTopicsConfig()
+        # MMR compares candidate words in the model's space: only then is the encoder used.
+        encoder = corpus.encoder if config.mmr_diversity > 0 else None
+        topics, clusterer = fit_embedding_topics(
+            corpus.vectors,
+            corpus.tokens,
+            corpus.vocabulary,
+            config,
+            self.random_state,
+            self.top_words,
+            word_embedder=encoder,
         )
-    return out
+        self.topics_ = topics
+        self.reduced_ = clusterer.reduced_  # the clusterer itself is large and not needed later
+        vectors, labels = corpus.vectors, topics.assignments
+        self.centroids_ = unit_rows(topic_vectors_from_documents(vectors, labels, topics.n_topics))
+        self.novelty_floor_ = _novelty_floor(vectors, labels, self.centroids_)
+        return self
+
+    def transform(self, corpus: PreparedCorpus) -> tuple[np.ndarray, np.ndarray]:
+        """Each document's nearest topic centroid and that cosine; ``UNASSIGNED`` where
+        even the best cosine is below the outlier threshold."""
+        self.check_corpus(corpus)
+        if len(corpus) == 0 or len(self.centroids_) == 0:
+            return np.full(len(corpus), UNASSIGNED), np.full(len(corpus), np.nan)
+        best, cosine = self._nearest(corpus.vectors)
+        threshold = (self.config or EmbeddingTopicsConfig()).outliers.threshold
+        return np.where(cosine >= threshold, best, UNASSIGNED), cosine
+
+    def novel(self, corpus: PreparedCorpus) -> np.ndarray:
+        if len(corpus) == 0 or len(self.centroids_) == 0:
+            return np.ones(len(corpus), dtype=bool)
+        best, cosine = self._nearest(corpus.vectors)
+        return cosine < self.novelty_floor_[best]
+
+    def document_space(self) -> np.ndarray:
+        return self.reduced_
+
+    def _nearest(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        similarity = unit_rows(vectors) @ self.centroids_.T
+        best = similarity.argmax(axis=1)
+        return best, similarity[np.arange(len(vectors)), best]
 
 
-def _renumbered(original: np.ndarray, renumbered: np.ndarray, old: int) -> int | None:
-    hits = renumbered[original == old]
-    hits = hits[hits >= 0]
-    return int(hits[0]) if len(hits) else None
+def _novelty_floor(vectors: np.ndarray, labels: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    cosine = unit_rows(vectors) @ centroids.T
+    floor = np.full(len(centroids), np.inf)  # an empty topic fits nothing new
+    for topic in range(len(centroids)):
+        members = cosine[labels == topic, topic]
+        if len(members):
+            floor[topic] = np.percentile(members, NOVELTY_PERCENTILE)
+    return floor
+

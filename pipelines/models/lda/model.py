@@ -1,4 +1,4 @@
-"""The classical branch: LDA with a fixed or an automatically chosen number of topics.
+"""The ``lda`` model: LDA with a fixed or an automatically chosen number of topics.
 
 ``n_topics: auto`` fits one model per candidate count (concurrently, ``n_jobs``
 processes) and scores each by mean NPMI on the shared reference, of the words
@@ -23,11 +23,51 @@ from typing import Any
 import numpy as np
 from gensim.corpora import Dictionary
 from joblib import Parallel, delayed
-from topicflow.pipelines.config import LdaConfig
 from topicflow.pipelines.evaluate.coherence import Reference, topic_diversity, weighted_mean
+from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
+from topicflow.pipelines.models.lda.config import LdaConfig
 from topicflow.pipelines.models.lda.estimator import LdaTopicModel
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
 from topicflow.pipelines.models.words import class_tfidf, count_matrix, top_terms
+
+
+class LdaModel(TopicModel):
+    """The ``lda`` model family: :class:`LdaTopicModel` with a fixed or chosen topic count.
+
+    Fitted state: ``topics_`` and ``estimator_`` (the gensim-backed LDA, which
+    ``transform`` uses to infer the topics of new documents).
+    """
+
+    def __init__(
+        self, config: LdaConfig | None = None, random_state: int = 0, top_words: int = 10
+    ) -> None:
+        self.config = config
+        self.random_state = random_state
+        self.top_words = top_words
+
+    def fit(self, corpus: PreparedCorpus, y=None) -> LdaModel:
+        self.check_corpus(corpus)
+        config = self.config or LdaConfig()
+        self.estimator_, self.topics_ = fit_classical(
+            corpus.tokens, corpus.vocabulary, config, self.random_state, self.top_words
+        )
+        return self
+
+    def transform(self, corpus: PreparedCorpus) -> tuple[np.ndarray, np.ndarray]:
+        return dominant_topics(self.estimator_, corpus.tokens)
+
+
+def dominant_topics(
+    model: LdaTopicModel, tokens: Sequence[Sequence[str]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each document's most probable topic and its proportion. A document with no
+    vocabulary word only echoes the prior: it is left unassigned."""
+    if not len(tokens):
+        return np.empty(0, dtype=np.int64), np.empty(0)
+    theta = model.transform(tokens)
+    has_words = np.array([len(doc) > 0 for doc in tokens], dtype=bool)
+    assignments = np.where(has_words, theta.argmax(axis=1), UNASSIGNED)
+    return assignments.astype(np.int64), np.where(has_words, theta.max(axis=1), np.nan)
 
 
 def fit_classical(
@@ -43,11 +83,7 @@ def fit_classical(
         model, sweep = select_n_topics(tokens, vocabulary, reference, config, seed)
     else:
         model, sweep = _fit(config, config.n_topics, seed, tokens, vocabulary), None
-    theta = model.transform(tokens)
-    has_words = np.array([len(doc) > 0 for doc in tokens], dtype=bool)
-    # A document with no vocabulary word only echoes the prior: it is left unassigned.
-    assignments = np.where(has_words, theta.argmax(axis=1), UNASSIGNED)
-    probabilities = np.where(has_words, theta.max(axis=1), np.nan)
+    assignments, probabilities = dominant_topics(model, tokens)
     extra: dict[str, Any] = {"n_topics_chosen_by": "auto" if sweep else "config"}
     if sweep:
         extra["sweep"] = sweep

@@ -1,0 +1,49 @@
+"""The ``embedding`` section of the config: topics from clusters of document vectors."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from topicflow.pipelines.config_section import Section
+
+
+class UmapConfig(Section):
+    n_neighbors: int = Field(30, ge=2, le=1000)
+    n_components: int = Field(5, ge=1, le=100)
+    min_dist: float = Field(0.0, ge=0, le=1)
+    metric: Literal["cosine", "euclidean", "manhattan", "correlation"] = "cosine"
+    fit_sample: int | None = Field(None, ge=100, le=10_000_000)
+
+
+class HdbscanConfig(Section):
+    min_cluster_size: int = Field(10, ge=2, le=1_000_000)
+    min_samples: int | None = Field(None, ge=1, le=1_000_000)
+    selection_method: Literal["eom", "leaf"] = "eom"
+
+
+class OutlierConfig(Section):
+    strategy: Literal["centroid", "soft", "ctfidf", "none"] = "centroid"
+    threshold: float = Field(0.25, ge=-1, le=1)
+
+
+class EmbeddingTopicsConfig(Section):
+    """Transformer topics: UMAP + HDBSCAN on the document vectors, then outliers, topic
+    count and topic words."""
+
+    umap: UmapConfig = UmapConfig()
+    hdbscan: HdbscanConfig = HdbscanConfig()
+    n_topics: Annotated[int, Field(ge=2, le=1000)] | Literal["natural"] = "natural"
+    outliers: OutlierConfig = OutlierConfig()
+    count_words: Literal["per_document", "per_token"] = "per_document"
+    word_score: Literal["pointwise_kl", "ctfidf"] = "pointwise_kl"
+    min_word_coverage: float = Field(0.0, ge=0, le=1)
+    bm25: bool = True
+    reduce_frequent_words: bool = True
+    mmr_diversity: float = Field(0.0, ge=0, le=1)
+    mmr_candidates: int = Field(30, ge=10, le=1000)
+
+    def min_documents(self) -> int:
+        """Enough documents for HDBSCAN to find a cluster."""
+        return self.hdbscan.min_cluster_size + 1

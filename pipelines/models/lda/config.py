@@ -1,0 +1,36 @@
+"""The ``lda`` section of the config: classical topics with gensim LDA."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from topicflow.pipelines.config_section import PositiveFloat, Section, TopicRange
+
+
+class LdaConfig(Section):
+    """Classical topics: gensim LDA (online variational Bayes)."""
+
+    n_topics: Annotated[int, Field(ge=1, le=1000)] | Literal["auto"] = 10
+    auto_range: TopicRange = TopicRange()
+    auto_tolerance: float = Field(0.01, ge=0, le=1)
+    passes: int = Field(10, ge=1, le=1000)
+    iterations: int = Field(400, ge=1, le=100_000)
+    chunksize: int = Field(256, ge=1, le=1_000_000)
+    alpha: Literal["symmetric", "asymmetric", "auto"] | PositiveFloat = "auto"
+    eta: Literal["symmetric", "auto"] | PositiveFloat = "auto"
+    decay: float = Field(0.7, gt=0.5, le=1)
+    offset: float = Field(16.0, ge=1, le=1e6)
+    init: Literal["nmf", "random"] = "nmf"
+    relevance: float = Field(0.8, ge=0, le=1)
+    workers: int = Field(1, ge=1, le=256)
+    n_jobs: int = Field(2, ge=1, le=256)
+
+    def estimator_params(self) -> dict[str, Any]:
+        """The :class:`.estimator.LdaTopicModel` parameters (topic count and seed aside)."""
+        return self.model_dump(exclude={"n_topics", "auto_range", "auto_tolerance", "n_jobs"})
+
+    def min_documents(self) -> int:
+        """One document per topic at least (the largest candidate count with ``auto``)."""
+        return self.auto_range.max if self.n_topics == "auto" else self.n_topics

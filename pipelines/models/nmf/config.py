@@ -1,0 +1,25 @@
+"""The ``nmf`` section of the config: non-negative matrix factorisation of TF-IDF."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from topicflow.pipelines.config_section import Section
+
+
+class NmfConfig(Section):
+    """Classical topics: scikit-learn NMF on the shared TF-IDF matrix (the BERTopic
+    paper's classical baseline beside LDA)."""
+
+    n_topics: int = Field(10, ge=1, le=1000)
+    init: Literal["nndsvd", "nndsvda", "nndsvdar", "random"] = "nndsvd"
+    beta_loss: Literal["frobenius", "kullback-leibler"] = "frobenius"
+    max_iter: int = Field(400, ge=1, le=100_000)
+    alpha_w: float = Field(0.0, ge=0, le=100)
+    l1_ratio: float = Field(0.0, ge=0, le=1)
+
+    def min_documents(self) -> int:
+        """One document per topic at least."""
+        return self.n_topics
