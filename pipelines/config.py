@@ -23,8 +23,6 @@ from topicflow.pipelines.models.registry import DEFAULT_MODELS, MODELS
 CorpusFormat = Literal["auto", "txt", "lines", "csv", "tsv", "jsonl", "parquet"]
 
 
-
-
 class CorpusConfig(Section):
     """How to read the corpus (CLI flags such as ``--text-field`` override these)."""
 

@@ -2,57 +2,66 @@
 
 Prefect's own ``TASK_SOURCE`` policy would hash only the thin task wrapper, so an edit
 to the maths in ``pipelines`` would silently reuse stale results; each key here
-hashes the source of every ``pipelines`` module the step runs instead.
+hashes the source of the ``pipelines`` modules the step runs instead.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
+from collections.abc import Mapping
 
 import numpy as np
-from topicflow.pipelines.analysis import incremental
+from topicflow.pipelines.analysis import incremental, pipeline
 from topicflow.pipelines.config import Config
 from topicflow.pipelines.evaluate import alignment, coherence, compare
 from topicflow.pipelines.io.store import cache_key, code_fingerprint
-from topicflow.pipelines.models import topicset as topics
-from topicflow.pipelines.models import words as represent
-from topicflow.pipelines.models.embedding import cluster
-from topicflow.pipelines.models.embedding import model as embedding_topics
-from topicflow.pipelines.models.lda import estimator as lda
-from topicflow.pipelines.models.lda import model as classical
-from topicflow.pipelines.models.topicset import TopicSet
-from topicflow.pipelines.text import clean as textclean
-from topicflow.pipelines.text import preprocess, stopwords
+from topicflow.pipelines.models import base, topicset, words
+from topicflow.pipelines.models.registry import spec
+from topicflow.pipelines.text import clean, preprocess, stopwords
 
-_TOKENS_CODE = (preprocess, textclean, stopwords)
+_TOKENS_CODE = (preprocess, clean, stopwords)
 
 
-def lda_key(corpus_fingerprint: str, cfg: Config) -> str:
-    code = code_fingerprint(*_TOKENS_CODE, lda, classical, coherence, represent, topics)
+def _model_code(name: str) -> list:
+    module = importlib.import_module(spec(name).estimator.partition(":")[0])
+    return [module, base, topicset, words, coherence, alignment]
+
+
+def preprocess_key(corpus_fingerprint: str, cfg: Config) -> str:
     return cache_key(
-        "lda",
+        "preprocess",
         corpus_fingerprint,
         cfg.preprocess.model_dump(),
-        cfg.lda.model_dump(),
-        cfg.seed,
-        cfg.top_words,
-        code,
+        code_fingerprint(*_TOKENS_CODE, pipeline),
     )
 
 
-def embedding_topics_key(corpus_fingerprint: str, embedder_identity: str, cfg: Config) -> str:
-    code = code_fingerprint(*_TOKENS_CODE, cluster, embedding_topics, represent, topics)
+def model_key(name: str, corpus_fingerprint: str, vectors_identity: str | None, cfg: Config) -> str:
+    """One model fitted on one corpus: its section, the seed, the tokens' settings, the
+    vectors when it reads them, and its code."""
+    uses_vectors = vectors_identity if spec(name).needs_vectors else None
     return cache_key(
-        "embedding-topics",
+        "model",
+        name,
         corpus_fingerprint,
-        embedder_identity,
+        uses_vectors,
         cfg.preprocess.model_dump(),
-        cfg.umap.model_dump(),
-        cfg.hdbscan.model_dump(),
-        cfg.embedding_topics.model_dump(),
+        cfg.model_section(name).model_dump(),
         cfg.seed,
         cfg.top_words,
-        code,
+        code_fingerprint(*_TOKENS_CODE, *_model_code(name)),
+    )
+
+
+def map_key(
+    corpus_fingerprint: str, vectors_identity: str | None, models: Mapping, cfg: Config
+) -> str:
+    """The document map of the models fitted under these keys."""
+    return cache_key(
+        "document-map",
+        [model_key(n, corpus_fingerprint, vectors_identity, cfg) for n in models],
+        code_fingerprint(pipeline),
     )
 
 
@@ -64,7 +73,7 @@ def fitted_state_key(corpus_name: str, embedder_identity: str, cfg: Config) -> s
     out, so changing them keeps the state.
     """
     code = code_fingerprint(
-        *_TOKENS_CODE, lda, classical, cluster, embedding_topics, represent, topics, incremental
+        *_TOKENS_CODE, *{m for n in cfg.models for m in _model_code(n)}, incremental
     )
     models = cfg.model_dump(
         mode="json", exclude={"history", "update", "incremental", "compare", "stability"}
@@ -73,33 +82,26 @@ def fitted_state_key(corpus_name: str, embedder_identity: str, cfg: Config) -> s
     return cache_key("fitted-state", corpus_name, embedder_identity, models, code)
 
 
-def preprocess_key(corpus_fingerprint: str, cfg: Config) -> str:
-    return cache_key(
-        "preprocess",
-        corpus_fingerprint,
-        cfg.preprocess.model_dump(),
-        code_fingerprint(*_TOKENS_CODE),
-    )
-
-
 def compare_key(
-    corpus_fingerprint: str, vectors_identity: str, lda: TopicSet, emb: TopicSet, cfg: Config
+    corpus_fingerprint: str,
+    vectors_identity: str | None,
+    topic_sets: Mapping,
+    cfg: Config,
 ) -> str:
     """The comparison of exactly these topics and assignments on exactly this corpus."""
-    code = code_fingerprint(*_TOKENS_CODE, compare, alignment, coherence, represent, topics)
+    code = code_fingerprint(*_TOKENS_CODE, compare, alignment, coherence, words, topicset)
     return cache_key(
         "compare",
         corpus_fingerprint,
         vectors_identity,
         cfg.preprocess.model_dump(),
         cfg.compare.model_dump(),
-        _topics_digest(lda),
-        _topics_digest(emb),
+        [(name, _topics_digest(t)) for name, t in topic_sets.items()],
         code,
     )
 
 
-def _topics_digest(topic_set: TopicSet) -> str:
+def _topics_digest(topic_set) -> str:
     digest = hashlib.sha256(repr((topic_set.words, topic_set.weights)).encode())
     for array in (topic_set.assignments, topic_set.probabilities, topic_set.word_distributions):
         if array is not None:

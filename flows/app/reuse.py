@@ -51,7 +51,7 @@ class Reusable:
 def run_key(corpus_fingerprint: str, cfg: Config) -> str:
     """Everything a run's results depend on: documents, settings (seed included), the
     embedding model's files, library versions and topicflow's own source."""
-    vectors = embedding_identity(**cfg.embedding.identity_params())
+    vectors = embedding_identity(**cfg.embedder.identity_params())
     parts = (corpus_fingerprint, cfg.to_dict(), vectors, package_versions(), source_fingerprint())
     return cache_key("run", *parts)
 

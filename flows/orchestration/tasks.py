@@ -25,20 +25,20 @@ from topicflow.pipelines.analysis.incremental import (
     preprocess_incremental,
 )
 from topicflow.pipelines.analysis.incremental import update_topics as assign_to_fitted
-from topicflow.pipelines.config import Config, CorpusConfig, EmbeddingConfig, PreprocessConfig
+from topicflow.pipelines.analysis.pipeline import compare as compare_all
+from topicflow.pipelines.analysis.pipeline import document_map, prepare
+from topicflow.pipelines.analysis.pipeline import fit_model as fit
+from topicflow.pipelines.config import Config, CorpusConfig, EmbedderConfig
 from topicflow.pipelines.corpus.documents import Corpus
 from topicflow.pipelines.errors import InputError
-from topicflow.pipelines.evaluate.compare import compare_models, models_quality
 from topicflow.pipelines.evaluate.stability import stability
 from topicflow.pipelines.io.manifest import Manifest, now
 from topicflow.pipelines.io.store import cache_dir, cached_result, read_corpus_cached
-from topicflow.pipelines.models.embedding.cluster import document_map
-from topicflow.pipelines.models.embedding.model import fit_embedding_topics
-from topicflow.pipelines.models.lda.estimator import LdaTopicModel
-from topicflow.pipelines.models.lda.model import fit_classical
+from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
+from topicflow.pipelines.models.registry import title
 from topicflow.pipelines.models.topicset import TopicSet
 from topicflow.pipelines.report.html import write_report
-from topicflow.pipelines.text.preprocess import Preprocessed, preprocess_corpus
+from topicflow.pipelines.text.preprocess import Preprocessed
 from topicflow.pipelines.vectors.cache import EmbeddingCache
 from topicflow.pipelines.vectors.embedder import SentenceEmbedder, cached_vectors
 from topicflow.pipelines.vectors.identity import embedding_identity
@@ -106,13 +106,9 @@ def ingest_corpus(source: str, options: CorpusConfig, store: Path) -> Staged[Cor
 
 
 @task(name="preprocess")
-def preprocess(
-    texts: list[str], config: PreprocessConfig, store: Path, key: str
-) -> Staged[Preprocessed]:
+def preprocess(texts: list[str], cfg: Config, store: Path, key: str) -> Staged[Preprocessed]:
     clock = _Clock()
-    prepared, hit = cached_result(
-        store, "preprocess", key, lambda: preprocess_corpus(texts, config)
-    )
+    prepared, hit = cached_result(store, "preprocess", key, lambda: prepare(texts, cfg))
     summary = prepared.summary()
     get_run_logger().info(
         "preprocess: vocabulary of %s words; %s documents without any%s",
@@ -123,19 +119,34 @@ def preprocess(
     return clock.staged(prepared, _outcome(hit))
 
 
-@task(name="lda")
-def lda_topics(
-    prepared: Preprocessed, cfg: Config, store: Path, key: str
-) -> Staged[tuple[LdaTopicModel, TopicSet]]:
-    """The fitted model (for incremental updates) and its topics."""
+@task(name="fit-model", task_run_name="fit-{name}")
+def fit_model(
+    name: str, corpus: PreparedCorpus, cfg: Config, store: Path, key: str
+) -> Staged[TopicModel]:
+    """One model fitted on the prepared corpus (or taken from the store)."""
     clock = _Clock()
+    model, hit = cached_result(store, f"model-{name}", key, lambda: fit(name, corpus, cfg))
+    topics = model.topics_
+    get_run_logger().info(
+        "%s: %s topics, %.1f %% of documents unassigned%s",
+        title(name),
+        topics.n_topics,
+        100 * topics.unassigned_share(),
+        " [cached]" if hit else "",
+    )
+    return clock.staged(model, _outcome(hit))
 
-    def fit() -> tuple[LdaTopicModel, TopicSet]:
-        return fit_classical(prepared.tokens, prepared.vocabulary, cfg.lda, cfg.seed, cfg.top_words)
 
-    (model, topics), hit = cached_result(store, "lda", key, fit)
-    get_run_logger().info("lda: %s topics%s", topics.n_topics, " [cached]" if hit else "")
-    return clock.staged((model, topics), _outcome(hit))
+@task(name="document-map")
+def draw_map(
+    models: dict[str, TopicModel], corpus: PreparedCorpus, seed: int, store: Path, key: str
+) -> Staged[np.ndarray]:
+    """The report's 2-D document map (see :func:`pipelines.analysis.pipeline.document_map`)."""
+    clock = _Clock()
+    coordinates, hit = cached_result(
+        store, "document-map", key, lambda: document_map(models, corpus, seed)
+    )
+    return clock.staged(coordinates, _outcome(hit))
 
 
 @task(name="preprocess-incremental")
@@ -150,27 +161,23 @@ def incremental_preprocess(
 
 @task(name="update-topics")
 def update_topics(
-    state: FittedState,
-    hashes: list[str],
-    prepared: Preprocessed,
-    vectors: np.ndarray,
-    threshold: float,
+    state: FittedState, hashes: list[str], corpus: PreparedCorpus
 ) -> Staged[IncrementalResult]:
-    """New documents into the fitted topics: LDA inference and the nearest embedding topic."""
+    """New documents into the fitted topics of every model, without refitting."""
     clock = _Clock()
-    result = assign_to_fitted(state, hashes, prepared, vectors, threshold)
+    result = assign_to_fitted(state, hashes, corpus)
+    counts = ", ".join(f"{t.n_topics} {title(n)}" for n, t in result.topic_sets.items())
     get_run_logger().info(
-        "update: %s new documents placed in the %s LDA and %s embedding topics of the last fit",
+        "update: %s new documents placed in the topics of the last fit (%s)",
         f"{result.new_documents:,}",
-        result.lda.n_topics,
-        result.embedding.n_topics,
+        counts,
     )
     return clock.staged(result)
 
 
 @task(name="embed-shard", retries=1, retry_condition_fn=_not_an_input_error)
 def embed_shard(
-    texts: list[str], config: EmbeddingConfig, store: Path, shard: str
+    texts: list[str], config: EmbedderConfig, store: Path, shard: str
 ) -> Staged[tuple[np.ndarray, int, str, str]]:
     """Embed one shard through the cache: (vectors, cache hits, identity, backend used).
 
@@ -222,107 +229,47 @@ def merge_shards(shards: list[Staged[tuple]], cached: bool) -> Staged[np.ndarray
     return Staged(vectors, started, finished, seconds, outcome)
 
 
-@dataclass
-class EmbeddingResult:
-    topics: TopicSet
-    coordinates: np.ndarray  # the 2-D document map
-
-
-@task(name="embedding-topics")
-def embedding_topics(
-    vectors: np.ndarray, prepared: Preprocessed, cfg: Config, store: Path, key: str
-) -> Staged[EmbeddingResult]:
-    clock = _Clock()
-
-    def fit() -> EmbeddingResult:
-        word_embedder = None
-        if cfg.embedding_topics.mmr_diversity > 0:  # MMR compares words in the model's space
-            models = cache_dir(store, "models")
-            word_embedder = (
-                SentenceEmbedder(**cfg.embedding.estimator_params(), model_cache=models)
-                .fit()
-                .transform
-            )
-        topics, clusterer = fit_embedding_topics(
-            vectors,
-            prepared.tokens,
-            prepared.vocabulary,
-            cfg.umap,
-            cfg.hdbscan,
-            cfg.embedding_topics,
-            cfg.seed,
-            cfg.top_words,
-            word_embedder=word_embedder,
-        )
-        coordinates = document_map(clusterer.reduced_, cfg.seed, cfg.umap.n_neighbors)
-        return EmbeddingResult(topics, coordinates)
-
-    result, hit = cached_result(store, "embedding-topics", key, fit)
-    topics = result.topics
-    get_run_logger().info(
-        "embedding topics: %s topics (%s natural), %.1f %% of documents unassigned%s",
-        topics.n_topics,
-        topics.extra["n_topics_natural"],
-        100 * topics.unassigned_share(),
-        " [cached]" if hit else "",
-    )
-    return clock.staged(result, _outcome(hit))
-
-
 @task(name="compare")
 def compare(
-    lda: TopicSet,
-    embedding: TopicSet,
-    prepared: Preprocessed,
-    vectors: np.ndarray,
+    topic_sets: dict[str, TopicSet],
+    corpus: PreparedCorpus,
     labels: list[str | None] | None,
     cfg: Config,
     store: Path,
     key: str,
 ) -> Staged[dict]:
-    """Every number of ``metrics.json``: each model on the shared reference, then both together."""
+    """Every model on the shared reference, every pair of models, the gold labels."""
     clock = _Clock()
-
-    def measure() -> dict:
-        reference = prepared.reference
-        return {
-            "preprocess": prepared.summary(),
-            **models_quality({"lda": lda, "embedding": embedding}, reference),
-            **compare_models(
-                lda,
-                embedding,
-                prepared.tokens,
-                prepared.vocabulary,
-                vectors,
-                labels,
-                cfg.compare.thresholds.model_dump(),
-            ),
-        }
-
-    metrics, hit = cached_result(store, "compare", key, measure)
-    matched = len(metrics["alignment"][metrics["alignment"]["primary"]]["alignment"]["matched"])
-    get_run_logger().info(
-        "compare: %s of %s LDA topics match an embedding topic; document NMI %.3f",
-        matched,
-        lda.n_topics,
-        metrics["agreement"]["nmi"],
+    metrics, hit = cached_result(
+        store, "compare", key, lambda: compare_all(topic_sets, corpus, labels, cfg)
     )
+    logger = get_run_logger()
+    for pair in metrics["comparisons"]:
+        primary = pair["alignment"]["primary"]
+        matched = len(pair["alignment"][primary]["alignment"]["matched"])
+        logger.info(
+            "compare: %s of %s %s topics match a %s topic; document NMI %.3f%s",
+            matched,
+            topic_sets[pair["a"]].n_topics,
+            title(pair["a"]),
+            title(pair["b"]),
+            pair["agreement"]["nmi"],
+            " [cached]" if hit else "",
+        )
     return clock.staged(metrics, _outcome(hit))
 
 
 @task(name="stability")
 def stability_check(
-    prepared: Preprocessed, vectors: np.ndarray, cfg: Config, lda: TopicSet, embedding: TopicSet
+    corpus: PreparedCorpus, cfg: Config, topic_sets: dict[str, TopicSet]
 ) -> Staged[dict]:
     clock = _Clock()
     seeds = [cfg.seed + i for i in range(1, cfg.stability.seeds + 1)]
-    result = stability(prepared, vectors, cfg, lda, embedding, seeds)
-    get_run_logger().info(
-        "stability: topics recovered across %s seeds: LDA %.0f %%, embedding %.0f %%",
-        len(seeds),
-        100 * result["lda"]["recovery"]["mean"],
-        100 * result["embedding"]["recovery"]["mean"],
+    result = stability(corpus, cfg, topic_sets, seeds)
+    recovered = ", ".join(
+        f"{title(n)} {100 * m['recovery']['mean']:.0f} %" for n, m in result["models"].items()
     )
+    get_run_logger().info("stability: topics recovered across %s seeds: %s", len(seeds), recovered)
     return clock.staged(result)
 
 

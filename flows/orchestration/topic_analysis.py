@@ -1,4 +1,4 @@
-"""The ``topic-analysis`` flow: ingest, preprocess, both branches at once, then the outputs."""
+"""The ``topic-analysis`` flow: ingest, preprocess, every model at once, then the outputs."""
 
 from __future__ import annotations
 
@@ -16,20 +16,20 @@ from prefect.utilities.annotations import quote
 from topicflow.flows.app.envelope import Outcome, RunContext, execute_run
 from topicflow.flows.app.keys import (
     compare_key,
-    embedding_topics_key,
     fitted_state_key,
-    lda_key,
+    map_key,
+    model_key,
     preprocess_key,
 )
 from topicflow.flows.app.preflight import corpus_display_name, corpus_name, prepare
 from topicflow.flows.app.reuse import answer_from, find_reusable, reuse_message, run_key
 from topicflow.flows.orchestration.tasks import (
     compare,
+    draw_map,
     embed_shard,
-    embedding_topics,
+    fit_model,
     incremental_preprocess,
     ingest_corpus,
-    lda_topics,
     merge_shards,
     preprocess,
     report,
@@ -43,15 +43,18 @@ from topicflow.pipelines.analysis.incremental import (
     fitted_state,
     plan_update,
 )
+from topicflow.pipelines.analysis.pipeline import prepared_corpus
 from topicflow.pipelines.config import Config
 from topicflow.pipelines.corpus.documents import Corpus, require_documents
 from topicflow.pipelines.history.drift import drift_since
 from topicflow.pipelines.io.outputs import write_assignments, write_metrics, write_topics
-from topicflow.pipelines.io.store import load_entry, save_entry
-from topicflow.pipelines.models.lda.estimator import LdaTopicModel
+from topicflow.pipelines.io.store import cache_dir, load_entry, save_entry
+from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
+from topicflow.pipelines.models.registry import spec
 from topicflow.pipelines.models.topicset import TopicSet
 from topicflow.pipelines.report.headline import drift_markdown, headline_markdown
 from topicflow.pipelines.text.preprocess import Preprocessed
+from topicflow.pipelines.vectors.encoder import LazyEncoder
 from topicflow.pipelines.vectors.identity import embedding_identity
 
 
@@ -95,15 +98,14 @@ def topic_analysis(
 
 @dataclass
 class _Modelled:
-    """Both models' topics for every document, however they were obtained."""
+    """Every model's topics for every document, however they were obtained."""
 
     prepared: Preprocessed
-    vectors: np.ndarray
-    identity: str  # of the vectors: model, settings and the backend that ran
-    lda: TopicSet
-    embedding: TopicSet
+    corpus: PreparedCorpus  # tokens, vocabulary and vectors the models read
+    identity: str | None  # of the vectors: model, settings and the backend that ran
+    topic_sets: dict[str, TopicSet]  # in the config's order
     coordinates: np.ndarray  # the 2-D document map
-    lda_model: LdaTopicModel | None = None  # when fitted in this run
+    models: dict[str, TopicModel] | None = None  # when fitted in this run
 
 
 def _analyse(r: RunContext, reuse: bool) -> Outcome:
@@ -124,27 +126,18 @@ def _analyse(r: RunContext, reuse: bool) -> Outcome:
     else:
         modelled, update = _fit(r, documents), {"performed": "full", "reason": "update: full"}
     r.manifest.update(update=update)
-    lda, emb = modelled.lda, modelled.embedding
+    topic_sets, cfg = modelled.topic_sets, r.cfg
 
-    write_topics(r.path, {"lda": lda, "embedding": emb})
-    write_assignments(
-        r.path,
-        documents,
-        lda_topic=lda.assignments,
-        lda_prob=np.round(lda.probabilities, 6),
-        embedding_topic=emb.assignments,
-        embedding_similarity=np.round(emb.probabilities, 6),
-        map_x=modelled.coordinates[:, 0],
-        map_y=modelled.coordinates[:, 1],
-    )
-    prepared, vectors, cfg = modelled.prepared, modelled.vectors, r.cfg
-    key = compare_key(documents.fingerprint, modelled.identity, lda, emb, cfg)
-    metrics = compare(lda, emb, _unwalked(prepared), vectors, documents.labels, cfg, r.store, key)
-    metrics = metrics.record(r.manifest, "compare")
+    write_topics(r.path, topic_sets)
+    write_assignments(r.path, documents, topic_sets, modelled.coordinates)
+    key = compare_key(documents.fingerprint, modelled.identity, topic_sets, cfg)
+    corpus = _unwalked(modelled.corpus)
+    metrics = compare(topic_sets, corpus, documents.labels, cfg, r.store, key)
+    metrics = {"preprocess": modelled.prepared.summary(), **metrics.record(r.manifest, "compare")}
     if cfg.stability.seeds:
-        check = stability_check(_unwalked(prepared), vectors, cfg, lda, emb)
+        check = stability_check(corpus, cfg, topic_sets)
         metrics["stability"] = check.record(r.manifest, "stability")
-    topics = {"lda": lda.records(), "embedding": emb.records()}
+    topics = {name: topic_set.records() for name, topic_set in topic_sets.items()}
     metrics["drift"] = _drift(r, topics)
     write_metrics(r.path, metrics)
     report(r.path).record(r.manifest, "report")
@@ -152,43 +145,55 @@ def _analyse(r: RunContext, reuse: bool) -> Outcome:
 
 
 def _fit(r: RunContext, documents: Corpus) -> _Modelled:
-    """Fit both models from scratch (or take them from the store's caches)."""
+    """Fit every listed model from scratch (or take it from the store's caches)."""
     cfg, manifest = r.cfg, r.manifest
     key = preprocess_key(documents.fingerprint, cfg)
-    prepared = preprocess(documents.texts, cfg.preprocess, r.store, key).record(
-        manifest, "preprocess"
-    )
-    # The branches run concurrently; each stage records its own start and end. Embedding
-    # could start before preprocessing (it reads texts, not tokens); on two cores that
-    # gained nothing measurable (5k scaling run: 131 s with it, 127 s without).
-    key = lda_key(documents.fingerprint, cfg)
-    lda_future = lda_topics.submit(_unwalked(prepared), cfg, r.store, key)
-    vectors, identity = _embed(r, prepared)
-    key = embedding_topics_key(documents.fingerprint, identity, cfg)
-    clustered = embedding_topics.submit(vectors, _unwalked(prepared), cfg, r.store, key).result()
-    clustered = clustered.record(manifest, "embedding_topics")
-    lda_model, lda = lda_future.result().record(manifest, "lda")
-    coordinates = clustered.coordinates
-    return _Modelled(prepared, vectors, identity, lda, clustered.topics, coordinates, lda_model)
+    prepared = preprocess(documents.texts, cfg, r.store, key).record(manifest, "preprocess")
+    # Models that read only tokens start at once and run while the documents are embedded;
+    # those that need vectors start when the vectors are there. Each records its own stage.
+    words_only = [n for n in cfg.models if not spec(n).needs_vectors]
+    plain = _prepared_corpus(r, prepared, None)
+    futures = {n: _submit_fit(r, n, plain, documents.fingerprint, None) for n in words_only}
+    vectors, identity = _embed(r, prepared) if cfg.needs_vectors() else (None, None)
+    corpus = _prepared_corpus(r, prepared, vectors)
+    for name in cfg.models:
+        if name not in futures:
+            futures[name] = _submit_fit(r, name, corpus, documents.fingerprint, identity)
+    models = {name: futures[name].result().record(manifest, name) for name in cfg.models}
+    key = map_key(documents.fingerprint, identity, models, cfg)
+    coordinates = draw_map(models, _unwalked(corpus), cfg.seed, r.store, key)
+    coordinates = coordinates.record(manifest, "document_map")
+    topic_sets = {name: model.topics_ for name, model in models.items()}
+    return _Modelled(prepared, corpus, identity, topic_sets, coordinates, models)
+
+
+def _prepared_corpus(r: RunContext, prepared: Preprocessed, vectors: np.ndarray | None):
+    encoder = LazyEncoder(r.cfg.embedder, cache_dir(r.store, "models"))
+    return prepared_corpus(prepared, vectors, encoder)
+
+
+def _submit_fit(r: RunContext, name: str, corpus, fingerprint: str, identity: str | None):
+    key = model_key(name, fingerprint, identity, r.cfg)
+    return fit_model.submit(name, _unwalked(corpus), r.cfg, r.store, key)
 
 
 def _embed(r: RunContext, prepared: Preprocessed) -> tuple[np.ndarray, str]:
     """The document vectors and their identity (the backend that actually ran)."""
     # Embedding is split into shards, separate tasks that a Dask cluster spreads out.
-    size, texts = r.cfg.embedding.shard_size, prepared.texts
+    size, texts = r.cfg.embedder.shard_size, prepared.texts
     shards = [
-        embed_shard.submit(texts[i : i + size], r.cfg.embedding, r.store, f"{i // size + 1}")
+        embed_shard.submit(texts[i : i + size], r.cfg.embedder, r.store, f"{i // size + 1}")
         for i in range(0, len(texts), size)
     ]
     shard_results = [shard.result() for shard in shards]
-    vectors = merge_shards(shard_results, r.cfg.embedding.cache).record(r.manifest, "embed")
+    vectors = merge_shards(shard_results, r.cfg.embedder.cache).record(r.manifest, "embed")
     identity, backend = shards_identity(shard_results)  # what ran, after any fallback
     r.manifest.update(embedding_backend=backend)
     return vectors, identity
 
 
 def _identity(cfg: Config) -> str:
-    return embedding_identity(**cfg.embedding.identity_params())
+    return embedding_identity(**cfg.embedder.identity_params())
 
 
 def _incremental(r: RunContext, documents: Corpus) -> tuple[_Modelled, dict[str, Any]]:
@@ -197,31 +202,22 @@ def _incremental(r: RunContext, documents: Corpus) -> tuple[_Modelled, dict[str,
     hashes = document_hashes(documents.texts)
     key = fitted_state_key(r.name, _identity(cfg), cfg)
     found, state = load_entry(r.store, "fitted-state", key)
-    plan = plan_update(state if found else None, hashes, cfg.incremental)
-    threshold = cfg.embedding_topics.outliers.threshold
+    plan = plan_update(state if found else None, hashes, cfg.incremental, cfg.models)
     if plan.incremental:
         clean = cfg.preprocess.clean_usenet
         prepared = incremental_preprocess(_unwalked(state), documents.texts, hashes, clean)
         prepared = prepared.record(manifest, "preprocess")
-        vectors, identity = _embed(r, prepared)
-        plan = check_novelty(plan, state, hashes, vectors, cfg.incremental)
+        vectors, identity = _embed(r, prepared) if cfg.needs_vectors() else (None, None)
+        corpus = _prepared_corpus(r, prepared, vectors)
+        plan = check_novelty(plan, state, hashes, corpus, cfg.incremental)
     if plan.incremental:
-        result = update_topics(_unwalked(state), hashes, _unwalked(prepared), vectors, threshold)
+        result = update_topics(_unwalked(state), hashes, _unwalked(corpus))
         result = result.record(manifest, "update")
         save_entry(r.store, "fitted-state", key, result.state)
-        topics = (result.lda, result.embedding, result.coordinates)
-        modelled = _Modelled(prepared, vectors, identity, *topics)
+        modelled = _Modelled(prepared, corpus, identity, result.topic_sets, result.coordinates)
     else:
         modelled = _fit(r, documents)
-        state = fitted_state(
-            hashes,
-            modelled.prepared,
-            modelled.lda_model,
-            modelled.lda,
-            modelled.embedding,
-            modelled.vectors,
-            modelled.coordinates,
-        )
+        state = fitted_state(hashes, modelled.prepared, modelled.models, modelled.coordinates)
         save_entry(r.store, "fitted-state", key, state)
     get_run_logger().info("update: %s (%s)", plan.record()["performed"], plan.reason)
     return modelled, {**plan.record(), "state": key}

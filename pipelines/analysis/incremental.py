@@ -1,37 +1,30 @@
-"""``update: incremental``: keep the fitted topics and place only the new documents in them.
+"""``update: incremental``: keep the fitted models and place only the new documents in them.
 
-A full fit leaves a :class:`FittedState` in the store: the fitted preprocessor and
-LDA model, both models' topics, the embedding topics' centroids, and what each
-document (by content hash) was given. The next run of the same corpus and
-configuration reuses the tokens and topics of every document it has seen, tokenises
-and embeds only the new ones, and assigns them to the existing topics: LDA by
-inference with the fitted model, embedding topics by the nearest centroid (the rule
-outliers are reassigned by). It refits everything instead when too much is new
+A full fit leaves a :class:`FittedState` in the store: the fitted preprocessor, every
+fitted model, and what each document (by content hash) was given. The next run of
+the same corpus and configuration reuses the tokens and topics of every document it
+has seen, tokenises and embeds only the new ones, and places them with each model's
+``transform`` (LDA by inference, NMF by projection, the embedding model by the
+nearest topic centroid). It refits everything instead when too much is new
 (``incremental.max_new_share`` of the corpus since the last full fit) or when too
-many new documents fit no existing topic (``incremental.max_novel_share``; a
-document fits a topic when it is as close to the topic's centroid as the topic's
-own documents were): the topics no longer describe the corpus.
+many new documents fit no existing topic of some model (``incremental.max_novel_share``;
+models that can tell implement ``novel``): the topics no longer describe the corpus.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from topicflow.pipelines.config import IncrementalConfig
-from topicflow.pipelines.evaluate.alignment import topic_vectors_from_documents, unit_rows
-from topicflow.pipelines.models.lda.estimator import LdaTopicModel
-from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
+from topicflow.pipelines.evaluate.alignment import unit_rows
+from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
+from topicflow.pipelines.models.topicset import TopicSet
 from topicflow.pipelines.text.clean import strip_usenet
 from topicflow.pipelines.text.preprocess import Preprocessed, Preprocessor
-
-# A new document is novel when it is less similar to its nearest topic's centroid than
-# this share of the topic's own documents were at the full fit: a bar relative to each
-# topic (and to the embedding model's scale of cosines), not one absolute number.
-NOVELTY_PERCENTILE = 5
 
 # A new document's place on the document map: the mean position of this many of its
 # nearest seen documents (cosine in the embedding space), as UMAP itself places points.
@@ -48,18 +41,12 @@ class FittedState:
     """The fitted models of the last full fit and what they said of every document since."""
 
     preprocessor: Preprocessor
-    lda_model: LdaTopicModel
-    lda: TopicSet  # words, weights, distributions; its assignments are not used
-    embedding: TopicSet
-    centroids: np.ndarray  # unit-length embedding centroid of each embedding topic
-    novelty_floor: np.ndarray  # per topic: members' cosine to the centroid, 5th percentile
+    models: dict[str, TopicModel]  # fitted; their topics' words and weights stay as fitted
     fitted: frozenset[str]  # hashes of the documents of the last full fit
     hashes: list[str]  # every document seen, in the order of the columns below
     tokens: list[list[str]]
-    lda_topic: np.ndarray
-    lda_prob: np.ndarray
-    embedding_topic: np.ndarray
-    embedding_similarity: np.ndarray
+    assignments: dict[str, np.ndarray]  # model -> each document's topic
+    scores: dict[str, np.ndarray]  # model -> how strongly it belongs there
     coordinates: np.ndarray  # n x 2 document-map positions
 
     def index(self) -> dict[str, int]:
@@ -69,58 +56,22 @@ class FittedState:
 def fitted_state(
     hashes: list[str],
     prepared: Preprocessed,
-    lda_model: LdaTopicModel,
-    lda: TopicSet,
-    embedding: TopicSet,
-    vectors: np.ndarray,
+    models: Mapping[str, TopicModel],
     coordinates: np.ndarray,
-    fitted: frozenset[str] | None = None,
 ) -> FittedState:
-    """The state a run leaves for the next; ``fitted`` defaults to all of ``hashes``."""
+    """The state a full fit leaves for the next run."""
     if prepared.preprocessor is None:
         raise ValueError("the preprocessing was not fitted in this run")
-    centroids = topic_vectors_from_documents(vectors, embedding.assignments, embedding.n_topics)
     return FittedState(
         preprocessor=prepared.preprocessor,
-        lda_model=lda_model,
-        lda=replace(lda, assignments=np.empty(0, dtype=int), probabilities=None),
-        embedding=replace(embedding, assignments=np.empty(0, dtype=int), probabilities=None),
-        centroids=centroids,
-        novelty_floor=_novelty_floor(vectors, embedding.assignments, centroids),
-        fitted=frozenset(hashes) if fitted is None else fitted,
+        models=dict(models),
+        fitted=frozenset(hashes),
         hashes=list(hashes),
         tokens=[list(doc) for doc in prepared.tokens],
-        lda_topic=np.asarray(lda.assignments),
-        lda_prob=np.asarray(lda.probabilities, dtype=float),
-        embedding_topic=np.asarray(embedding.assignments),
-        embedding_similarity=np.asarray(embedding.probabilities, dtype=float),
+        assignments={n: np.asarray(m.topics_.assignments) for n, m in models.items()},
+        scores={n: np.asarray(m.topics_.probabilities, dtype=float) for n, m in models.items()},
         coordinates=np.asarray(coordinates, dtype=float),
     )
-
-
-def _novelty_floor(vectors: np.ndarray, labels: np.ndarray, centroids: np.ndarray) -> np.ndarray:
-    cosine = unit_rows(vectors) @ centroids.T
-    floor = np.full(len(centroids), np.inf)  # an empty topic fits nothing new
-    for topic in range(len(centroids)):
-        members = cosine[labels == topic, topic]
-        if len(members):
-            floor[topic] = np.percentile(members, NOVELTY_PERCENTILE)
-    return floor
-
-
-def novel(state: FittedState, vectors: np.ndarray) -> np.ndarray:
-    """Which vectors no fitted topic holds: below the nearest topic's novelty floor."""
-    if len(vectors) == 0 or len(state.centroids) == 0:
-        return np.ones(len(vectors), dtype=bool)
-    best, cosine = _nearest_centroid(state, vectors)
-    return cosine < state.novelty_floor[best]
-
-
-def _nearest_centroid(state: FittedState, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each vector's most similar embedding-topic centroid and that cosine."""
-    similarity = unit_rows(vectors) @ state.centroids.T
-    best = similarity.argmax(axis=1)
-    return best, similarity[np.arange(len(vectors)), best]
 
 
 @dataclass(frozen=True)
@@ -143,10 +94,14 @@ class UpdatePlan:
 
 
 def plan_update(
-    state: FittedState | None, hashes: Sequence[str], config: IncrementalConfig
+    state: FittedState | None,
+    hashes: Sequence[str],
+    config: IncrementalConfig,
+    models: Sequence[str] = (),
 ) -> UpdatePlan:
-    """Incremental unless there is no state or too much is new since the last full fit."""
-    if state is None:
+    """Incremental unless there is no state (for these models) or too much is new since
+    the last full fit."""
+    if state is None or (models and set(state.models) != set(models)):
         return UpdatePlan(False, "no fitted models of this corpus and configuration yet")
     new_documents = sum(1 for h in hashes if h not in state.fitted)
     share = new_documents / max(1, len(hashes))
@@ -176,26 +131,29 @@ def preprocess_incremental(
     return Preprocessed(cleaned, tokens, state.preprocessor.vocabulary_, state.preprocessor)
 
 
-def nearest_topics(state: FittedState, vectors: np.ndarray, threshold: float):
-    """Each vector's most similar embedding-topic centroid: (topics, cosine), with topic
-    ``UNASSIGNED`` where even the best cosine is below ``threshold``."""
-    if len(vectors) == 0 or len(state.centroids) == 0:
-        return np.full(len(vectors), UNASSIGNED), np.full(len(vectors), np.nan)
-    best, cosine = _nearest_centroid(state, vectors)
-    return np.where(cosine >= threshold, best, UNASSIGNED), cosine
+def _new_rows(state: FittedState, hashes: Sequence[str]) -> list[int]:
+    seen = state.index()
+    return [i for i, h in enumerate(hashes) if h not in seen]
 
 
 def check_novelty(
     plan: UpdatePlan,
     state: FittedState,
     hashes: Sequence[str],
-    vectors: np.ndarray,
+    corpus: PreparedCorpus,
     config: IncrementalConfig,
 ) -> UpdatePlan:
-    """The plan, turned into a full refit when too many new documents fit no topic."""
-    seen = state.index()
-    new = [i for i, h in enumerate(hashes) if h not in seen]
-    share = float(np.mean(novel(state, vectors[new]))) if new else 0.0
+    """The plan, turned into a full refit when too many new documents fit no topic of a
+    model that can tell (the largest share over those models counts)."""
+    new = _new_rows(state, hashes)
+    shares = {}
+    if new:
+        fresh = corpus.subset(new)
+        for name, model in state.models.items():
+            novel = model.novel(fresh)
+            if novel is not None:
+                shares[name] = float(np.mean(novel))
+    share = max(shares.values(), default=0.0)
     if share > config.max_novel_share:
         reason = (
             f"{share:.1%} of the {len(new):,} new documents fit no existing topic "
@@ -207,59 +165,48 @@ def check_novelty(
 
 @dataclass
 class IncrementalResult:
-    lda: TopicSet
-    embedding: TopicSet
+    topic_sets: dict[str, TopicSet]
     coordinates: np.ndarray
     state: FittedState  # to hand to the next run
     new_documents: int
 
 
 def update_topics(
-    state: FittedState,
-    hashes: Sequence[str],
-    prepared: Preprocessed,
-    vectors: np.ndarray,
-    threshold: float,
+    state: FittedState, hashes: Sequence[str], corpus: PreparedCorpus
 ) -> IncrementalResult:
     """Assign every document of this run to the fitted topics, computing only the new ones."""
     seen = state.index()
     rows = np.array([seen.get(h, -1) for h in hashes])
     new = np.flatnonzero(rows < 0)
     old = np.flatnonzero(rows >= 0)
+    fresh = corpus.subset(new)
 
-    lda_topic = np.empty(len(hashes), dtype=int)
-    lda_prob = np.empty(len(hashes))
-    lda_topic[old], lda_prob[old] = state.lda_topic[rows[old]], state.lda_prob[rows[old]]
-    new_tokens = [prepared.tokens[i] for i in new]
-    theta = state.lda_model.transform(new_tokens) if len(new) else np.zeros((0, 1))
-    has_words = np.array([len(doc) > 0 for doc in new_tokens], dtype=bool)
-    if len(new):
-        lda_topic[new] = np.where(has_words, theta.argmax(axis=1), UNASSIGNED)
-        lda_prob[new] = np.where(has_words, theta.max(axis=1), np.nan)
-
-    emb_topic = np.empty(len(hashes), dtype=int)
-    emb_sim = np.empty(len(hashes))
-    emb_topic[old] = state.embedding_topic[rows[old]]
-    emb_sim[old] = state.embedding_similarity[rows[old]]
-    emb_topic[new], emb_sim[new] = nearest_topics(state, vectors[new], threshold)
+    assignments, scores, topic_sets = {}, {}, {}
+    for name, model in state.models.items():
+        topic = np.empty(len(hashes), dtype=np.int64)
+        score = np.empty(len(hashes))
+        topic[old], score[old] = state.assignments[name][rows[old]], state.scores[name][rows[old]]
+        if len(new):
+            topic[new], score[new] = model.transform(fresh)
+        assignments[name], scores[name] = topic, score
+        topic_sets[name] = replace(model.topics_, assignments=topic, probabilities=score)
 
     coordinates = np.empty((len(hashes), 2))
     coordinates[old] = state.coordinates[rows[old]]
-    coordinates[new] = _place_on_map(vectors[new], vectors[old], coordinates[old])
-
-    lda = replace(state.lda, assignments=lda_topic, probabilities=lda_prob)
-    embedding = replace(state.embedding, assignments=emb_topic, probabilities=emb_sim)
+    if corpus.vectors is not None:
+        vectors = corpus.vectors
+        coordinates[new] = _place_on_map(vectors[new], vectors[old], coordinates[old])
+    else:
+        coordinates[new] = 0.0
     following = replace(
         state,
         hashes=list(hashes),
-        tokens=[list(doc) for doc in prepared.tokens],
-        lda_topic=lda_topic,
-        lda_prob=lda_prob,
-        embedding_topic=emb_topic,
-        embedding_similarity=emb_sim,
+        tokens=[list(doc) for doc in corpus.tokens],
+        assignments=assignments,
+        scores=scores,
         coordinates=coordinates,
     )
-    return IncrementalResult(lda, embedding, coordinates, following, len(new))
+    return IncrementalResult(topic_sets, coordinates, following, len(new))
 
 
 def _place_on_map(new: np.ndarray, seen: np.ndarray, seen_xy: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Which LDA topic is which embedding topic: similarity matrices and one-to-one matching.
+"""Which topic of one model is which topic of another: similarity matrices, one-to-one matching.
 
 Three views of "the same topic", each a matrix topics(a) x topics(b) where 1 means identical:
 
@@ -160,16 +160,18 @@ def compare_topics(
     *,
     a_distributions: np.ndarray,
     b_distributions: np.ndarray,
-    a_vectors: np.ndarray,
-    b_vectors: np.ndarray,
+    a_vectors: np.ndarray | None = None,
+    b_vectors: np.ndarray | None = None,
     thresholds: Mapping[str, float] | None = None,
     topn: int = 10,
 ) -> dict:
     """Similarity matrices and alignments of two models' topics under all three measures.
 
-    ``a`` is LDA, ``b`` the embedding model. Distributions are topics x shared
-    vocabulary (:func:`topic_word_distributions`, or LDA's ``components_``); vectors
-    are topics x embedding dimensions (:func:`topic_vectors_from_documents`).
+    ``a`` and ``b`` are any two models' topics. Distributions are topics x shared
+    vocabulary (:func:`topic_word_distributions`, or a model's own, e.g. LDA's
+    ``components_``); vectors are topics x embedding dimensions
+    (:func:`topic_vectors_from_documents`); without vectors the ``embedding_cosine``
+    measure is left out.
     ``thresholds`` overrides :data:`DEFAULT_THRESHOLDS` per measure.
     """
     unknown = set(thresholds or {}) - set(MEASURES)
@@ -178,13 +180,14 @@ def compare_topics(
     limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     _check_rows("a_distributions", a_distributions, a.n_topics)
     _check_rows("b_distributions", b_distributions, b.n_topics)
-    _check_rows("a_vectors", a_vectors, a.n_topics)
-    _check_rows("b_vectors", b_vectors, b.n_topics)
     matrices = {
         "jaccard": jaccard_matrix(a.words, b.words, topn),
         "jensen_shannon": js_similarity_matrix(a_distributions, b_distributions),
-        "embedding_cosine": embedding_similarity_matrix(a_vectors, b_vectors),
     }
+    if a_vectors is not None and b_vectors is not None:
+        _check_rows("a_vectors", a_vectors, a.n_topics)
+        _check_rows("b_vectors", b_vectors, b.n_topics)
+        matrices["embedding_cosine"] = embedding_similarity_matrix(a_vectors, b_vectors)
     result: dict = {"primary": PRIMARY, "thresholds": limits, "topn": topn}
     for name, matrix in matrices.items():
         result[name] = {

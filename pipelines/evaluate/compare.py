@@ -1,4 +1,4 @@
-"""Every number that compares the two models: quality, alignment, agreement, labels, stability.
+"""Every number that compares models: quality, alignment, agreement, labels, stability.
 
 Pure functions of topics, assignments and the shared reference; nothing here reads
 or writes files. Topic alignment (similarity matrices, Hungarian matching) lives in
@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from gensim.corpora import Dictionary
 from sklearn import metrics
 from topicflow.pipelines.evaluate.alignment import (
     DEFAULT_THRESHOLDS,
@@ -32,8 +31,8 @@ from topicflow.pipelines.evaluate.alignment import (
     topic_word_distributions,
 )
 from topicflow.pipelines.evaluate.coherence import Reference, mean, topic_diversity
+from topicflow.pipelines.models.base import PreparedCorpus
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
-from topicflow.pipelines.models.words import count_matrix
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
@@ -303,47 +302,46 @@ def _is_finite_number(value: Any) -> bool:
 
 
 def compare_models(
-    lda: TopicSet,
-    embedding: TopicSet,
-    tokens: Sequence[Sequence[str]],
-    vocabulary: Dictionary,
-    document_vectors: np.ndarray,
+    models: Mapping[str, TopicSet],
+    corpus: PreparedCorpus,
     labels: Sequence[str | None] | None = None,
     thresholds: Mapping[str, float] | None = None,
     topn: int = 10,
 ) -> dict:
-    """Everything that sets the two models side by side, on one vocabulary and one space.
+    """Every pair of models side by side, on one vocabulary and one space, and each
+    model against the gold labels (when there are labels).
 
-    Topic-word distributions: LDA's own p(w|t) where the TopicSet carries it, and for
-    embedding topics the word counts of their documents. Topic vectors: the centroid
-    of each topic's document embeddings, for both models.
+    Topic-word distributions: the model's own (LDA's p(w|t), NMF's normalised H) where
+    its TopicSet carries them, else the word counts of its documents. Topic vectors:
+    the centroid of each topic's document embeddings (left out when the corpus has no
+    vectors, and so is the ``embedding_cosine`` measure).
     """
-    counts = count_matrix(tokens, vocabulary)
 
     def distributions(topics: TopicSet) -> np.ndarray:
         if topics.word_distributions is not None:
             return topics.word_distributions
-        return topic_word_distributions(counts, topics.assignments, topics.n_topics)
+        return topic_word_distributions(corpus.counts, topics.assignments, topics.n_topics)
 
-    def vectors(topics: TopicSet) -> np.ndarray:
-        return topic_vectors_from_documents(document_vectors, topics.assignments, topics.n_topics)
+    def vectors(topics: TopicSet) -> np.ndarray | None:
+        if corpus.vectors is None:
+            return None
+        return topic_vectors_from_documents(corpus.vectors, topics.assignments, topics.n_topics)
 
-    result: dict[str, Any] = {
-        "alignment": compare_topics(
-            lda,
-            embedding,
-            a_distributions=distributions(lda),
-            b_distributions=distributions(embedding),
-            a_vectors=vectors(lda),
-            b_vectors=vectors(embedding),
+    comparisons = []
+    for a, b in itertools.combinations(models, 2):
+        alignment = compare_topics(
+            models[a],
+            models[b],
+            a_distributions=distributions(models[a]),
+            b_distributions=distributions(models[b]),
+            a_vectors=vectors(models[a]),
+            b_vectors=vectors(models[b]),
             thresholds=thresholds,
             topn=topn,
-        ),
-        "agreement": document_agreement(lda.assignments, embedding.assignments),
-    }
+        )
+        agreement = document_agreement(models[a].assignments, models[b].assignments)
+        comparisons.append({"a": a, "b": b, "alignment": alignment, "agreement": agreement})
+    result: dict[str, Any] = {"comparisons": comparisons}
     if labels is not None:
-        result["labels"] = {
-            "lda": label_scores(lda.assignments, labels),
-            "embedding": label_scores(embedding.assignments, labels),
-        }
+        result["labels"] = {name: label_scores(t.assignments, labels) for name, t in models.items()}
     return result

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -15,10 +17,20 @@ from topicflow.pipelines.models.topicset import TopicSet
 SNIPPET_CHARS = 200
 
 
-def write_assignments(directory: Path, documents: Corpus, **columns: Any) -> pa.Table:
-    """``assignments.parquet`` and ``.csv``: ``doc_id``, the given model columns, ``label``,
-    and a ``snippet`` of each text, so the report and notebooks need only the run directory."""
-    data: dict[str, Any] = {"doc_id": documents.ids, **columns}
+def write_assignments(
+    directory: Path,
+    documents: Corpus,
+    topic_sets: Mapping[str, TopicSet],
+    coordinates: np.ndarray,
+) -> pa.Table:
+    """``assignments.parquet`` and ``.csv``: ``doc_id``, ``<model>_topic`` and ``<model>_prob``
+    per model, the map position, ``label`` and a ``snippet`` of each text, so the report
+    and notebooks need only the run directory."""
+    data: dict[str, Any] = {"doc_id": documents.ids}
+    for name, topics in topic_sets.items():
+        data[f"{name}_topic"] = topics.assignments
+        data[f"{name}_prob"] = np.round(np.asarray(topics.probabilities, dtype=float), 6)
+    data["map_x"], data["map_y"] = coordinates[:, 0], coordinates[:, 1]
     if documents.labels is not None:
         data["label"] = documents.labels
     data["snippet"] = [

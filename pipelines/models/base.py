@@ -21,7 +21,6 @@ import scipy.sparse as sp
 from gensim.corpora import Dictionary
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
-
 from topicflow.pipelines.evaluate.coherence import Reference
 from topicflow.pipelines.models.topicset import TopicSet
 from topicflow.pipelines.models.words import count_matrix
@@ -105,9 +104,7 @@ class TopicModel(BaseEstimator):
         if self.needs_vectors and corpus.vectors is None:
             raise ValueError(f"{type(self).__name__} needs document vectors; the corpus has none")
         if corpus.vectors is not None and len(corpus.vectors) != len(corpus.tokens):
-            raise ValueError(
-                f"{len(corpus.vectors)} vectors for {len(corpus.tokens)} documents"
-            )
+            raise ValueError(f"{len(corpus.vectors)} vectors for {len(corpus.tokens)} documents")
 
     @property
     def topic_set(self) -> TopicSet:

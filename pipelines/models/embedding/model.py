@@ -12,7 +12,6 @@ model's scale of cosines), not one absolute number.
 from __future__ import annotations
 
 import numpy as np
-
 from topicflow.pipelines.evaluate.alignment import topic_vectors_from_documents, unit_rows
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.embedding.config import EmbeddingTopicsConfig
@@ -97,4 +96,3 @@ def _novelty_floor(vectors: np.ndarray, labels: np.ndarray, centroids: np.ndarra
         if len(members):
             floor[topic] = np.percentile(members, NOVELTY_PERCENTILE)
     return floor
-

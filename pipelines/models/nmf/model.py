@@ -16,7 +16,6 @@ import numpy as np
 from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfTransformer
-
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.nmf.config import NmfConfig
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
@@ -82,5 +81,7 @@ def _dominant(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     totals = weights.sum(axis=1)
     has_weight = totals > 0
     topics = np.where(has_weight, weights.argmax(axis=1), UNASSIGNED).astype(np.int64)
-    share = np.divide(weights.max(axis=1), totals, out=np.full(len(weights), np.nan), where=has_weight)
+    share = np.divide(
+        weights.max(axis=1), totals, out=np.full(len(weights), np.nan), where=has_weight
+    )
     return topics, share

@@ -1,0 +1,162 @@
+"""The analysis as plain functions: prepare -> fit each model -> map -> compare.
+
+The Prefect flow submits exactly these functions as tasks (with caching and timing
+around them); stability checks and the benchmarks call them too, so there is one
+definition of "the pipeline". :func:`analyse` runs them all in memory, e.g. from a
+notebook::
+
+    from topicflow.pipelines.analysis.pipeline import analyse
+    from topicflow.pipelines.config import load_config
+    result = analyse(texts, load_config(overrides={"models": ["lda", "nmf"]}))
+    result.topic_sets["nmf"].words[0], result.metrics["comparisons"][0]["agreement"]["nmi"]
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from topicflow.pipelines.config import Config
+from topicflow.pipelines.evaluate.compare import compare_models, models_quality
+from topicflow.pipelines.models.base import Encoder, PreparedCorpus, TopicModel
+from topicflow.pipelines.models.registry import spec
+from topicflow.pipelines.models.topicset import TopicSet
+from topicflow.pipelines.text.preprocess import Preprocessed, preprocess_corpus
+
+# The document map's neighbourhood size (UMAP's, in the reduced space the map starts from).
+MAP_NEIGHBOURS = 30
+
+
+def prepare(texts: Sequence[str], cfg: Config) -> Preprocessed:
+    """The shared tokenisation and vocabulary (one fitted preprocessor)."""
+    return preprocess_corpus(texts, cfg.preprocess)
+
+
+def prepared_corpus(
+    prepared: Preprocessed, vectors: np.ndarray | None = None, encoder: Encoder | None = None
+) -> PreparedCorpus:
+    return PreparedCorpus(prepared.texts, prepared.tokens, prepared.vocabulary, vectors, encoder)
+
+
+def embed(texts: Sequence[str], cfg: Config, store: Path | None = None) -> np.ndarray:
+    """Document vectors with the configured embedder (through the store's cache, if given)."""
+    from topicflow.pipelines.io.store import cache_dir
+    from topicflow.pipelines.vectors.cache import EmbeddingCache
+    from topicflow.pipelines.vectors.embedder import SentenceEmbedder
+
+    models = cache_dir(store, "models") if store else None
+    embedder = SentenceEmbedder(**cfg.embedder.estimator_params(), model_cache=models).fit()
+    if store is None or not cfg.embedder.cache:
+        return embedder.transform(list(texts))
+    cache = EmbeddingCache(cache_dir(store, "embeddings") / embedder.identity_)
+    return embedder.transform_cached(list(texts), cache)[0]
+
+
+def build_model(name: str, cfg: Config, seed: int | None = None) -> TopicModel:
+    """Model ``name``, unfitted, configured by its section of ``cfg``."""
+    return spec(name).build(
+        cfg.model_section(name), seed=cfg.seed if seed is None else seed, top_words=cfg.top_words
+    )
+
+
+def fit_model(name: str, corpus: PreparedCorpus, cfg: Config, seed: int | None = None):
+    """Model ``name`` fitted on ``corpus`` (``seed`` overrides the config's)."""
+    return build_model(name, cfg, seed).fit(corpus)
+
+
+def fit_models(corpus: PreparedCorpus, cfg: Config) -> dict[str, TopicModel]:
+    """Every model the config lists, fitted on the same corpus, in the config's order."""
+    return {name: fit_model(name, corpus, cfg) for name in cfg.models}
+
+
+def document_map(models: Mapping[str, TopicModel], corpus: PreparedCorpus, seed: int) -> np.ndarray:
+    """2-D coordinates of every document for the report's map.
+
+    From the first model that offers a low-dimensional view of the documents (the
+    embedding model's UMAP space), else the document vectors, else a 2-D SVD of the
+    TF-IDF matrix (a run with word-count models only).
+    """
+    from topicflow.pipelines.models.embedding.cluster import document_map as umap_map
+
+    space = next((s for m in models.values() if (s := m.document_space()) is not None), None)
+    if space is None:
+        space = corpus.vectors
+    if space is not None:
+        return umap_map(space, seed, MAP_NEIGHBOURS)
+    return _tfidf_map(corpus, seed)
+
+
+def _tfidf_map(corpus: PreparedCorpus, seed: int) -> np.ndarray:
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    if len(corpus) < 3 or corpus.counts.shape[1] < 3:
+        return np.zeros((len(corpus), 2), dtype=np.float32)
+    tfidf = TfidfTransformer().fit_transform(corpus.counts)
+    return TruncatedSVD(2, random_state=seed).fit_transform(tfidf).astype(np.float32)
+
+
+def compare(
+    topic_sets: Mapping[str, TopicSet],
+    corpus: PreparedCorpus,
+    labels: Sequence[str | None] | None,
+    cfg: Config,
+) -> dict[str, Any]:
+    """``metrics.json`` before stability and drift: each model on the shared reference,
+    then every pair of models, then each model against the gold labels."""
+    return {
+        "models": models_quality(topic_sets, corpus.reference),
+        **compare_models(
+            topic_sets, corpus, labels, thresholds=cfg.compare.thresholds.model_dump()
+        ),
+    }
+
+
+def model_pairs(names: Sequence[str]) -> list[tuple[str, str]]:
+    """Every pair of models, in the config's order: what the comparison aligns."""
+    return list(itertools.combinations(names, 2))
+
+
+@dataclass
+class Analysis:
+    """Everything :func:`analyse` computed, in memory."""
+
+    prepared: Preprocessed
+    corpus: PreparedCorpus
+    models: dict[str, TopicModel]
+    coordinates: np.ndarray
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def topic_sets(self) -> dict[str, TopicSet]:
+        return {name: model.topics_ for name, model in self.models.items()}
+
+
+def analyse(
+    texts: Sequence[str],
+    cfg: Config,
+    labels: Sequence[str | None] | None = None,
+    vectors: np.ndarray | None = None,
+    store: Path | None = None,
+) -> Analysis:
+    """The whole analysis in memory: the same functions the flow runs, without Prefect,
+    caching or a run directory. ``vectors`` skips embedding (e.g. precomputed ones)."""
+    from topicflow.pipelines.vectors.encoder import LazyEncoder
+
+    prepared = prepare(texts, cfg)
+    if vectors is None and cfg.needs_vectors():
+        vectors = embed(prepared.texts, cfg, store)
+    encoder = LazyEncoder(cfg.embedder)
+    corpus = prepared_corpus(prepared, vectors, encoder)
+    models = fit_models(corpus, cfg)
+    coordinates = document_map(models, corpus, cfg.seed)
+    analysis = Analysis(prepared, corpus, models, coordinates)
+    analysis.metrics = {
+        "preprocess": prepared.summary(),
+        **compare(analysis.topic_sets, corpus, labels, cfg),
+    }
+    return analysis
