@@ -1,34 +1,50 @@
 """Cache keys of the expensive steps: inputs, the settings that matter, and the step's code.
 
 Prefect's own ``TASK_SOURCE`` policy would hash only the thin task wrapper, so an edit
-to the maths in ``pipelines`` would silently reuse stale results; each key here
-hashes the source of every ``pipelines`` module the step runs instead.
+to the maths in ``pipelines`` would silently reuse stale results. Each stage here names
+only its entry modules, those whose functions the stage calls; its key holds the
+:mod:`~topicflow.flows.app.code_identity` of everything they import (transitively) and
+of the libraries they use, so no list of modules is kept by hand.
 """
 
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import numpy as np
-from topicflow.pipelines.analysis import incremental
+from topicflow.flows.app.code_identity import code_identity
 from topicflow.pipelines.config import Config
-from topicflow.pipelines.evaluate import alignment, coherence, compare
-from topicflow.pipelines.io.store import cache_key, code_fingerprint
-from topicflow.pipelines.models import topicset as topics
-from topicflow.pipelines.models import words as represent
-from topicflow.pipelines.models.embedding import cluster
-from topicflow.pipelines.models.embedding import model as embedding_topics
-from topicflow.pipelines.models.lda import estimator as lda
-from topicflow.pipelines.models.lda import model as classical
+from topicflow.pipelines.io.store import cache_key
 from topicflow.pipelines.models.topicset import TopicSet
-from topicflow.pipelines.text import clean as textclean
-from topicflow.pipelines.text import preprocess, stopwords
 
-_TOKENS_CODE = (preprocess, textclean, stopwords)
+# A stage whose key names its tokens by the corpus and the preprocessing settings (not
+# by the tokens themselves) also depends on the preprocessing code.
+_PREPROCESS = ("topicflow.pipelines.text.preprocess",)
+_LDA = (*_PREPROCESS, "topicflow.pipelines.models.lda.model")
+_EMBEDDING = (
+    *_PREPROCESS,
+    "topicflow.pipelines.models.embedding.model",
+    "topicflow.pipelines.models.embedding.cluster",  # the document map
+    "topicflow.pipelines.vectors.embedder",  # word vectors for MMR
+)
+STAGE_ENTRIES: dict[str, tuple[str, ...]] = {
+    "preprocess": _PREPROCESS,
+    "lda": _LDA,
+    "embedding-topics": _EMBEDDING,
+    # Topic sets enter the key by content, so the model code is not the comparison's.
+    "compare": (*_PREPROCESS, "topicflow.pipelines.evaluate.compare"),
+    # The state is built from a full fit of both models, then updated incrementally.
+    "fitted-state": (*_LDA, *_EMBEDDING, "topicflow.pipelines.analysis.incremental"),
+}
+
+
+def stage_code(stage: str, root: str | Path | None = None) -> str:
+    """The identity of the code behind a cached stage (``root``: see ``code_identity``)."""
+    return code_identity(*STAGE_ENTRIES[stage], root=root)
 
 
 def lda_key(corpus_fingerprint: str, cfg: Config) -> str:
-    code = code_fingerprint(*_TOKENS_CODE, lda, classical, coherence, represent, topics)
     return cache_key(
         "lda",
         corpus_fingerprint,
@@ -36,12 +52,11 @@ def lda_key(corpus_fingerprint: str, cfg: Config) -> str:
         cfg.lda.model_dump(),
         cfg.seed,
         cfg.top_words,
-        code,
+        stage_code("lda"),
     )
 
 
 def embedding_topics_key(corpus_fingerprint: str, embedder_identity: str, cfg: Config) -> str:
-    code = code_fingerprint(*_TOKENS_CODE, cluster, embedding_topics, represent, topics)
     return cache_key(
         "embedding-topics",
         corpus_fingerprint,
@@ -52,7 +67,7 @@ def embedding_topics_key(corpus_fingerprint: str, embedder_identity: str, cfg: C
         cfg.embedding_topics.model_dump(),
         cfg.seed,
         cfg.top_words,
-        code,
+        stage_code("embedding-topics"),
     )
 
 
@@ -63,14 +78,13 @@ def fitted_state_key(corpus_name: str, embedder_identity: str, cfg: Config) -> s
     that only read the models (history, comparison, stability, update policy) are left
     out, so changing them keeps the state.
     """
-    code = code_fingerprint(
-        *_TOKENS_CODE, lda, classical, cluster, embedding_topics, represent, topics, incremental
-    )
     models = cfg.model_dump(
         mode="json", exclude={"history", "update", "incremental", "compare", "stability"}
     )
     models["corpus"].pop("min_documents", None)
-    return cache_key("fitted-state", corpus_name, embedder_identity, models, code)
+    return cache_key(
+        "fitted-state", corpus_name, embedder_identity, models, stage_code("fitted-state")
+    )
 
 
 def preprocess_key(corpus_fingerprint: str, cfg: Config) -> str:
@@ -78,7 +92,7 @@ def preprocess_key(corpus_fingerprint: str, cfg: Config) -> str:
         "preprocess",
         corpus_fingerprint,
         cfg.preprocess.model_dump(),
-        code_fingerprint(*_TOKENS_CODE),
+        stage_code("preprocess"),
     )
 
 
@@ -86,7 +100,6 @@ def compare_key(
     corpus_fingerprint: str, vectors_identity: str, lda: TopicSet, emb: TopicSet, cfg: Config
 ) -> str:
     """The comparison of exactly these topics and assignments on exactly this corpus."""
-    code = code_fingerprint(*_TOKENS_CODE, compare, alignment, coherence, represent, topics)
     return cache_key(
         "compare",
         corpus_fingerprint,
@@ -95,7 +108,7 @@ def compare_key(
         cfg.compare.model_dump(),
         _topics_digest(lda),
         _topics_digest(emb),
-        code,
+        stage_code("compare"),
     )
 
 
