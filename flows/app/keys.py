@@ -1,56 +1,76 @@
 """Cache keys of the expensive steps: inputs, the settings that matter, and the step's code.
 
 Prefect's own ``TASK_SOURCE`` policy would hash only the thin task wrapper, so an edit
-to the maths in ``pipelines`` would silently reuse stale results; each key here
-hashes the source of the ``pipelines`` modules the step runs instead.
+to the maths in ``pipelines`` would silently reuse stale results. Each stage here names
+only its entry modules, those whose functions the stage calls; its key holds the
+:mod:`~topicflow.flows.app.code_identity` of everything they import (transitively) and
+of the libraries they use, so no list of modules is kept by hand. A model's entry is
+its estimator's module, from the registry (which imports it by name, out of sight of
+an import graph).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
-from topicflow.pipelines.analysis import incremental, pipeline
+from topicflow.flows.app.code_identity import code_identity
 from topicflow.pipelines.config import Config
-from topicflow.pipelines.evaluate import alignment, coherence, compare
-from topicflow.pipelines.io.store import cache_key, code_fingerprint
-from topicflow.pipelines.models import base, topicset, words
-from topicflow.pipelines.models.registry import spec
-from topicflow.pipelines.text import clean, preprocess, stopwords
+from topicflow.pipelines.io.store import cache_key
+from topicflow.pipelines.models.registry import MODELS, spec
 
-_TOKENS_CODE = (preprocess, clean, stopwords)
+# A stage whose key names its tokens by the corpus and the preprocessing settings (not
+# by the tokens themselves) also depends on the preprocessing code.
+_PREPROCESS = ("topicflow.pipelines.text.preprocess",)
 
 
-def _model_code(name: str) -> list:
-    module = importlib.import_module(spec(name).estimator.partition(":")[0])
-    return [module, base, topicset, words, coherence, alignment]
+def _model_entries(name: str) -> tuple[str, ...]:
+    # A model that reads vectors may also embed words (MMR) with the run's encoder.
+    encoder = ("topicflow.pipelines.vectors.encoder",) if spec(name).needs_vectors else ()
+    return (*_PREPROCESS, spec(name).estimator_module, *encoder)
+
+
+STAGE_ENTRIES: dict[str, tuple[str, ...]] = {
+    "preprocess": _PREPROCESS,
+    **{f"model-{name}": _model_entries(name) for name in MODELS},
+    # Models enter the map's key by their own keys; the map's code is the pipeline's.
+    "document-map": ("topicflow.pipelines.analysis.pipeline",),
+    # Topic sets enter the key by content, so the model code is not the comparison's.
+    "compare": (*_PREPROCESS, "topicflow.pipelines.evaluate.compare"),
+    # The state is built from a full fit of the models, then updated incrementally.
+    "fitted-state": (
+        *(e for name in MODELS for e in _model_entries(name)),
+        "topicflow.pipelines.analysis.incremental",
+    ),
+}
+
+
+def stage_code(stage: str, root: str | Path | None = None) -> str:
+    """The identity of the code behind a cached stage (``root``: see ``code_identity``)."""
+    return code_identity(*STAGE_ENTRIES[stage], root=root)
 
 
 def preprocess_key(corpus_fingerprint: str, cfg: Config) -> str:
     return cache_key(
-        "preprocess",
-        corpus_fingerprint,
-        cfg.preprocess.model_dump(),
-        code_fingerprint(*_TOKENS_CODE, pipeline),
+        "preprocess", corpus_fingerprint, cfg.preprocess.model_dump(), stage_code("preprocess")
     )
 
 
 def model_key(name: str, corpus_fingerprint: str, vectors_identity: str | None, cfg: Config) -> str:
     """One model fitted on one corpus: its section, the seed, the tokens' settings, the
     vectors when it reads them, and its code."""
-    uses_vectors = vectors_identity if spec(name).needs_vectors else None
     return cache_key(
         "model",
         name,
         corpus_fingerprint,
-        uses_vectors,
+        vectors_identity if spec(name).needs_vectors else None,
         cfg.preprocess.model_dump(),
         cfg.model_section(name).model_dump(),
         cfg.seed,
         cfg.top_words,
-        code_fingerprint(*_TOKENS_CODE, *_model_code(name)),
+        stage_code(f"model-{name}"),
     )
 
 
@@ -61,7 +81,7 @@ def map_key(
     return cache_key(
         "document-map",
         [model_key(n, corpus_fingerprint, vectors_identity, cfg) for n in models],
-        code_fingerprint(pipeline),
+        stage_code("document-map"),
     )
 
 
@@ -72,24 +92,19 @@ def fitted_state_key(corpus_name: str, embedder_identity: str, cfg: Config) -> s
     that only read the models (history, comparison, stability, update policy) are left
     out, so changing them keeps the state.
     """
-    code = code_fingerprint(
-        *_TOKENS_CODE, *{m for n in cfg.models for m in _model_code(n)}, incremental
-    )
     models = cfg.model_dump(
         mode="json", exclude={"history", "update", "incremental", "compare", "stability"}
     )
     models["corpus"].pop("min_documents", None)
-    return cache_key("fitted-state", corpus_name, embedder_identity, models, code)
+    return cache_key(
+        "fitted-state", corpus_name, embedder_identity, models, stage_code("fitted-state")
+    )
 
 
 def compare_key(
-    corpus_fingerprint: str,
-    vectors_identity: str | None,
-    topic_sets: Mapping,
-    cfg: Config,
+    corpus_fingerprint: str, vectors_identity: str | None, topic_sets: Mapping, cfg: Config
 ) -> str:
     """The comparison of exactly these topics and assignments on exactly this corpus."""
-    code = code_fingerprint(*_TOKENS_CODE, compare, alignment, coherence, words, topicset)
     return cache_key(
         "compare",
         corpus_fingerprint,
@@ -97,7 +112,7 @@ def compare_key(
         cfg.preprocess.model_dump(),
         cfg.compare.model_dump(),
         [(name, _topics_digest(t)) for name, t in topic_sets.items()],
-        code,
+        stage_code("compare"),
     )
 
 

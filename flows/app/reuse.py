@@ -8,14 +8,13 @@ measured, and the report is rendered for the new run. A scheduled run on a corpu
 that has not changed then costs a few seconds instead of a minute or more, and the
 `topicflow run` command answers such a run before it starts Prefect at all.
 
-The check is strict: another document, setting, seed, model file, tracked library
-version or line of topicflow's code makes the run compute (through the stage caches, so still
-cheaply). This module does not import Prefect.
+The check is strict: another document, setting, seed, model file, version of Python
+or of a library topicflow imports, or line of topicflow's code makes the run compute
+(through the stage caches, so still cheaply). This module does not import Prefect.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import time
@@ -23,19 +22,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from topicflow import flows, pipelines
+from topicflow.flows.app.code_identity import code_identity
 from topicflow.flows.app.envelope import Outcome, RunContext, execute_run
 from topicflow.pipelines.config import Config
 from topicflow.pipelines.corpus.documents import Corpus
 from topicflow.pipelines.history.database import RunHistory, RunRecord, open_history
-from topicflow.pipelines.io.manifest import now, package_versions
+from topicflow.pipelines.io.manifest import now
 from topicflow.pipelines.io.rundir import write_json
 from topicflow.pipelines.io.store import cache_key, cached_corpus
+from topicflow.pipelines.models.registry import MODELS
 from topicflow.pipelines.vectors.identity import embedding_identity
 
 # What a reused run copies as it is; metrics, manifest and report are written anew.
 COPIED = ("topics.json", "assignments.parquet", "assignments.csv")
 REQUIRED = (*COPIED, "metrics.json", "manifest.json")
+# What a run can execute: the command line and the flow, with all they import.
+# The CLI and the flow, plus every model family's estimator: the registry imports those
+# by name when a model is built, which an import graph cannot see.
+PROJECT_ENTRIES = (
+    "topicflow.flows.app.cli",
+    "topicflow.flows.orchestration.topic_analysis",
+    *(spec.estimator_module for spec in MODELS.values()),
+)
 
 
 @dataclass
@@ -50,21 +58,15 @@ class Reusable:
 
 def run_key(corpus_fingerprint: str, cfg: Config) -> str:
     """Everything a run's results depend on: documents, settings (seed included), the
-    embedding model's files, library versions and topicflow's own source."""
+    embedding model's files, and topicflow's code with the libraries it imports."""
     vectors = embedding_identity(**cfg.embedder.identity_params())
-    parts = (corpus_fingerprint, cfg.to_dict(), vectors, package_versions(), source_fingerprint())
-    return cache_key("run", *parts)
+    return cache_key("run", corpus_fingerprint, cfg.to_dict(), vectors, source_fingerprint())
 
 
 def source_fingerprint() -> str:
-    """Hash of every module of the ``pipelines`` and ``flows`` packages."""
-    digest = hashlib.sha256()
-    for package in (pipelines, flows):
-        root = Path(package.__file__).parent
-        for module in sorted(root.rglob("*.py")):
-            digest.update(f"{package.__name__}/{module.relative_to(root)}".encode())
-            digest.update(module.read_bytes())
-    return digest.hexdigest()[:16]
+    """The code identity of the whole project: every module that the CLI and the flow
+    import, transitively, with Python's version and those of the libraries they use."""
+    return code_identity(*PROJECT_ENTRIES)
 
 
 def find_reusable(history: RunHistory | None, corpus_name: str, key: str) -> Reusable | None:

@@ -30,8 +30,13 @@ class ModelSpec:
     needs_vectors: bool
     description: str = ""
 
+    @property
+    def estimator_module(self) -> str:
+        return self.estimator.partition(":")[0]
+
     def build(self, section: BaseModel, *, seed: int, top_words: int) -> TopicModel:
         """An unfitted estimator configured by ``section``."""
-        module, _, name = self.estimator.partition(":")
-        cls = getattr(importlib.import_module(module), name)
+        cls = getattr(
+            importlib.import_module(self.estimator_module), self.estimator.partition(":")[2]
+        )
         return cls(config=section, random_state=seed, top_words=top_words)

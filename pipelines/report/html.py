@@ -149,9 +149,7 @@ def _topic_cards(run: RunData, key: str, label: str) -> str:
     topics = run.topics.get(key, [])
     npmi = run.metrics.get(key, {}).get("npmi_per_topic", [])
     column, score = (
-        ("embedding_topic", "embedding_prob")
-        if key == "embedding"
-        else ("lda_topic", "lda_prob")
+        ("embedding_topic", "embedding_prob") if key == "embedding" else ("lda_topic", "lda_prob")
     )
     assigned = np.asarray(run.column(column))
     scores = np.nan_to_num(np.asarray(run.column(score), dtype=float), nan=-np.inf)
