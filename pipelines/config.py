@@ -186,6 +186,15 @@ class Config(_ModelSections):
         return self.model_dump(mode="json")
 
 
+# Keys an earlier topicflow read (before models became pluggable), and where they are now.
+MOVED = {
+    "umap": "embedding.umap",
+    "hdbscan": "embedding.hdbscan",
+    "embedding_topics": "embedding",
+    **{f"embedding.{name}": f"embedder.{name}" for name in EmbedderConfig.model_fields},
+}
+
+
 def load_config(
     path: str | Path | None = None, overrides: Mapping[str, Any] | None = None
 ) -> Config:
@@ -252,6 +261,9 @@ def describe_errors(exc: ValidationError) -> str:
     parts = []
     for loc, errors in grouped.items():
         key = ".".join(loc) or "(top level)"
+        if errors[0]["type"] == "extra_forbidden" and key in MOVED:
+            parts.append(f"{key}: moved to {MOVED[key]}")
+            continue
         if errors[0]["type"] == "extra_forbidden":
             allowed = ", ".join(_fields_at(loc[:-1]))
             parts.append(f"{key}: unknown key (allowed keys: {allowed})")

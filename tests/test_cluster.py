@@ -7,9 +7,9 @@ import pytest
 from gensim.corpora import Dictionary
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
-from topicflow.pipelines.config import EmbeddingTopicsConfig, HdbscanConfig, UmapConfig
 from topicflow.pipelines.models.embedding.cluster import EmbeddingClusterer
-from topicflow.pipelines.models.embedding.model import fit_embedding_topics, reassign_outliers
+from topicflow.pipelines.models.embedding.config import EmbeddingTopicsConfig
+from topicflow.pipelines.models.embedding.topics import fit_embedding_topics, reassign_outliers
 from topicflow.pipelines.models.words import count_matrix
 
 from tests.planted import block_corpus
@@ -75,12 +75,16 @@ def _topics_on_blobs(config: EmbeddingTopicsConfig, noise: int = 0, families: bo
         x,
         docs,
         Dictionary(docs),
-        UmapConfig(n_neighbors=10),
-        HdbscanConfig(min_cluster_size=15),
-        config,
+        config.model_copy(update=_BLOB_CLUSTERING),
         seed=0,
     )
     return topics, y, blocks
+
+
+_BLOB_CLUSTERING = {
+    "umap": EmbeddingTopicsConfig().umap.model_copy(update={"n_neighbors": 10}),
+    "hdbscan": EmbeddingTopicsConfig().hdbscan.model_copy(update={"min_cluster_size": 15}),
+}
 
 
 @pytest.mark.parametrize("word_score", ["pointwise_kl", "ctfidf"])
@@ -145,7 +149,7 @@ def test_mmr_skips_near_duplicate_words():
 
     embeddings = np.array([[1.0, 0.0, 0.0]], dtype=np.float32)
     labels = np.array([0])
-    from topicflow.pipelines.models.embedding.model import topic_words
+    from topicflow.pipelines.models.embedding.topics import topic_words
 
     plain = EmbeddingTopicsConfig()
     diverse = EmbeddingTopicsConfig(mmr_diversity=0.7, mmr_candidates=10)

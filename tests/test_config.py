@@ -65,9 +65,8 @@ def test_unknown_top_level_section(tmp_path):
     path.write_text("sed: 1\n")
     with pytest.raises(
         ConfigError,
-        match=r"sed: unknown key \(allowed keys: seed, top_words, corpus, preprocess, lda, "
-        r"embedding, umap, hdbscan, embedding_topics, compare, stability, history, update, "
-        r"incremental\)",
+        match=r"sed: unknown key \(allowed keys: lda, nmf, embedding, seed, top_words, models, "
+        r"corpus, preprocess, embedder, compare, stability, history, update, incremental\)",
     ):
         load_config(path)
 
@@ -129,3 +128,22 @@ def test_empty_config_file_means_defaults(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("# nothing set\n")
     assert load_config(path) == Config()
+
+
+def test_keys_of_the_two_model_layout_say_where_they_moved(tmp_path):
+    path = tmp_path / "old.yaml"
+    path.write_text("embedding:\n  backend: torch\numap:\n  n_neighbors: 5\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value) == (
+        f"invalid {path}: embedding.backend: moved to embedder.backend; "
+        "umap: moved to embedding.umap"
+    )
+
+
+def test_models_are_checked_against_the_registry():
+    with pytest.raises(ConfigError, match=r"models: .*unknown model 'bert' \(known: lda, nmf"):
+        load_config(overrides={"models": ["lda", "bert"]})
+    with pytest.raises(ConfigError, match="a model is listed twice"):
+        load_config(overrides={"models": ["lda", "lda"]})
+    assert load_config(overrides={"models": ["nmf"]}).required_documents() == 20

@@ -13,15 +13,18 @@ from topicflow.pipelines.analysis.incremental import (
     check_novelty,
     document_hashes,
     fitted_state,
-    novel,
     plan_update,
+    preprocess_incremental,
     update_topics,
 )
 from topicflow.pipelines.config import IncrementalConfig
 from topicflow.pipelines.history.database import RunHistory, history_url
-from topicflow.pipelines.models.lda.estimator import LdaTopicModel
-from topicflow.pipelines.models.topicset import TopicSet
-from topicflow.pipelines.text.preprocess import Preprocessor
+from topicflow.pipelines.models.base import PreparedCorpus
+from topicflow.pipelines.models.embedding.config import EmbeddingTopicsConfig
+from topicflow.pipelines.models.embedding.model import EmbeddingTopicModel
+from topicflow.pipelines.models.lda.config import LdaConfig
+from topicflow.pipelines.models.lda.model import LdaModel
+from topicflow.pipelines.text.preprocess import Preprocessed, Preprocessor
 
 from tests.planted import block_corpus
 from tests.test_history_flow import SMOKE, SUBJECTS, subject_documents
@@ -45,28 +48,40 @@ def _blobs(truth: list[int], seed: int) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
+def _vectors_only(vectors: np.ndarray, vocabulary) -> PreparedCorpus:
+    """Documents known only by their vectors (what novelty looks at)."""
+    n = len(vectors)
+    return PreparedCorpus([""] * n, [[] for _ in range(n)], vocabulary, vectors)
+
+
 @pytest.fixture(scope="module")
 def fitted():
-    """A full fit on a planted 3-block corpus: its state, texts, hashes and truth."""
+    """Real LDA and embedding models fitted on a planted 3-block corpus whose vectors lie
+    in three orthogonal blobs: the state, texts, hashes, truth and vectors."""
     docs, truth, _ = block_corpus(n_topics=N_TOPICS, docs_per_topic=30, seed=0)
     texts = _texts(docs)
     preprocessor = Preprocessor(stopwords="none", bigrams=False, no_below=1, no_above=1.0)
     tokens = preprocessor.fit_transform(texts)
-    from topicflow.pipelines.text.preprocess import Preprocessed
-
     prepared = Preprocessed(texts, tokens, preprocessor.vocabulary_, preprocessor)
-    model = LdaTopicModel(n_topics=N_TOPICS, random_state=0).fit(
-        tokens, vocabulary=prepared.vocabulary
-    )
-    theta = model.transform(tokens)
-    lda = TopicSet(model.top_words(10), model.top_word_weights(10), theta.argmax(1), theta.max(1))
     vectors = _blobs(truth, seed=0)
-    labels = np.array(truth)
-    emb = TopicSet([["w"]] * N_TOPICS, [[1.0]] * N_TOPICS, labels, np.ones(len(labels)))
+    corpus = PreparedCorpus(texts, tokens, prepared.vocabulary, vectors)
+    models = {
+        "lda": LdaModel(LdaConfig(n_topics=N_TOPICS), random_state=0).fit(corpus),
+        "embedding": EmbeddingTopicModel(
+            EmbeddingTopicsConfig(umap={"n_neighbors": 10}, hdbscan={"min_cluster_size": 10}),
+            random_state=0,
+        ).fit(corpus),
+    }
+    assert models["embedding"].topics_.n_topics == N_TOPICS  # the blobs are found
     coordinates = np.array(truth, dtype=float)[:, None] * [10.0, 0.0] + _blobs(truth, 1)[:, :2]
     hashes = document_hashes(texts)
-    state = fitted_state(hashes, prepared, model, lda, emb, vectors, coordinates)
+    state = fitted_state(hashes, prepared, models, coordinates)
     return state, texts, hashes, truth, vectors
+
+
+def _topic_of_block(state, model: str, truth) -> dict[int, int]:
+    topics = state.assignments[model]
+    return {t: int(np.bincount(topics[np.array(truth) == t]).argmax()) for t in range(N_TOPICS)}
 
 
 def test_no_state_or_too_much_new_means_a_full_refit(fitted):
@@ -81,14 +96,19 @@ def test_no_state_or_too_much_new_means_a_full_refit(fitted):
     )
     few = hashes + ["new0", "new1"]
     assert plan_update(state, few, config).incremental
+    # A state fitted for other models cannot serve this run's.
+    assert not plan_update(state, few, config, ("lda", "nmf")).incremental
 
 
 def test_novel_documents_are_told_apart_from_new_documents_of_known_themes(fitted):
-    state, _, _, _, vectors = fitted
+    state, _, _, _, _ = fitted
+    model = state.models["embedding"]
+    vocabulary = state.preprocessor.vocabulary_
     known = _blobs([0, 1, 2] * 10, seed=5)
     unknown = _blobs([5] * 10, seed=6)  # a direction no topic has
-    assert novel(state, known).mean() <= 0.2
-    assert novel(state, unknown).all()
+    assert model.novel(_vectors_only(known, vocabulary)).mean() <= 0.2
+    assert model.novel(_vectors_only(unknown, vocabulary)).all()
+    assert state.models["lda"].novel(_vectors_only(unknown, vocabulary)) is None
 
 
 def test_seen_documents_keep_their_topics_and_new_ones_join_their_theme(fitted):
@@ -96,40 +116,41 @@ def test_seen_documents_keep_their_topics_and_new_ones_join_their_theme(fitted):
     docs, new_truth, _ = block_corpus(n_topics=N_TOPICS, docs_per_topic=2, seed=9)
     new_texts = _texts(docs)
     all_hashes = hashes + document_hashes(new_texts)
-    from topicflow.pipelines.analysis.incremental import preprocess_incremental
-
     prepared = preprocess_incremental(state, texts + new_texts, all_hashes, clean_usenet=False)
     assert prepared.tokens[: len(texts)] == state.tokens  # reused, not recomputed
     all_vectors = np.vstack([vectors, _blobs(new_truth, seed=7)])
-    result = update_topics(state, all_hashes, prepared, all_vectors, threshold=0.25)
+    corpus = PreparedCorpus(prepared.texts, prepared.tokens, prepared.vocabulary, all_vectors)
+    result = update_topics(state, all_hashes, corpus)
 
     n = len(texts)
     assert result.new_documents == len(new_texts)
-    assert np.array_equal(result.lda.assignments[:n], state.lda_topic)
-    assert np.array_equal(result.embedding.assignments[:n], state.embedding_topic)
-    assert result.lda.words == state.lda.words  # no refit
-    # Each new document lands in the topic that holds its planted block.
-    lda_topic_of_block = {
-        t: np.bincount(state.lda_topic[np.array(truth) == t]).argmax() for t in range(N_TOPICS)
-    }
-    assert [int(t) for t in result.lda.assignments[n:]] == [
-        lda_topic_of_block[t] for t in new_truth
-    ]
-    assert list(result.embedding.assignments[n:]) == new_truth
+    for name, model in state.models.items():
+        got = result.topic_sets[name]
+        assert np.array_equal(got.assignments[:n], state.assignments[name])
+        assert got.words == model.topics_.words  # no refit
+        # Each new document lands in the topic that holds its planted block.
+        block = _topic_of_block(state, name, truth)
+        assert [int(t) for t in got.assignments[n:]] == [block[t] for t in new_truth], name
     # ...and on the map, beside the documents of its block.
     assert np.allclose(result.coordinates[n:, 0], np.array(new_truth) * 10.0, atol=1.0)
     assert result.state.hashes == all_hashes and result.state.fitted == state.fitted
 
 
 def test_novelty_turns_an_incremental_plan_into_a_refit(fitted):
-    state, _, hashes, _, vectors = fitted
+    state, texts, hashes, _, vectors = fitted
     grown = hashes + [f"new{i}" for i in range(10)]
     config = IncrementalConfig(max_new_share=0.5, max_novel_share=0.3)
     plan = plan_update(state, grown, config)
-    familiar = np.vstack([vectors, _blobs([0, 1] * 5, seed=3)])
-    assert check_novelty(plan, state, grown, familiar, config).incremental
-    strange = np.vstack([vectors, _blobs([6] * 10, seed=4)])
-    refit = check_novelty(plan, state, grown, strange, config)
+    vocabulary = state.preprocessor.vocabulary_
+
+    def corpus(extra: np.ndarray) -> PreparedCorpus:
+        all_vectors = np.vstack([vectors, extra])
+        return PreparedCorpus(
+            texts + [""] * 10, state.tokens + [[] for _ in range(10)], vocabulary, all_vectors
+        )
+
+    assert check_novelty(plan, state, grown, corpus(_blobs([0, 1] * 5, seed=3)), config).incremental
+    refit = check_novelty(plan, state, grown, corpus(_blobs([6] * 10, seed=4)), config)
     assert not refit.incremental and refit.novel_share == 1.0
     assert "10 new documents fit no existing topic" in refit.reason
 

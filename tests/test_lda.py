@@ -7,7 +7,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import adjusted_rand_score
-from topicflow.pipelines.config import LdaConfig
+from topicflow.pipelines.models.lda.config import LdaConfig
 from topicflow.pipelines.models.lda.estimator import LdaTopicModel
 from topicflow.pipelines.models.lda.model import fit_classical
 
