@@ -162,11 +162,12 @@ def test_run_on_a_csv_prints_the_finished_run_directory_last(tmp_path, topicflow
         "preprocess",
         "lda",
         "embed",
-        "embedding_topics",
+        "embedding",
+        "document_map",
         "compare",
         "report",
     }
-    # The two branches overlap in time: LDA runs while the documents are embedded.
+    # The models overlap in time: LDA runs while the documents are embedded.
     assert stages["lda"]["started_at"] < stages["embed"]["finished_at"]
     assert stages["embed"]["started_at"] < stages["lda"]["finished_at"]
     table = pq.read_table(run_dir / "assignments.parquet").to_pylist()
@@ -182,10 +183,11 @@ def test_run_on_a_csv_prints_the_finished_run_directory_last(tmp_path, topicflow
         all(len(ids) == 1 for ids in by_label.values()) and len(set.union(*by_label.values())) == 3
     )
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    assert metrics["lda"]["n_topics"] == 3 and metrics["lda"]["unassigned_share"] == 0
+    quality = metrics["models"]
+    assert quality["lda"]["n_topics"] == 3 and quality["lda"]["unassigned_share"] == 0
     embedding = json.loads((run_dir / "topics.json").read_text())["embedding"]
     assert embedding and all(len(t["words"]) >= 5 for t in embedding)
-    assert metrics["embedding"]["unassigned_share"] == 0 and metrics["embedding"]["n_topics"] == 3
+    assert quality["embedding"]["unassigned_share"] == 0 and quality["embedding"]["n_topics"] == 3
 
 
 @pytest.mark.slow

@@ -135,7 +135,7 @@ def test_a_cache_that_cannot_be_written_still_embeds(int8, tmp_path, caplog):
 def test_bad_backend_name_is_a_one_line_config_error():
     with pytest.raises(
         ConfigError,
-        match=r"^invalid config: embedding\.backend: .*\(allowed: torch \| onnx-int8, "
+        match=r"^invalid config: embedder\.backend: .*\(allowed: torch \| onnx-int8, "
         r"got 'tensorrt'\)$",
     ):
-        load_config(None, {"embedding": {"backend": "tensorrt"}})
+        load_config(None, {"embedder": {"backend": "tensorrt"}})

@@ -91,7 +91,7 @@ def test_every_format_runs_end_to_end(fmt, tmp_path, store, prefect_api):
             "lda_topic",
             "lda_prob",
             "embedding_topic",
-            "embedding_similarity",
+            "embedding_prob",
             "map_x",
             "map_y",
         ]
@@ -100,12 +100,14 @@ def test_every_format_runs_end_to_end(fmt, tmp_path, store, prefect_api):
     )
     assert table.column_names == expected and table.num_rows == N_DOCS
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    assert {"lda", "embedding", "alignment", "agreement"} <= set(metrics)
+    assert set(metrics["models"]) == {"lda", "embedding"}
+    ((pair),) = metrics["comparisons"]
+    assert (pair["a"], pair["b"]) == ("lda", "embedding")
     assert ("labels" in metrics) is fields
     if fields:  # the planted desks are found by both models
         assert metrics["labels"]["lda"]["nmi"] == pytest.approx(1.0)
         assert metrics["labels"]["embedding"]["purity"] == pytest.approx(1.0)
-        assert metrics["agreement"]["ari"] == pytest.approx(1.0)
+        assert pair["agreement"]["ari"] == pytest.approx(1.0)
 
 
 @pytest.mark.slow
@@ -151,7 +153,8 @@ def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, s
         "ingest": "miss",
         "preprocess": "miss",
         "embed": "miss",
-        "embedding_topics": "miss",
+        "embedding": "miss",
+        "document_map": "miss",
         "lda": "miss",
         "compare": "miss",
         "report": None,
@@ -167,7 +170,8 @@ def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, s
         "ingest": "hit",
         "preprocess": "hit",
         "embed": "hit",
-        "embedding_topics": "hit",
+        "embedding": "hit",
+        "document_map": "hit",
         "lda": "hit",
         "compare": "hit",
         "report": None,
@@ -189,30 +193,31 @@ def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, s
     drift = json.loads((reused / "metrics.json").read_text())["drift"]
     assert drift["previous_run"] == second.name
     for model in ("lda", "embedding"):
-        counts = drift[model]["counts"]
+        counts = drift["models"][model]["counts"]
         assert counts["persisted"] > 0 and counts["emerged"] == counts["vanished"] == 0
         assert counts["split"] == counts["merged"] == 0
     assert f"Nothing changed since run {second.name}" in (reused / "report.md").read_text()
 
     fewer_passes = _run(corpus, tmp_path / "runs", store, {**base, "lda": {"passes": 3}})
     assert _cache(fewer_passes)["lda"] == "miss" and _cache(fewer_passes)["compare"] == "miss"
-    assert _cache(fewer_passes)["embedding_topics"] == "hit"
+    assert _cache(fewer_passes)["embedding"] == "hit"
     assert _cache(fewer_passes)["preprocess"] == "hit"
-    wider_umap = _run(corpus, tmp_path / "runs", store, {**base, "umap": {"n_neighbors": 7}})
-    assert _cache(wider_umap)["embedding_topics"] == "miss"
+    wider = {**base, "embedding": {"umap": {"n_neighbors": 7}}}
+    wider_umap = _run(corpus, tmp_path / "runs", store, wider)
+    assert _cache(wider_umap)["embedding"] == "miss"
     assert _cache(wider_umap)["lda"] == "hit" and _cache(wider_umap)["embed"] == "hit"
-    shorter = _run(corpus, tmp_path / "runs", store, {**base, "embedding": {"max_seq_length": 64}})
-    assert _cache(shorter)["embed"] == "miss" and _cache(shorter)["embedding_topics"] == "miss"
+    shorter = _run(corpus, tmp_path / "runs", store, {**base, "embedder": {"max_seq_length": 64}})
+    assert _cache(shorter)["embed"] == "miss" and _cache(shorter)["embedding"] == "miss"
     # Another backend: new vectors and topics (never torch's), and an int8 model built once.
-    int8 = {**base, "embedding": {"backend": "onnx-int8"}}
+    int8 = {**base, "embedder": {"backend": "onnx-int8"}}
     fast = _run(corpus, tmp_path / "runs", store, int8)
-    assert _cache(fast)["embed"] == "miss" and _cache(fast)["embedding_topics"] == "miss"
+    assert _cache(fast)["embed"] == "miss" and _cache(fast)["embedding"] == "miss"
     assert json.loads((fast / "manifest.json").read_text())["embedding_backend"] == "onnx-int8"
     assert json.loads((first / "manifest.json").read_text())["embedding_backend"] == "torch"
     (model,) = (store / "cache" / "models").glob("*.onnx")
     built = model.stat().st_mtime_ns
     fast_again = _run(corpus, tmp_path / "runs", store, int8)
-    assert _cache(fast_again)["embed"] == "hit" and _cache(fast_again)["embedding_topics"] == "hit"
+    assert _cache(fast_again)["embed"] == "hit" and _cache(fast_again)["embedding"] == "hit"
     assert model.stat().st_mtime_ns == built  # reused, not exported again
     assert len(list((tmp_path / "runs").iterdir())) == 8
 
@@ -226,11 +231,11 @@ def test_stability_reports_spread_and_topic_recovery(tmp_path, store, prefect_ap
     stability = metrics["stability"]
     assert stability["seeds"] == [8, 9]  # smoke seed 7, then two more
     for model in ("lda", "embedding"):
-        recovery = stability[model]["recovery"]["per_topic"]
-        assert len(recovery) == metrics[model]["n_topics"]
+        recovery = stability["models"][model]["recovery"]["per_topic"]
+        assert len(recovery) == metrics["models"][model]["n_topics"]
         assert all(0 <= share <= 1 for share in recovery)
-        npmi = stability[model]["metrics"]["npmi"]
+        npmi = stability["models"][model]["metrics"]["npmi"]
         assert npmi["n"] == 3 and npmi["std"] >= 0
     # Planted subjects come back under every seed.
-    assert stability["lda"]["recovery"]["mean"] == pytest.approx(1.0)
+    assert stability["models"]["lda"]["recovery"]["mean"] == pytest.approx(1.0)
     assert "stability" in json.loads((run_dir / "manifest.json").read_text())["stages"]

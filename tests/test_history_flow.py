@@ -27,7 +27,7 @@ PLANTED = {
     "corpus": {"name": "planted"},
     "preprocess": {"bigrams": False},
     "lda": {"n_topics": "auto", "auto_range": {"min": 2, "max": 6, "step": 1}},
-    "hdbscan": {"min_cluster_size": 10},
+    "embedding": {"hdbscan": {"min_cluster_size": 10}},
 }
 
 
@@ -60,7 +60,7 @@ def test_drift_lists_exactly_the_planted_subject_that_came_and_went(
 
     assert drifts[0]["previous_run"] is None
     for model in ("lda", "embedding"):
-        added, removed = drifts[1][model], drifts[2][model]
+        added, removed = drifts[1]["models"][model], drifts[2]["models"][model]
         assert added["counts"] == {
             "persisted": 3,
             "emerged": 1,
