@@ -186,12 +186,16 @@ class Config(_ModelSections):
         return self.model_dump(mode="json")
 
 
-# Keys an earlier topicflow read (before models became pluggable), and where they are now.
+# Keys an earlier topicflow read, and where they are now: each model's own moves, and the
+# embedder's settings, which once sat in a model's section.
 MOVED = {
-    "umap": "embedding.umap",
-    "hdbscan": "embedding.hdbscan",
-    "embedding_topics": "embedding",
-    **{f"embedding.{name}": f"embedder.{name}" for name in EmbedderConfig.model_fields},
+    **{old: new for spec in MODELS.values() for old, new in spec.moved_keys.items()},
+    **{
+        f"{name}.{field}": f"embedder.{field}"
+        for name, spec in MODELS.items()
+        for field in EmbedderConfig.model_fields
+        if field not in spec.config.model_fields
+    },
 }
 
 

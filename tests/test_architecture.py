@@ -48,3 +48,34 @@ def test_cli_checks_input_before_importing_prefect():
     code = "import sys, topicflow.flows.app.cli; print('prefect' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def _string_literals(path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text())
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+
+
+def test_no_model_is_named_outside_its_own_package_and_the_registry():
+    """Everything downstream iterates over the fitted models: a model's name as a string
+    appears only in its own package and in the registry (tests may use names freely)."""
+    from topicflow.pipelines.models.registry import MODELS
+
+    own = {PROJECT_ROOT / "pipelines" / "models" / name for name in MODELS}
+    registry = PROJECT_ROOT / "pipelines" / "models" / "registry.py"
+    files = [
+        p
+        for folder in ("pipelines", "flows")
+        for p in (PROJECT_ROOT / folder).rglob("*.py")
+        if p != registry and not any(d in p.parents for d in own)
+    ]
+    offenders = [
+        f"{p.relative_to(PROJECT_ROOT)}:{line}: {value!r}"
+        for p in files
+        for line, value in _string_literals(p)
+        if value in MODELS
+    ]
+    assert offenders == []

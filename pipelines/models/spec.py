@@ -7,7 +7,7 @@ must not load gensim, UMAP or torch.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
@@ -29,6 +29,8 @@ class ModelSpec:
     estimator: str  # "package.module:Class"
     needs_vectors: bool
     description: str = ""
+    # Config keys of earlier versions that now live in this model's section: old -> new.
+    moved_keys: dict[str, str] = field(default_factory=dict)
 
     @property
     def estimator_module(self) -> str:

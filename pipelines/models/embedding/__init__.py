@@ -10,4 +10,10 @@ SPEC = ModelSpec(
     estimator="topicflow.pipelines.models.embedding.model:EmbeddingTopicModel",
     needs_vectors=True,
     description="sentence-transformer vectors clustered by UMAP + HDBSCAN",
+    # Before models were pluggable these were top-level sections.
+    moved_keys={
+        "umap": "embedding.umap",
+        "hdbscan": "embedding.hdbscan",
+        "embedding_topics": "embedding",
+    },
 )
