@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from topicflow.pipelines.errors import InputError
+from topicflow.pipelines.io.run_files import load_run
 
 from tests.conftest import PROJECT_ROOT, news_sentences
 
@@ -91,7 +92,7 @@ def test_every_format_runs_end_to_end(fmt, tmp_path, store, prefect_api):
             "lda_topic",
             "lda_prob",
             "embedding_topic",
-            "embedding_similarity",
+            "embedding_prob",
             "map_x",
             "map_y",
         ]
@@ -100,12 +101,14 @@ def test_every_format_runs_end_to_end(fmt, tmp_path, store, prefect_api):
     )
     assert table.column_names == expected and table.num_rows == N_DOCS
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    assert {"lda", "embedding", "alignment", "agreement"} <= set(metrics)
+    assert list(metrics["models"]) == ["lda", "embedding"]
+    assert [(c["a"], c["b"]) for c in metrics["comparisons"]] == [("lda", "embedding")]
     assert ("labels" in metrics) is fields
+    assert load_run(run_dir).model_names == ["lda", "embedding"]  # every file has its shape
     if fields:  # the planted desks are found by both models
         assert metrics["labels"]["lda"]["nmi"] == pytest.approx(1.0)
         assert metrics["labels"]["embedding"]["purity"] == pytest.approx(1.0)
-        assert metrics["agreement"]["ari"] == pytest.approx(1.0)
+        assert metrics["comparisons"][0]["agreement"]["ari"] == pytest.approx(1.0)
 
 
 @pytest.mark.slow
@@ -189,7 +192,7 @@ def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, s
     drift = json.loads((reused / "metrics.json").read_text())["drift"]
     assert drift["previous_run"] == second.name
     for model in ("lda", "embedding"):
-        counts = drift[model]["counts"]
+        counts = drift["models"][model]["counts"]
         assert counts["persisted"] > 0 and counts["emerged"] == counts["vanished"] == 0
         assert counts["split"] == counts["merged"] == 0
     assert f"Nothing changed since run {second.name}" in (reused / "report.md").read_text()
@@ -226,11 +229,11 @@ def test_stability_reports_spread_and_topic_recovery(tmp_path, store, prefect_ap
     stability = metrics["stability"]
     assert stability["seeds"] == [8, 9]  # smoke seed 7, then two more
     for model in ("lda", "embedding"):
-        recovery = stability[model]["recovery"]["per_topic"]
-        assert len(recovery) == metrics[model]["n_topics"]
+        recovery = stability["models"][model]["recovery"]["per_topic"]
+        assert len(recovery) == metrics["models"][model]["n_topics"]
         assert all(0 <= share <= 1 for share in recovery)
-        npmi = stability[model]["metrics"]["npmi"]
+        npmi = stability["models"][model]["metrics"]["npmi"]
         assert npmi["n"] == 3 and npmi["std"] >= 0
     # Planted subjects come back under every seed.
-    assert stability["lda"]["recovery"]["mean"] == pytest.approx(1.0)
+    assert stability["models"]["lda"]["recovery"]["mean"] == pytest.approx(1.0)
     assert "stability" in json.loads((run_dir / "manifest.json").read_text())["stages"]

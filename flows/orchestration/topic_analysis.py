@@ -46,7 +46,7 @@ from topicflow.pipelines.analysis.incremental import (
 from topicflow.pipelines.config import Config
 from topicflow.pipelines.corpus.documents import Corpus, require_documents
 from topicflow.pipelines.history.drift import drift_since
-from topicflow.pipelines.io.outputs import write_assignments, write_metrics, write_topics
+from topicflow.pipelines.io.run_files import write_assignments, write_metrics, write_topics
 from topicflow.pipelines.io.store import load_entry, save_entry
 from topicflow.pipelines.models.lda.estimator import LdaTopicModel
 from topicflow.pipelines.models.topicset import TopicSet
@@ -127,16 +127,7 @@ def _analyse(r: RunContext, reuse: bool) -> Outcome:
     lda, emb = modelled.lda, modelled.embedding
 
     write_topics(r.path, {"lda": lda, "embedding": emb})
-    write_assignments(
-        r.path,
-        documents,
-        lda_topic=lda.assignments,
-        lda_prob=np.round(lda.probabilities, 6),
-        embedding_topic=emb.assignments,
-        embedding_similarity=np.round(emb.probabilities, 6),
-        map_x=modelled.coordinates[:, 0],
-        map_y=modelled.coordinates[:, 1],
-    )
+    write_assignments(r.path, documents, {"lda": lda, "embedding": emb}, modelled.coordinates)
     prepared, vectors, cfg = modelled.prepared, modelled.vectors, r.cfg
     key = compare_key(documents.fingerprint, modelled.identity, lda, emb, cfg)
     metrics = compare(lda, emb, _unwalked(prepared), vectors, documents.labels, cfg, r.store, key)

@@ -124,9 +124,12 @@ def drift_since(
     current_topics: Mapping[str, Sequence[dict]],
     threshold: float = DEFAULT_DRIFT_THRESHOLD,
 ) -> dict:
-    """``metrics.json``'s ``drift``: each model's drift since the previous run (if any)."""
+    """``metrics.json``'s ``drift``: each model's drift since the previous run, under
+    ``models`` (absent when there is no previous run)."""
     drift: dict = {"previous_run": previous_run, "since": previous_finished, "threshold": threshold}
     if previous_run is not None:
-        for model, current in current_topics.items():
-            drift[model] = topic_drift(previous_topics.get(model, []), current, threshold)
+        drift["models"] = {
+            model: topic_drift(previous_topics.get(model, []), current, threshold)
+            for model, current in current_topics.items()
+        }
     return drift
