@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 from measure import machine, run_measured
+from topicflow.pipelines.io.run_files import MANIFEST_FILE
 from topicflow.pipelines.text.clean import strip_usenet
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,7 +99,7 @@ def main() -> int:
         command = [TOPICFLOW, "run", "--corpus", str(path), "--config", str(work / "config.yaml")]
         measured = run_measured(command + ["--out", str(work / "runs")], env)
         run_dir = Path(measured.stdout.strip().splitlines()[-1])
-        manifest = json.loads((run_dir / "manifest.json").read_text())
+        manifest = json.loads((run_dir / MANIFEST_FILE).read_text())
         stages = {name: manifest["stages"].get(name, {}).get("seconds", 0.0) for name in STAGES}
         rows.append(
             {

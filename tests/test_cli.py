@@ -183,11 +183,12 @@ def test_run_on_a_csv_prints_the_finished_run_directory_last(tmp_path, topicflow
         all(len(ids) == 1 for ids in by_label.values()) and len(set.union(*by_label.values())) == 3
     )
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    quality = metrics["models"]
-    assert quality["lda"]["n_topics"] == 3 and quality["lda"]["unassigned_share"] == 0
+    lda = metrics["models"]["lda"]
+    assert lda["n_topics"] == 3 and lda["unassigned_share"] == 0
     embedding = json.loads((run_dir / "topics.json").read_text())["embedding"]
     assert embedding and all(len(t["words"]) >= 5 for t in embedding)
-    assert quality["embedding"]["unassigned_share"] == 0 and quality["embedding"]["n_topics"] == 3
+    embedding_quality = metrics["models"]["embedding"]
+    assert embedding_quality["unassigned_share"] == 0 and embedding_quality["n_topics"] == 3
 
 
 @pytest.mark.slow

@@ -79,7 +79,7 @@ def test_similarity_uses_weights_not_just_shared_words():
 
 def test_first_run_and_markdown():
     first = drift_since(None, None, {}, {"lda": [topic(0, SPACE)]})
-    assert "lda" not in first
+    assert "models" not in first
     assert "First successful run" in drift_markdown(first)
     drift = drift_since(
         "r1",

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from topicflow.pipelines.errors import InputError
+from topicflow.pipelines.io.run_files import load_run
 
 from tests.conftest import PROJECT_ROOT, news_sentences
 
@@ -100,14 +101,14 @@ def test_every_format_runs_end_to_end(fmt, tmp_path, store, prefect_api):
     )
     assert table.column_names == expected and table.num_rows == N_DOCS
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    assert set(metrics["models"]) == {"lda", "embedding"}
-    ((pair),) = metrics["comparisons"]
-    assert (pair["a"], pair["b"]) == ("lda", "embedding")
+    assert list(metrics["models"]) == ["lda", "embedding"]
+    assert [(c["a"], c["b"]) for c in metrics["comparisons"]] == [("lda", "embedding")]
     assert ("labels" in metrics) is fields
+    assert load_run(run_dir).model_names == ["lda", "embedding"]  # every file has its shape
     if fields:  # the planted desks are found by both models
         assert metrics["labels"]["lda"]["nmi"] == pytest.approx(1.0)
         assert metrics["labels"]["embedding"]["purity"] == pytest.approx(1.0)
-        assert pair["agreement"]["ari"] == pytest.approx(1.0)
+        assert metrics["comparisons"][0]["agreement"]["ari"] == pytest.approx(1.0)
 
 
 @pytest.mark.slow

@@ -13,9 +13,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from topicflow.pipelines.errors import InputError
-from topicflow.pipelines.history.database import RunHistory, history_url, recorded_run
+from topicflow.pipelines.history.database import (
+    MODEL_NAME_LENGTH,
+    RunHistory,
+    history_url,
+    recorded_run,
+)
 from topicflow.pipelines.history.schema import MIGRATIONS, Migration
 from topicflow.pipelines.history.view import format_run, format_runs
+from topicflow.pipelines.models.registry import MODELS
 
 from tests.postgres import server_binaries, throwaway_cluster
 
@@ -27,9 +33,18 @@ TOPICS = {
     "embedding": [{"id": 0, "words": ["goal", "match"], "weights": [1.5, 0.9], "size": 20}],
 }
 HEADLINE = {
+    "models": {
+        "lda": {"n_topics": 2, "npmi": 0.123, "diversity": 0.9, "unassigned_share": 0.0},
+        "embedding": {"n_topics": 1, "npmi": 0.2, "diversity": 1.0, "unassigned_share": 0.05},
+    },
+    "agreement": [{"a": "lda", "b": "embedding", "nmi": 0.5}],
+}
+# How records written before models became pluggable keep their numbers.
+OLD_HEADLINE = {
     "lda": {"n_topics": 2, "npmi": 0.123, "diversity": 0.9, "unassigned_share": 0.0},
     "embedding": {"n_topics": 1, "npmi": 0.2, "diversity": 1.0, "unassigned_share": 0.05},
     "agreement_nmi": 0.5,
+    "drift": {"lda": {"emerged": 1, "vanished": 0}, "embedding": {"emerged": 0, "vanished": 2}},
 }
 
 
@@ -182,9 +197,52 @@ def test_views_show_numbers_changes_and_errors(tmp_path):
     assert "2 topics, NPMI 0.123" in lines[2] and "first run" in lines[2]
     shown = format_run(history.get("r1"))
     assert "| NPMI (c_npmi, top 10) | 0.123 | 0.200 |" in shown
-    assert "document agreement (NMI): 0.500" in shown
-    assert "rocket, orbit" in shown
+    assert "document agreement (NMI): LDA vs Embedding 0.500" in shown
+    assert "rocket, orbit" in shown and "LDA topics (id, documents, top words):" in shown
     assert format_runs([]) == "no runs recorded yet"
+
+
+def test_views_have_a_column_per_model_and_read_old_records(tmp_path):
+    history = RunHistory(history_url(tmp_path))
+    history.start("r1", "news")
+    history.complete("r1", TOPICS, n_documents=40, headline=OLD_HEADLINE, update_mode="full")
+    three = {
+        "models": {
+            "lda": {"n_topics": 3, "npmi": 0.1},
+            "nmf": {"n_topics": 4, "npmi": 0.15},
+            "embedding": {"n_topics": 5, "npmi": 0.3},
+        },
+        "agreement": [
+            {"a": "lda", "b": "nmf", "nmi": 0.61},
+            {"a": "lda", "b": "embedding", "nmi": 0.62},
+            {"a": "nmf", "b": "embedding", "nmi": None},
+        ],
+        "drift": {"lda": {"emerged": 0, "vanished": 0}, "nmf": {"emerged": 2, "vanished": 1}},
+    }
+    history.start("r2", "news")
+    history.complete("r2", {"nmf": TOPICS["lda"]}, n_documents=41, headline=three)
+    lines = format_runs(history.runs()).splitlines()
+    header = lines[0].split("  ")
+    assert [c.strip() for c in header if c.strip()][-4:] == ["LDA", "NMF", "Embedding", "changes"]
+    assert lines[1].startswith("r2") and "4 topics, NPMI 0.150" in lines[1]
+    assert "LDA +0 -0, NMF +2 -1" in lines[1]
+    assert lines[2].startswith("r1") and "1 topics, NPMI 0.200" in lines[2]
+    assert "LDA +1 -0, Embedding +0 -2" in lines[2]  # the old shape, read the same way
+    old = format_run(history.get("r1"))
+    assert "document agreement (NMI): LDA vs Embedding 0.500" in old
+    assert "| | LDA | Embedding |" in old
+    new = format_run(history.get("r2"))
+    assert "| | LDA | NMF | Embedding |" in new and "NMF topics (id" in new
+    assert "LDA vs NMF 0.610, LDA vs Embedding 0.620, NMF vs Embedding n/a" in new
+
+
+def test_every_registered_model_name_fits_the_topics_table(tmp_path):
+    assert all(len(name) <= MODEL_NAME_LENGTH for name in MODELS)
+    history = RunHistory(history_url(tmp_path))
+    history.start("r1", "news")
+    with pytest.raises(ValueError, match="longer than the history's topics.model column"):
+        history.complete("r1", {"m" * (MODEL_NAME_LENGTH + 1): TOPICS["lda"]})
+    assert history.get("r1").status == "running"  # nothing written
 
 
 def test_times_are_utc(tmp_path):

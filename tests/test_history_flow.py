@@ -93,7 +93,7 @@ def test_drift_lists_exactly_the_planted_subject_that_came_and_went(
         check=True,
     ).stdout.splitlines()
     assert [line.split()[0] for line in listing[1:]] == [r.name for r in reversed(runs)]
-    assert "lda +0 -1, embedding +0 -1" in listing[1] and "first run" in listing[3]
+    assert "LDA +0 -1, Embedding +0 -1" in listing[1] and "first run" in listing[3]
     shown = subprocess.run(
         [topicflow_bin, "show", runs[1].name[:-3], "--store", str(store)],
         capture_output=True,
@@ -101,7 +101,7 @@ def test_drift_lists_exactly_the_planted_subject_that_came_and_went(
         check=True,
     ).stdout
     assert f"run {runs[1].name}" in shown and "status: complete" in shown
-    assert "lda +1 -0, embedding +1 -0" in shown and "recipe" in shown
+    assert "LDA +1 -0, Embedding +1 -0" in shown and "recipe" in shown
 
 
 @pytest.mark.slow

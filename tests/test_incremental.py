@@ -213,7 +213,7 @@ def test_incremental_runs_through_the_flow(tmp_path, store, prefect_api):
     modes = [r.update_mode for r in RunHistory(history_url(store)).runs("planted")]
     assert modes == ["full", "incremental", "full"]
     assert set(SUBJECTS["food"]) & set(
-        json.loads((third / "metrics.json").read_text())["drift"]["models"]["embedding"]["emerged"][0][
-            "words"
-        ]
+        json.loads((third / "metrics.json").read_text())["drift"]["models"]["embedding"]["emerged"][
+            0
+        ]["words"]
     )

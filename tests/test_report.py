@@ -1,4 +1,8 @@
-"""The report: escaped corpus text, Markdown summary, and the HTML in a real headless Chromium."""
+"""The report: escaped corpus text, Markdown summary, and the HTML in a real headless Chromium.
+
+Most tests read a three-model run directory written by hand (:mod:`tests.synthetic_run`):
+no Prefect, no model. One end-to-end run checks the flow writes the report at all.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,81 @@ import shutil
 from pathlib import Path
 
 import pytest
-from topicflow.pipelines.io.run_data import load_run
-from topicflow.pipelines.report.html import render_html
+from topicflow.pipelines.io.run_files import REPORT_HTML_FILE, REPORT_MD_FILE, load_run
+from topicflow.pipelines.report.html import render_html, write_report
 from topicflow.pipelines.report.markdown import render_markdown
 
 from tests.conftest import PROJECT_ROOT, news_sentences
+from tests.synthetic_run import HOSTILE_WORD, MODELS, N_DOCS, write_synthetic_run
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HOSTILE = [
     "<script>window.__pwned = 1; alert(1)</script> markets rally bank profit shares",
     '"><img src=x onerror="window.__pwned = 2"> rocket launch orbit nasa mission',
 ]
+
+
+@pytest.fixture(scope="module")
+def synthetic_run(tmp_path_factory) -> Path:
+    """A finished three-model run with hostile words and snippets, and its report."""
+    path = write_synthetic_run(tmp_path_factory.mktemp("synthetic"))
+    write_report(path)
+    return path
+
+
+def test_a_three_model_report_has_every_model_and_every_pair(synthetic_run):
+    page = (synthetic_run / REPORT_HTML_FILE).read_text()
+    for model in MODELS:
+        assert page.count(f'<section id="topics-{model}">') == 1
+    assert [page.count(f"<h2>{t} topics</h2>") for t in ("LDA", "NMF", "Embedding")] == [1, 1, 1]
+    assert page.count("Plotly.newPlot('alignment-") == 3
+    assert page.count('"type": "heatmap"') == 3
+    for a, b in (("LDA", "NMF"), ("LDA", "Embedding"), ("NMF", "Embedding")):
+        assert f"<h3>{a} and {b}</h3>" in page and f"<b>{a}-only:</b>" in page
+    assert page.count('"name": "NMF"') == 2  # a trace in the coherence and the size chart
+    assert "colour by NMF topic" in page and "colour by gold label" in page
+    assert page.count("Document agreement: NMI") == 3
+    assert "<th>label \\ topic</th>" in page and "<h3>Embedding</h3><ul><li>" in page
+
+    markdown = (synthetic_run / REPORT_MD_FILE).read_text()
+    topic_tables = [line for line in markdown.splitlines() if line.endswith(" topics")]
+    assert topic_tables == ["## LDA topics", "## NMF topics", "## Embedding topics"]
+    assert markdown.count("## Matched topics: ") == 3
+    assert "| | LDA | NMF | Embedding |" in markdown
+    assert "| NMF | 2 | 1 | 0 | 1 | 0 |" in markdown  # drift, per model
+
+
+def test_hostile_words_and_snippets_stay_text(synthetic_run):
+    page = (synthetic_run / REPORT_HTML_FILE).read_text()
+    assert "<script>window.__pwned" not in page and "<img src=x" not in page
+    assert HOSTILE_WORD not in page and "<b>news</b>" not in page
+    # A topic card shows the hostile snippet, HTML-escaped...
+    assert '<div class="doc">&lt;script&gt;window.__pwned' in page
+    assert "<h3>Topic 0: &lt;script&gt;alert(1)&lt;/script&gt; a|b bank</h3>" in page
+    # ...and the map's hover text has it HTML-escaped, then JSON-escaped for <script>.
+    assert "\\u0026lt;script\\u0026gt;window.__pwned" in page
+    assert "https://" not in page.split("<script>", 1)[0]  # nothing fetched from elsewhere
+    markdown = (synthetic_run / REPORT_MD_FILE).read_text()
+    assert "<script>" not in markdown and "<b>" not in markdown
+    assert "| 0 | 11 | " in markdown and "&lt;script&gt;alert(1)&lt;/script&gt;, a\\|b" in markdown
+
+
+def test_a_single_model_report_has_no_pairs(tmp_path):
+    path = write_synthetic_run(tmp_path, models=("nmf",))
+    write_report(path)
+    page = (path / REPORT_HTML_FILE).read_text()
+    assert '<section id="topics-nmf">' in page and "topics-lda" not in page
+    assert "Plotly.newPlot('alignment-" not in page and "How the topics line up" not in page
+    assert "Document agreement" not in page
+    markdown = (path / REPORT_MD_FILE).read_text()
+    assert "## NMF topics" in markdown and "Matched topics" not in markdown
+    assert "| | NMF |" in markdown
+
+
+def test_synthetic_rendering_is_a_function_of_the_run_directory(synthetic_run):
+    run = load_run(synthetic_run)
+    assert render_html(run) == (synthetic_run / REPORT_HTML_FILE).read_text()
+    assert render_markdown(run) == (synthetic_run / REPORT_MD_FILE).read_text()
 
 
 @pytest.fixture(scope="module")
@@ -54,12 +122,13 @@ def test_report_files_are_written_and_escape_the_corpus(hostile_run):
     markdown = (hostile_run / "report.md").read_text()
     assert markdown.startswith("# topicflow report: hostile")
     assert "| NPMI (c_npmi, top 10) |" in markdown and "## Embedding topics" in markdown
+    assert load_run(hostile_run).model_names == ["lda", "embedding"]
     manifest = json.loads((hostile_run / "manifest.json").read_text())
     assert "report" in manifest["stages"]
 
 
 @pytest.mark.slow
-def test_report_renders_in_headless_chromium_and_runs_no_injected_code(hostile_run):
+def test_report_renders_in_headless_chromium_and_runs_no_injected_code(synthetic_run):
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (make test installs it)")
     from playwright.sync_api import sync_playwright
@@ -81,20 +150,21 @@ def test_report_renders_in_headless_chromium_and_runs_no_injected_code(hostile_r
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.goto((hostile_run / "report.html").as_uri())
-        page.wait_for_function("document.querySelectorAll('.plot .main-svg').length >= 4")
+        page.goto((synthetic_run / REPORT_HTML_FILE).as_uri())
+        page.wait_for_function("document.querySelectorAll('.plot .main-svg').length >= 6")
         plots = page.eval_on_selector_all(
             ".plot", "els => els.map(e => [e.id, e.querySelectorAll('.main-svg').length])"
         )
         points = page.eval_on_selector_all("#document-map .point", "els => els.length")
         pwned = page.evaluate("window.__pwned === undefined")
-        page.screenshot(path=str(hostile_run / "report.png"), full_page=True)
+        page.screenshot(path=str(synthetic_run / "report.png"), full_page=True)
         browser.close()
     assert errors == []
     assert dialogs == [] and pwned
-    assert len(plots) == 4 and all(count > 0 for _, count in plots), plots
-    assert points == 38  # every document is a point on the map
-    assert (hostile_run / "report.png").stat().st_size > 10_000
+    # The map, a heatmap per pair of the three models, coherence and sizes.
+    assert len(plots) == 6 and all(count > 0 for _, count in plots), plots
+    assert points == N_DOCS  # every document is a point on the map
+    assert (synthetic_run / "report.png").stat().st_size > 10_000
 
 
 @pytest.mark.slow
@@ -105,12 +175,12 @@ def test_rendering_is_a_function_of_the_run_directory(hostile_run):
 
 
 @pytest.mark.slow
-def test_notebook_reproduces_the_main_views(hostile_run, tmp_path, monkeypatch):
+def test_notebook_reproduces_the_main_views(synthetic_run, tmp_path, monkeypatch):
     import nbformat
     from nbclient import NotebookClient
 
     notebook = nbformat.read(PROJECT_ROOT / "notebooks" / "explore_run.ipynb", as_version=4)
-    monkeypatch.setenv("TOPICFLOW_RUN", str(hostile_run))
+    monkeypatch.setenv("TOPICFLOW_RUN", str(synthetic_run))
     NotebookClient(
         notebook,
         timeout=300,
@@ -121,5 +191,9 @@ def test_notebook_reproduces_the_main_views(hostile_run, tmp_path, monkeypatch):
     assert not [o for o in outputs if o.output_type == "error"]
     text = json.dumps([o.get("data", {}) for o in outputs])
     assert "NPMI (c_npmi, top 10)" in text  # the headline table
-    assert "application/vnd.plotly.v1+json" in text  # the figures
+    plotly = "application/vnd.plotly.v1+json"
+    figures = [o["data"][plotly] for o in outputs if plotly in o.get("data", {})]
+    kinds = [figure["data"][0]["type"] for figure in figures]
+    assert kinds.count("heatmap") == 3  # a figure per pair of models
+    assert len(figures) == 5 and "NMF topic" in text  # and coherence, the map
     assert "purity" in text  # the label scores of this labelled corpus

@@ -19,6 +19,7 @@ from topicflow.pipelines.config import Config
 from topicflow.pipelines.corpus.documents import Corpus
 from topicflow.pipelines.history.database import RunHistory, open_history, recorded_run
 from topicflow.pipelines.io.manifest import Manifest
+from topicflow.pipelines.io.run_files import MANIFEST_FILE
 from topicflow.pipelines.io.rundir import RunDirectory
 from topicflow.pipelines.io.store import cache_key
 from topicflow.pipelines.report.headline import headline_numbers
@@ -67,7 +68,7 @@ def execute_run(
         with recorded_run(history, run_id, name, **recorded):
             with RunDirectory(out, run_id) as run:
                 manifest = Manifest(
-                    run.path / "manifest.json",
+                    run.path / MANIFEST_FILE,
                     run_id,
                     cfg.to_dict(),
                     source=source,

@@ -28,15 +28,22 @@ from topicflow.pipelines.config import Config
 from topicflow.pipelines.corpus.documents import Corpus
 from topicflow.pipelines.history.database import RunHistory, RunRecord, open_history
 from topicflow.pipelines.io.manifest import now
-from topicflow.pipelines.io.rundir import write_json
+from topicflow.pipelines.io.run_files import (
+    ASSIGNMENTS_CSV_FILE,
+    ASSIGNMENTS_FILE,
+    MANIFEST_FILE,
+    METRICS_FILE,
+    TOPICS_FILE,
+    write_metrics,
+)
 from topicflow.pipelines.io.store import cache_key, cached_corpus
 from topicflow.pipelines.models.registry import MODELS
 from topicflow.pipelines.vectors.identity import embedding_identity
 
 # What a reused run copies as it is; metrics, manifest and report are written anew.
-COPIED = ("topics.json", "assignments.parquet", "assignments.csv")
-REQUIRED = (*COPIED, "metrics.json", "manifest.json")
-# What a run can execute: the command line and the flow, with all they import.
+COPIED = (TOPICS_FILE, ASSIGNMENTS_FILE, ASSIGNMENTS_CSV_FILE)
+REQUIRED = (*COPIED, METRICS_FILE, MANIFEST_FILE)
+
 # The CLI and the flow, plus every model family's estimator: the registry imports those
 # by name when a model is built, which an import graph cannot see.
 PROJECT_ENTRIES = (
@@ -79,10 +86,10 @@ def find_reusable(history: RunHistory | None, corpus_name: str, key: str) -> Reu
     if not all((path / name).is_file() for name in REQUIRED):
         return None  # moved or deleted since
     try:
-        manifest = json.loads((path / "manifest.json").read_text("utf-8"))
+        manifest = json.loads((path / MANIFEST_FILE).read_text("utf-8"))
         if manifest.get("run_key") != key:
             return None
-        metrics = json.loads((path / "metrics.json").read_text("utf-8"))
+        metrics = json.loads((path / METRICS_FILE).read_text("utf-8"))
     except (OSError, ValueError):
         return None  # damaged since: the run computes instead
     return Reusable(previous, path, manifest, metrics)
@@ -112,7 +119,7 @@ def answer_from(previous: Reusable, r: RunContext, documents: Corpus, key: str) 
         record.topics,
         r.cfg.history.drift_threshold,
     )
-    write_json(r.path / "metrics.json", metrics)
+    write_metrics(r.path, metrics)
     update = {"performed": "reused", "reason": reuse_message(previous)}
     if record.model_state:
         update["state"] = record.model_state

@@ -47,7 +47,7 @@ from topicflow.pipelines.analysis.pipeline import prepared_corpus
 from topicflow.pipelines.config import Config
 from topicflow.pipelines.corpus.documents import Corpus, require_documents
 from topicflow.pipelines.history.drift import drift_since
-from topicflow.pipelines.io.outputs import write_assignments, write_metrics, write_topics
+from topicflow.pipelines.io.run_files import write_assignments, write_metrics, write_topics
 from topicflow.pipelines.io.store import cache_dir, load_entry, save_entry
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.registry import spec

@@ -32,7 +32,8 @@ from topicflow.pipelines.history.schema import (
 from topicflow.pipelines.history.schema import topics as TOPICS
 
 HISTORY_URL_ENV = "TOPICFLOW_HISTORY_URL"
-MODELS = ("lda", "embedding")
+# Topics are stored under their model's registry name, whatever models a run fitted.
+MODEL_NAME_LENGTH = TOPICS.c.model.type.length
 # SQLite waits this long for another process's write to finish before giving up.
 _SQLITE_BUSY_SECONDS = 60
 
@@ -65,7 +66,7 @@ class RunRecord:
     model_state: str | None = None
     host: str | None = None
     pid: int | None = None
-    # model -> topics.json-style records; filled by RunHistory.get only.
+    # model name -> topics.json-style records; filled by RunHistory.get only.
     topics: dict[str, list[dict]] = field(default_factory=dict)
 
 
@@ -117,7 +118,14 @@ class RunHistory:
         return [run_id for run_id, _ in orphans]
 
     def complete(self, run_id: str, run_topics: dict[str, list[dict]], **facts: Any) -> None:
-        """Mark the run complete and store its topics, all or nothing."""
+        """Mark the run complete and store its topics (model name -> topics.json records,
+        whichever models the run fitted), all or nothing."""
+        too_long = [m for m in run_topics if len(m) > MODEL_NAME_LENGTH]
+        if too_long:
+            raise ValueError(
+                f"model name {too_long[0]!r} is longer than the history's topics.model "
+                f"column ({MODEL_NAME_LENGTH} characters)"
+            )
         rows = [
             {
                 "run_id": run_id,

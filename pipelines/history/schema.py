@@ -50,7 +50,7 @@ topics = sa.Table(
     "topics",
     metadata,
     sa.Column("run_id", sa.ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("model", sa.String(16), primary_key=True),  # lda | embedding
+    sa.Column("model", sa.String(16), primary_key=True),  # a model's registry name
     sa.Column("topic_id", sa.Integer, primary_key=True),
     sa.Column("words", sa.JSON, nullable=False),
     sa.Column("weights", sa.JSON, nullable=False),

@@ -6,33 +6,55 @@ from collections.abc import Sequence
 from typing import Any
 
 from topicflow.pipelines.history.database import RunRecord
-from topicflow.pipelines.report.headline import format_value, headline_markdown
+from topicflow.pipelines.models.registry import title
+from topicflow.pipelines.report.headline import format_value, headline_table
 
-_COLUMNS = ("run id", "started (UTC)", "status", "docs", "update", "LDA", "embedding", "changes")
+_BEFORE = ("run id", "started (UTC)", "status", "docs", "update")
+
+
+def headline_of(record: RunRecord) -> dict[str, Any]:
+    """A record's headline numbers as ``{"models": {name: {...}}, "agreement": [{"a", "b",
+    "nmi"}], "drift": {name: counts}}``. Records written before models became pluggable
+    kept each model's numbers at the top level and one ``agreement_nmi`` for the pair."""
+    headline = record.headline or {}
+    if "models" in headline:
+        return headline
+    models = {k: v for k, v in headline.items() if k != "drift" and isinstance(v, dict)}
+    names = list(models)
+    nmi = headline.get("agreement_nmi")
+    agreement = [{"a": names[0], "b": names[1], "nmi": nmi}] if len(names) == 2 else []
+    return {"models": models, "agreement": agreement, **_only(headline, "drift")}
+
+
+def _only(values: dict[str, Any], key: str) -> dict[str, Any]:
+    return {key: values[key]} if key in values else {}
 
 
 def format_runs(records: Sequence[RunRecord]) -> str:
-    """One line per run, newest first, aligned in columns."""
+    """One line per run, newest first, aligned in columns: one per model any run fitted."""
     if not records:
         return "no runs recorded yet"
-    rows = [_COLUMNS] + [_row(record) for record in records]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS))]
+    headlines = [headline_of(record) for record in records]
+    models = list(dict.fromkeys(name for h in headlines for name in h["models"]))
+    columns = (*_BEFORE, *(title(name) for name in models), "changes")
+    rows = [columns] + [
+        _row(record, headline, models) for record, headline in zip(records, headlines, strict=True)
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         for row in rows
     )
 
 
-def _row(record: RunRecord) -> tuple[str, ...]:
-    headline = record.headline
+def _row(record: RunRecord, headline: dict[str, Any], models: list[str]) -> tuple[str, ...]:
     return (
         record.run_id,
         record.started_at.strftime("%Y-%m-%d %H:%M:%S"),
         record.status,
         format_value("{:,}", record.n_documents) if record.n_documents is not None else "",
         record.update_mode or "",
-        _model_cell(headline.get("lda")),
-        _model_cell(headline.get("embedding")),
+        *(_model_cell(headline["models"].get(name)) for name in models),
         _changes(headline.get("drift")) if record.status == "complete" else (record.error or ""),
     )
 
@@ -47,11 +69,20 @@ def _model_cell(numbers: dict[str, Any] | None) -> str:
 
 
 def _changes(drift: dict[str, dict[str, int]] | None) -> str:
-    """E.g. ``lda +1 -0, embedding +2 -1`` (emerged, vanished), or ``first run``."""
+    """E.g. ``LDA +1 -0, Embedding +2 -1`` (emerged, vanished), or ``first run``."""
     if not drift:
         return "first run"
     return ", ".join(
-        f"{model} +{counts['emerged']} -{counts['vanished']}" for model, counts in drift.items()
+        f"{title(model)} +{counts['emerged']} -{counts['vanished']}"
+        for model, counts in drift.items()
+    )
+
+
+def _agreement(pairs: list[dict[str, Any]]) -> str:
+    if not pairs:
+        return "n/a"
+    return ", ".join(
+        f"{title(p['a'])} vs {title(p['b'])} {format_value('{:.3f}', p.get('nmi'))}" for p in pairs
     )
 
 
@@ -68,14 +99,12 @@ def format_run(record: RunRecord) -> str:
         f"run directory: {record.run_dir or 'n/a'}",
     ]
     if record.status == "complete":
-        corpus = {"name": record.corpus_name, "documents": record.n_documents or 0}
-        table = headline_markdown(corpus, record.headline).split("\n", 2)[2]  # below the title
-        lines += ["", table.rstrip()]
-        nmi = record.headline.get("agreement_nmi")
-        lines.append(f"document agreement (NMI): {format_value('{:.3f}', nmi)}")
-        lines.append(f"changes since the previous run: {_changes(record.headline.get('drift'))}")
+        headline = headline_of(record)
+        lines += ["", headline_table(headline["models"]).rstrip()]
+        lines.append(f"document agreement (NMI): {_agreement(headline['agreement'])}")
+        lines.append(f"changes since the previous run: {_changes(headline.get('drift'))}")
     for model, topics in record.topics.items():
-        lines += ["", f"{model} topics (id, documents, top words):"]
+        lines += ["", f"{title(model)} topics (id, documents, top words):"]
         lines += [f"  {t['id']:>3}  {t['size']:>7,}  {', '.join(t['words'][:8])}" for t in topics]
     return "\n".join(lines)
 

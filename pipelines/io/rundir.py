@@ -23,18 +23,18 @@ _OWNER_FILE = ".owner"
 
 def write_json(path: Path, data: Any) -> None:
     """Write strict JSON atomically (temporary file, then rename); NaN becomes null."""
-    text = json.dumps(_plain(data), indent=2, ensure_ascii=False, allow_nan=False, default=str)
+    text = json.dumps(json_ready(data), indent=2, ensure_ascii=False, allow_nan=False, default=str)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text + "\n", "utf-8")
     os.replace(tmp, path)
 
 
-def _plain(value: Any) -> Any:
+def json_ready(value: Any) -> Any:
     """JSON-ready: numpy scalars and arrays to Python, non-finite floats to None."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple | np.ndarray):
-        return [_plain(v) for v in value]
+        return [json_ready(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):

@@ -1,7 +1,7 @@
 """The report's interactive figures, as plain plotly ``{"data", "layout"}`` dictionaries.
 
-Corpus text reaches a figure only through :func:`_hover`, which escapes it: plotly
-renders a few HTML tags inside hover text, and a document must never inject any.
+Corpus text reaches a figure only through :func:`_esc`: plotly renders a few HTML tags
+inside hover text and axis labels, and a document must never inject any.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import html
 from typing import Any
 
 import numpy as np
-from topicflow.pipelines.io.run_data import RunData
+from topicflow.pipelines.io.run_files import Comparison, RunData, topic_column
+from topicflow.pipelines.models.registry import MODELS, title
 
 PALETTE = [
     "#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6",
@@ -21,14 +22,26 @@ UNASSIGNED_COLOR = "#d0d4da"
 LAYOUT = {"margin": {"l": 60, "r": 20, "t": 40, "b": 60}, "template": "plotly_white"}
 
 
+def _esc(text: object) -> str:
+    """The one place this module escapes corpus text (documents, topic words) for plotly."""
+    return html.escape(str(text))
+
+
 def _hover(prefix: str, snippet: str) -> str:
-    return f"{html.escape(prefix)}<br>{html.escape(snippet)}"
+    return f"{_esc(prefix)}<br>{_esc(snippet)}"
 
 
 def _colors(values: list) -> list[str]:
     categories = sorted({v for v in values if v not in (-1, None)}, key=str)
     index = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(categories)}
     return [index.get(v, UNASSIGNED_COLOR) for v in values]
+
+
+def map_models(run: RunData) -> list[str]:
+    """The models in the map's button order: the run's order, but one clustered from the
+    document vectors first (the map is drawn from those vectors, so it colours it best)."""
+    needs = {name: name in MODELS and MODELS[name].needs_vectors for name in run.model_names}
+    return sorted(run.model_names, key=lambda name: not needs[name])
 
 
 def document_map_figure(run: RunData, max_points: int) -> dict[str, Any]:
@@ -43,17 +56,17 @@ def document_map_figure(run: RunData, max_points: int) -> dict[str, Any]:
         return [values[i] for i in pick]
 
     snippets = take("snippet")
-    modes = [("embedding topic", "embedding_topic"), ("LDA topic", "lda_topic")]
+    modes = [(f"{title(name)} topic", topic_column(name)) for name in map_models(run)]
     if run.has_labels:
         modes.append(("gold label", "label"))
     styles = []
-    for title, column in modes:
+    for mode, column in modes:
         values = take(column)
         styles.append(
             (
-                title,
+                mode,
                 _colors(values),
-                [_hover(f"{title}: {v}", s) for v, s in zip(values, snippets, strict=True)],
+                [_hover(f"{mode}: {v}", s) for v, s in zip(values, snippets, strict=True)],
             )
         )
     trace = {
@@ -67,11 +80,11 @@ def document_map_figure(run: RunData, max_points: int) -> dict[str, Any]:
     }
     buttons = [
         {
-            "label": f"colour by {title}",
+            "label": f"colour by {mode}",
             "method": "restyle",
             "args": [{"marker.color": [colors], "hovertext": [texts]}],
         }
-        for title, colors, texts in styles
+        for mode, colors, texts in styles
     ]
     layout = {
         **LAYOUT,
@@ -85,64 +98,63 @@ def document_map_figure(run: RunData, max_points: int) -> dict[str, Any]:
     return {"data": [trace], "layout": layout}
 
 
-def _topic_labels(run: RunData, model: str, prefix: str) -> list[str]:
+def topic_labels(run: RunData, model: str) -> list[str]:
+    """Axis labels of a model's topics: its title, the id and three top words (escaped)."""
     return [
-        html.escape(f"{prefix}{t['id']}: {' '.join(t['words'][:3])}")
-        for t in run.topics.get(model, [])
+        _esc(f"{title(model)} {t.id}: {' '.join(t.words[:3])}") for t in run.topics.get(model, [])
     ]
 
 
-def alignment_figure(run: RunData) -> dict[str, Any]:
-    alignment = run.metrics.get("alignment", {})
-    primary = alignment.get("primary", "jensen_shannon")
-    matrix = alignment.get(primary, {}).get("matrix", [])
+def alignment_figure(run: RunData, comparison: Comparison) -> dict[str, Any]:
+    """The primary measure's similarity of every topic pair of two models, as a heatmap."""
+    primary = comparison.alignment.primary
+    measure = comparison.alignment.measure()
+    matrix = measure.matrix if measure is not None else []
+    a, b = title(comparison.a), title(comparison.b)
     trace = {
         "type": "heatmap",
         "z": matrix,
-        "x": _topic_labels(run, "embedding", "E"),
-        "y": _topic_labels(run, "lda", "L"),
+        "x": topic_labels(run, comparison.b),
+        "y": topic_labels(run, comparison.a),
         "colorscale": "Blues",
         "reversescale": True,  # plotly's Blues runs dark to light: similar pairs should be dark
         "zmin": 0,
         "zmax": 1,
         "hovertemplate": "%{y}<br>%{x}<br>similarity %{z:.3f}<extra></extra>",
     }
-    title = f"{primary.replace('_', '-')} similarity: LDA topics (rows) x embedding topics"
+    text = f"{primary.replace('_', '-')} similarity: {a} topics (rows) x {b} topics"
     n_rows = max(1, len(matrix))
-    layout = {**LAYOUT, "title": {"text": title}, "height": max(380, 24 * n_rows + 160)}
+    layout = {**LAYOUT, "title": {"text": _esc(text)}, "height": max(380, 24 * n_rows + 160)}
     layout["margin"] = {"l": 220, "r": 20, "t": 50, "b": 160}
     return {"data": [trace], "layout": layout}
 
 
 def _per_topic_bars(run: RunData, values_of) -> list[dict[str, Any]]:
-    traces = []
-    for model, name, prefix in (("lda", "LDA", "L"), ("embedding", "Embedding", "E")):
-        traces.append(
-            {
-                "type": "bar",
-                "name": name,
-                "x": _topic_labels(run, model, prefix),
-                "y": values_of(model),
-            }
-        )
-    return traces
+    return [
+        {"type": "bar", "name": title(model), "x": topic_labels(run, model), "y": values_of(model)}
+        for model in run.model_names
+    ]
 
 
 def coherence_figure(run: RunData) -> dict[str, Any]:
     def npmi(model: str) -> list:
-        return run.metrics.get(model, {}).get("npmi_per_topic", [])
+        quality = run.quality(model)
+        return quality.npmi_per_topic if quality is not None else []
 
-    diversity = {m: run.metrics.get(m, {}).get("diversity") for m in ("lda", "embedding")}
-    title = "NPMI per topic (topic diversity: LDA {}, embedding {})".format(
-        *(f"{v:.3f}" if isinstance(v, float) else "n/a" for v in diversity.values())
-    )
-    layout = {**LAYOUT, "title": {"text": title}, "height": 420, "xaxis": {"tickangle": -45}}
+    def diversity(model: str) -> str:
+        quality = run.quality(model)
+        value = quality.diversity if quality is not None else None
+        return f"{value:.3f}" if isinstance(value, float) else "n/a"
+
+    shown = ", ".join(f"{title(model)} {diversity(model)}" for model in run.model_names)
+    text = f"NPMI per topic (topic diversity: {shown})"
+    layout = {**LAYOUT, "title": {"text": text}, "height": 420, "xaxis": {"tickangle": -45}}
     return {"data": _per_topic_bars(run, npmi), "layout": layout}
 
 
 def sizes_figure(run: RunData) -> dict[str, Any]:
     def sizes(model: str) -> list:
-        return [t["size"] for t in run.topics.get(model, [])]
+        return [t.size for t in run.topics.get(model, [])]
 
     layout = {**LAYOUT, "title": {"text": "Documents per topic"}, "height": 420}
     layout["xaxis"] = {"tickangle": -45}

@@ -45,7 +45,7 @@ METRICS: dict[str, str] = {
         "Share of documents no topic claims (topic -1: outliers, or documents with no "
         "vocabulary word); they are counted, never hidden."
     ),
-    # Matching LDA topics (a) with embedding topics (b)
+    # Matching the topics of two models, a pair at a time (a: the first, b: the second)
     "jaccard": (
         "Jaccard similarity of two topics' top-10 word sets: shared words / distinct words "
         "of both; 0 to 1."
@@ -61,13 +61,13 @@ METRICS: dict[str, str] = {
         "words."
     ),
     "hungarian_matching": (
-        "One-to-one pairing of LDA and embedding topics that maximises the total similarity "
+        "One-to-one pairing of two models' topics that maximises the total similarity "
         "(Hungarian algorithm); a pair counts only when its similarity reaches the "
         "measure's threshold."
     ),
-    "matched": "Topic pairs (LDA, embedding) the matching accepted, most similar first.",
-    "a_only": "LDA-only topics: LDA topics with no embedding topic above the threshold.",
-    "b_only": "Embedding-only topics: embedding topics with no LDA topic above the threshold.",
+    "matched": "Topic pairs (a, b) the matching accepted, most similar first.",
+    "a_only": "Topics of a pair's first model with no topic of the second above the threshold.",
+    "b_only": "Topics of a pair's second model with no topic of the first above the threshold.",
     # Document-level agreement (between the models, or a model against gold labels)
     "nmi": (
         "Normalised mutual information between two groupings of the same documents: 0 "

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+from topicflow.pipelines.io.run_files import (
+    Drift,
+    Metrics,
+    ModelDrift,
+    RunManifest,
+    as_drift,
+    as_metrics,
+)
+from topicflow.pipelines.models.registry import title
 
 _ROWS = (
     ("topics", "n_topics", "{:d}"),
@@ -10,19 +21,31 @@ _ROWS = (
     ("topic diversity", "diversity", "{:.3f}"),
     ("unassigned documents", "unassigned_share", "{:.1%}"),
 )
+DRIFT_KINDS = ("persisted", "emerged", "vanished", "split", "merged")
 
 
-def headline_markdown(corpus: dict[str, Any], metrics: dict[str, Any]) -> str:
-    """A two-column table (LDA | embedding) of the numbers an analyst looks at first."""
-    models = [("LDA", metrics.get("lda", {})), ("Embedding", metrics.get("embedding", {}))]
+def _text(text: Any) -> str:
+    """Corpus text (a corpus name, topic words) made inert in Markdown: no markup passes
+    into a rendered artifact. The one place this module escapes."""
+    return str(text).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def headline_markdown(corpus: Mapping[str, Any], metrics: Metrics | Mapping[str, Any]) -> str:
+    """A table with a column per model of the numbers an analyst looks at first."""
+    metrics = as_metrics(metrics)
+    models = {name: quality.model_dump() for name, quality in metrics.models.items()}
+    name, documents = _text(corpus.get("name", "corpus")), corpus.get("documents", 0)
+    return f"**{name}**: {documents:,} documents\n\n" + headline_table(models)
+
+
+def headline_table(models: Mapping[str, Mapping[str, Any]]) -> str:
+    """The headline rows, one column per model (``models``: name -> its numbers)."""
     lines = [
-        f"**{corpus.get('name', 'corpus')}**: {corpus.get('documents', 0):,} documents",
-        "",
-        "| | " + " | ".join(name for name, _ in models) + " |",
+        "| | " + " | ".join(title(name) for name in models) + " |",
         "|---|" + "---|" * len(models),
     ]
     for label, key, fmt in _ROWS:
-        cells = [format_value(fmt, values.get(key)) for _, values in models]
+        cells = [format_value(fmt, values.get(key)) for values in models.values()]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -37,93 +60,94 @@ def format_value(fmt: str, value: Any) -> str:
         return str(value)
 
 
-def headline_numbers(metrics: dict[str, Any]) -> dict[str, Any]:
-    """The numbers the run history keeps of a run (``topicflow show`` prints them)."""
+def headline_numbers(metrics: Metrics | Mapping[str, Any]) -> dict[str, Any]:
+    """The numbers the run history keeps of a run (``topicflow history``/``show`` print
+    them): ``{"models": {name: {...}}, "agreement": [{"a", "b", "nmi"}], "drift":
+    {name: counts}}``, ``drift`` only when there was a previous run."""
+    metrics = as_metrics(metrics)
     keys = [key for _, key, _ in _ROWS]
     numbers: dict[str, Any] = {
-        model: {key: metrics.get(model, {}).get(key) for key in keys}
-        for model in ("lda", "embedding")
+        "models": {
+            name: {key: quality.value(key) for key in keys}
+            for name, quality in metrics.models.items()
+        },
+        "agreement": [{"a": c.a, "b": c.b, "nmi": c.agreement.nmi} for c in metrics.comparisons],
     }
-    numbers["agreement_nmi"] = metrics.get("agreement", {}).get("nmi")
-    drift = metrics.get("drift", {})
-    if drift.get("previous_run"):
-        numbers["drift"] = {model: drift[model]["counts"] for model in ("lda", "embedding")}
+    drift = metrics.drift
+    if drift is not None and drift.previous_run and drift.models is not None:
+        numbers["drift"] = {name: d.counts for name, d in drift.models.items()}
     return numbers
 
 
-_DRIFT_MODELS = (("lda", "LDA"), ("embedding", "Embedding"))
+def agreement_sentence(metrics: Metrics) -> str:
+    """Document agreement of each pair of models, in plain text (empty with one model)."""
+    if not metrics.comparisons:
+        return ""
+    pairs = "; ".join(
+        f"{title(c.a)} vs {title(c.b)} NMI {format_value('{:.3f}', c.agreement.nmi)}, "
+        f"ARI {format_value('{:.3f}', c.agreement.ari)}"
+        for c in metrics.comparisons
+    )
+    return f"Document agreement between the models: {pairs}."
 
 
-def drift_title(drift: dict[str, Any]) -> str:
-    since = str(drift.get("since") or "")[:16].replace("T", " ")
+def drift_title(drift: Drift) -> str:
+    since = str(drift.since or "")[:16].replace("T", " ")
     return f"What changed since {since} UTC" if since else "What changed"
 
 
-def drift_markdown(drift: dict[str, Any]) -> str:
+def drift_markdown(drift: Drift | Mapping[str, Any]) -> str:
     """The report's "What changed since <date>" section (also a Prefect artifact)."""
+    drift = as_drift(drift)
     lines = [f"## {drift_title(drift)}", ""]
-    if not drift.get("previous_run"):
+    if not drift.previous_run or drift.models is None:
         lines.append("First successful run of this corpus: nothing to compare with yet.")
         return "\n".join(lines) + "\n"
     lines.append(
-        f"Compared with run `{drift['previous_run']}` of the same corpus "
-        f"(topic word-weight cosine >= {drift['threshold']})."
+        f"Compared with run `{_text(drift.previous_run)}` of the same corpus "
+        f"(topic word-weight cosine >= {drift.threshold})."
     )
     lines.append("")
-    lines += ["| | persisted | emerged | vanished | split | merged |", "|---|---|---|---|---|---|"]
-    for model, label in _DRIFT_MODELS:
-        counts = drift[model]["counts"]
-        cells = " | ".join(
-            str(counts[k]) for k in ("persisted", "emerged", "vanished", "split", "merged")
-        )
-        lines.append(f"| {label} | {cells} |")
+    lines += ["| | " + " | ".join(DRIFT_KINDS) + " |", "|---|" + "---|" * len(DRIFT_KINDS)]
+    for model, changes in drift.models.items():
+        cells = " | ".join(str(changes.counts.get(k, 0)) for k in DRIFT_KINDS)
+        lines.append(f"| {title(model)} | {cells} |")
     lines.append("")
-    for model, label in _DRIFT_MODELS:
-        # Topic words are corpus text: no markup may pass into a rendered artifact.
-        safe = [
-            line.replace("<", "&lt;").replace(">", "&gt;") for line in drift_lines(drift[model])
-        ]
-        lines += [f"**{label}**", ""] + [f"- {line}" for line in safe]
+    for model, changes in drift.models.items():
+        lines += [f"**{title(model)}**", ""] + [f"- {_text(line)}" for line in drift_lines(changes)]
         lines.append("")
     return "\n".join(lines)
 
 
-def drift_lines(model_drift: dict[str, Any]) -> list[str]:
+def drift_lines(model_drift: ModelDrift) -> list[str]:
     """One plain-text line per change (emerged, vanished, split, merged, biggest growth)."""
 
-    def words(item: dict) -> str:
-        return ", ".join(item["words"])
+    def words(item: Any) -> str:
+        return ", ".join(item.words)
 
-    lines = [
-        f"emerged: topic {t['id']} ({t['size']:,} docs): {words(t)}" for t in model_drift["emerged"]
+    lines = [f"emerged: topic {t.id} ({t.size:,} docs): {words(t)}" for t in model_drift.emerged]
+    lines += [f"vanished: topic {t.id} ({t.size:,} docs): {words(t)}" for t in model_drift.vanished]
+    lines += [
+        f"split: topic {t.previous} into {', '.join(map(str, t.into))}: {words(t)}"
+        for t in model_drift.split
     ]
     lines += [
-        f"vanished: topic {t['id']} ({t['size']:,} docs): {words(t)}"
-        for t in model_drift["vanished"]
+        f"merged: topics {', '.join(map(str, t.from_))} into {t.current}: {words(t)}"
+        for t in model_drift.merged
     ]
+    grown = sorted(model_drift.persisted, key=lambda t: -abs(t.size_after - t.size_before))[:3]
     lines += [
-        f"split: topic {t['previous']} into {', '.join(map(str, t['into']))}: {words(t)}"
-        for t in model_drift["split"]
-    ]
-    lines += [
-        f"merged: topics {', '.join(map(str, t['from']))} into {t['current']}: {words(t)}"
-        for t in model_drift["merged"]
-    ]
-    grown = sorted(
-        model_drift["persisted"], key=lambda t: -abs(t["size_after"] - t["size_before"])
-    )[:3]
-    lines += [
-        f"persisted: topic {t['previous']} → {t['current']} "
-        f"({t['size_before']:,} → {t['size_after']:,} docs): {words(t)}"
+        f"persisted: topic {t.previous} → {t.current} "
+        f"({t.size_before:,} → {t.size_after:,} docs): {words(t)}"
         for t in grown
-        if t["size_after"] != t["size_before"]
+        if t.size_after != t.size_before
     ]
     return lines or ["no change in the topics"]
 
 
-def reused_note(manifest: dict[str, Any]) -> str:
+def reused_note(manifest: RunManifest) -> str:
     """A sentence for a run answered from an identical earlier run (empty otherwise)."""
-    source = manifest.get("reused_from")
+    source = manifest.reused_from
     if not source:
         return ""
     return (

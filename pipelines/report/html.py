@@ -14,19 +14,35 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from topicflow.pipelines.io.run_data import RunData, load_run
+from topicflow.pipelines.io.run_files import (
+    REPORT_HTML_FILE,
+    REPORT_MD_FILE,
+    Comparison,
+    RunData,
+    load_run,
+    prob_column,
+    topic_column,
+)
+from topicflow.pipelines.models.registry import title as model_title
 from topicflow.pipelines.report.figures import (
     alignment_figure,
     coherence_figure,
     document_map_figure,
+    map_models,
     sizes_figure,
 )
 from topicflow.pipelines.report.glossary import METRICS
-from topicflow.pipelines.report.headline import drift_lines, drift_title, format_value, reused_note
+from topicflow.pipelines.report.headline import (
+    DRIFT_KINDS,
+    agreement_sentence,
+    drift_lines,
+    drift_title,
+    format_value,
+    reused_note,
+)
 from topicflow.pipelines.report.markdown import render_markdown
 
 MAX_MAP_POINTS = 5000
-MODELS = (("lda", "LDA"), ("embedding", "Embedding"))
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 0; color: #1d2433; background: #f6f7f9 }
 header { background: #1d2433; color: #fff; padding: 18px 32px }
@@ -56,21 +72,20 @@ def write_report(run_dir: str | Path) -> Path:
     """Write ``report.html`` and ``report.md`` into a run directory (which needs its other
     files already), reading them once for both. Returns the HTML report's path."""
     run = load_run(run_dir)
-    path = Path(run_dir) / "report.html"
+    path = Path(run_dir) / REPORT_HTML_FILE
     path.write_text(render_html(run), encoding="utf-8")
-    (Path(run_dir) / "report.md").write_text(render_markdown(run), encoding="utf-8")
+    (Path(run_dir) / REPORT_MD_FILE).write_text(render_markdown(run), encoding="utf-8")
     return path
 
 
 def render_html(run: RunData) -> str:
     from plotly.offline import get_plotlyjs
 
-    figures = {
-        "document-map": document_map_figure(run, MAX_MAP_POINTS),
-        "alignment": alignment_figure(run),
-        "coherence": coherence_figure(run),
-        "sizes": sizes_figure(run),
-    }
+    figures = {"document-map": document_map_figure(run, MAX_MAP_POINTS)}
+    for i, comparison in enumerate(run.metrics.comparisons):
+        figures[_alignment_id(i)] = alignment_figure(run, comparison)
+    figures["coherence"] = coherence_figure(run)
+    figures["sizes"] = sizes_figure(run)
     plots = "\n".join(
         f"Plotly.newPlot('{name}', {_script_json(fig['data'])}, {_script_json(fig['layout'])},"
         " {responsive: true, displaylogo: false});"
@@ -81,11 +96,8 @@ def render_html(run: RunData) -> str:
             _headline(run),
             _drift(run),
             _section("Document map", _map_note(run) + '<div id="document-map" class="plot"></div>'),
-            *(_topic_cards(run, key, label) for key, label in MODELS),
-            _section(
-                "How the topics line up",
-                '<div id="alignment" class="plot"></div>' + _alignment_lists(run),
-            ),
+            *(_topic_cards(run, model) for model in run.model_names),
+            _alignments(run),
             _section(
                 "Coherence and size per topic",
                 '<div id="coherence" class="plot"></div><div id="sizes" class="plot"></div>',
@@ -108,7 +120,7 @@ def render_html(run: RunData) -> str:
 
 
 def _headline(run: RunData) -> str:
-    corpus = run.manifest.get("corpus", {})
+    corpus = run.manifest.corpus
     rows = [
         ("topics", "n_topics", "{:d}"),
         ("NPMI", "npmi", "{:.3f}"),
@@ -116,150 +128,194 @@ def _headline(run: RunData) -> str:
         ("topic diversity", "diversity", "{:.3f}"),
         ("unassigned", "unassigned_share", "{:.1%}"),
     ]
-    table = "<table><tr><th></th>" + "".join(f"<th>{label}</th>" for _, label in MODELS) + "</tr>"
+    heads = "".join(f"<th>{_esc(model_title(m))}</th>" for m in run.model_names)
+    table = f"<table><tr><th></th>{heads}</tr>"
     for label, key, fmt in rows:
-        cells = "".join(
-            f"<td>{_fmt(fmt, run.metrics.get(model, {}).get(key))}</td>" for model, _ in MODELS
-        )
+        cells = "".join(f"<td>{_fmt(fmt, _metric(run, m, key))}</td>" for m in run.model_names)
         table += f"<tr><td>{label}</td>{cells}</tr>"
     table += "</table>"
-    agreement = run.metrics.get("agreement", {})
-    seconds = sum(s.get("seconds", 0) for s in run.manifest.get("stages", {}).values())
+    seconds = sum(s.seconds for s in run.manifest.stages.values())
     facts = (
-        f"<p><b>{_esc(corpus.get('name', 'corpus'))}</b>: {corpus.get('documents', 0):,} "
-        f"documents; run {_esc(run.manifest.get('run_id', ''))}, started "
-        f"{_esc(str(run.manifest.get('started_at', '')))}, stage time {seconds:.0f} s. "
+        f"<p><b>{_esc(corpus.name)}</b>: {corpus.documents:,} "
+        f"documents; run {_esc(run.manifest.run_id)}, started "
+        f"{_esc(run.manifest.started_at)}, stage time {seconds:.0f} s. "
         f"{_esc(reused_note(run.manifest))}"
-        f"Document agreement between the models: NMI {_fmt('{:.3f}', agreement.get('nmi'))}, "
-        f"ARI {_fmt('{:.3f}', agreement.get('ari'))}.</p>"
+        f"{_esc(agreement_sentence(run.metrics))}</p>"
     )
     return _section("At a glance", facts + table)
+
+
+def _metric(run: RunData, model: str, key: str):
+    quality = run.quality(model)
+    return quality.value(key) if quality is not None else None
 
 
 def _map_note(run: RunData) -> str:
     n = run.assignments.num_rows
     sampled = f" ({MAX_MAP_POINTS:,} of {n:,} documents, sampled)" if n > MAX_MAP_POINTS else ""
+    modes = [f"{model_title(m)} topic" for m in map_models(run)]
+    if run.has_labels:
+        modes.append("gold label")
+    choices = ", ".join(modes[:-1]) + (" or " if len(modes) > 1 else "") + modes[-1]
     return (
         f'<p class="muted">UMAP projection of the document embeddings{sampled}. Use the buttons '
-        "to colour by embedding topic, LDA topic or gold label; hover for a snippet.</p>"
+        f"to colour by {_esc(choices)}; hover for a snippet.</p>"
     )
 
 
-def _topic_cards(run: RunData, key: str, label: str) -> str:
-    topics = run.topics.get(key, [])
-    npmi = run.metrics.get(key, {}).get("npmi_per_topic", [])
-    column, score = (
-        ("embedding_topic", "embedding_prob") if key == "embedding" else ("lda_topic", "lda_prob")
-    )
-    assigned = np.asarray(run.column(column))
-    scores = np.nan_to_num(np.asarray(run.column(score), dtype=float), nan=-np.inf)
+def _topic_cards(run: RunData, model: str) -> str:
+    quality = run.quality(model)
+    npmi = quality.npmi_per_topic if quality is not None else []
+    assigned = np.asarray(run.column(topic_column(model)))
+    scores = np.asarray(run.column(prob_column(model)), dtype=float)
+    scores = np.nan_to_num(scores, nan=-np.inf)
     snippets = run.column("snippet")
     cards = []
-    for topic in topics:
-        weights = topic["weights"] or [1.0]
+    for topic in run.topics[model]:
+        weights = topic.weights or [1.0]
         top = max(weights) or 1.0
         bars = "".join(
             f'<div class="bar"><span title="{_esc(w)}">{_esc(w)}</span>'
             f'<i style="width:{max(2, int(160 * weight / top))}px"></i></div>'
-            for w, weight in zip(topic["words"][:10], weights[:10], strict=False)
+            for w, weight in zip(topic.words[:10], weights[:10], strict=False)
         )
-        members = np.flatnonzero(assigned == topic["id"])
+        members = np.flatnonzero(assigned == topic.id)
         best = members[np.argsort(-scores[members], kind="stable")][:3]
         docs = "".join(f'<div class="doc">{_esc(snippets[i])}</div>' for i in best)
-        coherence = npmi[topic["id"]] if topic["id"] < len(npmi) else None
+        coherence = npmi[topic.id] if topic.id < len(npmi) else None
         cards.append(
-            f'<div class="card"><h3>Topic {topic["id"]}: {_esc(" ".join(topic["words"][:3]))}</h3>'
-            f'<div class="muted">{topic["size"]:,} documents, NPMI {_fmt("{:.3f}", coherence)}'
+            f'<div class="card"><h3>Topic {topic.id}: {_esc(" ".join(topic.words[:3]))}</h3>'
+            f'<div class="muted">{topic.size:,} documents, NPMI {_fmt("{:.3f}", coherence)}'
             f"</div>{bars}{docs}</div>"
         )
-    return _section(f"{label} topics", f'<div class="cards">{"".join(cards)}</div>')
+    return _section(
+        f"{model_title(model)} topics",
+        f'<div class="cards">{"".join(cards)}</div>',
+        anchor=f"topics-{model}",
+    )
 
 
-def _alignment_lists(run: RunData) -> str:
-    alignment = run.metrics.get("alignment", {})
-    primary = alignment.get("primary", "jensen_shannon")
-    result = alignment.get(primary, {}).get("alignment", {})
+def _alignment_id(index: int) -> str:
+    return f"alignment-{index}"
+
+
+def _alignments(run: RunData) -> str:
+    """A heatmap and the matched and unmatched topics of every pair of models."""
+    if not run.metrics.comparisons:
+        return ""
+    parts = []
+    for i, comparison in enumerate(run.metrics.comparisons):
+        a, b = model_title(comparison.a), model_title(comparison.b)
+        parts.append(
+            f"<h3>{_esc(a)} and {_esc(b)}</h3>"
+            f'<div id="{_alignment_id(i)}" class="plot"></div>'
+            f"{_alignment_lists(run, comparison)}"
+            f"<p>{_esc(_agreement(comparison))}</p>"
+        )
+    return _section("How the topics line up", "".join(parts))
+
+
+def _agreement(comparison: Comparison) -> str:
+    agreement = comparison.agreement
+    return (
+        f"Document agreement: NMI {format_value('{:.3f}', agreement.nmi)}, "
+        f"AMI {format_value('{:.3f}', agreement.ami)}, "
+        f"ARI {format_value('{:.3f}', agreement.ari)} on the "
+        f"{agreement.documents_compared:,} of {agreement.documents:,} documents both assign "
+        f"(NMI {format_value('{:.3f}', agreement.nmi_with_unassigned)} with unassigned ones "
+        "as a group)."
+    )
+
+
+def _alignment_lists(run: RunData, comparison: Comparison) -> str:
+    primary = comparison.alignment.primary
+    measure = comparison.alignment.measure()
+    if measure is None:
+        return f'<p class="muted">No {_esc(primary)} similarity in this run.</p>'
+    result = measure.alignment
 
     def name(model: str, topic_id: int) -> str:
         topics = run.topics.get(model, [])
-        words = topics[topic_id]["words"][:4] if topic_id < len(topics) else []
+        words = topics[topic_id].words[:4] if topic_id < len(topics) else []
         return f"{topic_id}: {' '.join(words)}"
 
+    a, b = model_title(comparison.a), model_title(comparison.b)
     matched = "".join(
-        f"<tr><td>{_esc(name('lda', m['a']))}</td><td>{_esc(name('embedding', m['b']))}</td>"
-        f"<td>{m['similarity']:.3f}</td></tr>"
-        for m in result.get("matched", [])
+        f"<tr><td>{_esc(name(comparison.a, m.a))}</td><td>{_esc(name(comparison.b, m.b))}</td>"
+        f"<td>{m.similarity:.3f}</td></tr>"
+        for m in result.matched
     )
-    lda_only = ", ".join(_esc(name("lda", i)) for i in result.get("a_only", [])) or "none"
-    emb_only = ", ".join(_esc(name("embedding", i)) for i in result.get("b_only", [])) or "none"
+    a_only = ", ".join(_esc(name(comparison.a, i)) for i in result.a_only) or "none"
+    b_only = ", ".join(_esc(name(comparison.b, i)) for i in result.b_only) or "none"
     return (
         f'<p class="muted">Measure: {_esc(primary)} similarity, one-to-one matching, threshold '
-        f"{_fmt('{:.2f}', result.get('threshold'))}.</p>"
-        f"<table><tr><th>LDA topic</th><th>embedding topic</th><th>similarity</th></tr>{matched}"
-        f"</table><p><b>LDA-only:</b> {lda_only}</p><p><b>Embedding-only:</b> {emb_only}</p>"
+        f"{_fmt('{:.2f}', result.threshold)}.</p>"
+        f"<table><tr><th>{_esc(a)} topic</th><th>{_esc(b)} topic</th><th>similarity</th></tr>"
+        f"{matched}</table><p><b>{_esc(a)}-only:</b> {a_only}</p>"
+        f"<p><b>{_esc(b)}-only:</b> {b_only}</p>"
     )
 
 
 def _drift(run: RunData) -> str:
     """What changed since the last successful run of the same corpus."""
-    drift = run.metrics.get("drift")
-    if not drift:
+    drift = run.metrics.drift
+    if drift is None:
         return ""
-    if not drift.get("previous_run"):
+    if not drift.previous_run or drift.models is None:
         note = "First successful run of this corpus: nothing to compare with yet."
         return _section(drift_title(drift), f'<p class="muted">{note}</p>')
-    kinds = ("persisted", "emerged", "vanished", "split", "merged")
-    table = "<table><tr><th></th>" + "".join(f"<th>{k}</th>" for k in kinds) + "</tr>"
+    table = "<table><tr><th></th>" + "".join(f"<th>{k}</th>" for k in DRIFT_KINDS) + "</tr>"
     lists = ""
-    for model, label in MODELS:
-        counts = drift[model]["counts"]
-        table += f"<tr><td>{label}</td>" + "".join(f"<td>{counts[k]}</td>" for k in kinds)
-        items = "".join(f"<li>{_esc(line)}</li>" for line in drift_lines(drift[model]))
+    for model, changes in drift.models.items():
+        label = _esc(model_title(model))
+        cells = "".join(f"<td>{changes.counts.get(k, 0)}</td>" for k in DRIFT_KINDS)
+        table += f"<tr><td>{label}</td>{cells}</tr>"
+        items = "".join(f"<li>{_esc(line)}</li>" for line in drift_lines(changes))
         lists += f"<h3>{label}</h3><ul>{items}</ul>"
     note = (
-        f'<p class="muted">Compared with run {_esc(drift["previous_run"])} '
-        f"(topics count as the same at word-weight cosine >= {drift['threshold']}).</p>"
+        f'<p class="muted">Compared with run {_esc(drift.previous_run)} '
+        f"(topics count as the same at word-weight cosine >= {drift.threshold}).</p>"
     )
     return _section(drift_title(drift), note + table + "</table>" + lists)
 
 
 def _labels(run: RunData) -> str:
-    labels = run.metrics.get("labels")
+    labels = run.metrics.labels
     if not labels:
         return ""
     parts = []
-    for key, label in MODELS:
-        scores = labels.get(key, {})
+    for model in run.model_names:
+        scores = labels.get(model)
+        if scores is None:
+            continue
         summary = ", ".join(
-            f"{name} {_fmt('{:.3f}', scores.get(name))}"
+            f"{name} {_fmt('{:.3f}', getattr(scores, name))}"
             for name in ("nmi", "ami", "ari", "purity", "homogeneity", "completeness")
         )
-        table = scores.get("contingency", {})
-        head = "".join(f"<th>{_esc(str(c))}</th>" for c in table.get("columns", []))
+        table = scores.contingency
+        head = "".join(f"<th>{_esc(c)}</th>" for c in table.columns)
         rows = "".join(
-            f"<tr><th>{_esc(str(r))}</th>" + "".join(f"<td>{v}</td>" for v in counts) + "</tr>"
-            for r, counts in zip(table.get("rows", []), table.get("counts", []), strict=False)
+            f"<tr><th>{_esc(r)}</th>" + "".join(f"<td>{v}</td>" for v in counts) + "</tr>"
+            for r, counts in zip(table.rows, table.counts, strict=False)
         )
         parts.append(
-            f"<h3>{label}</h3><p>{summary}</p><table><tr><th>label \\ topic</th>{head}</tr>"
-            f"{rows}</table>"
+            f"<h3>{_esc(model_title(model))}</h3><p>{summary}</p>"
+            f"<table><tr><th>label \\ topic</th>{head}</tr>{rows}</table>"
         )
     return _section("Against the gold labels", "".join(parts))
 
 
 def _run_facts(run: RunData) -> str:
-    stages = run.manifest.get("stages", {})
     timing = "".join(
-        f"<tr><td>{_esc(name)}</td><td>{s.get('seconds', 0):.2f}</td>"
-        f"<td>{_esc(str(s.get('cache')))}</td><td>{_esc(str(s.get('started_at')))}</td></tr>"
-        for name, s in stages.items()
+        f"<tr><td>{_esc(name)}</td><td>{s.seconds:.2f}</td>"
+        f"<td>{_esc(s.cache)}</td><td>{_esc(s.started_at)}</td></tr>"
+        for name, s in run.manifest.stages.items()
     )
     versions = "".join(
-        f"<tr><td>{_esc(k)}</td><td>{_esc(str(v))}</td></tr>"
-        for k, v in run.manifest.get("versions", {}).items()
+        f"<tr><td>{_esc(k)}</td><td>{_esc(v)}</td></tr>" for k, v in run.manifest.versions.items()
     )
     glossary = "".join(f"<tr><td>{_esc(k)}</td><td>{_esc(v)}</td></tr>" for k, v in METRICS.items())
-    config = _esc(json.dumps(run.manifest.get("config", {}), indent=2))
+    config = _esc(json.dumps(run.manifest.config, indent=2))
     return _section(
         "Run facts",
         "<h3>Stages</h3><table><tr><th>stage</th><th>seconds</th><th>cache</th><th>started</th>"
@@ -272,11 +328,13 @@ def _run_facts(run: RunData) -> str:
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _section(title: str, content: str) -> str:
-    return f"<section><h2>{_esc(title)}</h2>{content}</section>"
+def _section(title: str, content: str, anchor: str | None = None) -> str:
+    at = f' id="{_esc(anchor)}"' if anchor else ""
+    return f"<section{at}><h2>{_esc(title)}</h2>{content}</section>"
 
 
 def _esc(text: Any) -> str:
+    """The one place this module escapes text (corpus text above all) for HTML."""
     return html.escape(str(text), quote=True)
 
 

@@ -2,55 +2,71 @@
 
 from __future__ import annotations
 
-from topicflow.pipelines.io.run_data import RunData
-from topicflow.pipelines.report.headline import drift_markdown, headline_markdown, reused_note
+from topicflow.pipelines.io.run_files import REPORT_HTML_FILE, Comparison, RunData
+from topicflow.pipelines.models.registry import title
+from topicflow.pipelines.report.headline import (
+    agreement_sentence,
+    drift_markdown,
+    headline_markdown,
+    reused_note,
+)
 
 
 def _cell(text: str) -> str:
-    """Table-safe text: corpus words must not break the Markdown table or inject markup."""
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    """Table-safe text: corpus words must not break the Markdown table or inject markup.
+    The one place this module escapes."""
+    return str(text).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def render_markdown(run: RunData) -> str:
-    corpus = run.manifest.get("corpus", {})
     lines = [f"# topicflow report: {_cell(run.corpus_name)}", ""]
-    lines.append(headline_markdown(corpus, run.metrics))
+    lines.append(headline_markdown(run.manifest.corpus.model_dump(), run.metrics))
     if note := reused_note(run.manifest):
         lines.append(note + "\n")
-    if run.metrics.get("drift"):
-        lines.append(drift_markdown(run.metrics["drift"]))
-    agreement = run.metrics.get("agreement", {})
-    if agreement:
-        lines.append(
-            f"Document agreement between the models: NMI {agreement.get('nmi', 0):.3f}, "
-            f"ARI {agreement.get('ari', 0):.3f}.\n"
-        )
-    for key, title in (("lda", "LDA topics"), ("embedding", "Embedding topics")):
-        npmi = run.metrics.get(key, {}).get("npmi_per_topic", [])
-        lines += [
-            f"## {title}",
-            "",
-            "| topic | documents | NPMI | top words |",
-            "|---|---|---|---|",
-        ]
-        for topic in run.topics.get(key, []):
-            score = npmi[topic["id"]] if topic["id"] < len(npmi) else None
-            shown = f"{score:.3f}" if isinstance(score, float) else "n/a"
-            words = _cell(", ".join(topic["words"][:10]))
-            lines.append(f"| {topic['id']} | {topic['size']:,} | {shown} | {words} |")
-        lines.append("")
-    alignment = run.metrics.get("alignment", {})
-    primary = alignment.get("primary")
-    if primary:
-        result = alignment[primary]["alignment"]
-        lines += [f"## Matched topics ({primary.replace('_', '-')})", ""]
-        lines += ["| LDA | embedding | similarity |", "|---|---|---|"]
-        lines += [f"| {m['a']} | {m['b']} | {m['similarity']:.3f} |" for m in result["matched"]]
-        lines += [
-            "",
-            f"LDA-only topics: {', '.join(map(str, result['a_only'])) or 'none'}. "
-            f"Embedding-only topics: {', '.join(map(str, result['b_only'])) or 'none'}.",
-            "",
-        ]
-    lines.append("Open report.html in this directory for the interactive report.\n")
+    if run.metrics.drift is not None:
+        lines.append(drift_markdown(run.metrics.drift))
+    if agreement := agreement_sentence(run.metrics):
+        lines.append(agreement + "\n")
+    for model in run.model_names:
+        lines += _topic_table(run, model)
+    for comparison in run.metrics.comparisons:
+        lines += _matched_topics(comparison)
+    lines.append(f"Open {REPORT_HTML_FILE} in this directory for the interactive report.\n")
     return "\n".join(lines)
+
+
+def _topic_table(run: RunData, model: str) -> list[str]:
+    quality = run.quality(model)
+    npmi = quality.npmi_per_topic if quality is not None else []
+    lines = [
+        f"## {title(model)} topics",
+        "",
+        "| topic | documents | NPMI | top words |",
+        "|---|---|---|---|",
+    ]
+    for topic in run.topics[model]:
+        score = npmi[topic.id] if topic.id < len(npmi) else None
+        shown = f"{score:.3f}" if isinstance(score, float) else "n/a"
+        words = _cell(", ".join(topic.words[:10]))
+        lines.append(f"| {topic.id} | {topic.size:,} | {shown} | {words} |")
+    lines.append("")
+    return lines
+
+
+def _matched_topics(comparison: Comparison) -> list[str]:
+    primary = comparison.alignment.primary
+    measure = comparison.alignment.measure()
+    if measure is None:
+        return []
+    a, b = title(comparison.a), title(comparison.b)
+    result = measure.alignment
+    lines = [f"## Matched topics: {a} and {b} ({primary.replace('_', '-')})", ""]
+    lines += [f"| {a} | {b} | similarity |", "|---|---|---|"]
+    lines += [f"| {m.a} | {m.b} | {m.similarity:.3f} |" for m in result.matched]
+    lines += [
+        "",
+        f"{a}-only topics: {', '.join(map(str, result.a_only)) or 'none'}. "
+        f"{b}-only topics: {', '.join(map(str, result.b_only)) or 'none'}.",
+        "",
+    ]
+    return lines

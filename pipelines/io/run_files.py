@@ -1,0 +1,508 @@
+"""The run directory's files: their names, their shapes, and the one place that reads and
+writes them.
+
+A run directory holds ``topics.json``, ``assignments.parquet`` (and ``.csv``),
+``metrics.json``, ``manifest.json``, ``report.html`` and ``report.md``. Every model the
+run fitted appears under its registry name: as a key of ``topics.json``, of
+``metrics.json``'s ``models`` (and ``labels``, ``stability``, ``drift``), and as the
+assignment columns ``<name>_topic`` and ``<name>_prob``. Nothing here names a model.
+
+from topicflow.pipelines.io.run_files import load_run
+run = load_run("runs/20261121-060000-news-a1b2c3")
+run.model_names, run.topics[run.model_names[0]][0].words, run.metrics.comparisons
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from topicflow.pipelines.corpus.documents import Corpus
+from topicflow.pipelines.errors import InputError
+from topicflow.pipelines.io.rundir import json_ready, write_json
+from topicflow.pipelines.models.topicset import TopicSet
+
+TOPICS_FILE = "topics.json"
+METRICS_FILE = "metrics.json"
+MANIFEST_FILE = "manifest.json"
+ASSIGNMENTS_FILE = "assignments.parquet"
+ASSIGNMENTS_CSV_FILE = "assignments.csv"
+REPORT_HTML_FILE = "report.html"
+REPORT_MD_FILE = "report.md"
+
+SNIPPET_CHARS = 200
+
+Number = float | None  # a score; null in the file where it is undefined (NaN)
+
+
+class RunFileError(InputError):
+    """A run-directory file that is missing a part or has the wrong shape."""
+
+
+def topic_column(model: str) -> str:
+    """The assignment column of ``model``'s topic per document (-1: unassigned)."""
+    return f"{model}_topic"
+
+
+def prob_column(model: str) -> str:
+    """The assignment column of ``model``'s confidence per document (NaN: unassigned)."""
+    return f"{model}_prob"
+
+
+# --- the shapes --------------------------------------------------------------------------
+
+
+class _Shape(BaseModel):
+    """A part of a run file: unknown keys are refused, so a wrong shape is caught."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Topic(_Shape):
+    """One entry of ``topics.json``: words best first, their weights, documents assigned."""
+
+    id: int
+    words: list[str]
+    weights: list[float]
+    size: int
+
+
+class Preprocess(_Shape):
+    vocabulary_size: int
+    documents_without_tokens: int
+    mean_tokens_per_document: Number
+
+
+class ModelQuality(BaseModel):
+    """One model's numbers on the shared reference; model-specific extras are kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+    n_topics: int
+    topn: int
+    npmi: Number
+    npmi_per_topic: list[Number]
+    c_v: Number
+    c_v_per_topic: list[Number]
+    u_mass: Number
+    u_mass_per_topic: list[Number]
+    diversity: Number
+    irbo: Number
+    sizes: list[int]
+    size_min: int | None
+    size_median: Number
+    size_max: int | None
+    size_gini: Number
+    unassigned_share: Number
+
+    def value(self, key: str) -> Any:
+        """A metric by name, extras included; None when the model has no such metric."""
+        return getattr(self, key, None)
+
+
+class Match(_Shape):
+    a: int
+    b: int
+    similarity: float
+
+
+class Matching(_Shape):
+    """A one-to-one matching of topic ``a`` of one model with topic ``b`` of the other."""
+
+    matched: list[Match]
+    a_only: list[int]
+    b_only: list[int]
+    threshold: float
+
+
+class Measure(_Shape):
+    matrix: list[list[Number]]  # rows: topics of a, columns: topics of b
+    alignment: Matching
+
+
+class TopicAlignment(_Shape):
+    primary: str
+    thresholds: dict[str, float]
+    topn: int
+    jaccard: Measure
+    jensen_shannon: Measure
+    embedding_cosine: Measure | None = None  # absent when the run had no document vectors
+
+    def measure(self, name: str | None = None) -> Measure | None:
+        """A measure's matrix and matching (the primary one by default), None if absent."""
+        found = getattr(self, name or self.primary, None)
+        return found if isinstance(found, Measure) else None
+
+
+class Contingency(_Shape):
+    rows: list[int | str | None]
+    columns: list[int | str | None]
+    counts: list[list[int]]
+
+
+class Agreement(_Shape):
+    nmi: Number
+    ami: Number
+    ari: Number
+    nmi_with_unassigned: Number
+    ami_with_unassigned: Number
+    ari_with_unassigned: Number
+    documents: int
+    documents_compared: int
+    contingency: Contingency
+
+
+class Comparison(_Shape):
+    """Two models side by side: topic alignment and document agreement."""
+
+    a: str
+    b: str
+    alignment: TopicAlignment
+    agreement: Agreement
+
+
+class LabelScores(_Shape):
+    nmi: Number
+    ami: Number
+    ari: Number
+    purity: Number
+    homogeneity: Number
+    completeness: Number
+    documents_scored: int
+    documents_unlabelled: int
+    contingency: Contingency
+
+
+class Spread(_Shape):
+    mean: Number
+    std: Number
+    n: int
+
+
+class Recovery(_Shape):
+    per_topic: list[Number]
+    mean: Number
+    runs: int
+    threshold: float
+
+
+class ModelStability(_Shape):
+    metrics: dict[str, Spread]
+    recovery: Recovery
+
+
+class Stability(_Shape):
+    seeds: list[int]
+    models: dict[str, ModelStability]
+
+
+class BriefTopic(_Shape):
+    id: int
+    size: int
+    words: list[str]
+
+
+class PersistedTopic(_Shape):
+    previous: int
+    current: int
+    similarity: float
+    size_before: int
+    size_after: int
+    words: list[str]
+
+
+class SplitTopic(_Shape):
+    previous: int
+    into: list[int]
+    words: list[str]
+
+
+class MergedTopic(_Shape):
+    current: int
+    from_: list[int] = Field(alias="from")
+    words: list[str]
+
+
+class ModelDrift(_Shape):
+    persisted: list[PersistedTopic]
+    emerged: list[BriefTopic]
+    vanished: list[BriefTopic]
+    split: list[SplitTopic]
+    merged: list[MergedTopic]
+    counts: dict[str, int]
+
+
+class Drift(_Shape):
+    previous_run: str | None
+    since: str | None
+    threshold: float
+    models: dict[str, ModelDrift] | None = None  # absent on a corpus's first run
+
+
+class Metrics(_Shape):
+    """``metrics.json``."""
+
+    preprocess: Preprocess
+    models: dict[str, ModelQuality]
+    comparisons: list[Comparison]
+    labels: dict[str, LabelScores] | None = None  # only when the corpus has labels
+    stability: Stability | None = None  # only when enabled
+    drift: Drift | None = None
+
+    def comparison(self, a: str, b: str) -> Comparison | None:
+        return next((c for c in self.comparisons if (c.a, c.b) == (a, b)), None)
+
+
+class StageTiming(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    started_at: str
+    finished_at: str
+    seconds: float
+    cache: str | None = None
+
+
+class CorpusFacts(BaseModel):
+    """The manifest's ``corpus``: :meth:`Corpus.summary` and the name in the history."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str = "corpus"
+    documents: int = 0
+    fingerprint: str | None = None
+    has_labels: bool = False
+    n_labels: int = 0
+
+
+class RunManifest(BaseModel):
+    """``manifest.json`` (written stage by stage by :class:`io.manifest.Manifest`); the
+    facts a run adds (source, store, config file, task runner) are kept as extras."""
+
+    model_config = ConfigDict(extra="allow")
+
+    run_id: str
+    status: str
+    started_at: str
+    finished_at: str | None = None
+    config: dict[str, Any] = {}
+    seed: int | None = None
+    versions: dict[str, str | None] = {}
+    corpus: CorpusFacts = CorpusFacts()
+    stages: dict[str, StageTiming] = {}
+    update: dict[str, Any] | None = None
+    run_key: str | None = None
+    reused_from: str | None = None
+    embedding_backend: str | None = None
+
+
+_TOPICS = TypeAdapter(dict[str, list[Topic]])  # topics.json
+_T = TypeVar("_T")
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def write_topics(directory: Path, topic_sets: Mapping[str, TopicSet]) -> None:
+    """``topics.json``: ``{"<model>": [{id, words, weights, size}, ...]}``, in the given order."""
+    write_json(Path(directory) / TOPICS_FILE, {name: t.records() for name, t in topic_sets.items()})
+
+
+def write_assignments(
+    directory: Path,
+    documents: Corpus,
+    topic_sets: Mapping[str, TopicSet],
+    coordinates: np.ndarray,
+) -> pa.Table:
+    """``assignments.parquet`` and ``.csv``: ``doc_id``; per model ``<model>_topic`` (-1
+    unassigned) and ``<model>_prob`` (NaN unassigned); ``map_x``, ``map_y``; ``label``
+    when the corpus has labels; and a ``snippet`` of each text, so the report and
+    notebooks need only the run directory."""
+    n = len(documents)
+    coordinates = np.asarray(coordinates, dtype=np.float64)
+    if coordinates.shape != (n, 2):
+        raise ValueError(f"coordinates must be {n} x 2, got {coordinates.shape}")
+    data: dict[str, Any] = {"doc_id": pa.array(documents.ids, type=pa.string())}
+    for name, topics in topic_sets.items():
+        assigned = np.asarray(topics.assignments, dtype=np.int64)
+        if assigned.shape != (n,):
+            raise ValueError(f"{name}: {assigned.shape[0]} assignments for {n} documents")
+        if topics.probabilities is None:
+            probs = np.full(n, np.nan)
+        else:
+            probs = np.round(np.asarray(topics.probabilities, dtype=np.float64), 6)
+        data[topic_column(name)] = pa.array(assigned, type=pa.int64())
+        data[prob_column(name)] = pa.array(probs, type=pa.float64())
+    data["map_x"] = pa.array(coordinates[:, 0], type=pa.float64())
+    data["map_y"] = pa.array(coordinates[:, 1], type=pa.float64())
+    if documents.labels is not None:
+        data["label"] = pa.array(documents.labels, type=pa.string())
+    data["snippet"] = pa.array([snippet(text) for text in documents.texts], type=pa.string())
+    table = pa.table(data)
+    pq.write_table(table, Path(directory) / ASSIGNMENTS_FILE)
+    pacsv.write_csv(table, Path(directory) / ASSIGNMENTS_CSV_FILE)
+    return table
+
+
+def snippet(text: str) -> str:
+    """The first ``SNIPPET_CHARS`` characters of a text, whitespace collapsed."""
+    return " ".join(text[: SNIPPET_CHARS * 2].split())[:SNIPPET_CHARS]
+
+
+def write_metrics(directory: Path, metrics: Metrics | Mapping[str, Any]) -> Metrics:
+    """``metrics.json``, checked against :class:`Metrics` first (:class:`RunFileError` if it
+    does not fit, and nothing is written). Returns the checked metrics."""
+    checked = as_metrics(metrics)
+    write_json(Path(directory) / METRICS_FILE, dump(checked))
+    return checked
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    """A run-file model as the plain JSON the file holds (optional parts left out)."""
+    return _drop_absent(model.model_dump(mode="json", by_alias=True, exclude_unset=True))
+
+
+def _drop_absent(value: Any) -> Any:
+    """Leave out optional sections that are None (``labels``, ``drift.models``...) while
+    keeping null scores, which are lists' items or required keys' values."""
+    if isinstance(value, dict):
+        return {k: _drop_absent(v) for k, v in value.items() if not (k in _OPTIONAL and v is None)}
+    if isinstance(value, list):
+        return [_drop_absent(v) for v in value]
+    return value
+
+
+_OPTIONAL = {"labels", "stability", "drift", "models", "embedding_cosine"}
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def as_metrics(metrics: Metrics | Mapping[str, Any], source: str = METRICS_FILE) -> Metrics:
+    """``metrics`` as :class:`Metrics` (numpy values and NaN accepted in a mapping)."""
+    if isinstance(metrics, Metrics):
+        return metrics
+    return _validate(Metrics, json_ready(dict(metrics)), source)
+
+
+def as_drift(drift: Drift | Mapping[str, Any]) -> Drift:
+    return drift if isinstance(drift, Drift) else _validate(Drift, json_ready(dict(drift)), "drift")
+
+
+def read_topics(directory: Path) -> dict[str, list[Topic]]:
+    path = Path(directory) / TOPICS_FILE
+    return _validate(_TOPICS, _read_json(path), str(path))
+
+
+def read_metrics(directory: Path) -> Metrics:
+    path = Path(directory) / METRICS_FILE
+    data = _read_json(path)
+    if isinstance(data, dict) and "models" not in data and "alignment" in data:
+        raise RunFileError(
+            f"{path}: written by a topicflow from before pluggable models (top-level model "
+            "keys, one 'alignment'); run the corpus again to read it here"
+        )
+    return _validate(Metrics, data, str(path))
+
+
+def read_manifest(directory: Path) -> RunManifest:
+    path = Path(directory) / MANIFEST_FILE
+    return _validate(RunManifest, _read_json(path), str(path))
+
+
+def read_assignments(directory: Path, model_names: list[str] | None = None) -> pa.Table:
+    """``assignments.parquet``; with ``model_names``, checked to hold every column."""
+    path = Path(directory) / ASSIGNMENTS_FILE
+    table = pq.read_table(path)
+    if model_names is not None:
+        needed = ["doc_id"]
+        for name in model_names:
+            needed += [topic_column(name), prob_column(name)]
+        needed += ["map_x", "map_y", "snippet"]
+        missing = [c for c in needed if c not in table.column_names]
+        if missing:
+            raise RunFileError(f"{path}: missing column(s) {', '.join(missing)}")
+    return table
+
+
+@dataclass
+class RunData:
+    """A finished run directory, read and checked: the report's and notebooks' input."""
+
+    path: Path
+    manifest: RunManifest
+    topics: dict[str, list[Topic]]
+    metrics: Metrics
+    assignments: pa.Table
+
+    @property
+    def model_names(self) -> list[str]:
+        """The fitted models, in ``topics.json`` order (the config's ``models`` order)."""
+        return list(self.topics)
+
+    @property
+    def has_labels(self) -> bool:
+        return "label" in self.assignments.column_names
+
+    def column(self, name: str) -> list:
+        return self.assignments.column(name).to_pylist()
+
+    @property
+    def corpus_name(self) -> str:
+        return self.manifest.corpus.name
+
+    def quality(self, model: str) -> ModelQuality | None:
+        return self.metrics.models.get(model)
+
+
+def load_run(path: str | Path) -> RunData:
+    """Read a run directory written by ``topicflow run``: FileNotFoundError if a file is
+    missing, :class:`RunFileError` if one has the wrong shape or they disagree."""
+    path = Path(path)
+    topics = read_topics(path)
+    metrics = read_metrics(path)
+    if set(metrics.models) != set(topics):
+        raise RunFileError(
+            f"{path}: {TOPICS_FILE} has models {sorted(topics)} but {METRICS_FILE} has "
+            f"{sorted(metrics.models)}"
+        )
+    return RunData(
+        path=path,
+        manifest=read_manifest(path),
+        topics=topics,
+        metrics=metrics,
+        assignments=read_assignments(path, list(topics)),
+    )
+
+
+def _read_json(path: Path) -> Any:
+    text = path.read_text(encoding="utf-8")  # FileNotFoundError: the run is incomplete
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise RunFileError(f"{path}: not valid JSON ({exc})") from None
+
+
+def _validate(shape: type[_T] | TypeAdapter[_T], data: Any, source: str) -> _T:
+    check = shape.validate_python if isinstance(shape, TypeAdapter) else shape.model_validate
+    try:
+        return check(data)
+    except ValidationError as exc:
+        raise RunFileError(f"{source} does not have the expected shape: {_problems(exc)}") from None
+
+
+def _problems(exc: ValidationError, limit: int = 5) -> str:
+    errors = exc.errors()
+    lines = [
+        f"{'.'.join(map(str, e['loc'])) or '(top level)'}: {e['msg'].lower()}"
+        for e in errors[:limit]
+    ]
+    more = f" (and {len(errors) - limit} more)" if len(errors) > limit else ""
+    return "; ".join(lines) + more
