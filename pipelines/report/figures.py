@@ -6,11 +6,11 @@ renders a few HTML tags inside hover text, and a document must never inject any.
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import numpy as np
 from topicflow.pipelines.io.run_data import RunData
+from topicflow.pipelines.report.escape import html_text
 
 PALETTE = [
     "#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6",
@@ -22,7 +22,7 @@ LAYOUT = {"margin": {"l": 60, "r": 20, "t": 40, "b": 60}, "template": "plotly_wh
 
 
 def _hover(prefix: str, snippet: str) -> str:
-    return f"{html.escape(prefix)}<br>{html.escape(snippet)}"
+    return f"{html_text(prefix)}<br>{html_text(snippet)}"
 
 
 def _colors(values: list) -> list[str]:
@@ -87,7 +87,7 @@ def document_map_figure(run: RunData, max_points: int) -> dict[str, Any]:
 
 def _topic_labels(run: RunData, model: str, prefix: str) -> list[str]:
     return [
-        html.escape(f"{prefix}{t['id']}: {' '.join(t['words'][:3])}")
+        html_text(f"{prefix}{t['id']}: {' '.join(t['words'][:3])}")
         for t in run.topics.get(model, [])
     ]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from topicflow.pipelines.report.escape import markdown_text
+
 _ROWS = (
     ("topics", "n_topics", "{:d}"),
     ("NPMI (c_npmi, top 10)", "npmi", "{:.3f}"),
@@ -15,8 +17,9 @@ _ROWS = (
 def headline_markdown(corpus: dict[str, Any], metrics: dict[str, Any]) -> str:
     """A two-column table (LDA | embedding) of the numbers an analyst looks at first."""
     models = [("LDA", metrics.get("lda", {})), ("Embedding", metrics.get("embedding", {}))]
+    name = markdown_text(corpus.get("name", "corpus"))
     lines = [
-        f"**{corpus.get('name', 'corpus')}**: {corpus.get('documents', 0):,} documents",
+        f"**{name}**: {corpus.get('documents', 0):,} documents",
         "",
         "| | " + " | ".join(name for name, _ in models) + " |",
         "|---|" + "---|" * len(models),
@@ -80,9 +83,7 @@ def drift_markdown(drift: dict[str, Any]) -> str:
     lines.append("")
     for model, label in _DRIFT_MODELS:
         # Topic words are corpus text: no markup may pass into a rendered artifact.
-        safe = [
-            line.replace("<", "&lt;").replace(">", "&gt;") for line in drift_lines(drift[model])
-        ]
+        safe = [markdown_text(line) for line in drift_lines(drift[model])]
         lines += [f"**{label}**", ""] + [f"- {line}" for line in safe]
         lines.append("")
     return "\n".join(lines)

@@ -8,13 +8,13 @@ shown as text and runs nothing.
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from topicflow.pipelines.io.run_data import RunData, load_run
+from topicflow.pipelines.report.escape import html_text as _esc  # short: called on every line
 from topicflow.pipelines.report.figures import (
     alignment_figure,
     coherence_figure,
@@ -276,10 +276,6 @@ def _run_facts(run: RunData) -> str:
 
 def _section(title: str, content: str) -> str:
     return f"<section><h2>{_esc(title)}</h2>{content}</section>"
-
-
-def _esc(text: Any) -> str:
-    return html.escape(str(text), quote=True)
 
 
 def _script_json(value: Any) -> str:

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from topicflow.pipelines.io.run_data import RunData
+from topicflow.pipelines.report.escape import markdown_text
 from topicflow.pipelines.report.headline import drift_markdown, headline_markdown, reused_note
-
-
-def _cell(text: str) -> str:
-    """Table-safe text: corpus words must not break the Markdown table or inject markup."""
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def render_markdown(run: RunData) -> str:
     corpus = run.manifest.get("corpus", {})
-    lines = [f"# topicflow report: {_cell(run.corpus_name)}", ""]
+    lines = [f"# topicflow report: {markdown_text(run.corpus_name)}", ""]
     lines.append(headline_markdown(corpus, run.metrics))
     if note := reused_note(run.manifest):
         lines.append(note + "\n")
@@ -36,7 +32,7 @@ def render_markdown(run: RunData) -> str:
         for topic in run.topics.get(key, []):
             score = npmi[topic["id"]] if topic["id"] < len(npmi) else None
             shown = f"{score:.3f}" if isinstance(score, float) else "n/a"
-            words = _cell(", ".join(topic["words"][:10]))
+            words = markdown_text(", ".join(topic["words"][:10]))
             lines.append(f"| {topic['id']} | {topic['size']:,} | {shown} | {words} |")
         lines.append("")
     alignment = run.metrics.get("alignment", {})
