@@ -3,7 +3,6 @@ and the fallback to torch when it cannot run."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import warnings
 
@@ -11,11 +10,14 @@ import numpy as np
 import pytest
 from topicflow.pipelines.config import load_config
 from topicflow.pipelines.errors import ConfigError
+from topicflow.pipelines.io.blob import read_blob, write_blob
 from topicflow.pipelines.vectors import backends as embed_backends
 from topicflow.pipelines.vectors.backends import allowed_threads
 from topicflow.pipelines.vectors.cache import EmbeddingCache
 from topicflow.pipelines.vectors.embedder import BackendFallbackWarning, SentenceEmbedder
 from topicflow.pipelines.vectors.identity import embedding_identity
+
+from tests.damage import DAMAGE, REASON
 
 SENTENCES = [
     "The central bank raised interest rates to fight inflation.",
@@ -77,18 +79,18 @@ def test_exported_model_is_cached_and_reused(int8, models):
     np.testing.assert_array_equal(again.transform(SENTENCES), int8.transform(SENTENCES))
 
 
-def test_corrupt_model_is_detected_and_rebuilt(int8, models, tmp_path, caplog):
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_corrupt_model_is_detected_and_rebuilt(int8, models, tmp_path, caplog, damage):
     original = _int8_file(models)
     damaged = tmp_path / original.name
-    blob = bytearray(original.read_bytes())
-    blob[len(blob) // 2 : len(blob) // 2 + 64] = bytes(64)  # a damaged stretch mid-file
-    damaged.write_bytes(bytes(blob))
+    damaged.write_bytes(original.read_bytes())
+    DAMAGE[damage](damaged)
     builds = embed_backends.builds
     rebuilt = SentenceEmbedder(backend="onnx-int8", model_cache=tmp_path).fit()
-    assert embed_backends.builds == builds + 1 and "damaged; rebuilding" in caplog.text
+    assert embed_backends.builds == builds + 1
+    assert f"ignoring cache file {damaged}: {REASON[damage]}" in caplog.text
     assert rebuilt.backend_ == "onnx-int8"
-    payload = damaged.read_bytes()
-    assert hashlib.sha256(payload[32:]).digest() == payload[:32]
+    assert read_blob(damaged) is not None  # replaced by a sound one
     np.testing.assert_allclose(rebuilt.transform(SENTENCES), int8.transform(SENTENCES), atol=1e-5)
 
 
@@ -110,8 +112,7 @@ def test_unloadable_model_falls_back_to_torch_with_one_warning(reference, models
     # A genuinely broken model that passes the checksum (as if written by an incompatible
     # build): ONNX Runtime refuses it, and the embedder says so once and uses torch.
     broken = tmp_path / _int8_file(models).name
-    payload = b"this is not an ONNX model"
-    broken.write_bytes(hashlib.sha256(payload).digest() + payload)
+    write_blob(broken, b"this is not an ONNX model")
     with pytest.warns(BackendFallbackWarning, match=r"^embedding backend 'onnx-int8' unavailable"):
         first = SentenceEmbedder(backend="onnx-int8", model_cache=tmp_path).fit()
     assert first.backend_ == "torch" and first.runner_ is None

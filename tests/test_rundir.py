@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -52,3 +53,18 @@ def test_staging_of_a_live_process_is_kept(tmp_path):
     with RunDirectory(tmp_path, "live") as run:
         assert remove_abandoned_staging(tmp_path) == []
         assert run.path.exists()
+
+
+def test_staging_of_an_exited_but_unreaped_process_is_removed(tmp_path):
+    # A zombie still answers kill(pid, 0), but it will never commit its run.
+    script = (
+        "import os; from topicflow.pipelines.io.rundir import RunDirectory\n"
+        f"RunDirectory({str(tmp_path)!r}, 'zombie').__enter__()\n"
+        "os._exit(0)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # exited, left unreaped
+        assert remove_abandoned_staging(tmp_path) == [tmp_path / ".zombie.partial"]
+    finally:
+        child.wait()

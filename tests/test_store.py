@@ -51,7 +51,7 @@ def test_edited_file_or_changed_option_misses(tmp_path, store):
 def test_corrupt_cache_entry_is_recomputed(tmp_path, store):
     source = _corpus_file(tmp_path)
     read_corpus_cached(source, CorpusConfig(), store)
-    (entry,) = (store / "cache" / "corpora").glob("*.parquet")
+    (entry,) = (store / "cache" / "corpora").glob("*.parquet.blob")
     entry.write_bytes(entry.read_bytes()[:50])  # truncated
     corpus, hit = read_corpus_cached(source, CorpusConfig(), store)
     assert not hit and corpus.texts == ["alpha beta", "gamma delta"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 from topicflow.pipelines.errors import InputError
+from topicflow.pipelines.io.atomic import atomic_path
 
 
 @dataclass
@@ -64,17 +64,30 @@ class Corpus:
 
     def to_parquet(self, path: Path) -> None:
         """Write atomically: a reader never sees a half-written file."""
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        pq.write_table(self.to_table(), tmp)
-        os.replace(tmp, path)
+        with atomic_path(path, fsync=False) as tmp:
+            pq.write_table(self.to_table(), tmp)
+
+    def to_parquet_bytes(self) -> bytes:
+        """The Parquet file :meth:`to_parquet` would write, in memory (for checksummed caches)."""
+        sink = pa.BufferOutputStream()
+        pq.write_table(self.to_table(), sink)
+        return sink.getvalue().to_pybytes()
 
     @classmethod
     def from_parquet(cls, path: Path) -> Corpus:
-        table = pq.read_table(path)
+        return cls._from_table(pq.read_table(path), Path(path).stem)
+
+    @classmethod
+    def from_parquet_bytes(cls, data: bytes, name: str = "corpus") -> Corpus:
+        """The corpus :meth:`to_parquet_bytes` wrote (``name`` if the file names none)."""
+        return cls._from_table(pq.read_table(pa.BufferReader(data)), name)
+
+    @classmethod
+    def _from_table(cls, table: pa.Table, default_name: str) -> Corpus:
         meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
         names = table.column_names
         return cls(
-            name=meta.get("name", Path(path).stem),
+            name=meta.get("name", default_name),
             ids=table.column("doc_id").to_pylist(),
             texts=table.column("text").to_pylist(),
             labels=table.column("label").to_pylist() if "label" in names else None,

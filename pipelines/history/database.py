@@ -30,6 +30,7 @@ from topicflow.pipelines.history.schema import (
     runs as RUNS,  # the tables (the class has a runs() method)
 )
 from topicflow.pipelines.history.schema import topics as TOPICS
+from topicflow.pipelines.io.processes import process_alive
 
 HISTORY_URL_ENV = "TOPICFLOW_HISTORY_URL"
 # Topics are stored under their model's registry name, whatever models a run fitted.
@@ -112,7 +113,12 @@ class RunHistory:
             query = sa.select(RUNS.c.run_id, RUNS.c.pid).where(
                 RUNS.c.status == "running", RUNS.c.host == host
             )
-            orphans = [(run_id, pid) for run_id, pid in conn.execute(query) if not _alive(pid)]
+            # A run without a pid has an unknown owner: leave it alone.
+            orphans = [
+                (run_id, pid)
+                for run_id, pid in conn.execute(query)
+                if pid is not None and not process_alive(pid)
+            ]
         for run_id, pid in orphans:
             self.fail(run_id, f"interrupted: process {pid} on {host} ended without finishing")
         return [run_id for run_id, _ in orphans]
@@ -291,18 +297,6 @@ def _record(row) -> RunRecord:
             values[key] = values[key].replace(tzinfo=dt.UTC)  # SQLite keeps no zone: it is UTC
     values["headline"] = values["headline"] or {}
     return RunRecord(**values)
-
-
-def _alive(pid: int | None) -> bool:
-    if pid is None:
-        return True  # unknown owner: leave it alone
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    return True
 
 
 def _now() -> dt.datetime:

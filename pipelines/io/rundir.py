@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from topicflow.pipelines.io.atomic import atomic_write_text
+from topicflow.pipelines.io.processes import process_alive
 
 _STAGING_SUFFIX = ".partial"
 _OWNER_FILE = ".owner"
@@ -24,9 +26,8 @@ _OWNER_FILE = ".owner"
 def write_json(path: Path, data: Any) -> None:
     """Write strict JSON atomically (temporary file, then rename); NaN becomes null."""
     text = json.dumps(json_ready(data), indent=2, ensure_ascii=False, allow_nan=False, default=str)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text + "\n", "utf-8")
-    os.replace(tmp, path)
+    # Not synced: run files live in a staging directory that is renamed only when complete.
+    atomic_write_text(path, text + "\n", fsync=False)
 
 
 def json_ready(value: Any) -> Any:
@@ -83,21 +84,10 @@ def remove_abandoned_staging(parent: Path) -> list[Path]:
     for staging in parent.glob(f".*{_STAGING_SUFFIX}"):
         try:
             owner = json.loads((staging / _OWNER_FILE).read_text("utf-8"))
-        except (OSError, ValueError):
+            pid = int(owner.get("pid", 0))  # none recorded: 0, no process
+        except (OSError, ValueError, TypeError, AttributeError):
             continue  # being created right now, or not ours: leave it
-        if owner.get("host") == socket.gethostname() and not _alive(int(owner.get("pid", 0))):
+        if owner.get("host") == socket.gethostname() and not process_alive(pid):
             shutil.rmtree(staging, ignore_errors=True)
             removed.append(staging)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

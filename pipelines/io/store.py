@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import logging
 import os
 import pickle
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -23,6 +23,9 @@ from topicflow.pipelines.config import CorpusConfig
 from topicflow.pipelines.corpus import documents as corpus_module
 from topicflow.pipelines.corpus import formats, ingest
 from topicflow.pipelines.corpus.documents import Corpus
+from topicflow.pipelines.io.blob import read_blob, write_blob
+
+logger = logging.getLogger(__name__)
 
 
 def resolve_store(explicit: str | Path | None = None) -> Path:
@@ -55,7 +58,6 @@ def cache_key(*parts: Any) -> str:
 
 
 T = TypeVar("T")
-_DIGEST_BYTES = 32
 
 
 def cached_result(store: Path, kind: str, key: str, compute: Callable[[], T]) -> tuple[T, bool]:
@@ -75,29 +77,21 @@ def cached_result(store: Path, kind: str, key: str, compute: Callable[[], T]) ->
 def load_entry(store: Path, kind: str, key: str) -> tuple[bool, Any]:
     """(True, value) for a sound entry; (False, None) when absent, damaged or unreadable."""
     path = cache_dir(store, kind) / f"{key}.pkl"
+    payload = read_blob(path)
+    if payload is None:
+        return False, None
     try:
-        blob = path.read_bytes()
-        payload = blob[_DIGEST_BYTES:]
-        if hashlib.sha256(payload).digest() == blob[:_DIGEST_BYTES]:
-            return True, pickle.loads(payload)
-    except FileNotFoundError:
-        pass
-    except Exception:  # noqa: BLE001 - unreadable or unpicklable: the caller recomputes
-        pass
-    return False, None
+        return True, pickle.loads(payload)
+    except Exception as exc:  # noqa: BLE001 - sound bytes, but code they name has changed
+        logger.warning("ignoring cache file %s: cannot unpickle it (%s)", path, _line(exc))
+        return False, None
 
 
 def save_entry(store: Path, kind: str, key: str, value: Any) -> None:
-    """Write an entry that starts with the sha256 of its payload, under a temporary name,
-    then rename: concurrent runs never see half an entry, and a damaged one is detected."""
+    """Write an entry as a checksummed blob (:mod:`io.blob`), atomically: concurrent runs
+    never see half an entry, and a damaged one is detected and recomputed."""
     path = cache_dir(store, kind) / f"{key}.pkl"
-    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(hashlib.sha256(payload).digest() + payload)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_blob(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def read_corpus_cached(
@@ -114,7 +108,7 @@ def read_corpus_cached(
     if cached is not None:
         return cached, True
     corpus = ingest.read_corpus(source, options, progress=progress)
-    corpus.to_parquet(path)
+    write_blob(path, corpus.to_parquet_bytes())
     return corpus, False
 
 
@@ -131,14 +125,21 @@ def _corpus_entry(source: str | Path, options: CorpusConfig, store: Path) -> Pat
     ]
     code = code_fingerprint(ingest, formats, corpus_module)
     settings = options.model_dump(exclude={"min_documents", "name"})  # not read
-    return cache_dir(store, "corpora") / f"{cache_key(code, settings, stats)}.parquet"
+    return cache_dir(store, "corpora") / f"{cache_key(code, settings, stats)}.parquet.blob"
 
 
 def _load_corpus(path: Path) -> Corpus | None:
-    """A cached corpus, or None when absent or unreadable (a damaged entry is recomputed)."""
-    if not path.is_file():
+    """A cached corpus, or None when absent or damaged (then it is read again)."""
+    payload = read_blob(path)
+    if payload is None:
         return None
     try:
-        return Corpus.from_parquet(path)
-    except Exception:  # noqa: BLE001 - any damage means "recompute"; the file is replaced
+        return Corpus.from_parquet_bytes(payload)
+    except Exception as exc:  # noqa: BLE001 - sound bytes of another layout: read again
+        logger.warning("ignoring cache file %s: not a corpus (%s)", path, _line(exc))
         return None
+
+
+def _line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -6,12 +6,12 @@ inside hover text and axis labels, and a document must never inject any.
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import numpy as np
 from topicflow.pipelines.io.run_files import Comparison, RunData, topic_column
 from topicflow.pipelines.models.registry import MODELS, title
+from topicflow.pipelines.report.escape import html_text as _esc
 
 PALETTE = [
     "#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6",
@@ -20,11 +20,6 @@ PALETTE = [
 ]  # fmt: skip
 UNASSIGNED_COLOR = "#d0d4da"
 LAYOUT = {"margin": {"l": 60, "r": 20, "t": 40, "b": 60}, "template": "plotly_white"}
-
-
-def _esc(text: object) -> str:
-    """The one place this module escapes corpus text (documents, topic words) for plotly."""
-    return html.escape(str(text))
 
 
 def _hover(prefix: str, snippet: str) -> str:

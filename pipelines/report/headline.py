@@ -14,6 +14,7 @@ from topicflow.pipelines.io.run_files import (
     as_metrics,
 )
 from topicflow.pipelines.models.registry import title
+from topicflow.pipelines.report.escape import markdown_text as _text
 
 _ROWS = (
     ("topics", "n_topics", "{:d}"),
@@ -22,12 +23,6 @@ _ROWS = (
     ("unassigned documents", "unassigned_share", "{:.1%}"),
 )
 DRIFT_KINDS = ("persisted", "emerged", "vanished", "split", "merged")
-
-
-def _text(text: Any) -> str:
-    """Corpus text (a corpus name, topic words) made inert in Markdown: no markup passes
-    into a rendered artifact. The one place this module escapes."""
-    return str(text).replace("<", "&lt;").replace(">", "&gt;")
 
 
 def headline_markdown(corpus: Mapping[str, Any], metrics: Metrics | Mapping[str, Any]) -> str:

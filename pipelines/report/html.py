@@ -8,7 +8,6 @@ shown as text and runs nothing.
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from topicflow.pipelines.io.run_files import (
     topic_column,
 )
 from topicflow.pipelines.models.registry import title as model_title
+from topicflow.pipelines.report.escape import html_text as _esc
 from topicflow.pipelines.report.figures import (
     alignment_figure,
     coherence_figure,
@@ -331,11 +331,6 @@ def _run_facts(run: RunData) -> str:
 def _section(title: str, content: str, anchor: str | None = None) -> str:
     at = f' id="{_esc(anchor)}"' if anchor else ""
     return f"<section{at}><h2>{_esc(title)}</h2>{content}</section>"
-
-
-def _esc(text: Any) -> str:
-    """The one place this module escapes text (corpus text above all) for HTML."""
-    return html.escape(str(text), quote=True)
 
 
 def _script_json(value: Any) -> str:

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from topicflow.pipelines.io.run_files import REPORT_HTML_FILE, Comparison, RunData
 from topicflow.pipelines.models.registry import title
+from topicflow.pipelines.report.escape import markdown_text as _cell
 from topicflow.pipelines.report.headline import (
     agreement_sentence,
     drift_markdown,
     headline_markdown,
     reused_note,
 )
-
-
-def _cell(text: str) -> str:
-    """Table-safe text: corpus words must not break the Markdown table or inject markup.
-    The one place this module escapes."""
-    return str(text).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def render_markdown(run: RunData) -> str:

@@ -10,9 +10,9 @@ arithmetic differs from the torch path (mean cosine to fp32 about 0.995 on news 
 see ``benchmarks/results/embedding_backends.md``).
 
 The built model is cached in ``<store>/cache/models/`` under a key of the model's
-files, the backend, the recipe and the library versions. Each file starts with the
-sha256 of its payload and is written under a temporary name, then renamed: concurrent
-runs never see half a file, and a damaged one is rebuilt, never used.
+files, the backend, the recipe and the library versions, as a checksummed blob
+(:mod:`io.blob`) written atomically: concurrent runs never see half a file, and a
+damaged one is rebuilt, never used.
 
 ``optimum`` (sentence-transformers' own ONNX route) is not used: installing it
 downgrades ``transformers``.
@@ -20,23 +20,21 @@ downgrades ``transformers``.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
 import tempfile
-import uuid
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+from topicflow.pipelines.io.blob import read_blob, write_blob
 
 BACKENDS = ("torch", "onnx-int8")
 # Bump when the export or quantisation recipe changes: cached models and vectors then miss.
 RECIPE = 1
-_DIGEST_BYTES = 32
 _LIBRARIES = ("torch", "transformers", "sentence-transformers", "onnx", "onnxruntime")
 
 logger = logging.getLogger(__name__)
@@ -143,10 +141,10 @@ def load_onnx_int8(encoder, fingerprint: str, directory: Path) -> OnnxEncoder:
         repr((fingerprint, "onnx-int8", RECIPE, library_versions())).encode()
     ).hexdigest()[:24]
     path = Path(directory) / f"{key}.onnx"
-    payload = _read_verified(path)
+    payload = read_blob(path)  # None when absent or damaged (then it is rebuilt)
     if payload is None:
         payload = _build_int8(encoder)
-        _write_atomic(path, payload)
+        _cache_model(path, payload)
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1  # parallel across texts instead (see OnnxEncoder)
     options.inter_op_num_threads = 1
@@ -232,31 +230,12 @@ def _drop_quantiser_hint(record: logging.LogRecord) -> bool:
     return "pre-processing" not in record.getMessage()
 
 
-def _read_verified(path: Path) -> bytes | None:
-    """The payload of a cached model, or None when absent or damaged (then it is rebuilt)."""
-    try:
-        blob = path.read_bytes()
-    except OSError:
-        return None
-    payload = blob[_DIGEST_BYTES:]
-    if len(blob) > _DIGEST_BYTES and hashlib.sha256(payload).digest() == blob[:_DIGEST_BYTES]:
-        return payload
-    logger.warning("cached ONNX model %s is damaged; rebuilding it", path.name)
-    return None
-
-
-def _write_atomic(path: Path, payload: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+def _cache_model(path: Path, payload: bytes) -> None:
+    """Concurrent builders each rename a whole file into place; the last one stays."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as fh:
-            fh.write(hashlib.sha256(payload).digest() + payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)  # concurrent builders each rename a whole file; the last one stays
+        write_blob(path, payload)
     except OSError as exc:  # a read-only store costs a rebuild next time, not the run
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
         logger.warning("cannot cache the ONNX model in %s: %s", path.parent, exc)
 
 

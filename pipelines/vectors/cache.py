@@ -14,13 +14,13 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from topicflow.pipelines.io.atomic import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -109,27 +109,18 @@ class EmbeddingCache:
     def _write_shard(self, keys: list[str], vectors: np.ndarray) -> None:
         name = uuid.uuid4().hex
         npy, sidecar = self.directory / f"{name}.npy", self.directory / f"{name}.json"
-        tmp_npy, tmp_sidecar = (path.with_name(f".{path.name}.tmp") for path in (npy, sidecar))
-        try:
-            with open(tmp_npy, "wb") as file:
+        # Blocks commit innermost first: the .npy is renamed into place, then the sidecar,
+        # which is the commit (from then on the shard exists). A failure removes both temps.
+        with atomic_path(sidecar) as tmp_sidecar, atomic_path(npy) as tmp_npy:
+            with open(tmp_npy, "wb") as file:  # given a path, np.save would append ".npy"
                 np.save(file, vectors)
-                file.flush()
-                os.fsync(file.fileno())
             meta = {
                 "keys": keys,
                 "shape": list(vectors.shape),
                 "dtype": "float32",
                 "sha256": _file_sha256(tmp_npy),
             }
-            with open(tmp_sidecar, "w", encoding="utf-8") as file:
-                json.dump(meta, file)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(tmp_npy, npy)
-            os.replace(tmp_sidecar, sidecar)  # the commit: from here on the shard exists
-        finally:
-            tmp_npy.unlink(missing_ok=True)
-            tmp_sidecar.unlink(missing_ok=True)
+            tmp_sidecar.write_text(json.dumps(meta), "utf-8")
         signature = self._signature(name)
         if signature is not None:  # trust what we just wrote: no need to hash it back
             self._shards[name] = _Shard(signature, keys, (len(keys), vectors.shape[1]))

@@ -1,0 +1,62 @@
+"""Atomic file writes: write a temporary sibling, then ``os.replace`` it over the target.
+
+A reader sees the old file or the new one, never half of one. The temporary file sits
+in the target's directory (``os.replace`` is only atomic within one file system), is
+hidden (a leading dot) and ends in ``.tmp``, so a reader listing finished files by
+their suffix (``*.json``, ``*.onnx``) never picks it up; it carries a random token,
+so concurrent writers of the same target never share one. It is removed when the
+write fails.
+
+``fsync=True`` (the default) flushes the data to disk before the rename, so a power cut
+cannot leave a renamed but empty file; writers whose files are themselves staged (run
+directories) may skip it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path, *, fsync: bool = True) -> Iterator[Path]:
+    """``with atomic_path(target) as tmp:`` write ``tmp`` by any means; on leaving the block
+    it replaces ``target``. An exception in the block removes ``tmp`` and leaves ``target``.
+
+    Nested blocks commit innermost first, which orders multi-file commits. Writers that
+    add their own extension to a path they are given (``np.save``) need an open file.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        yield tmp
+        if fsync:
+            _fsync(tmp)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):  # already renamed, or never created
+            tmp.unlink(missing_ok=True)
+
+
+def atomic_write(path: str | Path, data: bytes, *, fsync: bool = True) -> None:
+    """Replace ``path`` with ``data`` atomically."""
+    with atomic_path(path, fsync=fsync) as tmp:
+        tmp.write_bytes(data)
+
+
+def atomic_write_text(
+    path: str | Path, text: str, *, encoding: str = "utf-8", fsync: bool = True
+) -> None:
+    """Replace ``path`` with ``text`` atomically."""
+    atomic_write(path, text.encode(encoding), fsync=fsync)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
