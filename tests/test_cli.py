@@ -291,3 +291,30 @@ def test_an_unchanged_corpus_is_answered_from_its_last_run_without_prefect(tmp_p
 
     listing = run_cli(topicflow_bin, "history", "--store", str(store)).stdout.splitlines()
     assert [" reused " in line for line in listing[1:]] == [False, False, False, True, False]
+
+
+@pytest.mark.slow
+def test_three_models_in_every_output(tmp_path, topicflow_bin):
+    """NMF beside LDA and the embedding model, by config alone: three models' topics and
+    assignment columns, three pairwise comparisons, and a report section for each."""
+    config = tmp_path / "three.yaml"
+    smoke = (PROJECT_ROOT / "configs" / "smoke.yaml").read_text()
+    config.write_text(smoke + "\nmodels: [lda, nmf, embedding]\nnmf:\n  n_topics: 4\n")
+    out = subprocess.run(
+        [topicflow_bin, "run", "--config", str(config), "--out", str(tmp_path / "runs"),
+         "--store", str(tmp_path / "store")],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    run_dir = Path(out.stdout.strip().splitlines()[-1])
+    topics = json.loads((run_dir / "topics.json").read_text())
+    assert list(topics) == ["lda", "nmf", "embedding"] and len(topics["nmf"]) == 4
+    columns = pq.read_table(run_dir / "assignments.parquet").column_names
+    assert {f"{m}_{c}" for m in topics for c in ("topic", "prob")} <= set(columns)
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    pairs = [(c["a"], c["b"]) for c in metrics["comparisons"]]
+    assert pairs == [("lda", "nmf"), ("lda", "embedding"), ("nmf", "embedding")]
+    assert metrics["models"]["nmf"]["n_topics"] == 4
+    html = (run_dir / "report.html").read_text()
+    assert "<h2>NMF topics</h2>" in html and all(f'id="alignment-{i}"' in html for i in range(3))
+    assert "## NMF topics" in (run_dir / "report.md").read_text()
