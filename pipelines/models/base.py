@@ -20,9 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 from gensim.corpora import Dictionary
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
 from topicflow.pipelines.evaluate.coherence import Reference
-from topicflow.pipelines.models.topicset import TopicSet
 from topicflow.pipelines.models.words import count_matrix
 
 # Embeds arbitrary short texts (words, phrases) in the document vectors' space.
@@ -105,8 +103,3 @@ class TopicModel(BaseEstimator):
             raise ValueError(f"{type(self).__name__} needs document vectors; the corpus has none")
         if corpus.vectors is not None and len(corpus.vectors) != len(corpus.tokens):
             raise ValueError(f"{len(corpus.vectors)} vectors for {len(corpus.tokens)} documents")
-
-    @property
-    def topic_set(self) -> TopicSet:
-        check_is_fitted(self, "topics_")
-        return self.topics_

@@ -12,6 +12,7 @@ model's scale of cosines), not one absolute number.
 from __future__ import annotations
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 from topicflow.pipelines.evaluate.alignment import topic_vectors_from_documents, unit_rows
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.embedding.config import EmbeddingTopicsConfig
@@ -66,6 +67,7 @@ class EmbeddingTopicModel(TopicModel):
     def transform(self, corpus: PreparedCorpus) -> tuple[np.ndarray, np.ndarray]:
         """Each document's nearest topic centroid and that cosine; ``UNASSIGNED`` where
         even the best cosine is below the outlier threshold."""
+        check_is_fitted(self, "topics_")
         self.check_corpus(corpus)
         if len(corpus) == 0 or len(self.centroids_) == 0:
             return np.full(len(corpus), UNASSIGNED), np.full(len(corpus), np.nan)
@@ -74,6 +76,7 @@ class EmbeddingTopicModel(TopicModel):
         return np.where(cosine >= threshold, best, UNASSIGNED), cosine
 
     def novel(self, corpus: PreparedCorpus) -> np.ndarray:
+        check_is_fitted(self, "centroids_")
         if len(corpus) == 0 or len(self.centroids_) == 0:
             return np.ones(len(corpus), dtype=bool)
         best, cosine = self._nearest(corpus.vectors)

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from gensim.corpora import Dictionary
 from joblib import Parallel, delayed
+from sklearn.utils.validation import check_is_fitted
 from topicflow.pipelines.evaluate.coherence import Reference, topic_diversity, weighted_mean
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.lda.config import LdaConfig
@@ -54,6 +55,7 @@ class LdaModel(TopicModel):
         return self
 
     def transform(self, corpus: PreparedCorpus) -> tuple[np.ndarray, np.ndarray]:
+        check_is_fitted(self, "topics_")
         return dominant_topics(self.estimator_, corpus.tokens)
 
 

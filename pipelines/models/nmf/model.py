@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.utils.validation import check_is_fitted
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.nmf.config import NmfConfig
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
@@ -71,6 +72,7 @@ class NmfModel(TopicModel):
         return self
 
     def transform(self, corpus: PreparedCorpus) -> tuple[np.ndarray, np.ndarray]:
+        check_is_fitted(self, "topics_")
         if len(corpus) == 0:
             return np.empty(0, dtype=np.int64), np.empty(0)
         return _dominant(self.nmf_.transform(self.tfidf_.transform(corpus.counts)))
