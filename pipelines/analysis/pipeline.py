@@ -27,7 +27,7 @@ from topicflow.pipelines.models.registry import spec
 from topicflow.pipelines.models.topicset import TopicSet
 from topicflow.pipelines.text.preprocess import Preprocessed, preprocess_corpus
 
-# The document map's neighbourhood size (UMAP's, in the reduced space the map starts from).
+# The document map's neighbourhood size when it is drawn from the document vectors.
 MAP_NEIGHBOURS = 30
 
 
@@ -73,20 +73,23 @@ def fit_models(corpus: PreparedCorpus, cfg: Config) -> dict[str, TopicModel]:
     return {name: fit_model(name, corpus, cfg) for name in cfg.models}
 
 
-def document_map(models: Mapping[str, TopicModel], corpus: PreparedCorpus, seed: int) -> np.ndarray:
+def document_map(
+    models: Mapping[str, TopicModel], corpus: PreparedCorpus, seed: int
+) -> np.ndarray:
     """2-D coordinates of every document for the report's map.
 
-    From the first model that offers a low-dimensional view of the documents (the
-    embedding model's UMAP space), else the document vectors, else a 2-D SVD of the
-    TF-IDF matrix (a run with word-count models only).
+    The first model's own layout (the embedding model's: a UMAP of the space it
+    clustered in), else a UMAP of the document vectors, else a 2-D SVD of the TF-IDF
+    matrix (a run with word-count models only).
     """
     from topicflow.pipelines.models.embedding.cluster import document_map as umap_map
 
-    space = next((s for m in models.values() if (s := m.document_space()) is not None), None)
-    if space is None:
-        space = corpus.vectors
-    if space is not None:
-        return umap_map(space, seed, MAP_NEIGHBOURS)
+    for model in models.values():
+        layout = model.document_map(seed)
+        if layout is not None:
+            return layout
+    if corpus.vectors is not None:
+        return umap_map(corpus.vectors, seed, MAP_NEIGHBOURS)
     return _tfidf_map(corpus, seed)
 
 

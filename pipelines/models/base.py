@@ -76,9 +76,9 @@ class TopicModel(BaseEstimator):
     """Base class of every model family (see the module docstring for the protocol).
 
     Subclasses set ``needs_vectors`` and implement ``fit`` and ``transform``. Two
-    optional capabilities have defaults here: ``document_space`` (a low-dimensional
-    view of the documents the report's map can start from) and ``novel`` (which new
-    documents the fitted topics do not describe, for incremental updates).
+    optional capabilities have defaults here: ``document_map`` (the model's own 2-D
+    layout of the documents it was fitted on, for the report's map) and ``novel``
+    (which new documents the fitted topics do not describe, for incremental updates).
     """
 
     needs_vectors: ClassVar[bool] = False
@@ -90,8 +90,9 @@ class TopicModel(BaseEstimator):
         """Each document's topic (``UNASSIGNED`` when none fits) and its score."""
         raise NotImplementedError
 
-    def document_space(self) -> np.ndarray | None:
-        """Fitted documents in a few dimensions (e.g. UMAP's), or None."""
+    def document_map(self, seed: int) -> np.ndarray | None:
+        """The fitted documents laid out in 2-D (e.g. from the model's own UMAP space),
+        or None when the model has no layout of its own."""
         return None
 
     def novel(self, corpus: PreparedCorpus) -> np.ndarray | None:

@@ -15,6 +15,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 from topicflow.pipelines.evaluate.alignment import topic_vectors_from_documents, unit_rows
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
+from topicflow.pipelines.models.embedding.cluster import document_map
 from topicflow.pipelines.models.embedding.config import EmbeddingTopicsConfig
 from topicflow.pipelines.models.embedding.topics import fit_embedding_topics
 from topicflow.pipelines.models.topicset import UNASSIGNED
@@ -28,7 +29,7 @@ class EmbeddingTopicModel(TopicModel):
     Fitted state: ``topics_``, ``centroids_`` (unit-length mean vector of each topic),
     ``novelty_floor_`` (per topic, its members' cosine to the centroid at the
     :data:`NOVELTY_PERCENTILE`-th percentile) and ``reduced_`` (UMAP's view of the
-    documents, which the report's map starts from).
+    documents, which the report's map is drawn from).
     """
 
     needs_vectors = True
@@ -82,8 +83,11 @@ class EmbeddingTopicModel(TopicModel):
         best, cosine = self._nearest(corpus.vectors)
         return cosine < self.novelty_floor_[best]
 
-    def document_space(self) -> np.ndarray:
-        return self.reduced_
+    def document_map(self, seed: int) -> np.ndarray:
+        """A second UMAP, to 2-D, of the space the documents were clustered in."""
+        check_is_fitted(self, "reduced_")
+        neighbours = (self.config or EmbeddingTopicsConfig()).umap.n_neighbors
+        return document_map(self.reduced_, seed, neighbours)
 
     def _nearest(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         similarity = unit_rows(vectors) @ self.centroids_.T
