@@ -73,9 +73,7 @@ def fit_models(corpus: PreparedCorpus, cfg: Config) -> dict[str, TopicModel]:
     return {name: fit_model(name, corpus, cfg) for name in cfg.models}
 
 
-def document_map(
-    models: Mapping[str, TopicModel], corpus: PreparedCorpus, seed: int
-) -> np.ndarray:
+def document_map(models: Mapping[str, TopicModel], corpus: PreparedCorpus, seed: int) -> np.ndarray:
     """2-D coordinates of every document for the report's map.
 
     The first model's own layout (the embedding model's: a UMAP of the space it

@@ -1,4 +1,5 @@
-"""Headline numbers of a run as Markdown: the Prefect artifact and the top of report.md."""
+"""Headline numbers of a run: what the HTML and Markdown reports, the Prefect artifact and
+the run history all show first, defined once here (rows, drift lines, sentences)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from topicflow.pipelines.io.run_files import (
 from topicflow.pipelines.models.registry import title
 from topicflow.pipelines.report.escape import markdown_text as _text
 
-_ROWS = (
+# (label, metric key, format) of each headline row, one column per model.
+HEADLINE_ROWS = (
     ("topics", "n_topics", "{:d}"),
     ("NPMI (c_npmi, top 10)", "npmi", "{:.3f}"),
+    ("C_V", "c_v", "{:.3f}"),
     ("topic diversity", "diversity", "{:.3f}"),
     ("unassigned documents", "unassigned_share", "{:.1%}"),
 )
@@ -39,7 +42,7 @@ def headline_table(models: Mapping[str, Mapping[str, Any]]) -> str:
         "| | " + " | ".join(title(name) for name in models) + " |",
         "|---|" + "---|" * len(models),
     ]
-    for label, key, fmt in _ROWS:
+    for label, key, fmt in HEADLINE_ROWS:
         cells = [format_value(fmt, values.get(key)) for values in models.values()]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
@@ -60,7 +63,7 @@ def headline_numbers(metrics: Metrics | Mapping[str, Any]) -> dict[str, Any]:
     them): ``{"models": {name: {...}}, "agreement": [{"a", "b", "nmi"}], "drift":
     {name: counts}}``, ``drift`` only when there was a previous run."""
     metrics = as_metrics(metrics)
-    keys = [key for _, key, _ in _ROWS]
+    keys = [key for _, key, _ in HEADLINE_ROWS]
     numbers: dict[str, Any] = {
         "models": {
             name: {key: quality.value(key) for key in keys}

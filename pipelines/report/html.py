@@ -34,6 +34,7 @@ from topicflow.pipelines.report.figures import (
 from topicflow.pipelines.report.glossary import METRICS
 from topicflow.pipelines.report.headline import (
     DRIFT_KINDS,
+    HEADLINE_ROWS,
     agreement_sentence,
     drift_lines,
     drift_title,
@@ -121,16 +122,9 @@ def render_html(run: RunData) -> str:
 
 def _headline(run: RunData) -> str:
     corpus = run.manifest.corpus
-    rows = [
-        ("topics", "n_topics", "{:d}"),
-        ("NPMI", "npmi", "{:.3f}"),
-        ("C_V", "c_v", "{:.3f}"),
-        ("topic diversity", "diversity", "{:.3f}"),
-        ("unassigned", "unassigned_share", "{:.1%}"),
-    ]
     heads = "".join(f"<th>{_esc(model_title(m))}</th>" for m in run.model_names)
     table = f"<table><tr><th></th>{heads}</tr>"
-    for label, key, fmt in rows:
+    for label, key, fmt in HEADLINE_ROWS:
         cells = "".join(f"<td>{_fmt(fmt, _metric(run, m, key))}</td>" for m in run.model_names)
         table += f"<tr><td>{label}</td>{cells}</tr>"
     table += "</table>"
