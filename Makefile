@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install install-bench system-deps run test lint bench bench-lda bench-embedding \
+.PHONY: install install-bench system-deps run test test-fast lint bench bench-lda bench-embedding \
 	bench-labelled bench-side bench-scaling bench-backends constraints clean
 
 install: $(STAMP)
@@ -25,6 +25,12 @@ run: install
 
 test: install system-deps
 	$(BIN)/python -m pytest $(ARGS)
+
+# The pure unit tests (well under a minute): no model, no process, no database server.
+# The markers are registered in pyproject.toml; tests/conftest.py fails an unmarked test
+# that starts a process or imports the model libraries.
+test-fast: install
+	$(BIN)/python -m pytest -m "not (slow or model or subprocess or database)" $(ARGS)
 
 # Debian packages the tests drive for real: Chromium for the report's browser test
 # (browser downloads are impossible here) and PostgreSQL's server binaries, from which

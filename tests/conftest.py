@@ -6,10 +6,14 @@ test touches the user's ~/.prefect or ~/.local/share/topicflow.
 
 from __future__ import annotations
 
+import _posixsubprocess
 import os
+import platform
 import shutil
+import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -68,3 +72,77 @@ def prefect_api():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+# Markers of the tests that need more than the Python process (pyproject.toml lists them);
+# `make test-fast` deselects them. Kept honest below: a test without any of them fails when
+# its setup or body starts a process or imports the model libraries.
+HEAVY_MARKERS = ("slow", "model", "subprocess", "database")
+_MODEL_LIBRARIES = ("sentence_transformers", "onnxruntime", "torch")
+
+
+# gensim records platform.platform() on every model, whose first call runs `uname -p`: run
+# it here, once, so that the cached answer serves the light tests.
+platform.platform()
+
+
+class _Light:
+    """Patches process creation and blocks the first import of the model libraries, for the
+    main thread only (threads left behind by earlier heavy tests are not this test's doing)."""
+
+    def __init__(self, nodeid: str) -> None:
+        self.nodeid = nodeid
+
+    def _refuse(self, what: str, marker: str) -> None:
+        pytest.fail(f"{self.nodeid} {what}: mark it {marker!r} (or 'slow')")
+
+    def _spawning(self, original):
+        def guarded(*args, **kwargs):
+            if threading.current_thread() is threading.main_thread():
+                self._refuse("starts a process", "subprocess")
+            return original(*args, **kwargs)
+
+        return guarded
+
+    def find_spec(self, name, path=None, target=None):  # a meta path finder
+        top = name.partition(".")[0]
+        if (
+            top in _MODEL_LIBRARIES
+            and top not in sys.modules
+            and threading.current_thread() is threading.main_thread()
+        ):
+            self._refuse(f"imports {top}", "model")
+        return None
+
+    def __enter__(self):
+        self.patched = [
+            (module, name, getattr(module, name))
+            for module, name in (
+                (subprocess, "_fork_exec"),  # its own reference to _posixsubprocess.fork_exec
+                (_posixsubprocess, "fork_exec"),  # multiprocessing, joblib/loky
+                (os, "fork"),
+                (os, "posix_spawn"),
+                (os, "posix_spawnp"),
+            )
+            if hasattr(module, name)
+        ]
+        for module, name, original in self.patched:
+            setattr(module, name, self._spawning(original))
+        sys.meta_path.insert(0, self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sys.meta_path.remove(self)
+        for module, name, original in self.patched:
+            setattr(module, name, original)
+
+
+def _guarded(item):
+    if any(item.get_closest_marker(name) for name in HEAVY_MARKERS):
+        return (yield)
+    with _Light(item.nodeid):
+        return (yield)
+
+
+pytest_runtest_setup = pytest.hookimpl(wrapper=True)(_guarded)
+pytest_runtest_call = pytest.hookimpl(wrapper=True)(_guarded)

@@ -6,6 +6,8 @@ import ast
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import PROJECT_ROOT
 
 
@@ -29,6 +31,7 @@ def test_pipelines_never_imports_prefect_in_source():
     assert offenders == []
 
 
+@pytest.mark.subprocess
 def test_importing_every_pipelines_module_loads_no_prefect():
     root = PROJECT_ROOT / "pipelines"
     modules = sorted(
@@ -44,6 +47,7 @@ def test_importing_every_pipelines_module_loads_no_prefect():
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.subprocess
 def test_cli_checks_input_before_importing_prefect():
     code = "import sys, topicflow.flows.app.cli; print('prefect' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -11,6 +11,8 @@ import pytest
 
 from tests.conftest import PROJECT_ROOT, news_sentences
 
+pytestmark = pytest.mark.subprocess
+
 
 def run_cli(topicflow_bin: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(

@@ -52,6 +52,7 @@ def test_dask_local_cluster_gives_the_same_topics_as_threads(tmp_path, topicflow
         assert [row[k] for k in floats] == pytest.approx([other[k] for k in floats], abs=1e-4)
 
 
+@pytest.mark.subprocess
 def test_runner_options_are_checked(tmp_path, topicflow_bin):
     bad = run_cli(topicflow_bin, "run", "--runner", "spark", "--out", str(tmp_path / "r"))
     assert_bad_input(bad, "--runner must be one of threads, dask, got 'spark'")

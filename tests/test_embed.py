@@ -8,6 +8,8 @@ from topicflow.pipelines.errors import InputError
 from topicflow.pipelines.vectors.cache import EmbeddingCache
 from topicflow.pipelines.vectors.embedder import SentenceEmbedder
 
+pytestmark = pytest.mark.model
+
 
 @pytest.fixture(scope="module")
 def embedder():

@@ -48,6 +48,7 @@ def _int8_file(models):
     return path
 
 
+@pytest.mark.model
 def test_int8_vectors_match_torch(reference, int8):
     assert int8.backend_ == "onnx-int8" and int8.runner_ is not None
     fast, exact = int8.transform(SENTENCES), reference.transform(SENTENCES)
@@ -62,6 +63,7 @@ def test_int8_vectors_match_torch(reference, int8):
     np.testing.assert_allclose(again, fast, atol=1e-6)
 
 
+@pytest.mark.model
 def test_session_uses_the_allowed_cores(int8, monkeypatch):
     assert int8.runner_.threads == allowed_threads()  # texts embedded at once
     assert int8.runner_.session.get_session_options().intra_op_num_threads == 1
@@ -71,6 +73,7 @@ def test_session_uses_the_allowed_cores(int8, monkeypatch):
     assert allowed_threads() == len(os.sched_getaffinity(0))
 
 
+@pytest.mark.model
 def test_exported_model_is_cached_and_reused(int8, models):
     path = _int8_file(models)
     built, builds = path.stat().st_mtime_ns, embed_backends.builds
@@ -79,6 +82,7 @@ def test_exported_model_is_cached_and_reused(int8, models):
     np.testing.assert_array_equal(again.transform(SENTENCES), int8.transform(SENTENCES))
 
 
+@pytest.mark.model
 @pytest.mark.parametrize("damage", DAMAGE)
 def test_corrupt_model_is_detected_and_rebuilt(int8, models, tmp_path, caplog, damage):
     original = _int8_file(models)
@@ -94,6 +98,7 @@ def test_corrupt_model_is_detected_and_rebuilt(int8, models, tmp_path, caplog, d
     np.testing.assert_allclose(rebuilt.transform(SENTENCES), int8.transform(SENTENCES), atol=1e-5)
 
 
+@pytest.mark.model
 def test_cache_key_differs_by_backend_so_vectors_never_mix(reference, int8, tmp_path):
     assert reference.identity_ != int8.identity_
     params = {"max_seq_length": 256, "normalize": True, "long_documents": "truncate"}
@@ -108,6 +113,7 @@ def test_cache_key_differs_by_backend_so_vectors_never_mix(reference, int8, tmp_
     assert hits == 0  # torch's vectors of the same texts are not int8's
 
 
+@pytest.mark.model
 def test_unloadable_model_falls_back_to_torch_with_one_warning(reference, models, tmp_path):
     # A genuinely broken model that passes the checksum (as if written by an incompatible
     # build): ONNX Runtime refuses it, and the embedder says so once and uses torch.
@@ -125,6 +131,7 @@ def test_unloadable_model_falls_back_to_torch_with_one_warning(reference, models
     assert vectors[0] @ vectors[1] > 0.7
 
 
+@pytest.mark.model
 def test_a_cache_that_cannot_be_written_still_embeds(int8, tmp_path, caplog):
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the cache directory should be")

@@ -238,6 +238,7 @@ _WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.subprocess
 def test_two_processes_writing_at_once_lose_and_damage_nothing(tmp_path, caplog):
     directory, go = tmp_path / "emb", tmp_path / "go"
     workers = [

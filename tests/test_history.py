@@ -59,7 +59,7 @@ def postgres_server():
         yield url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.database)])
 def url(request, tmp_path) -> str:
     """A fresh, empty history database of each kind."""
     if request.param == "sqlite":
@@ -154,6 +154,7 @@ def _write_runs(url: str, worker: int, n: int) -> None:
         _complete_run(history, f"w{worker}-{i:03d}")
 
 
+@pytest.mark.subprocess
 def test_concurrent_writers_both_land(url):
     """Two processes open a new database (both migrate) and write runs at the same time."""
     context = multiprocessing.get_context("spawn")
@@ -264,6 +265,7 @@ def _start_and_vanish(url: str) -> None:
     os._exit(0)  # no cleanup, no "failed": as after kill -9
 
 
+@pytest.mark.subprocess
 def test_a_run_whose_process_died_is_marked_interrupted(url):
     process = multiprocessing.get_context("spawn").Process(target=_start_and_vanish, args=(url,))
     process.start()

@@ -116,6 +116,7 @@ def test_a_failed_run_is_recorded_with_its_error_and_no_topics(tmp_path, store, 
     assert RunHistory(history_url(store)).get(record.run_id).topics == {}
 
 
+@pytest.mark.subprocess
 def test_history_commands_fail_in_one_line(tmp_path, topicflow_bin):
     store = ["--store", str(tmp_path / "store")]
     empty = subprocess.run([topicflow_bin, "history", *store], capture_output=True, text=True)

@@ -86,6 +86,7 @@ def test_relevance_one_ranks_by_probability(planted):
         assert weights == sorted(weights, reverse=True)
 
 
+@pytest.mark.subprocess  # the topic-count sweep fits in joblib worker processes
 def test_auto_topic_count_picks_the_planted_count():
     docs, truth, _ = block_corpus(n_topics=5, docs_per_topic=30, seed=3)
     from gensim.corpora import Dictionary

@@ -34,6 +34,7 @@ def test_existing_run_directory_is_never_overwritten(tmp_path):
         pass
 
 
+@pytest.mark.subprocess
 def test_staging_of_a_killed_process_is_removed_by_the_next_run(tmp_path):
     # A child process starts a run and dies by SIGKILL before committing.
     script = (

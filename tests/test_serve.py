@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import PROJECT_ROOT
 
 
+@pytest.mark.subprocess
 def test_bad_cron_is_one_line_and_exit_2(topicflow_bin, tmp_path):
     result = subprocess.run(
         [topicflow_bin, "serve", "--cron", "61 * * * *", "--store", str(tmp_path)],
