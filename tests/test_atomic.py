@@ -87,6 +87,7 @@ _WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.subprocess
 def test_concurrent_writers_and_a_reader_only_ever_see_whole_files(tmp_path):
     path = tmp_path / "shared.bin"
     atomic_write(path, b"a" * 100_000)

@@ -9,6 +9,8 @@ import sys
 import pytest
 from topicflow.pipelines.io.processes import process_alive
 
+pytestmark = pytest.mark.subprocess  # real child processes: alive, exited, zombie
+
 
 @pytest.fixture
 def child():

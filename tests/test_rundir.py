@@ -56,6 +56,7 @@ def test_staging_of_a_live_process_is_kept(tmp_path):
         assert run.path.exists()
 
 
+@pytest.mark.subprocess
 def test_staging_of_an_exited_but_unreaped_process_is_removed(tmp_path):
     # A zombie still answers kill(pid, 0), but it will never commit its run.
     script = (
