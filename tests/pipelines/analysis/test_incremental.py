@@ -26,8 +26,8 @@ from topicflow.pipelines.models.lda.config import LdaConfig
 from topicflow.pipelines.models.lda.model import LdaModel
 from topicflow.pipelines.text.preprocess import Preprocessed, Preprocessor
 
+from tests.pipelines.history.test_history_flow import SMOKE, SUBJECTS, subject_documents
 from tests.planted import block_corpus
-from tests.test_history_flow import SMOKE, SUBJECTS, subject_documents
 
 N_TOPICS = 3
 

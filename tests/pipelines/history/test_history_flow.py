@@ -12,7 +12,7 @@ from topicflow.pipelines.errors import InputError
 from topicflow.pipelines.history.database import RunHistory, history_url
 
 from tests.conftest import PROJECT_ROOT
-from tests.test_cli import assert_bad_input, run_cli
+from tests.flows.app.test_cli import assert_bad_input, run_cli
 
 SMOKE = str(PROJECT_ROOT / "configs" / "smoke.yaml")
 SUBJECTS = {

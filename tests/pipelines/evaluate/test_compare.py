@@ -23,9 +23,9 @@ from topicflow.pipelines.evaluate.compare import (
 from topicflow.pipelines.models.topicset import TopicSet
 from topicflow.pipelines.report.glossary import METRICS
 
+from tests.pipelines.evaluate.test_alignment import Planted, compare
 from tests.planted import FRUIT_DOCS as DOCS
 from tests.planted import block_corpus
-from tests.test_alignment import Planted, compare
 
 # --- agreement between the models ---------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import PROJECT_ROOT, news_sentences
-from tests.test_cli import assert_bad_input, run_cli
+from tests.flows.app.test_cli import assert_bad_input, run_cli
 
 SMOKE = str(PROJECT_ROOT / "configs" / "smoke.yaml")
 
