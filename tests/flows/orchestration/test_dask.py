@@ -40,16 +40,18 @@ def test_dask_local_cluster_gives_the_same_topics_as_threads(tmp_path, topicflow
     )
     assert json.loads((second / "manifest.json").read_text())["task_runner"] == "DaskTaskRunner"
     assert (first / "topics.json").read_text() == (second / "topics.json").read_text()
-    # Every document in the same topic; scores and map positions equal to float noise
-    # (worker processes may sum in another order: a 6th decimal can round the other way).
+    # Every document in the same topics, with the same scores to float noise. Worker
+    # processes run torch with other thread settings, so their vectors differ from the
+    # main process's by about 1e-7 (measured): a 6th decimal of a score can round the
+    # other way, and UMAP's 2-D layout for the map, which amplifies such noise, is not
+    # compared at all. The topics do not move.
     threads_rows = pq.read_table(first / "assignments.parquet").to_pylist()
     dask_rows = pq.read_table(second / "assignments.parquet").to_pylist()
+    scores = [c for c in threads_rows[0] if c.endswith("_prob")]
     for row, other in zip(threads_rows, dask_rows, strict=True):
-        assert {k: v for k, v in row.items() if not isinstance(v, float)} == {
-            k: v for k, v in other.items() if not isinstance(v, float)
-        }
-        floats = [k for k, v in row.items() if isinstance(v, float)]
-        assert [row[k] for k in floats] == pytest.approx([other[k] for k in floats], abs=1e-4)
+        exact = [c for c in row if not c.endswith("_prob") and c not in ("map_x", "map_y")]
+        assert [row[c] for c in exact] == [other[c] for c in exact]
+        assert [row[c] for c in scores] == pytest.approx([other[c] for c in scores], abs=1e-5)
 
 
 @pytest.mark.subprocess

@@ -4,6 +4,7 @@ in the topic of their theme, and too much (or too novel) new material triggers a
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -196,7 +197,12 @@ def test_incremental_runs_through_the_flow(tmp_path, store, prefect_api):
     before, after = _assignments(first), _assignments(second)
     assert after[: len(base)] == before  # seen documents keep their topics
     subjects = ["money", "space", "sport"]
-    topic_of = {subject: before[30 * i] for i, subject in enumerate(subjects)}
+    # A subject's topic in each model: the one most of its 30 stories got (the embedding
+    # clusters of these near-identical stories put a few of one subject beside another's).
+    topic_of = {
+        subject: Counter(before[30 * i : 30 * i + 30]).most_common(1)[0][0]
+        for i, subject in enumerate(subjects)
+    }
     assert len(set(topic_of.values())) == 3
     expected = [topic_of[subject] for subject in subjects for _ in range(3)]
     assert after[len(base) :] == expected  # new stories join their subject's topics
