@@ -8,8 +8,9 @@ embedded by every backend in turn (the order alternating block to block), so loa
 from other processes on the machine hits all backends alike. Reported per backend:
 documents per second and its ratio to torch fp32; cosine of each document's vector
 with its torch fp32 vector (mean, 1st percentile, minimum); and on BBC the NPMI of
-the embedding topics fitted on its vectors with the project's own fit path
-(default config, HDBSCAN's natural count and merged to the 5 labels).
+the embedding topics fitted on its vectors through the pipeline (``prepare``,
+``prepared_corpus``, ``fit_model("embedding", ...)``; default config, HDBSCAN's
+natural count and merged to the 5 labels).
 
     .venv/bin/python benchmarks/embedding_backends.py [--limit 2000] [--block 128]
 
@@ -29,11 +30,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from topicflow.pipelines.config import Config, CorpusConfig
+from topicflow.pipelines.analysis.pipeline import fit_model, prepare, prepared_corpus
+from topicflow.pipelines.config import CorpusConfig, load_config
 from topicflow.pipelines.corpus.ingest import read_corpus
 from topicflow.pipelines.evaluate.coherence import mean
-from topicflow.pipelines.models.embedding.model import fit_embedding_topics
-from topicflow.pipelines.text.preprocess import preprocess_corpus
 from topicflow.pipelines.vectors.backends import allowed_threads, library_versions
 from topicflow.pipelines.vectors.embedder import SentenceEmbedder
 
@@ -83,11 +83,10 @@ def fidelity(vectors: np.ndarray, reference: np.ndarray) -> dict[str, float]:
     }
 
 
-def topic_npmi(vectors: np.ndarray, prepared, cfg: Config, n_topics, seed: int):
-    topics_cfg = cfg.embedding_topics.model_copy(update={"n_topics": n_topics})
-    topics, _ = fit_embedding_topics(
-        vectors, prepared.tokens, prepared.vocabulary, cfg.umap, cfg.hdbscan, topics_cfg, seed
-    )
+def topic_npmi(vectors: np.ndarray, prepared, n_topics, seed: int):
+    """The pipeline's ``embedding`` model on ``vectors``: default config, ``n_topics``."""
+    cfg = load_config(overrides={"embedding": {"n_topics": n_topics}})
+    topics = fit_model("embedding", prepared_corpus(prepared, vectors), cfg, seed).topics_
     return mean(prepared.reference.npmi(topics.words)), topics.n_topics
 
 
@@ -98,7 +97,7 @@ def perturbed(reference: np.ndarray, cosine: float, seed: int = 0) -> np.ndarray
     return (noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype(np.float32)
 
 
-def npmi_section(variants: dict[str, np.ndarray], prepared, cfg: Config, k: int) -> str:
+def npmi_section(variants: dict[str, np.ndarray], prepared, k: int) -> str:
     lines = [
         "### bbc_news: NPMI of the embedding topics fitted on each backend's vectors",
         "",
@@ -108,8 +107,8 @@ def npmi_section(variants: dict[str, np.ndarray], prepared, cfg: Config, k: int)
     ]
     details, base = [], None
     for name, vectors in variants.items():
-        natural = [topic_npmi(vectors, prepared, cfg, "natural", s) for s in NATURAL_SEEDS]
-        merged = [topic_npmi(vectors, prepared, cfg, k, s) for s in MERGED_SEEDS]
+        natural = [topic_npmi(vectors, prepared, "natural", s) for s in NATURAL_SEEDS]
+        merged = [topic_npmi(vectors, prepared, k, s) for s in MERGED_SEEDS]
         nat, mer = np.array([v for v, _ in natural]), np.array([v for v, _ in merged])
         base = base or (nat.mean(), mer.mean())
         lines.append(
@@ -136,8 +135,10 @@ def main() -> int:
     if not all(path.is_file() for path in FILES.values()):
         print("skipped: the shared datasets are not on this machine")
         return 0
-    cfg = Config()
-    settings = cfg.embedding.estimator_params()
+    cfg = load_config()
+    # Each backend's embedder is built here, not by the pipeline's `embed`: the point is to
+    # time them block by block side by side and to refuse a silent fallback to torch.
+    settings = cfg.embedder.estimator_params()
     with tempfile.TemporaryDirectory(prefix="topicflow-bench-models-") as models:
         build_start = time.perf_counter()
         SentenceEmbedder(**{**settings, "backend": "onnx-int8"}, model_cache=models).fit()
@@ -165,11 +166,11 @@ def main() -> int:
                 rows.append(row)
             sections.append(render(corpus_name, len(texts), rows))
             if corpus_name == "bbc_news" and not args.skip_npmi:
-                prepared = preprocess_corpus(texts, cfg.preprocess)
+                prepared = prepare(texts, cfg)
                 k = len(set(corpus.labels))
                 variants = dict(vectors)
                 variants[CONTROL] = perturbed(vectors[BASELINE], rows[1]["cos_mean"])
-                sections.append(npmi_section(variants, prepared, cfg, k))
+                sections.append(npmi_section(variants, prepared, k))
             print(*sections[-2:], sep="\n", flush=True)
     header = [
         "# Embedding backends: throughput and fidelity against torch fp32",
@@ -184,8 +185,8 @@ def main() -> int:
         f"versions, then cached): {build_s:.1f} s.",
         "- Cosine: each document's vector against its torch fp32 vector.",
         "- NPMI (`c_npmi`, top 10, shared reference): embedding topics fitted on each "
-        "backend's vectors with the project's fit path and default config, at HDBSCAN's "
-        "natural count and merged to the 5 labels, as a mean over seeds. The control row "
+        "backend's vectors through the pipeline's `fit_model` with the default config, at "
+        "HDBSCAN's natural count and merged to the 5 labels, as a mean over seeds. The control row "
         "adds random noise to torch's vectors until they are as far from them as int8's.",
         f"- Machine: {platform.machine()}, {os.cpu_count()} cores ({cpu_flags()}), "
         f"Python {platform.python_version()}, no GPU; onnx-int8 runs {allowed_threads()} "

@@ -8,8 +8,8 @@ distinct sentences of 5 to 60 words drawn without replacement from those documen
 tickets or reviews are. Distinct, because ingestion drops duplicate documents.
 
 Each size is a cold `topicflow run` (empty store) with the default config except
-``preprocess.clean_usenet: true`` and ``umap.fit_sample: 20000`` (UMAP is fitted on
-20,000 documents and applied to the rest; a no-op up to 20k). Reported: wall time,
+``preprocess.clean_usenet: true`` and ``embedding.umap.fit_sample: 20000`` (UMAP is fitted
+on 20,000 documents and applied to the rest; a no-op up to 20k). Reported: wall time,
 the peak resident memory of the whole process tree, each stage's seconds, and which
 stage dominates.
 
@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 from measure import machine, run_measured
-from topicflow.pipelines.io.run_files import MANIFEST_FILE
+from topicflow.pipelines.io.run_files import read_manifest
 from topicflow.pipelines.text.clean import strip_usenet
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,8 +42,9 @@ SOURCES = (
 )
 RESULTS = ROOT / "benchmarks" / "results" / "scaling.md"
 TOPICFLOW = str(Path(sys.executable).parent / "topicflow")
-STAGES = ("ingest", "preprocess", "embed", "lda", "embedding_topics", "compare", "report")
-CONFIG = "preprocess:\n  clean_usenet: true\numap:\n  fit_sample: 20000\n"
+# The manifest's stages: the fixed ones and one per model the default config fits.
+STAGES = ("ingest", "preprocess", "embed", "lda", "embedding", "document_map", "compare", "report")
+CONFIG = "preprocess:\n  clean_usenet: true\nembedding:\n  umap:\n    fit_sample: 20000\n"
 SYNTHETIC_FROM = 100_000  # sizes above this are synthetic sentences
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
@@ -99,13 +100,14 @@ def main() -> int:
         command = [TOPICFLOW, "run", "--corpus", str(path), "--config", str(work / "config.yaml")]
         measured = run_measured(command + ["--out", str(work / "runs")], env)
         run_dir = Path(measured.stdout.strip().splitlines()[-1])
-        manifest = json.loads((run_dir / MANIFEST_FILE).read_text())
-        stages = {name: manifest["stages"].get(name, {}).get("seconds", 0.0) for name in STAGES}
+        manifest = read_manifest(run_dir)
+        timing = manifest.stages
+        stages = {name: timing[name].seconds if name in timing else 0.0 for name in STAGES}
         rows.append(
             {
                 "size": size,
                 "kind": kind,
-                "documents": manifest["corpus"]["documents"],
+                "documents": manifest.corpus.documents,
                 "seconds": measured.seconds,
                 "rss": measured.peak_rss_mb,
                 "stages": stages,
@@ -125,9 +127,10 @@ def render(rows: list[dict], sizes: str) -> str:
         "- Corpora: a seeded nested sample of raw 20 Newsgroups + raw BBC News (USENET "
         "headers, quotes and signatures stripped) up to 20k; 200k = synthetic, one distinct "
         "sentence (5-60 words) drawn from those documents per document.",
-        "- Config: defaults plus `preprocess.clean_usenet: true` and `umap.fit_sample: 20000`; "
-        "store empty before each run; threads runner; LDA 10 topics, embedding topics at "
-        "HDBSCAN's natural count.",
+        "- Config: defaults plus `preprocess.clean_usenet: true` and "
+        "`embedding.umap.fit_sample: 20000`; "
+        "store empty before each run; threads runner; models `lda` (10 topics) and "
+        "`embedding` (HDBSCAN's natural count); stages named as in the manifest.",
         f"- Machine: {machine()}.",
         f"- Command: `.venv/bin/python benchmarks/scaling.py --sizes {sizes}`",
         "- Stage seconds come from each run's manifest; the LDA and embedding branches run "

@@ -1,0 +1,61 @@
+"""What several benchmarks share: OCTIS BBC_News through the pipeline's ``prepare``, and
+how many vectors ``embed`` will find in the store's cache.
+
+The BERTopic paper's protocol scores topics on OCTIS's own tokens (lower-cased,
+lemmatised, stopword- and frequency-filtered already). A pass-through ``preprocess``
+section makes the shared preprocessing only split them: no filters, no bigrams.
+:func:`load_octis` checks that the tokens come out exactly as shipped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from topicflow.pipelines.analysis.pipeline import prepare
+from topicflow.pipelines.config import Config, load_config
+from topicflow.pipelines.io.store import cache_dir
+from topicflow.pipelines.text.preprocess import Preprocessed
+from topicflow.pipelines.vectors.cache import EmbeddingCache
+from topicflow.pipelines.vectors.identity import embedding_identity
+
+ROOT = Path(__file__).resolve().parents[1]
+OCTIS_BBC = ROOT.parent / "shared" / "datasets" / "octis" / "BBC_News" / "corpus.tsv"
+
+PASS_THROUGH: dict[str, Any] = {
+    "lowercase": False,
+    "stopwords": "none",
+    "min_token_length": 1,
+    "max_token_length": 200,
+    "numbers": "keep",
+    "urls": "keep",
+    "emails": "keep",
+    "bigrams": False,
+    "no_below": 1,
+    "no_above": 1.0,
+    "keep_n": 10_000_000,
+}
+
+
+def octis_config(**overrides: Any) -> Config:
+    """The default config with the pass-through preprocessing and ``overrides``."""
+    return load_config(overrides={"preprocess": PASS_THROUGH, **overrides})
+
+
+def load_octis() -> Preprocessed:
+    """``prepare`` on the documents as space-joined tokens; SystemExit if a token changed."""
+    with open(OCTIS_BBC, encoding="utf-8") as fh:
+        texts = [line.split("\t")[0] for line in fh]
+    prepared = prepare(texts, octis_config())
+    if prepared.tokens != [text.split() for text in texts]:
+        raise SystemExit("the pass-through preprocessing changed OCTIS's tokens")
+    return prepared
+
+
+def cached_vectors(texts: list[str], cfg: Config, store: Path) -> int:
+    """How many of ``texts`` already have vectors in ``store``'s cache for ``cfg.embedder``:
+    read before the pipeline's ``embed``, which returns only the vectors."""
+    identity = embedding_identity(**cfg.embedder.identity_params())
+    cache = EmbeddingCache(cache_dir(store, "embeddings") / identity)
+    _, found = cache.get([EmbeddingCache.text_key(t) for t in texts])
+    return int(found.sum())
