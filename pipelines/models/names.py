@@ -298,6 +298,10 @@ def name_topics(
 # corpus: phrases every topic uses ("last year", "get") name none of them. Waived for a
 # topic with fewer than two such phrases (a topic holding most of the corpus cannot reach it).
 MIN_LIFT = 3.0
+# A phrase gives way to a longer candidate that contains it and that at least this share
+# of the documents using it also use ("mobile" to "mobile phone", "bank" to "Bank of
+# England"): the longer one says the same and more.
+SUBSUMED = 0.75
 # Relevance adds this share of the phrase's (max-normalised) KL score to its cosine: usage
 # that is concentrated in the topic counts besides meaning (benchmarks/results/topic_names.md).
 KL_WEIGHT = 0.3
@@ -320,11 +324,26 @@ def _shortlists(
             lift = per_topic[topic, usable] / units[topic] / corpus_share[usable]
             if np.count_nonzero(lift >= MIN_LIFT) >= 2:
                 usable = usable[lift >= MIN_LIFT]
+        usable = _closed(index, usable, per_topic[topic])
         # Best first; ties by the phrase's place in the sorted keys, so it is deterministic.
         best = usable[np.argsort(-scores[topic, usable], kind="stable")][:size]
         lists.append([int(j) for j in best])
         kept.append(scores[topic, best])
     return lists, kept
+
+
+def _closed(index: PhraseIndex, columns: np.ndarray, documents: np.ndarray) -> np.ndarray:
+    """``columns`` without the phrases a longer one among them subsumes (``SUBSUMED``)."""
+    where = {index.keys[j]: j for j in columns}
+    dropped = set()
+    for key, j in where.items():
+        tokens = key.split(KEY_JOIN)
+        for n in range(1, len(tokens)):
+            for start in range(len(tokens) - n + 1):
+                part = where.get(KEY_JOIN.join(tokens[start : start + n]))
+                if part is not None and documents[j] >= SUBSUMED * documents[part]:
+                    dropped.add(part)
+    return np.array([j for j in columns if j not in dropped], dtype=np.int64)
 
 
 @dataclass
