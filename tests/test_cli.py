@@ -163,6 +163,7 @@ def test_run_on_a_csv_prints_the_finished_run_directory_last(tmp_path, topicflow
         "lda",
         "embed",
         "embedding",
+        "name_topics",
         "document_map",
         "compare",
         "report",
