@@ -43,8 +43,11 @@ What others' experience changed here (BERTopic 0.17, turftopic 0.x, their tracke
   and n-grams of stopword-free tokens join words that never stood together (#1671).
   Here candidates come only from the topic's own documents, start and end on a
   content word, and are checked against the text for adjacency.
-- Cosine to the topic alone prefers broad words that fit several topics; the KL
-  shortlist keeps only phrases concentrated in the topic before the encoder ranks them.
+- Measured here rather than read: cosine to the topic alone favours phrases that fit
+  the topic's meaning but are used by few of its documents, or by every topic (such as
+  "last year"). Adding ``KL_WEIGHT`` of the KL score and the ``MIN_LIFT`` floor moved
+  the BBC News labels nearest their class's name from 44 to 50 of 56 in development
+  runs (``benchmarks/topic_names.py``).
 """
 
 from __future__ import annotations
@@ -72,7 +75,8 @@ MAX_CONNECTORS = 2
 # How far past the previous token the next one is looked for in the text (words).
 _SEARCH_WINDOW = 60
 # Between two words of one phrase: spaces with at most one line break (a wrapped line),
-# or a hyphen. Anything else (a full stop, a comma, a blank line) ends the phrase.
+# a hyphen, or a dot or slash between letters (config.sys, TCP/IP). Anything else (a
+# full stop and a space, a comma, a blank line) ends the phrase.
 _JOIN = re.compile(r"[ \t]*(?:\r?\n)?[ \t]*|[ \t]*[-\u2010\u2011][ \t]*|[./]")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")  # the preprocessing's token pattern
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "`": "'"})
