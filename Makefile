@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 ARGS ?=
 
 .PHONY: install install-bench system-deps run test test-fast lint bench bench-lda bench-embedding \
-	bench-labelled bench-side bench-scaling bench-backends constraints clean
+	bench-labelled bench-side bench-scaling bench-backends bench-names constraints clean
 
 install: $(STAMP)
 
@@ -48,7 +48,7 @@ system-deps:
 
 # Benchmarks: minutes each (20 Newsgroups: most of an hour on 2 cores, mostly embedding),
 # results as Markdown tables in benchmarks/results/. Not part of `make test`.
-bench: bench-lda bench-embedding bench-labelled bench-side bench-scaling bench-backends
+bench: bench-lda bench-embedding bench-labelled bench-side bench-scaling bench-backends bench-names
 
 install-bench: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
@@ -71,6 +71,10 @@ bench-scaling: install-bench
 # torch fp32 against the onnx-int8 backend on BBC News and 2,000 20 Newsgroups posts (~15 min).
 bench-backends: install
 	$(BIN)/python benchmarks/embedding_backends.py
+
+# Topic names against the gold labels: BBC News and 4,000 20 Newsgroups posts (~20 min).
+bench-names: install
+	$(BIN)/python benchmarks/topic_names.py
 
 lint: install
 	$(BIN)/ruff check pipelines flows tests benchmarks

@@ -105,6 +105,17 @@ class CompareConfig(Section):
     thresholds: AlignmentThresholds = AlignmentThresholds()
 
 
+class NamingConfig(Section):
+    """A short readable name (2 to 4 words) for every topic (:mod:`models.names`)."""
+
+    enabled: bool = True
+    # Phrases per topic, best by pointwise KL, that the encoder ranks for its name.
+    candidates: int = Field(30, ge=2, le=1000)
+    # Maximal marginal relevance: 0 ranks by fit to the topic only, 1 by unlikeness to
+    # the phrases in other topics' names (and in the name so far) only.
+    diversity: float = Field(0.5, ge=0, le=1)
+
+
 class StabilityConfig(Section):
     """Re-fit every model with other seeds to see which topics hold (off when seeds is 0)."""
 
@@ -151,6 +162,7 @@ class Config(_ModelSections):
     preprocess: PreprocessConfig = PreprocessConfig()
     embedder: EmbedderConfig = EmbedderConfig()
     compare: CompareConfig = CompareConfig()
+    naming: NamingConfig = NamingConfig()
     stability: StabilityConfig = StabilityConfig()
     history: HistoryConfig = HistoryConfig()
     # full: fit every model anew. incremental: reuse the last run's fitted topics and

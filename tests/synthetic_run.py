@@ -27,6 +27,12 @@ from tests.conftest import news_sentences
 
 MODELS = ("lda", "nmf", "embedding")
 HOSTILE_WORD = "<script>alert(1)</script>"
+# Names come from the documents: one written to break out of HTML and Markdown alike.
+HOSTILE_NAME = '<img src=x onerror="window.__pwned = 3"> *tax* | [credit](x)'
+NAMES = {
+    "lda": [HOSTILE_NAME, "space missions", "league football"],
+    "embedding": ["bank profits", "rocket launch", "team season"],
+}  # nmf's topics stay unnamed, as a run with naming off (or an older run) leaves them
 HOSTILE_TEXTS = [
     "<script>window.__pwned = 1; alert(1)</script> markets rally bank profit shares",
     '"><img src=x onerror="window.__pwned = 2"> rocket launch orbit nasa mission',
@@ -48,8 +54,9 @@ def synthetic_corpus() -> Corpus:
 
 
 def synthetic_topics(seed: int = 0) -> dict[str, TopicSet]:
-    """Three models over the three desks; ``nmf`` splits sport in two and holds a hostile
-    word, ``embedding`` leaves the last documents unassigned."""
+    """Three models over the three desks; ``nmf`` splits sport in two, holds a hostile
+    word and has no names, ``lda`` has a hostile name, ``embedding`` leaves the last
+    documents unassigned."""
     rng = np.random.default_rng(seed)
     desk = np.array([i % 3 for i in range(N_DOCS)])
     sets = {}
@@ -69,7 +76,7 @@ def synthetic_topics(seed: int = 0) -> dict[str, TopicSet]:
         else:
             probabilities[-len(HOSTILE_TEXTS) :] = 1.0  # their topics' best documents
         weights = [list(np.round(np.linspace(0.3, 0.05, len(w)), 6)) for w in words]
-        sets[model] = TopicSet(words, weights, assignments, probabilities)
+        sets[model] = TopicSet(words, weights, assignments, probabilities, names=NAMES.get(model))
     return sets
 
 

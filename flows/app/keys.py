@@ -37,11 +37,18 @@ STAGE_ENTRIES: dict[str, tuple[str, ...]] = {
     **{f"model-{name}": _model_entries(name) for name in MODELS},
     # Models enter the map's key by their own keys; the map's code is the pipeline's.
     "document-map": ("topicflow.pipelines.analysis.pipeline",),
+    # Likewise the names (the pipeline imports models.names); phrases are embedded too.
+    "name-topics": (
+        "topicflow.pipelines.analysis.pipeline",
+        "topicflow.pipelines.vectors.encoder",
+    ),
     # Topic sets enter the key by content, so the model code is not the comparison's.
     "compare": (*_PREPROCESS, "topicflow.pipelines.evaluate.compare"),
-    # The state is built from a full fit of the models, then updated incrementally.
+    # The state is built from a full fit of the models and their names, then updated
+    # incrementally (the names stay as fitted).
     "fitted-state": (
         *(e for name in MODELS for e in _model_entries(name)),
+        "topicflow.pipelines.models.names",
         "topicflow.pipelines.analysis.incremental",
     ),
 }
@@ -82,6 +89,25 @@ def map_key(
         "document-map",
         [model_key(n, corpus_fingerprint, vectors_identity, cfg) for n in models],
         stage_code("document-map"),
+    )
+
+
+def names_key(
+    corpus_fingerprint: str,
+    vectors_identity: str | None,
+    encoder_identity: str,
+    models: Mapping,
+    cfg: Config,
+) -> str:
+    """The names of the topics of the models fitted under these keys: the vectors (the
+    topics' centroids), the model that embeds the phrases, and the naming settings."""
+    return cache_key(
+        "name-topics",
+        [model_key(n, corpus_fingerprint, vectors_identity, cfg) for n in models],
+        vectors_identity,
+        encoder_identity,
+        cfg.naming.model_dump(),
+        stage_code("name-topics"),
     )
 
 

@@ -28,6 +28,7 @@ from topicflow.pipelines.analysis.incremental import update_topics as assign_to_
 from topicflow.pipelines.analysis.pipeline import compare as compare_all
 from topicflow.pipelines.analysis.pipeline import document_map, prepare
 from topicflow.pipelines.analysis.pipeline import fit_model as fit
+from topicflow.pipelines.analysis.pipeline import name_topics as name_all
 from topicflow.pipelines.config import Config, CorpusConfig, EmbedderConfig
 from topicflow.pipelines.corpus.documents import Corpus
 from topicflow.pipelines.errors import InputError
@@ -135,6 +136,23 @@ def fit_model(
         " [cached]" if hit else "",
     )
     return clock.staged(model, _outcome(hit))
+
+
+@task(name="name-topics")
+def name_topics(
+    topic_sets: dict[str, TopicSet], corpus: PreparedCorpus, cfg: Config, store: Path, key: str
+) -> Staged[dict[str, list[str]]]:
+    """A short readable name for every topic of every model (or the store's names)."""
+    clock = _Clock()
+    names, hit = cached_result(
+        store,
+        "name-topics",
+        key,
+        lambda: {n: t.names for n, t in name_all(topic_sets, corpus, cfg).items()},
+    )
+    named = ", ".join(f"{len(v)} {title(n)}" for n, v in names.items())
+    get_run_logger().info("names: %s topics named%s", named, " [cached]" if hit else "")
+    return clock.staged(names, _outcome(hit))
 
 
 @task(name="document-map")

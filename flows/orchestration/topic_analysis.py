@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from topicflow.flows.app.keys import (
     fitted_state_key,
     map_key,
     model_key,
+    names_key,
     preprocess_key,
 )
 from topicflow.flows.app.preflight import corpus_display_name, corpus_name, prepare
@@ -31,6 +32,7 @@ from topicflow.flows.orchestration.tasks import (
     incremental_preprocess,
     ingest_corpus,
     merge_shards,
+    name_topics,
     preprocess,
     report,
     shards_identity,
@@ -160,11 +162,24 @@ def _fit(r: RunContext, documents: Corpus) -> _Modelled:
         if name not in futures:
             futures[name] = _submit_fit(r, name, corpus, documents.fingerprint, identity)
     models = {name: futures[name].result().record(manifest, name) for name in cfg.models}
+    if cfg.naming.enabled:
+        _name(r, models, corpus, documents.fingerprint, identity)
     key = map_key(documents.fingerprint, identity, models, cfg)
     coordinates = draw_map(models, _unwalked(corpus), cfg.seed, r.store, key)
     coordinates = coordinates.record(manifest, "document_map")
     topic_sets = {name: model.topics_ for name, model in models.items()}
     return _Modelled(prepared, corpus, identity, topic_sets, coordinates, models)
+
+
+def _name(r: RunContext, models: dict[str, TopicModel], corpus, fingerprint, identity) -> None:
+    """Name every model's topics (before topics.json and the incremental state are written,
+    so an incremental update keeps the names of its fit)."""
+    key = names_key(fingerprint, identity, _identity(r.cfg), models, r.cfg)
+    topic_sets = {name: model.topics_ for name, model in models.items()}
+    staged = name_topics(topic_sets, _unwalked(corpus), r.cfg, r.store, key)
+    names = staged.record(r.manifest, "name_topics")
+    for name, model in models.items():
+        model.topics_ = replace(model.topics_, names=names[name])
 
 
 def _prepared_corpus(r: RunContext, prepared: Preprocessed, vectors: np.ndarray | None):

@@ -1,4 +1,4 @@
-"""The analysis as plain functions: prepare -> fit each model -> map -> compare.
+"""The analysis as plain functions: prepare -> fit each model -> name -> map -> compare.
 
 The Prefect flow submits exactly these functions as tasks (with caching and timing
 around them); stability checks and the benchmarks call them too, so there is one
@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from topicflow.pipelines.config import Config
 from topicflow.pipelines.evaluate.compare import compare_models, models_quality
+from topicflow.pipelines.models import names as naming
 from topicflow.pipelines.models.base import Encoder, PreparedCorpus, TopicModel
 from topicflow.pipelines.models.registry import spec
 from topicflow.pipelines.models.topicset import TopicSet
@@ -71,6 +72,36 @@ def fit_model(name: str, corpus: PreparedCorpus, cfg: Config, seed: int | None =
 def fit_models(corpus: PreparedCorpus, cfg: Config) -> dict[str, TopicModel]:
     """Every model the config lists, fitted on the same corpus, in the config's order."""
     return {name: fit_model(name, corpus, cfg) for name in cfg.models}
+
+
+def name_topics(
+    topic_sets: Mapping[str, TopicSet], corpus: PreparedCorpus, cfg: Config
+) -> dict[str, TopicSet]:
+    """Every model's topics with a short readable name each (:mod:`models.names`).
+
+    One phrase index serves every model; phrases and topics are compared in the
+    encoder's space (the corpus's vectors when it has them). A model's names are
+    distinct; two models may give matching topics the same name.
+    """
+    if not topic_sets:
+        return {}
+    index = naming.PhraseIndex.build(corpus.texts, corpus.tokens)
+    return {
+        name: replace(
+            topics,
+            names=naming.name_topics(
+                index,
+                topics.assignments,
+                topics.n_topics,
+                topic_words=topics.words,
+                vectors=corpus.vectors,
+                encoder=corpus.encoder,
+                candidates=cfg.naming.candidates,
+                diversity=cfg.naming.diversity,
+            ),
+        )
+        for name, topics in topic_sets.items()
+    }
 
 
 def document_map(models: Mapping[str, TopicModel], corpus: PreparedCorpus, seed: int) -> np.ndarray:
@@ -154,6 +185,10 @@ def analyse(
     encoder = LazyEncoder(cfg.embedder)
     corpus = prepared_corpus(prepared, vectors, encoder)
     models = fit_models(corpus, cfg)
+    if cfg.naming.enabled:
+        named = name_topics({n: m.topics_ for n, m in models.items()}, corpus, cfg)
+        for name, model in models.items():
+            model.topics_ = named[name]
     coordinates = document_map(models, corpus, cfg.seed)
     analysis = Analysis(prepared, corpus, models, coordinates)
     analysis.metrics = {

@@ -67,7 +67,7 @@ class RunRecord:
     model_state: str | None = None
     host: str | None = None
     pid: int | None = None
-    # model name -> topics.json-style records; filled by RunHistory.get only.
+    # model name -> topics.json-style records (with "name" when named); RunHistory.get only.
     topics: dict[str, list[dict]] = field(default_factory=dict)
 
 
@@ -140,6 +140,7 @@ class RunHistory:
                 "words": list(topic["words"]),
                 "weights": [float(w) for w in topic["weights"]],
                 "size": int(topic["size"]),
+                "name": topic.get("name"),
             }
             for model, records in run_topics.items()
             for topic in records
@@ -191,14 +192,15 @@ class RunHistory:
                 .order_by(TOPICS.c.model, TOPICS.c.topic_id)
             )
             for row in conn.execute(query).mappings():
-                record.topics.setdefault(row["model"], []).append(
-                    {
-                        "id": row["topic_id"],
-                        "words": row["words"],
-                        "weights": row["weights"],
-                        "size": row["size"],
-                    }
-                )
+                topic = {
+                    "id": row["topic_id"],
+                    "words": row["words"],
+                    "weights": row["weights"],
+                    "size": row["size"],
+                }
+                if row["name"] is not None:  # unnamed topics, and runs from before names
+                    topic["name"] = row["name"]
+                record.topics.setdefault(row["model"], []).append(topic)
         return record
 
     def previous_success(

@@ -47,7 +47,8 @@ def topic_drift(
 ) -> dict:
     """Persisted, emerged, vanished, split and merged topics from ``previous`` to ``current``.
 
-    Both are lists of topics.json records (``id``, ``words``, ``weights``, ``size``).
+    Both are lists of topics.json records (``id``, ``words``, ``weights``, ``size``, and
+    ``name`` when named; older records have none).
     Every topic of either run appears in exactly one of persisted, emerged/split (new
     topics) and vanished/merged (old topics).
     """
@@ -64,6 +65,7 @@ def topic_drift(
             "size_before": previous[m["a"]]["size"],
             "size_after": current[m["b"]]["size"],
             "words": list(current[m["b"]]["words"][:5]),
+            **_name(current[m["b"]]),
         }
         for m in pairs["matched"]
     ]
@@ -91,6 +93,7 @@ def topic_drift(
                 "previous": previous[i]["id"],
                 "into": [current[j]["id"] for j in parts],
                 "words": list(previous[i]["words"][:5]),
+                **_name(previous[i]),
             }
             for i, parts in sorted(splits.items())
         ],
@@ -99,6 +102,7 @@ def topic_drift(
                 "current": current[j]["id"],
                 "from": [previous[i]["id"] for i in parts],
                 "words": list(current[j]["words"][:5]),
+                **_name(current[j]),
             }
             for j, parts in sorted(merges.items())
         ],
@@ -114,7 +118,17 @@ def _best(similarities: np.ndarray, threshold: float, matched: dict[int, int]) -
 
 
 def _brief(topic: dict) -> dict:
-    return {"id": topic["id"], "size": topic["size"], "words": list(topic["words"][:5])}
+    return {
+        "id": topic["id"],
+        "size": topic["size"],
+        "words": list(topic["words"][:5]),
+        **_name(topic),
+    }
+
+
+def _name(topic: dict) -> dict:
+    """``{"name": ...}`` for a named topic; nothing for an unnamed or older one."""
+    return {"name": topic["name"]} if topic.get("name") else {}
 
 
 def drift_since(

@@ -55,6 +55,8 @@ topics = sa.Table(
     sa.Column("words", sa.JSON, nullable=False),
     sa.Column("weights", sa.JSON, nullable=False),
     sa.Column("size", sa.Integer, nullable=False),
+    # Since version 3: the topic's short readable name (null: unnamed, or an older run).
+    sa.Column("name", sa.Text),
 )
 
 schema_version = sa.Table(
@@ -113,9 +115,15 @@ def _run_owner(conn: Connection) -> None:
         conn.execute(sa.text(f"ALTER TABLE runs ADD COLUMN {name} {kind}"))
 
 
+def _topic_names(conn: Connection) -> None:
+    kind = topics.c.name.type.compile(dialect=conn.dialect)
+    conn.execute(sa.text(f"ALTER TABLE topics ADD COLUMN name {kind}"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "runs and their topics", _initial),
     Migration(2, "runs.host and runs.pid: which process runs it", _run_owner),
+    Migration(3, "topics.name: each topic's short readable name", _topic_names),
 )
 
 # Any fixed number: PostgreSQL advisory locks are keyed by a 64-bit integer.

@@ -55,7 +55,9 @@ def _row(record: RunRecord, headline: dict[str, Any], models: list[str]) -> tupl
         format_value("{:,}", record.n_documents) if record.n_documents is not None else "",
         record.update_mode or "",
         *(_model_cell(headline["models"].get(name)) for name in models),
-        _changes(headline.get("drift")) if record.status == "complete" else (record.error or ""),
+        _changes(headline.get("drift"), headline.get("drift_names"))
+        if record.status == "complete"
+        else (record.error or ""),
     )
 
 
@@ -68,14 +70,28 @@ def _model_cell(numbers: dict[str, Any] | None) -> str:
     )
 
 
-def _changes(drift: dict[str, dict[str, int]] | None) -> str:
-    """E.g. ``LDA +1 -0, Embedding +2 -1`` (emerged, vanished), or ``first run``."""
+# Names of emerged and vanished topics shown per model in the changes column.
+_NAMES_SHOWN = 3
+
+
+def _changes(
+    drift: dict[str, dict[str, int]] | None, names: dict[str, dict[str, list]] | None = None
+) -> str:
+    """E.g. ``LDA +1 -0 (+tax credit reform), Embedding +2 -1`` (emerged, vanished, and
+    the names of those topics when the run named them), or ``first run``."""
     if not drift:
         return "first run"
-    return ", ".join(
-        f"{title(model)} +{counts['emerged']} -{counts['vanished']}"
-        for model, counts in drift.items()
-    )
+    cells = []
+    for model, counts in drift.items():
+        cell = f"{title(model)} +{counts['emerged']} -{counts['vanished']}"
+        named = (names or {}).get(model, {})
+        shown = [f"+{n}" for n in named.get("emerged", [])]
+        shown += [f"-{n}" for n in named.get("vanished", [])]
+        if shown:
+            more = "; ..." if len(shown) > _NAMES_SHOWN else ""
+            cell += f" ({'; '.join(shown[:_NAMES_SHOWN])}{more})"
+        cells.append(cell)
+    return ", ".join(cells)
 
 
 def _agreement(pairs: list[dict[str, Any]]) -> str:
@@ -102,11 +118,19 @@ def format_run(record: RunRecord) -> str:
         headline = headline_of(record)
         lines += ["", headline_table(headline["models"]).rstrip()]
         lines.append(f"document agreement (NMI): {_agreement(headline['agreement'])}")
-        lines.append(f"changes since the previous run: {_changes(headline.get('drift'))}")
+        changes = _changes(headline.get("drift"), headline.get("drift_names"))
+        lines.append(f"changes since the previous run: {changes}")
     for model, topics in record.topics.items():
-        lines += ["", f"{title(model)} topics (id, documents, top words):"]
-        lines += [f"  {t['id']:>3}  {t['size']:>7,}  {', '.join(t['words'][:8])}" for t in topics]
+        named = any(t.get("name") for t in topics)
+        heading = "id, documents, name: top words" if named else "id, documents, top words"
+        lines += ["", f"{title(model)} topics ({heading}):"]
+        lines += [f"  {t['id']:>3}  {t['size']:>7,}  {_topic_line(t)}" for t in topics]
     return "\n".join(lines)
+
+
+def _topic_line(topic: dict[str, Any]) -> str:
+    words = ", ".join(topic["words"][:8])
+    return f"{topic['name']}: {words}" if topic.get("name") else words
 
 
 def _when(moment) -> str:

@@ -67,12 +67,19 @@ class _Shape(BaseModel):
 
 
 class Topic(_Shape):
-    """One entry of ``topics.json``: words best first, their weights, documents assigned."""
+    """One entry of ``topics.json``: words best first, their weights, documents assigned,
+    and a short readable name (absent when naming was off, and in older runs)."""
 
     id: int
     words: list[str]
     weights: list[float]
     size: int
+    name: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The topic for people: its name, else its first three words."""
+        return self.name or " ".join(self.words[:3])
 
 
 class Preprocess(_Shape):
@@ -204,10 +211,14 @@ class Stability(_Shape):
     models: dict[str, ModelStability]
 
 
+# Drift entries carry the topic's name when the run that has the topic named it.
+
+
 class BriefTopic(_Shape):
     id: int
     size: int
     words: list[str]
+    name: str | None = None
 
 
 class PersistedTopic(_Shape):
@@ -217,18 +228,21 @@ class PersistedTopic(_Shape):
     size_before: int
     size_after: int
     words: list[str]
+    name: str | None = None  # the current run's
 
 
 class SplitTopic(_Shape):
     previous: int
     into: list[int]
     words: list[str]
+    name: str | None = None  # the previous run's
 
 
 class MergedTopic(_Shape):
     current: int
     from_: list[int] = Field(alias="from")
     words: list[str]
+    name: str | None = None  # the current run's
 
 
 class ModelDrift(_Shape):
@@ -311,7 +325,8 @@ _T = TypeVar("_T")
 
 
 def write_topics(directory: Path, topic_sets: Mapping[str, TopicSet]) -> None:
-    """``topics.json``: ``{"<model>": [{id, words, weights, size}, ...]}``, in the given order."""
+    """``topics.json``: ``{"<model>": [{id, words, weights, size, name}, ...]}``, in the given
+    order (``name`` when the topics were named)."""
     write_json(Path(directory) / TOPICS_FILE, {name: t.records() for name, t in topic_sets.items()})
 
 

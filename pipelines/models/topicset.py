@@ -20,6 +20,8 @@ class TopicSet:
     extra: dict = field(default_factory=dict)  # model-specific facts for the metrics
     # p(word | topic) over the shared vocabulary, when the model has one (LDA does).
     word_distributions: np.ndarray | None = None
+    # A short readable name per topic (models.names), once the topics have been named.
+    names: list[str] | None = None
 
     @property
     def n_topics(self) -> int:
@@ -34,10 +36,17 @@ class TopicSet:
         return float(np.mean(self.assignments == UNASSIGNED)) if n else 0.0
 
     def records(self) -> list[dict]:
-        """The ``topics.json`` entries: id, words (best first), weights, size."""
-        return [
+        """The ``topics.json`` entries: id, words (best first), weights, size, and the
+        name when the topics have been named."""
+        records = [
             {"id": i, "words": words, "weights": [round(w, 6) for w in weights], "size": size}
             for i, (words, weights, size) in enumerate(
                 zip(self.words, self.weights, self.sizes(), strict=True)
             )
         ]
+        if self.names is not None:
+            if len(self.names) != len(records):
+                raise ValueError(f"{len(self.names)} names for {len(records)} topics")
+            for record, name in zip(records, self.names, strict=True):
+                record["name"] = name
+        return records

@@ -51,19 +51,20 @@ def document_map_figure(run: RunData, max_points: int) -> dict[str, Any]:
         return [values[i] for i in pick]
 
     snippets = take("snippet")
-    modes = [(f"{title(name)} topic", topic_column(name)) for name in map_models(run)]
+    modes = [
+        (f"{title(name)} topic", topic_column(name), _topic_hover(run, name))
+        for name in map_models(run)
+    ]
     if run.has_labels:
-        modes.append(("gold label", "label"))
+        modes.append(("gold label", "label", {}))
     styles = []
-    for mode, column in modes:
+    for mode, column, named in modes:
         values = take(column)
-        styles.append(
-            (
-                mode,
-                _colors(values),
-                [_hover(f"{mode}: {v}", s) for v, s in zip(values, snippets, strict=True)],
-            )
-        )
+        hovers = [
+            _hover(f"{mode} {v}: {named[v]}" if v in named else f"{mode}: {v}", s)
+            for v, s in zip(values, snippets, strict=True)
+        ]
+        styles.append((mode, _colors(values), hovers))
     trace = {
         "type": "scatter",
         "mode": "markers",
@@ -93,11 +94,15 @@ def document_map_figure(run: RunData, max_points: int) -> dict[str, Any]:
     return {"data": [trace], "layout": layout}
 
 
+def _topic_hover(run: RunData, model: str) -> dict[int, str]:
+    """A model's topic names by id, for the map's hover text (none when unnamed)."""
+    return {t.id: t.name for t in run.topics.get(model, []) if t.name}
+
+
 def topic_labels(run: RunData, model: str) -> list[str]:
-    """Axis labels of a model's topics: its title, the id and three top words (escaped)."""
-    return [
-        _esc(f"{title(model)} {t.id}: {' '.join(t.words[:3])}") for t in run.topics.get(model, [])
-    ]
+    """Axis labels of a model's topics: its title, the id and the topic's name (else its
+    three top words), escaped."""
+    return [_esc(f"{title(model)} {t.id}: {t.label}") for t in run.topics.get(model, [])]
 
 
 def alignment_figure(run: RunData, comparison: Comparison) -> dict[str, Any]:

@@ -61,7 +61,9 @@ def format_value(fmt: str, value: Any) -> str:
 def headline_numbers(metrics: Metrics | Mapping[str, Any]) -> dict[str, Any]:
     """The numbers the run history keeps of a run (``topicflow history``/``show`` print
     them): ``{"models": {name: {...}}, "agreement": [{"a", "b", "nmi"}], "drift":
-    {name: counts}}``, ``drift`` only when there was a previous run."""
+    {name: counts}, "drift_names": {name: {"emerged": [...], "vanished": [...]}}}``,
+    ``drift`` only when there was a previous run, ``drift_names`` only when a topic that
+    emerged or vanished has a name."""
     metrics = as_metrics(metrics)
     keys = [key for _, key, _ in HEADLINE_ROWS]
     numbers: dict[str, Any] = {
@@ -74,6 +76,16 @@ def headline_numbers(metrics: Metrics | Mapping[str, Any]) -> dict[str, Any]:
     drift = metrics.drift
     if drift is not None and drift.previous_run and drift.models is not None:
         numbers["drift"] = {name: d.counts for name, d in drift.models.items()}
+        named = {
+            name: {
+                "emerged": [t.name for t in d.emerged if t.name],
+                "vanished": [t.name for t in d.vanished if t.name],
+            }
+            for name, d in drift.models.items()
+        }
+        named = {name: n for name, n in named.items() if n["emerged"] or n["vanished"]}
+        if named:
+            numbers["drift_names"] = named
     return numbers
 
 
@@ -118,24 +130,39 @@ def drift_markdown(drift: Drift | Mapping[str, Any]) -> str:
 
 
 def drift_lines(model_drift: ModelDrift) -> list[str]:
-    """One plain-text line per change (emerged, vanished, split, merged, biggest growth)."""
+    """One plain-text line per change (emerged, vanished, split, merged, biggest growth),
+    each led by the topic's name ("emerged: tax credit reform (topic 3, 120 docs)"), or
+    ending on its words when it has no name (an older run, naming off)."""
 
     def words(item: Any) -> str:
         return ", ".join(item.words)
 
-    lines = [f"emerged: topic {t.id} ({t.size:,} docs): {words(t)}" for t in model_drift.emerged]
-    lines += [f"vanished: topic {t.id} ({t.size:,} docs): {words(t)}" for t in model_drift.vanished]
+    lines = []
+    for kind, topics in (("emerged", model_drift.emerged), ("vanished", model_drift.vanished)):
+        lines += [
+            f"{kind}: {t.name} (topic {t.id}, {t.size:,} docs)"
+            if t.name
+            else f"{kind}: topic {t.id} ({t.size:,} docs): {words(t)}"
+            for t in topics
+        ]
     lines += [
-        f"split: topic {t.previous} into {', '.join(map(str, t.into))}: {words(t)}"
+        f"split: {t.name} (topic {t.previous}) into topics {', '.join(map(str, t.into))}"
+        if t.name
+        else f"split: topic {t.previous} into {', '.join(map(str, t.into))}: {words(t)}"
         for t in model_drift.split
     ]
     lines += [
-        f"merged: topics {', '.join(map(str, t.from_))} into {t.current}: {words(t)}"
+        f"merged: topics {', '.join(map(str, t.from_))} into {t.name} (topic {t.current})"
+        if t.name
+        else f"merged: topics {', '.join(map(str, t.from_))} into {t.current}: {words(t)}"
         for t in model_drift.merged
     ]
     grown = sorted(model_drift.persisted, key=lambda t: -abs(t.size_after - t.size_before))[:3]
     lines += [
-        f"persisted: topic {t.previous} → {t.current} "
+        f"persisted: {t.name} (topic {t.previous} → {t.current}, "
+        f"{t.size_before:,} → {t.size_after:,} docs)"
+        if t.name
+        else f"persisted: topic {t.previous} → {t.current} "
         f"({t.size_before:,} → {t.size_after:,} docs): {words(t)}"
         for t in grown
         if t.size_after != t.size_before

@@ -178,7 +178,7 @@ def _topic_cards(run: RunData, model: str) -> str:
         docs = "".join(f'<div class="doc">{_esc(snippets[i])}</div>' for i in best)
         coherence = npmi[topic.id] if topic.id < len(npmi) else None
         cards.append(
-            f'<div class="card"><h3>Topic {topic.id}: {_esc(" ".join(topic.words[:3]))}</h3>'
+            f'<div class="card"><h3>Topic {topic.id}: {_esc(topic.label)}</h3>'
             f'<div class="muted">{topic.size:,} documents, NPMI {_fmt("{:.3f}", coherence)}'
             f"</div>{bars}{docs}</div>"
         )
@@ -230,8 +230,7 @@ def _alignment_lists(run: RunData, comparison: Comparison) -> str:
 
     def name(model: str, topic_id: int) -> str:
         topics = run.topics.get(model, [])
-        words = topics[topic_id].words[:4] if topic_id < len(topics) else []
-        return f"{topic_id}: {' '.join(words)}"
+        return f"{topic_id}: {topics[topic_id].label}" if topic_id < len(topics) else str(topic_id)
 
     a, b = model_title(comparison.a), model_title(comparison.b)
     matched = "".join(

@@ -165,6 +165,7 @@ def test_run_on_a_csv_prints_the_finished_run_directory_last(tmp_path, topicflow
         "lda",
         "embed",
         "embedding",
+        "name_topics",
         "document_map",
         "compare",
         "report",
@@ -319,4 +320,11 @@ def test_three_models_in_every_output(tmp_path, topicflow_bin):
     assert metrics["models"]["nmf"]["n_topics"] == 4
     html = (run_dir / "report.html").read_text()
     assert "<h2>NMF topics</h2>" in html and all(f'id="alignment-{i}"' in html for i in range(3))
-    assert "## NMF topics" in (run_dir / "report.md").read_text()
+    markdown = (run_dir / "report.md").read_text()
+    assert "## NMF topics" in markdown and markdown.count("| topic | name | documents |") == 3
+    for model, records in topics.items():  # every topic named: 2-4 words, distinct per model
+        names = [t["name"] for t in records]
+        assert len(set(names)) == len(names), (model, names)
+        assert all(2 <= len(name.split()) <= 4 for name in names), (model, names)
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["stages"]["name_topics"]["cache"] == "miss"

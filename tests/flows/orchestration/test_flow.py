@@ -155,6 +155,7 @@ def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, s
         "preprocess": "miss",
         "embed": "miss",
         "embedding": "miss",
+        "name_topics": "miss",
         "document_map": "miss",
         "lda": "miss",
         "compare": "miss",
@@ -172,6 +173,7 @@ def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, s
         "preprocess": "hit",
         "embed": "hit",
         "embedding": "hit",
+        "name_topics": "hit",
         "document_map": "hit",
         "lda": "hit",
         "compare": "hit",
@@ -201,12 +203,16 @@ def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, s
 
     fewer_passes = _run(corpus, tmp_path / "runs", store, {**base, "lda": {"passes": 3}})
     assert _cache(fewer_passes)["lda"] == "miss" and _cache(fewer_passes)["compare"] == "miss"
+    assert _cache(fewer_passes)["name_topics"] == "miss"  # other LDA topics, other names
     assert _cache(fewer_passes)["embedding"] == "hit"
     assert _cache(fewer_passes)["preprocess"] == "hit"
     wider = {**base, "embedding": {"umap": {"n_neighbors": 7}}}
     wider_umap = _run(corpus, tmp_path / "runs", store, wider)
     assert _cache(wider_umap)["embedding"] == "miss"
     assert _cache(wider_umap)["lda"] == "hit" and _cache(wider_umap)["embed"] == "hit"
+    renamed = _run(corpus, tmp_path / "runs", store, {**base, "naming": {"diversity": 0.2}})
+    assert _cache(renamed)["name_topics"] == "miss" and _cache(renamed)["lda"] == "hit"
+    assert _cache(renamed)["compare"] == "hit"  # names are not compared
     shorter = _run(corpus, tmp_path / "runs", store, {**base, "embedder": {"max_seq_length": 64}})
     assert _cache(shorter)["embed"] == "miss" and _cache(shorter)["embedding"] == "miss"
     # Another backend: new vectors and topics (never torch's), and an int8 model built once.
@@ -220,7 +226,7 @@ def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, s
     fast_again = _run(corpus, tmp_path / "runs", store, int8)
     assert _cache(fast_again)["embed"] == "hit" and _cache(fast_again)["embedding"] == "hit"
     assert model.stat().st_mtime_ns == built  # reused, not exported again
-    assert len(list((tmp_path / "runs").iterdir())) == 8
+    assert len(list((tmp_path / "runs").iterdir())) == 9
 
 
 @pytest.mark.slow

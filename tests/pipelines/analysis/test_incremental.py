@@ -194,6 +194,14 @@ def test_incremental_runs_through_the_flow(tmp_path, store, prefect_api):
     assert manifest["update"]["new_documents"] == 9
     assert "update" in manifest["stages"] and "lda" not in manifest["stages"]
     assert manifest["stages"]["embed"]["cache"] == "partial"
+
+    def names(run: Path) -> dict[str, list[str]]:
+        topics = json.loads((run / "topics.json").read_text())
+        return {model: [t["name"] for t in records] for model, records in topics.items()}
+
+    assert names(second) == names(first)  # an update keeps the names of its fit
+    assert all(names(first).values()) and "name_topics" not in manifest["stages"]
+
     before, after = _assignments(first), _assignments(second)
     assert after[: len(base)] == before  # seen documents keep their topics
     subjects = ["money", "space", "sport"]

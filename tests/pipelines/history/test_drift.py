@@ -97,3 +97,30 @@ def test_no_topics_on_one_side():
     drift = topic_drift([], [topic(0, SPACE)])
     assert drift["counts"]["emerged"] == 1
     assert topic_drift([topic(0, SPACE)], [])["counts"]["vanished"] == 1
+
+
+def named(tid: int, words: str, name: str, size: int = 10) -> dict:
+    return {**topic(tid, words, size), "name": name}
+
+
+def test_drift_lines_lead_with_the_topics_names_and_older_runs_keep_their_words():
+    previous = [named(0, SPACE, "space missions", 10), topic(1, MONEY, 8)]  # 1: an older run's
+    current = [named(0, SPACE, "space missions", 14), named(1, FOOD, "tax credit reform", 6)]
+    drift = drift_since("r1", "2026-11-20T06:00:05+00:00", {"lda": previous}, {"lda": current})
+    changes = drift["models"]["lda"]
+    assert changes["emerged"] == [
+        {"id": 1, "size": 6, "words": FOOD.split()[:5], "name": "tax credit reform"}
+    ]
+    assert "name" not in changes["vanished"][0]  # recorded before topics had names
+    lines = drift_markdown(drift).splitlines()
+    assert "- emerged: tax credit reform (topic 1, 6 docs)" in lines
+    assert "- vanished: topic 1 (8 docs): bank, market, shares, profit, investor" in lines
+    assert "- persisted: space missions (topic 0 → 0, 10 → 14 docs)" in lines
+
+
+def test_a_hostile_name_in_a_drift_line_stays_text():
+    drift = drift_since(
+        "r1", None, {"lda": []}, {"lda": [named(0, SPACE, "<img src=x onerror=alert(1)> | *x*")]}
+    )
+    text = drift_markdown(drift)
+    assert "- emerged: &lt;img src=x onerror=alert(1)&gt; \\| \\*x\\* (topic 0, 10 docs)" in text

@@ -203,6 +203,24 @@ def test_views_show_numbers_changes_and_errors(tmp_path):
     assert format_runs([]) == "no runs recorded yet"
 
 
+def test_named_topics_show_in_history_and_show(tmp_path):
+    history = RunHistory(history_url(tmp_path))
+    named = {"lda": [{**TOPICS["lda"][0], "name": "space missions"}, TOPICS["lda"][1]]}
+    headline = {
+        **HEADLINE,
+        "drift": {"lda": {"emerged": 2, "vanished": 1}},
+        "drift_names": {"lda": {"emerged": ["space missions", "bank shares"], "vanished": ["x y"]}},
+    }
+    history.start("r1", "news")
+    history.complete("r1", named, n_documents=40, headline=headline)
+    topics = history.get("r1").topics["lda"]
+    assert topics[0]["name"] == "space missions" and "name" not in topics[1]
+    shown = format_run(history.get("r1"))
+    assert "LDA topics (id, documents, name: top words):" in shown
+    assert "space missions: rocket, orbit" in shown and "  8  bank, shares" in shown
+    assert "LDA +2 -1 (+space missions; +bank shares; -x y)" in format_runs(history.runs())
+
+
 def test_views_have_a_column_per_model_and_read_old_records(tmp_path):
     history = RunHistory(history_url(tmp_path))
     history.start("r1", "news")
@@ -294,6 +312,36 @@ def test_a_version_1_database_gains_the_run_owner_columns(url):
             ),
             {"at": dt.datetime.now(dt.UTC)},
         )
-    assert RunHistory(url).applied_migrations == [2]
+    assert RunHistory(url).applied_migrations == [m.version for m in MIGRATIONS[1:]]
     record = RunHistory(url).get("v1-run")
     assert (record.status, record.pid, record.host) == ("running", None, None)
+
+
+def test_a_version_2_database_gains_topic_names_and_reads_its_old_topics(url):
+    old = RunHistory(url, migrations=MIGRATIONS[:2])
+    old.start("v2-run", "news")
+    with old.engine.begin() as conn:  # topics as a version-2 topicflow wrote them: no names
+        assert "name" not in {c["name"] for c in sa.inspect(conn).get_columns("topics")}
+        version_2 = sa.table(
+            "topics", *(sa.column(c) for c in ("run_id", "model", "topic_id", "size")),
+            sa.column("words", sa.JSON), sa.column("weights", sa.JSON),
+        )  # fmt: skip
+        conn.execute(
+            version_2.insert(),
+            [
+                {"run_id": "v2-run", "model": model, "topic_id": t["id"], "words": t["words"],
+                 "weights": t["weights"], "size": t["size"]}
+                for model, topics in TOPICS.items() for t in topics
+            ],
+        )  # fmt: skip
+        conn.execute(sa.text("UPDATE runs SET status = 'complete'"))
+    old.close()
+    history = RunHistory(url)
+    assert history.applied_migrations == [3]
+    assert history.get("v2-run").topics == TOPICS  # read as before, without names
+    named = {"lda": [{**TOPICS["lda"][0], "name": "space <b>missions</b>"}]}
+    history.start("v3-run", "news")
+    history.complete("v3-run", named)
+    assert history.get("v3-run").topics == named
+    previous = history.previous_success("news", "v3-run")
+    assert previous is not None and "name" not in previous.topics["lda"][0]

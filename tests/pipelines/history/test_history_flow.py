@@ -77,6 +77,9 @@ def test_drift_lists_exactly_the_planted_subject_that_came_and_went(
             "merged": 0,
         }, model
         assert set(removed["vanished"][0]["words"]) <= set(SUBJECTS["space"])
+        vanished = removed["vanished"][0]["name"]  # named in the run that had the topic
+        assert set(vanished.lower().split()) <= set(SUBJECTS["space"]), vanished
+        assert f"- vanished: {vanished} (topic " in (runs[2] / "report.md").read_text()
     assert drifts[2]["previous_run"] == runs[1].name
 
     report = (runs[2] / "report.md").read_text()
@@ -93,7 +96,9 @@ def test_drift_lists_exactly_the_planted_subject_that_came_and_went(
         check=True,
     ).stdout.splitlines()
     assert [line.split()[0] for line in listing[1:]] == [r.name for r in reversed(runs)]
-    assert "LDA +0 -1, Embedding +0 -1" in listing[1] and "first run" in listing[3]
+    changes = [f"{title} +0 -1 (-{drifts[2]['models'][m]['vanished'][0]['name']})"
+               for m, title in (("lda", "LDA"), ("embedding", "Embedding"))]  # fmt: skip
+    assert ", ".join(changes) in listing[1] and "first run" in listing[3]
     shown = subprocess.run(
         [topicflow_bin, "show", runs[1].name[:-3], "--store", str(store)],
         capture_output=True,
@@ -101,7 +106,9 @@ def test_drift_lists_exactly_the_planted_subject_that_came_and_went(
         check=True,
     ).stdout
     assert f"run {runs[1].name}" in shown and "status: complete" in shown
-    assert "LDA +1 -0, Embedding +1 -0" in shown and "recipe" in shown
+    assert "LDA +1 -0 (+" in shown and "Embedding +1 -0 (+" in shown and "recipe" in shown
+    food = drifts[1]["models"]["lda"]["emerged"][0]["name"]  # the new subject, by its name
+    assert set(food.lower().split()) <= set(SUBJECTS["food"]) and f"+{food})" in shown
 
 
 @pytest.mark.slow

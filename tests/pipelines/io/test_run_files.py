@@ -52,7 +52,7 @@ def test_topics_round_trip_in_the_given_model_order(tmp_path):
     write_topics(tmp_path, topics)
     assert list(json.loads((tmp_path / TOPICS_FILE).read_text())) == list(MODELS)
     read = read_topics(tmp_path)
-    assert {m: [t.model_dump() for t in ts] for m, ts in read.items()} == {
+    assert {m: [t.model_dump(exclude_unset=True) for t in ts] for m, ts in read.items()} == {
         m: t.records() for m, t in topics.items()
     }
 

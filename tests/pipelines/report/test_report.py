@@ -16,7 +16,7 @@ from topicflow.pipelines.report.html import render_html, write_report
 from topicflow.pipelines.report.markdown import render_markdown
 
 from tests.conftest import PROJECT_ROOT, news_sentences
-from tests.synthetic_run import HOSTILE_WORD, MODELS, N_DOCS, write_synthetic_run
+from tests.synthetic_run import HOSTILE_NAME, HOSTILE_WORD, MODELS, N_DOCS, write_synthetic_run
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HOSTILE = [
@@ -68,6 +68,25 @@ def test_hostile_words_and_snippets_stay_text(synthetic_run):
     markdown = (synthetic_run / REPORT_MD_FILE).read_text()
     assert "<script>" not in markdown and "<b>" not in markdown
     assert "| 0 | 11 | " in markdown and "&lt;script&gt;alert(1)&lt;/script&gt;, a\\|b" in markdown
+
+
+def test_topic_names_show_everywhere_and_a_hostile_one_stays_text(synthetic_run):
+    from topicflow.pipelines.report.escape import html_text, markdown_text
+
+    page = (synthetic_run / REPORT_HTML_FILE).read_text()
+    assert 'onerror="window.__pwned = 3"' not in page
+    shown = html_text(HOSTILE_NAME)
+    assert f"<h3>Topic 0: {shown}</h3>" in page  # the topic card
+    assert f"<td>0: {shown}</td>" in page  # the alignment lists
+    assert "<h3>Topic 1: space missions</h3>" in page and "<td>1: rocket launch</td>" in page
+    assert '"LDA 1: space missions"' in page  # heatmap and bar-chart labels
+    assert "LDA topic 1: space missions" in page  # the map's hover text
+    assert "emerged: league football (topic 2, 10 docs)" in page  # drift lines
+    markdown = (synthetic_run / REPORT_MD_FILE).read_text()
+    assert HOSTILE_NAME not in markdown and "<img" not in markdown
+    assert f"| 0 | {markdown_text(HOSTILE_NAME)} | 11 |" in markdown
+    assert "| 1: space missions | 1: rocket launch | 0.900 |" in markdown
+    assert "| topic | documents | NPMI | top words |" in markdown  # NMF: no names, no column
 
 
 def test_a_single_model_report_has_no_pairs(tmp_path):
