@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from topicflow.pipelines.analysis.pipeline import fit_model, prepare, prepared_corpus
 from topicflow.pipelines.config import CorpusConfig, load_config
 from topicflow.pipelines.corpus.ingest import read_corpus

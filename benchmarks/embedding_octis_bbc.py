@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 from common import OCTIS_BBC, cached_vectors, load_octis, octis_config
+
 from topicflow.pipelines.analysis.pipeline import embed, fit_model, prepared_corpus
 from topicflow.pipelines.evaluate.coherence import mean, topic_diversity
 from topicflow.pipelines.io.store import cache_dir, resolve_store

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 from common import cached_vectors
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
 from topicflow.pipelines.analysis.pipeline import embed, fit_model, prepare, prepared_corpus
 from topicflow.pipelines.config import Config, CorpusConfig, load_config
 from topicflow.pipelines.corpus.ingest import read_corpus

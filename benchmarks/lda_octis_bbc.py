@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 from common import OCTIS_BBC, load_octis, octis_config
 from joblib import Parallel, delayed
+
 from topicflow.pipelines.analysis.pipeline import fit_model, prepared_corpus
 from topicflow.pipelines.evaluate.coherence import mean, topic_diversity
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 from measure import machine, run_measured
+
 from topicflow.pipelines.io.run_files import read_manifest
 from topicflow.pipelines.text.clean import strip_usenet
 

@@ -30,6 +30,7 @@ import tempfile
 from pathlib import Path
 
 from measure import Measured, machine, run_measured
+
 from topicflow.flows.orchestration.local_server import local_prefect_server
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -34,6 +34,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+
 from topicflow.pipelines.analysis.pipeline import analyse, fit_model, name_topics
 from topicflow.pipelines.config import CorpusConfig, load_config
 from topicflow.pipelines.corpus.ingest import read_corpus

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 import annotated_types
 import yaml
 from pydantic import BaseModel, Field, ValidationError, create_model, field_validator
+
 from topicflow.pipelines.config_section import Section
 from topicflow.pipelines.errors import ConfigError
 from topicflow.pipelines.models.registry import DEFAULT_MODELS, MODELS

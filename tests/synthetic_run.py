@@ -11,6 +11,8 @@ import itertools
 from pathlib import Path
 
 import numpy as np
+
+from tests.conftest import news_sentences
 from topicflow.pipelines.corpus.documents import Corpus
 from topicflow.pipelines.evaluate.alignment import align
 from topicflow.pipelines.history.drift import drift_since
@@ -22,8 +24,6 @@ from topicflow.pipelines.io.run_files import (
     write_topics,
 )
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
-
-from tests.conftest import news_sentences
 
 MODELS = ("lda", "nmf", "embedding")
 HOSTILE_WORD = "<script>alert(1)</script>"

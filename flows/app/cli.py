@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+
 from topicflow.flows.app.preflight import prepare
 from topicflow.flows.orchestration.prefect_env import prefect_api, prepare_prefect
 from topicflow.pipelines import __version__
@@ -310,6 +311,7 @@ def _check_cron(cron: str) -> None:
 
 def _serve(name, cron, corpus_path, config_file, overrides, out, store_path) -> None:
     from prefect.client.schemas.schedules import CronSchedule
+
     from topicflow.flows.orchestration.topic_analysis import topic_analysis
 
     topic_analysis.serve(

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+
 from topicflow.flows.app.code_identity import code_identity
 from topicflow.pipelines.config import Config
 from topicflow.pipelines.io.store import cache_key

@@ -18,6 +18,7 @@ import numpy as np
 from prefect import get_run_logger
 from prefect import task as prefect_task
 from prefect.cache_policies import NO_CACHE
+
 from topicflow.flows.app.progress import progress_reporter
 from topicflow.pipelines.analysis.incremental import (
     FittedState,

@@ -13,6 +13,7 @@ from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
+
 from topicflow.flows.app.envelope import Outcome, RunContext, execute_run
 from topicflow.flows.app.keys import (
     compare_key,

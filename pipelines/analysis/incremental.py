@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+
 from topicflow.pipelines.config import IncrementalConfig
 from topicflow.pipelines.evaluate.alignment import unit_rows
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel

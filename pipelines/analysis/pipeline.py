@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from topicflow.pipelines.config import Config
 from topicflow.pipelines.evaluate.compare import compare_models, models_quality
 from topicflow.pipelines.models import names as naming

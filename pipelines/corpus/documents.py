@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
 from topicflow.pipelines.errors import InputError
 from topicflow.pipelines.io.atomic import atomic_path
 

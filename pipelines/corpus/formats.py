@@ -20,6 +20,7 @@ from typing import IO, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
 from topicflow.pipelines.config import CorpusConfig
 from topicflow.pipelines.errors import InputError
 

@@ -23,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 from scipy.special import rel_entr
+
 from topicflow.pipelines.models.topicset import TopicSet
 from topicflow.pipelines.models.words import class_counts
 

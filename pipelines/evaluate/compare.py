@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 from sklearn import metrics
+
 from topicflow.pipelines.evaluate.alignment import (
     DEFAULT_THRESHOLDS,
     MEASURES,

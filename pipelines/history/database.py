@@ -23,6 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+
 from topicflow.pipelines.config import HistoryConfig
 from topicflow.pipelines.errors import InputError
 from topicflow.pipelines.history.schema import MIGRATIONS, Migration, migrate

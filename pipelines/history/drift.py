@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+
 from topicflow.pipelines.evaluate.alignment import align, unit_rows
 
 # Word-weight cosine above which two runs' topics count as related. Topics of two

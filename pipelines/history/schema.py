@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+
 from topicflow.pipelines.errors import InputError
 
 metadata = sa.MetaData()

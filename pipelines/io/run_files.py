@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
 from topicflow.pipelines.corpus.documents import Corpus
 from topicflow.pipelines.errors import InputError
 from topicflow.pipelines.io.rundir import json_ready, write_json

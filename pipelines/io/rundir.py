@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from topicflow.pipelines.io.atomic import atomic_write_text
 from topicflow.pipelines.io.processes import process_alive
 

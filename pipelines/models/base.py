@@ -20,6 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 from gensim.corpora import Dictionary
 from sklearn.base import BaseEstimator
+
 from topicflow.pipelines.evaluate.coherence import Reference
 from topicflow.pipelines.models.words import count_matrix
 

@@ -60,6 +60,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+
 from topicflow.pipelines.text.stopwords import ENGLISH
 
 # Embeds short texts in the documents' vector space (``PreparedCorpus.encoder``).

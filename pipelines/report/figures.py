@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from topicflow.pipelines.io.run_files import Comparison, RunData, topic_column
 from topicflow.pipelines.models.registry import MODELS, title
 from topicflow.pipelines.report.escape import html_text as _esc

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from topicflow.pipelines.io.run_files import (
     REPORT_HTML_FILE,
     REPORT_MD_FILE,

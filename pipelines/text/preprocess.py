@@ -22,6 +22,7 @@ from gensim.corpora import Dictionary
 from gensim.models.phrases import FrozenPhrases, Phrases
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
+
 from topicflow.pipelines.config import PreprocessConfig
 from topicflow.pipelines.evaluate.coherence import Reference
 from topicflow.pipelines.text.clean import strip_usenet

@@ -30,6 +30,7 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+
 from topicflow.pipelines.io.blob import read_blob, write_blob
 
 BACKENDS = ("torch", "onnx-int8")

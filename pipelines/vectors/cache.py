@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from topicflow.pipelines.io.atomic import atomic_path
 
 log = logging.getLogger(__name__)

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
+
 from topicflow.pipelines.errors import InputError
 from topicflow.pipelines.vectors.backends import BACKENDS, BackendUnavailable, load_onnx_int8
 from topicflow.pipelines.vectors.cache import EmbeddingCache

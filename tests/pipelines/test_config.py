@@ -6,10 +6,10 @@ import re
 
 import pytest
 import yaml
-from topicflow.pipelines.config import Config, load_config
-from topicflow.pipelines.errors import ConfigError
 
 from tests.conftest import PROJECT_ROOT
+from topicflow.pipelines.config import Config, load_config
+from topicflow.pipelines.errors import ConfigError
 
 DEFAULT_YAML = PROJECT_ROOT / "configs" / "default.yaml"
 

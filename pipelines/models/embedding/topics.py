@@ -36,6 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 from gensim.corpora import Dictionary
 from sklearn.preprocessing import normalize
+
 from topicflow.pipelines.models.embedding.cluster import EmbeddingClusterer
 from topicflow.pipelines.models.embedding.config import EmbeddingTopicsConfig
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet

@@ -24,6 +24,7 @@ import numpy as np
 from gensim.corpora import Dictionary
 from joblib import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
+
 from topicflow.pipelines.evaluate.coherence import Reference, topic_diversity, weighted_mean
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.lda.config import LdaConfig

@@ -17,6 +17,7 @@ from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.utils.validation import check_is_fitted
+
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.nmf.config import NmfConfig
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet

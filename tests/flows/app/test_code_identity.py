@@ -7,11 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import PROJECT_ROOT
 from topicflow.flows.app.code_identity import code_identity, library_versions, module_closure
 from topicflow.flows.app.keys import STAGE_ENTRIES, stage_code
 from topicflow.flows.app.reuse import PROJECT_ENTRIES, source_fingerprint
-
-from tests.conftest import PROJECT_ROOT
 
 FOLDERS = ("pipelines", "flows")
 

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from topicflow.flows.app.reuse import REQUIRED, find_reusable, run_key
 from topicflow.pipelines.config import load_config
 from topicflow.pipelines.history.database import RunHistory

@@ -10,10 +10,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from topicflow.pipelines.errors import InputError
-from topicflow.pipelines.io.run_files import load_run
 
 from tests.conftest import PROJECT_ROOT, news_sentences
+from topicflow.pipelines.errors import InputError
+from topicflow.pipelines.io.run_files import load_run
 
 SMOKE = str(PROJECT_ROOT / "configs" / "smoke.yaml")
 N_DOCS = 36

@@ -10,6 +10,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+
+from tests.pipelines.history.test_history_flow import SMOKE, SUBJECTS, subject_documents
+from tests.planted import block_corpus
 from topicflow.pipelines.analysis.incremental import (
     check_novelty,
     document_hashes,
@@ -26,9 +29,6 @@ from topicflow.pipelines.models.embedding.model import EmbeddingTopicModel
 from topicflow.pipelines.models.lda.config import LdaConfig
 from topicflow.pipelines.models.lda.model import LdaModel
 from topicflow.pipelines.text.preprocess import Preprocessed, Preprocessor
-
-from tests.pipelines.history.test_history_flow import SMOKE, SUBJECTS, subject_documents
-from tests.planted import block_corpus
 
 N_TOPICS = 3
 

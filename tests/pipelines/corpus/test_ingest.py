@@ -10,6 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+
 from topicflow.pipelines.config import CorpusConfig
 from topicflow.pipelines.corpus.documents import Corpus, require_documents
 from topicflow.pipelines.corpus.ingest import read_corpus, sample_corpus_path

@@ -11,6 +11,8 @@ import pytest
 import scipy.sparse as sp
 from gensim.corpora import Dictionary
 from scipy.spatial.distance import jensenshannon
+
+from tests.planted import block_corpus
 from topicflow.pipelines.evaluate.compare import (
     align,
     compare_topics,
@@ -22,8 +24,6 @@ from topicflow.pipelines.evaluate.compare import (
 )
 from topicflow.pipelines.models.topicset import TopicSet
 from topicflow.pipelines.models.words import count_matrix
-
-from tests.planted import block_corpus
 
 MEASURES = ("jaccard", "jensen_shannon", "embedding_cosine")
 

@@ -7,9 +7,9 @@ import math
 
 import numpy as np
 from gensim.corpora import Dictionary
-from topicflow.pipelines.evaluate.coherence import Reference, topic_diversity
 
 from tests.planted import FRUIT_DOCS as DOCS
+from topicflow.pipelines.evaluate.coherence import Reference, topic_diversity
 
 
 def npmi_by_hand(words: list[str], docs: list[list[str]]) -> float:

@@ -7,6 +7,10 @@ import math
 import numpy as np
 import pytest
 from gensim.corpora import Dictionary
+
+from tests.pipelines.evaluate.test_alignment import Planted, compare
+from tests.planted import FRUIT_DOCS as DOCS
+from tests.planted import block_corpus
 from topicflow.pipelines.evaluate.coherence import Reference
 from topicflow.pipelines.evaluate.compare import (
     align,
@@ -22,10 +26,6 @@ from topicflow.pipelines.evaluate.compare import (
 )
 from topicflow.pipelines.models.topicset import TopicSet
 from topicflow.pipelines.report.glossary import METRICS
-
-from tests.pipelines.evaluate.test_alignment import Planted, compare
-from tests.planted import FRUIT_DOCS as DOCS
-from tests.planted import block_corpus
 
 # --- agreement between the models ---------------------------------------------------------------
 
@@ -221,9 +221,8 @@ def test_every_metric_produced_has_a_glossary_line():
 
 
 def test_every_metric_is_defined_in_the_readme_glossary():
-    from topicflow.pipelines.report.glossary import METRICS
-
     from tests.conftest import PROJECT_ROOT
+    from topicflow.pipelines.report.glossary import METRICS
 
     readme = (PROJECT_ROOT / "README.md").read_text()
     missing = [name for name, line in METRICS.items() if f"| `{name}` | {line} |" not in readme]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from topicflow.pipelines.history.drift import drift_since, topic_drift, word_weight_similarity
 from topicflow.pipelines.report.headline import drift_markdown
 

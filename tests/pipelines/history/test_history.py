@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
+from tests.postgres import server_binaries, throwaway_cluster
 from topicflow.pipelines.errors import InputError
 from topicflow.pipelines.history.database import (
     MODEL_NAME_LENGTH,
@@ -22,8 +24,6 @@ from topicflow.pipelines.history.database import (
 from topicflow.pipelines.history.schema import MIGRATIONS, Migration
 from topicflow.pipelines.history.view import format_run, format_runs
 from topicflow.pipelines.models.registry import MODELS
-
-from tests.postgres import server_binaries, throwaway_cluster
 
 TOPICS = {
     "lda": [

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from topicflow.pipelines.errors import InputError
-from topicflow.pipelines.history.database import RunHistory, history_url
 
 from tests.conftest import PROJECT_ROOT
 from tests.flows.app.test_cli import assert_bad_input, run_cli
+from topicflow.pipelines.errors import InputError
+from topicflow.pipelines.history.database import RunHistory, history_url
 
 SMOKE = str(PROJECT_ROOT / "configs" / "smoke.yaml")
 SUBJECTS = {

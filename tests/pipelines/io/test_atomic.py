@@ -11,9 +11,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from topicflow.pipelines.io.atomic import atomic_path, atomic_write, atomic_write_text
 
 from tests.conftest import PROJECT_ROOT
+from topicflow.pipelines.io.atomic import atomic_path, atomic_write, atomic_write_text
 
 
 def test_write_creates_and_replaces(tmp_path):

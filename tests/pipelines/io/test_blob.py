@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 
 import pytest
+
+from tests.damage import DAMAGE, REASON
 from topicflow.pipelines.config import CorpusConfig
 from topicflow.pipelines.io.blob import MAGIC, VERSION, read_blob, write_blob
 from topicflow.pipelines.io.store import cached_result, read_corpus_cached
-
-from tests.damage import DAMAGE, REASON
 
 
 def _warnings(caplog) -> list[str]:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+
 from topicflow.pipelines.io.processes import process_alive
 
 pytestmark = pytest.mark.subprocess  # real child processes: alive, exited, zombie

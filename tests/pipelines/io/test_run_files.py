@@ -11,6 +11,16 @@ import numpy as np
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
+
+from tests.synthetic_run import (
+    HOSTILE_TEXTS,
+    MODELS,
+    N_DOCS,
+    synthetic_corpus,
+    synthetic_metrics,
+    synthetic_topics,
+    write_synthetic_run,
+)
 from topicflow.pipelines.io.manifest import Manifest
 from topicflow.pipelines.io.run_files import (
     ASSIGNMENTS_CSV_FILE,
@@ -29,16 +39,6 @@ from topicflow.pipelines.io.run_files import (
     write_assignments,
     write_metrics,
     write_topics,
-)
-
-from tests.synthetic_run import (
-    HOSTILE_TEXTS,
-    MODELS,
-    N_DOCS,
-    synthetic_corpus,
-    synthetic_metrics,
-    synthetic_topics,
-    write_synthetic_run,
 )
 
 

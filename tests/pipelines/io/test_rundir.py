@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+
 from topicflow.pipelines.io.rundir import RunDirectory, remove_abandoned_staging, write_json
 
 

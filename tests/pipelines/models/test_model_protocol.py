@@ -8,12 +8,12 @@ import pytest
 from gensim.corpora import Dictionary
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import adjusted_rand_score
+
+from tests.planted import block_corpus
 from topicflow.pipelines.config import Config
 from topicflow.pipelines.models.base import PreparedCorpus
 from topicflow.pipelines.models.registry import MODELS
 from topicflow.pipelines.models.topicset import UNASSIGNED
-
-from tests.planted import block_corpus
 
 N_TOPICS = 3
 

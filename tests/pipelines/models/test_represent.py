@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
 from topicflow.pipelines.models.words import (
     ctfidf_from_class_counts,
     pointwise_kl_from_class_counts,

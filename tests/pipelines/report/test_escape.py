@@ -6,6 +6,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import pytest
+
 from topicflow.pipelines.report.escape import html_text, markdown_text
 
 HOSTILE = [

@@ -11,12 +11,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from topicflow.pipelines.io.run_files import REPORT_HTML_FILE, REPORT_MD_FILE, load_run
-from topicflow.pipelines.report.html import render_html, write_report
-from topicflow.pipelines.report.markdown import render_markdown
 
 from tests.conftest import PROJECT_ROOT, news_sentences
 from tests.synthetic_run import HOSTILE_NAME, HOSTILE_WORD, MODELS, N_DOCS, write_synthetic_run
+from topicflow.pipelines.io.run_files import REPORT_HTML_FILE, REPORT_MD_FILE, load_run
+from topicflow.pipelines.report.html import render_html, write_report
+from topicflow.pipelines.report.markdown import render_markdown
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HOSTILE = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sklearn.exceptions import NotFittedError
+
 from topicflow.pipelines.config import PreprocessConfig
 from topicflow.pipelines.text.clean import strip_usenet
 from topicflow.pipelines.text.preprocess import Preprocessor, preprocess_corpus

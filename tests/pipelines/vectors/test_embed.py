@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from topicflow.pipelines.errors import InputError
 from topicflow.pipelines.vectors.cache import EmbeddingCache
 from topicflow.pipelines.vectors.embedder import SentenceEmbedder

@@ -8,6 +8,8 @@ import warnings
 
 import numpy as np
 import pytest
+
+from tests.damage import DAMAGE, REASON
 from topicflow.pipelines.config import load_config
 from topicflow.pipelines.errors import ConfigError
 from topicflow.pipelines.io.blob import read_blob, write_blob
@@ -16,8 +18,6 @@ from topicflow.pipelines.vectors.backends import allowed_threads
 from topicflow.pipelines.vectors.cache import EmbeddingCache
 from topicflow.pipelines.vectors.embedder import BackendFallbackWarning, SentenceEmbedder
 from topicflow.pipelines.vectors.identity import embedding_identity
-
-from tests.damage import DAMAGE, REASON
 
 SENTENCES = [
     "The central bank raised interest rates to fight inflation.",

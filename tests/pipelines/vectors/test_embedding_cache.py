@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from topicflow.pipelines.vectors.cache import EmbeddingCache
 
 from tests.conftest import PROJECT_ROOT
+from topicflow.pipelines.vectors.cache import EmbeddingCache
 
 DIM = 8
 

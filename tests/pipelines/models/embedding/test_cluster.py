@@ -7,12 +7,12 @@ import pytest
 from gensim.corpora import Dictionary
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
+
+from tests.planted import block_corpus
 from topicflow.pipelines.models.embedding.cluster import EmbeddingClusterer
 from topicflow.pipelines.models.embedding.config import EmbeddingTopicsConfig
 from topicflow.pipelines.models.embedding.topics import fit_embedding_topics, reassign_outliers
 from topicflow.pipelines.models.words import count_matrix
-
-from tests.planted import block_corpus
 
 
 def blobs(n_per: int = 60, centers: int = 4, seed: int = 0):

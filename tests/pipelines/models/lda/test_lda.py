@@ -7,11 +7,11 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import adjusted_rand_score
+
+from tests.planted import block_corpus
 from topicflow.pipelines.models.lda.config import LdaConfig
 from topicflow.pipelines.models.lda.estimator import LdaTopicModel
 from topicflow.pipelines.models.lda.model import fit_classical
-
-from tests.planted import block_corpus
 
 
 @pytest.fixture(scope="module")

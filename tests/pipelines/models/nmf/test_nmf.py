@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from gensim.corpora import Dictionary
 from sklearn.metrics import adjusted_rand_score
+
+from tests.planted import block_corpus
 from topicflow.pipelines.models.base import PreparedCorpus
 from topicflow.pipelines.models.nmf.config import NmfConfig
 from topicflow.pipelines.models.nmf.model import NmfModel
 from topicflow.pipelines.models.topicset import UNASSIGNED
-
-from tests.planted import block_corpus
 
 
 def _corpus(docs: list[list[str]], vocabulary: Dictionary | None = None) -> PreparedCorpus:

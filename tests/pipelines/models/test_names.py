@@ -10,6 +10,7 @@ import zlib
 
 import numpy as np
 import pytest
+
 from topicflow.pipelines.analysis.pipeline import name_topics, prepare, prepared_corpus
 from topicflow.pipelines.config import Config
 from topicflow.pipelines.models.names import PhraseIndex, document_phrases, word_count
