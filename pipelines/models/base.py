@@ -84,6 +84,13 @@ class TopicModel(BaseEstimator):
 
     needs_vectors: ClassVar[bool] = False
 
+    def __init__(self, config: Any = None, random_state: int = 0, top_words: int = 10) -> None:
+        """``config``: the model's section of the config (None: its defaults);
+        ``random_state``: the run's seed; ``top_words``: words kept per topic."""
+        self.config = config
+        self.random_state = random_state
+        self.top_words = top_words
+
     def fit(self, corpus: PreparedCorpus, y=None) -> TopicModel:
         raise NotImplementedError
 

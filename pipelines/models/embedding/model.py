@@ -35,16 +35,6 @@ class EmbeddingTopicModel(TopicModel):
 
     needs_vectors = True
 
-    def __init__(
-        self,
-        config: EmbeddingTopicsConfig | None = None,
-        random_state: int = 0,
-        top_words: int = 10,
-    ) -> None:
-        self.config = config
-        self.random_state = random_state
-        self.top_words = top_words
-
     def fit(self, corpus: PreparedCorpus, y=None) -> EmbeddingTopicModel:
         self.check_corpus(corpus)
         config = self.config or EmbeddingTopicsConfig()

@@ -40,13 +40,6 @@ class LdaModel(TopicModel):
     ``transform`` uses to infer the topics of new documents).
     """
 
-    def __init__(
-        self, config: LdaConfig | None = None, random_state: int = 0, top_words: int = 10
-    ) -> None:
-        self.config = config
-        self.random_state = random_state
-        self.top_words = top_words
-
     def fit(self, corpus: PreparedCorpus, y=None) -> LdaModel:
         self.check_corpus(corpus)
         config = self.config or LdaConfig()

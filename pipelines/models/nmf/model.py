@@ -26,13 +26,6 @@ from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
 class NmfModel(TopicModel):
     """Fitted state: ``topics_``, ``tfidf_`` (the fitted TF-IDF weighting) and ``nmf_``."""
 
-    def __init__(
-        self, config: NmfConfig | None = None, random_state: int = 0, top_words: int = 10
-    ) -> None:
-        self.config = config
-        self.random_state = random_state
-        self.top_words = top_words
-
     def fit(self, corpus: PreparedCorpus, y=None) -> NmfModel:
         self.check_corpus(corpus)
         config = self.config or NmfConfig()
