@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from topicflow.pipelines.io.run_files import Comparison, RunData, topic_column
+from topicflow.pipelines.io.run_files import RunData, topic_column
+from topicflow.pipelines.io.run_shapes import Comparison
 from topicflow.pipelines.models.registry import MODELS, title
 from topicflow.pipelines.report.escape import html_text as _esc
 

@@ -17,12 +17,12 @@ import numpy as np
 from topicflow.pipelines.io.run_files import (
     REPORT_HTML_FILE,
     REPORT_MD_FILE,
-    Comparison,
     RunData,
     load_run,
     prob_column,
     topic_column,
 )
+from topicflow.pipelines.io.run_shapes import Comparison
 from topicflow.pipelines.models.registry import title as model_title
 from topicflow.pipelines.report.escape import html_text as _esc
 from topicflow.pipelines.report.figures import (

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from topicflow.pipelines.io.run_files import REPORT_HTML_FILE, Comparison, RunData
+from topicflow.pipelines.io.run_files import REPORT_HTML_FILE, RunData
+from topicflow.pipelines.io.run_shapes import Comparison
 from topicflow.pipelines.models.registry import title
 from topicflow.pipelines.report.escape import markdown_text as _cell
 from topicflow.pipelines.report.headline import (

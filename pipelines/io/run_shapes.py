@@ -1,0 +1,271 @@
+"""The shapes of the run files: pydantic models of ``topics.json``, ``metrics.json`` and
+``manifest.json`` (read and written through :mod:`.run_files`).
+
+Parts that topicflow writes refuse unknown keys, so a wrong shape is caught where it is
+read; a model's own quality numbers and the manifest's facts may grow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Number = float | None  # a score; null in the file where it is undefined (NaN)
+
+
+class _Shape(BaseModel):
+    """A part of a run file: unknown keys are refused, so a wrong shape is caught."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Topic(_Shape):
+    """One entry of ``topics.json``: words best first, their weights, documents assigned,
+    and a short readable name (absent when naming was off, and in older runs)."""
+
+    id: int
+    words: list[str]
+    weights: list[float]
+    size: int
+    name: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The topic for people: its name, else its first three words."""
+        return self.name or " ".join(self.words[:3])
+
+
+class Preprocess(_Shape):
+    vocabulary_size: int
+    documents_without_tokens: int
+    mean_tokens_per_document: Number
+
+
+class ModelQuality(BaseModel):
+    """One model's numbers on the shared reference; model-specific extras are kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+    n_topics: int
+    topn: int
+    npmi: Number
+    npmi_per_topic: list[Number]
+    c_v: Number
+    c_v_per_topic: list[Number]
+    u_mass: Number
+    u_mass_per_topic: list[Number]
+    diversity: Number
+    irbo: Number
+    sizes: list[int]
+    size_min: int | None
+    size_median: Number
+    size_max: int | None
+    size_gini: Number
+    unassigned_share: Number
+
+    def value(self, key: str) -> Any:
+        """A metric by name, extras included; None when the model has no such metric."""
+        return getattr(self, key, None)
+
+
+class Match(_Shape):
+    a: int
+    b: int
+    similarity: float
+
+
+class Matching(_Shape):
+    """A one-to-one matching of topic ``a`` of one model with topic ``b`` of the other."""
+
+    matched: list[Match]
+    a_only: list[int]
+    b_only: list[int]
+    threshold: float
+
+
+class Measure(_Shape):
+    matrix: list[list[Number]]  # rows: topics of a, columns: topics of b
+    alignment: Matching
+
+
+class TopicAlignment(_Shape):
+    primary: str
+    thresholds: dict[str, float]
+    topn: int
+    jaccard: Measure
+    jensen_shannon: Measure
+    embedding_cosine: Measure | None = None  # absent when the run had no document vectors
+
+    def measure(self, name: str | None = None) -> Measure | None:
+        """A measure's matrix and matching (the primary one by default), None if absent."""
+        found = getattr(self, name or self.primary, None)
+        return found if isinstance(found, Measure) else None
+
+
+class Contingency(_Shape):
+    rows: list[int | str | None]
+    columns: list[int | str | None]
+    counts: list[list[int]]
+
+
+class Agreement(_Shape):
+    nmi: Number
+    ami: Number
+    ari: Number
+    nmi_with_unassigned: Number
+    ami_with_unassigned: Number
+    ari_with_unassigned: Number
+    documents: int
+    documents_compared: int
+    contingency: Contingency
+
+
+class Comparison(_Shape):
+    """Two models side by side: topic alignment and document agreement."""
+
+    a: str
+    b: str
+    alignment: TopicAlignment
+    agreement: Agreement
+
+
+class LabelScores(_Shape):
+    nmi: Number
+    ami: Number
+    ari: Number
+    purity: Number
+    homogeneity: Number
+    completeness: Number
+    documents_scored: int
+    documents_unlabelled: int
+    contingency: Contingency
+
+
+class Spread(_Shape):
+    mean: Number
+    std: Number
+    n: int
+
+
+class Recovery(_Shape):
+    per_topic: list[Number]
+    mean: Number
+    runs: int
+    threshold: float
+
+
+class ModelStability(_Shape):
+    metrics: dict[str, Spread]
+    recovery: Recovery
+
+
+class Stability(_Shape):
+    seeds: list[int]
+    models: dict[str, ModelStability]
+
+
+# Drift entries carry the topic's name when the run that has the topic named it.
+
+
+class BriefTopic(_Shape):
+    id: int
+    size: int
+    words: list[str]
+    name: str | None = None
+
+
+class PersistedTopic(_Shape):
+    previous: int
+    current: int
+    similarity: float
+    size_before: int
+    size_after: int
+    words: list[str]
+    name: str | None = None  # the current run's
+
+
+class SplitTopic(_Shape):
+    previous: int
+    into: list[int]
+    words: list[str]
+    name: str | None = None  # the previous run's
+
+
+class MergedTopic(_Shape):
+    current: int
+    from_: list[int] = Field(alias="from")
+    words: list[str]
+    name: str | None = None  # the current run's
+
+
+class ModelDrift(_Shape):
+    persisted: list[PersistedTopic]
+    emerged: list[BriefTopic]
+    vanished: list[BriefTopic]
+    split: list[SplitTopic]
+    merged: list[MergedTopic]
+    counts: dict[str, int]
+
+
+class Drift(_Shape):
+    previous_run: str | None
+    since: str | None
+    threshold: float
+    models: dict[str, ModelDrift] | None = None  # absent on a corpus's first run
+
+
+class Metrics(_Shape):
+    """``metrics.json``."""
+
+    preprocess: Preprocess
+    models: dict[str, ModelQuality]
+    comparisons: list[Comparison]
+    labels: dict[str, LabelScores] | None = None  # only when the corpus has labels
+    stability: Stability | None = None  # only when enabled
+    drift: Drift | None = None
+
+    def comparison(self, a: str, b: str) -> Comparison | None:
+        return next((c for c in self.comparisons if (c.a, c.b) == (a, b)), None)
+
+
+class StageTiming(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    started_at: str
+    finished_at: str
+    seconds: float
+    cache: str | None = None
+
+
+class CorpusFacts(BaseModel):
+    """The manifest's ``corpus``: :meth:`Corpus.summary` and the name in the history."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str = "corpus"
+    documents: int = 0
+    fingerprint: str | None = None
+    has_labels: bool = False
+    n_labels: int = 0
+
+
+class RunManifest(BaseModel):
+    """``manifest.json`` (written stage by stage by :class:`io.manifest.Manifest`); the
+    facts a run adds (source, store, config file, task runner) are kept as extras."""
+
+    model_config = ConfigDict(extra="allow")
+
+    run_id: str
+    status: str
+    started_at: str
+    finished_at: str | None = None
+    config: dict[str, Any] = {}
+    seed: int | None = None
+    versions: dict[str, str | None] = {}
+    corpus: CorpusFacts = CorpusFacts()
+    stages: dict[str, StageTiming] = {}
+    update: dict[str, Any] | None = None
+    run_key: str | None = None
+    reused_from: str | None = None
+    embedding_backend: str | None = None
