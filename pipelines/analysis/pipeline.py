@@ -13,7 +13,6 @@ notebook::
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -147,11 +146,6 @@ def compare(
             topic_sets, corpus, labels, thresholds=cfg.compare.thresholds.model_dump()
         ),
     }
-
-
-def model_pairs(names: Sequence[str]) -> list[tuple[str, str]]:
-    """Every pair of models, in the config's order: what the comparison aligns."""
-    return list(itertools.combinations(names, 2))
 
 
 @dataclass
