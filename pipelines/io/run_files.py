@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,11 +34,13 @@ from topicflow.pipelines.io.run_shapes import (
     ModelQuality,
     RunManifest,
     Topic,
+    TopicTree,
 )
 from topicflow.pipelines.io.rundir import json_ready, write_json
 from topicflow.pipelines.models.topicset import TopicSet
 
 TOPICS_FILE = "topics.json"
+TREE_FILE = "tree.json"
 METRICS_FILE = "metrics.json"
 MANIFEST_FILE = "manifest.json"
 ASSIGNMENTS_FILE = "assignments.parquet"
@@ -63,7 +65,14 @@ def prob_column(model: str) -> str:
     return f"{model}_prob"
 
 
+def leaf_column(model: str) -> str:
+    """The assignment column of the document's node at the finest level of ``model``'s
+    tree (``tree.json``; -1: unassigned); its topic at any level is that node's ancestor."""
+    return f"{model}_leaf"
+
+
 _TOPICS = TypeAdapter(dict[str, list[Topic]])  # topics.json
+_TREES = TypeAdapter(dict[str, TopicTree])  # tree.json
 _T = TypeVar("_T")
 
 
@@ -140,7 +149,16 @@ def _drop_absent(value: Any) -> Any:
     return value
 
 
-_OPTIONAL = {"labels", "stability", "drift", "models", "embedding_cosine"}
+_OPTIONAL = {
+    "labels",
+    "stability",
+    "drift",
+    "models",
+    "embedding_cosine",
+    "level",
+    "edges",
+    "groups",
+}
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -160,6 +178,14 @@ def as_drift(drift: Drift | Mapping[str, Any]) -> Drift:
 def read_topics(directory: Path) -> dict[str, list[Topic]]:
     path = Path(directory) / TOPICS_FILE
     return _validate(_TOPICS, _read_json(path), str(path))
+
+
+def read_trees(directory: Path) -> dict[str, TopicTree]:
+    """``tree.json``: each model's topic tree ({} for a run from before topic trees)."""
+    path = Path(directory) / TREE_FILE
+    if not path.exists():
+        return {}
+    return _validate(_TREES, _read_json(path), str(path))
 
 
 def read_metrics(directory: Path) -> Metrics:
@@ -202,6 +228,7 @@ class RunData:
     topics: dict[str, list[Topic]]
     metrics: Metrics
     assignments: pa.Table
+    trees: dict[str, TopicTree] = field(default_factory=dict)  # {} before topic trees
 
     @property
     def model_names(self) -> list[str]:
@@ -240,6 +267,7 @@ def load_run(path: str | Path) -> RunData:
         topics=topics,
         metrics=metrics,
         assignments=read_assignments(path, list(topics)),
+        trees=read_trees(path),
     )
 
 

@@ -29,11 +29,50 @@ class Topic(_Shape):
     weights: list[float]
     size: int
     name: str | None = None
+    # Where the topic sits in the model's topic tree (``tree.json``): its node there, the
+    # node at the next coarser level that contains it, the nodes at the next finer level
+    # it contains, and its level (the number of topics at that level). Absent in older runs.
+    node: int | None = None
+    parent: int | None = None
+    children: list[int] = []
+    level: int | None = None
 
     @property
     def label(self) -> str:
         """The topic for people: its name, else its first three words."""
         return self.name or " ".join(self.words[:3])
+
+
+class TreeNode(_Shape):
+    """A topic at one level of a model's tree. ``id`` is unique within the tree; ``topic``
+    is the reported topic's id (``topics.json``, the assignments) when the node is one."""
+
+    id: int
+    level: int  # the number of topics at this node's level
+    parent: int | None
+    children: list[int]
+    size: int
+    words: list[str]
+    name: str | None = None
+    topic: int | None = None
+
+
+class TopicTree(_Shape):
+    """One model's entry of ``tree.json``: nested levels of topics, coarsest first.
+
+    Every level is a partition of the documents; each node's children partition its
+    documents at the next finer level. ``reported`` is the level the run reports (its
+    nodes are ``topics.json``'s topics); ``preferred`` the level the model's own
+    granularity rule chose (they differ when the run matched levels across models).
+    """
+
+    levels: list[int]
+    reported: int
+    preferred: int
+    nodes: list[TreeNode]
+
+    def level(self, n_topics: int) -> list[TreeNode]:
+        return [node for node in self.nodes if node.level == n_topics]
 
 
 class Preprocess(_Shape):
@@ -121,13 +160,37 @@ class Agreement(_Shape):
     contingency: Contingency
 
 
+class Edge(_Shape):
+    """Documents topic ``a`` (of model a) and topic ``b`` (of model b) share, when they
+    are a large part of either topic."""
+
+    a: int
+    b: int
+    documents: int
+    share_of_a: float
+    share_of_b: float
+
+
+class Group(_Shape):
+    """A connected set of edges: ``one_to_one`` (one topic each side), ``split`` (one topic
+    of a is several of b), ``merge`` (several of a are one of b), ``tangle`` (several each)."""
+
+    kind: str
+    a: list[int]
+    b: list[int]
+
+
 class Comparison(_Shape):
-    """Two models side by side: topic alignment and document agreement."""
+    """Two models side by side at one level: topic alignment, document agreement, and
+    the edges between topics that share documents (one-to-one, splits, merges)."""
 
     a: str
     b: str
     alignment: TopicAlignment
     agreement: Agreement
+    level: dict[str, int] | None = None  # each model's topic count compared here
+    edges: list[Edge] | None = None
+    groups: list[Group] | None = None
 
 
 class LabelScores(_Shape):
