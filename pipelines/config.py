@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, ValidationError, create_model, field_vali
 
 from topicflow.pipelines.config_section import Section
 from topicflow.pipelines.errors import ConfigError
+from topicflow.pipelines.models.granularity.config import GranularityConfig
 from topicflow.pipelines.models.registry import DEFAULT_MODELS, MODELS
 
 CorpusFormat = Literal["auto", "txt", "lines", "csv", "tsv", "jsonl", "parquet"]
@@ -164,6 +165,7 @@ class Config(_ModelSections):
     embedder: EmbedderConfig = EmbedderConfig()
     compare: CompareConfig = CompareConfig()
     naming: NamingConfig = NamingConfig()
+    granularity: GranularityConfig = GranularityConfig()
     stability: StabilityConfig = StabilityConfig()
     history: HistoryConfig = HistoryConfig()
     # full: fit every model anew. incremental: reuse the last run's fitted topics and

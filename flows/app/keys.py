@@ -76,6 +76,7 @@ def model_key(name: str, corpus_fingerprint: str, vectors_identity: str | None, 
         vectors_identity if spec(name).needs_vectors else None,
         cfg.preprocess.model_dump(),
         cfg.model_section(name).model_dump(),
+        cfg.granularity.model_dump(),
         cfg.seed,
         cfg.top_words,
         stage_code(f"model-{name}"),
@@ -97,14 +98,18 @@ def names_key(
     corpus_fingerprint: str,
     vectors_identity: str | None,
     encoder_identity: str,
-    models: Mapping,
+    topic_sets: Mapping,
     cfg: Config,
 ) -> str:
-    """The names of the topics of the models fitted under these keys: the vectors (the
-    topics' centroids), the model that embeds the phrases, and the naming settings."""
+    """The names of exactly these topics (every level of every model's tree) on this
+    corpus: their words and documents, the texts and tokens the phrases come from, the
+    vectors (the topics' centroids), the model that embeds the phrases, and the naming
+    settings."""
     return cache_key(
         "name-topics",
-        [model_key(n, corpus_fingerprint, vectors_identity, cfg) for n in models],
+        corpus_fingerprint,
+        cfg.preprocess.model_dump(),
+        [(repr(key), _topics_digest(t)) for key, t in topic_sets.items()],
         vectors_identity,
         encoder_identity,
         cfg.naming.model_dump(),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 from prefect import get_run_logger
@@ -141,9 +141,10 @@ def fit_model(
 
 @task(name="name-topics")
 def name_topics(
-    topic_sets: dict[str, TopicSet], corpus: PreparedCorpus, cfg: Config, store: Path, key: str
-) -> Staged[dict[str, list[str]]]:
-    """A short readable name for every topic of every model (or the store's names)."""
+    topic_sets: dict[Any, TopicSet], corpus: PreparedCorpus, cfg: Config, store: Path, key: str
+) -> Staged[dict[Any, list[str]]]:
+    """A short readable name for every topic of every set (every level of every model's
+    tree), or the store's names."""
     clock = _Clock()
     names, hit = cached_result(
         store,
@@ -151,7 +152,10 @@ def name_topics(
         key,
         lambda: {n: t.names for n, t in name_all(topic_sets, corpus, cfg).items()},
     )
-    named = ", ".join(f"{len(v)} {title(n)}" for n, v in names.items())
+    per_model: dict[str, int] = {}
+    for (model, _), topic_names in names.items():
+        per_model[model] = per_model.get(model, 0) + len(topic_names)
+    named = ", ".join(f"{count} {title(model)}" for model, count in per_model.items())
     get_run_logger().info("names: %s topics named%s", named, " [cached]" if hit else "")
     return clock.staged(names, _outcome(hit))
 

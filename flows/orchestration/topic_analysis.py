@@ -46,11 +46,18 @@ from topicflow.pipelines.analysis.incremental import (
     fitted_state,
     plan_update,
 )
-from topicflow.pipelines.analysis.pipeline import prepared_corpus
+from topicflow.pipelines.analysis.levels import leaf_nodes
+from topicflow.pipelines.analysis.pipeline import fit_trees, prepared_corpus
 from topicflow.pipelines.config import Config
 from topicflow.pipelines.corpus.documents import Corpus, require_documents
 from topicflow.pipelines.history.drift import drift_since
-from topicflow.pipelines.io.run_files import write_assignments, write_metrics, write_topics
+from topicflow.pipelines.io.run_files import (
+    write_assignments,
+    write_metrics,
+    write_topics,
+    write_trees,
+)
+from topicflow.pipelines.io.run_shapes import TopicTree
 from topicflow.pipelines.io.store import cache_dir, load_entry, save_entry
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.registry import spec
@@ -109,6 +116,8 @@ class _Modelled:
     topic_sets: dict[str, TopicSet]  # in the config's order
     coordinates: np.ndarray  # the 2-D document map
     models: dict[str, TopicModel] | None = None  # when fitted in this run
+    trees: dict[str, TopicTree] | None = None  # each model's levels (tree.json), when fitted
+    leaves: dict[str, np.ndarray] | None = None  # each document's node at the finest level
 
 
 def _analyse(r: RunContext, reuse: bool) -> Outcome:
@@ -131,8 +140,10 @@ def _analyse(r: RunContext, reuse: bool) -> Outcome:
     r.manifest.update(update=update)
     topic_sets, cfg = modelled.topic_sets, r.cfg
 
-    write_topics(r.path, topic_sets)
-    write_assignments(r.path, documents, topic_sets, modelled.coordinates)
+    write_topics(r.path, topic_sets, modelled.trees)
+    if modelled.trees:
+        write_trees(r.path, modelled.trees)
+    write_assignments(r.path, documents, topic_sets, modelled.coordinates, modelled.leaves)
     key = compare_key(documents.fingerprint, modelled.identity, topic_sets, cfg)
     corpus = _unwalked(modelled.corpus)
     metrics = compare(topic_sets, corpus, documents.labels, cfg, r.store, key)
@@ -163,24 +174,26 @@ def _fit(r: RunContext, documents: Corpus) -> _Modelled:
         if name not in futures:
             futures[name] = _submit_fit(r, name, corpus, documents.fingerprint, identity)
     models = {name: futures[name].result().record(manifest, name) for name in cfg.models}
-    if cfg.naming.enabled:
-        _name(r, models, corpus, documents.fingerprint, identity)
+    # Levels, trees and names before topics.json and the incremental state are written,
+    # so an incremental update keeps the level and names of its fit.
+    fingerprint = documents.fingerprint
+    trees = fit_trees(
+        models, corpus, cfg, namer=lambda sets, c, _: _name(r, sets, c, fingerprint, identity)
+    )
     key = map_key(documents.fingerprint, identity, models, cfg)
     coordinates = draw_map(models, _unwalked(corpus), cfg.seed, r.store, key)
     coordinates = coordinates.record(manifest, "document_map")
     topic_sets = {name: model.topics_ for name, model in models.items()}
-    return _Modelled(prepared, corpus, identity, topic_sets, coordinates, models)
+    leaves = {name: leaf_nodes(models[name], tree) for name, tree in trees.items()}
+    return _Modelled(prepared, corpus, identity, topic_sets, coordinates, models, trees, leaves)
 
 
-def _name(r: RunContext, models: dict[str, TopicModel], corpus, fingerprint, identity) -> None:
-    """Name every model's topics (before topics.json and the incremental state are written,
-    so an incremental update keeps the names of its fit)."""
-    key = names_key(fingerprint, identity, _identity(r.cfg), models, r.cfg)
-    topic_sets = {name: model.topics_ for name, model in models.items()}
+def _name(r: RunContext, topic_sets: dict, corpus, fingerprint: str, identity) -> dict:
+    """The topic sets named by the (cached) naming stage."""
+    key = names_key(fingerprint, identity, _identity(r.cfg), topic_sets, r.cfg)
     staged = name_topics(topic_sets, _unwalked(corpus), r.cfg, r.store, key)
     names = staged.record(r.manifest, "name_topics")
-    for name, model in models.items():
-        model.topics_ = replace(model.topics_, names=names[name])
+    return {key: replace(topics, names=names[key]) for key, topics in topic_sets.items()}
 
 
 def _prepared_corpus(r: RunContext, prepared: Preprocessed, vectors: np.ndarray | None):

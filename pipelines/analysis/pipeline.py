@@ -1,4 +1,5 @@
-"""The analysis as plain functions: prepare -> fit each model -> name -> map -> compare.
+"""The analysis as plain functions: prepare -> fit each model -> match levels, trees and
+names -> map -> compare.
 
 The Prefect flow submits exactly these functions as tasks (with caching and timing
 around them); stability checks and the benchmarks call them too, so there is one
@@ -13,15 +14,17 @@ notebook::
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from topicflow.pipelines.analysis.levels import level_facts, match_levels, tree_levels, tree_shape
 from topicflow.pipelines.config import Config
 from topicflow.pipelines.evaluate.compare import compare_models, models_quality
+from topicflow.pipelines.io.run_shapes import TopicTree as TreeShape
 from topicflow.pipelines.models import names as naming
 from topicflow.pipelines.models.base import Encoder, PreparedCorpus, TopicModel
 from topicflow.pipelines.models.registry import spec
@@ -60,7 +63,10 @@ def embed(texts: Sequence[str], cfg: Config, store: Path | None = None) -> np.nd
 def build_model(name: str, cfg: Config, seed: int | None = None) -> TopicModel:
     """Model ``name``, unfitted, configured by its section of ``cfg``."""
     return spec(name).build(
-        cfg.model_section(name), seed=cfg.seed if seed is None else seed, top_words=cfg.top_words
+        cfg.model_section(name),
+        seed=cfg.seed if seed is None else seed,
+        top_words=cfg.top_words,
+        granularity=cfg.granularity,
     )
 
 
@@ -75,13 +81,14 @@ def fit_models(corpus: PreparedCorpus, cfg: Config) -> dict[str, TopicModel]:
 
 
 def name_topics(
-    topic_sets: Mapping[str, TopicSet], corpus: PreparedCorpus, cfg: Config
-) -> dict[str, TopicSet]:
-    """Every model's topics with a short readable name each (:mod:`models.names`).
+    topic_sets: Mapping[Any, TopicSet], corpus: PreparedCorpus, cfg: Config
+) -> dict[Any, TopicSet]:
+    """Every topic set's topics with a short readable name each (:mod:`models.names`);
+    the keys are the caller's (model names, or (model, level) pairs for the trees).
 
-    One phrase index serves every model; phrases and topics are compared in the
-    encoder's space (the corpus's vectors when it has them). A model's names are
-    distinct; two models may give matching topics the same name.
+    One phrase index serves every set; phrases and topics are compared in the
+    encoder's space (the corpus's vectors when it has them). A set's names are
+    distinct; two sets may give matching topics the same name.
     """
     if not topic_sets:
         return {}
@@ -102,6 +109,32 @@ def name_topics(
         )
         for name, topics in topic_sets.items()
     }
+
+
+Namer = Callable[[Mapping[Any, TopicSet], PreparedCorpus, Config], dict[Any, TopicSet]]
+
+
+def fit_trees(
+    models: Mapping[str, TopicModel],
+    corpus: PreparedCorpus,
+    cfg: Config,
+    namer: Namer | None = None,
+) -> dict[str, TreeShape]:
+    """Put every model at the matched level, then take each model's topics at every
+    level its tree is shown at (:mod:`.levels`), named by ``namer`` (default
+    :func:`name_topics`; the flow passes its cached stage) when naming is on. Each
+    model's ``topics_`` become its reported level's (named) topics, with the levels'
+    facts for the metrics. Returns each model's tree for ``tree.json``."""
+    match_levels(models, corpus, cfg.granularity)
+    levels = {name: tree_levels(model, corpus) for name, model in models.items()}
+    if cfg.naming.enabled:
+        flat = {(name, k): t for name, by_level in levels.items() for k, t in by_level.items()}
+        named = (namer or name_topics)(flat, corpus, cfg)
+        levels = {name: {k: named[name, k] for k in by_level} for name, by_level in levels.items()}
+    for name, model in models.items():
+        model.topics_ = levels[name][model.level_]
+        model.topics_.extra.update(level_facts(model, corpus))
+    return {name: tree_shape(model, levels[name]) for name, model in models.items()}
 
 
 def document_map(models: Mapping[str, TopicModel], corpus: PreparedCorpus, seed: int) -> np.ndarray:
@@ -156,6 +189,7 @@ class Analysis:
     corpus: PreparedCorpus
     models: dict[str, TopicModel]
     coordinates: np.ndarray
+    trees: dict[str, TreeShape] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -180,12 +214,9 @@ def analyse(
     encoder = LazyEncoder(cfg.embedder)
     corpus = prepared_corpus(prepared, vectors, encoder)
     models = fit_models(corpus, cfg)
-    if cfg.naming.enabled:
-        named = name_topics({n: m.topics_ for n, m in models.items()}, corpus, cfg)
-        for name, model in models.items():
-            model.topics_ = named[name]
+    trees = fit_trees(models, corpus, cfg)
     coordinates = document_map(models, corpus, cfg.seed)
-    analysis = Analysis(prepared, corpus, models, coordinates)
+    analysis = Analysis(prepared, corpus, models, coordinates, trees)
     analysis.metrics = {
         "preprocess": prepared.summary(),
         **compare(analysis.topic_sets, corpus, labels, cfg),

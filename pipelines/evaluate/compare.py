@@ -32,6 +32,7 @@ from topicflow.pipelines.evaluate.alignment import (
     topic_word_distributions,
 )
 from topicflow.pipelines.evaluate.coherence import Reference, mean, topic_diversity
+from topicflow.pipelines.evaluate.edges import topic_edges
 from topicflow.pipelines.models.base import PreparedCorpus
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
 
@@ -310,7 +311,8 @@ def compare_models(
     topn: int = 10,
 ) -> dict:
     """Every pair of models side by side, on one vocabulary and one space, and each
-    model against the gold labels (when there are labels).
+    model against the gold labels (when there are labels). Besides the one-to-one
+    alignment, each pair has the edges and groups of :mod:`.edges` (splits, merges).
 
     Topic-word distributions: the model's own (LDA's p(w|t), NMF's normalised H) where
     its TopicSet carries them, else the word counts of its documents. Topic vectors:
@@ -341,7 +343,19 @@ def compare_models(
             topn=topn,
         )
         agreement = document_agreement(models[a].assignments, models[b].assignments)
-        comparisons.append({"a": a, "b": b, "alignment": alignment, "agreement": agreement})
+        ta, tb = models[a], models[b]
+        edges, groups = topic_edges(ta.assignments, tb.assignments, ta.n_topics, tb.n_topics)
+        comparisons.append(
+            {
+                "a": a,
+                "b": b,
+                "alignment": alignment,
+                "agreement": agreement,
+                "level": {a: ta.n_topics, b: tb.n_topics},
+                "edges": edges,
+                "groups": groups,
+            }
+        )
     result: dict[str, Any] = {"comparisons": comparisons}
     if labels is not None:
         result["labels"] = {name: label_scores(t.assignments, labels) for name, t in models.items()}

@@ -79,10 +79,34 @@ _T = TypeVar("_T")
 # --- writing -----------------------------------------------------------------------------
 
 
-def write_topics(directory: Path, topic_sets: Mapping[str, TopicSet]) -> None:
+def write_topics(
+    directory: Path,
+    topic_sets: Mapping[str, TopicSet],
+    trees: Mapping[str, TopicTree] | None = None,
+) -> None:
     """``topics.json``: ``{"<model>": [{id, words, weights, size, name}, ...]}``, in the given
-    order (``name`` when the topics were named)."""
-    write_json(Path(directory) / TOPICS_FILE, {name: t.records() for name, t in topic_sets.items()})
+    order (``name`` when the topics were named); with ``trees``, each topic also has its
+    place in its model's tree (``node``, ``parent``, ``children``, ``level``)."""
+    records = {}
+    for name, topics in topic_sets.items():
+        records[name] = topics.records()
+        tree = (trees or {}).get(name)
+        if tree is not None:
+            places = {node.topic: node for node in tree.nodes if node.topic is not None}
+            for record in records[name]:
+                node = places[record["id"]]
+                record |= {
+                    "node": node.id,
+                    "parent": node.parent,
+                    "children": node.children,
+                    "level": node.level,
+                }
+    write_json(Path(directory) / TOPICS_FILE, records)
+
+
+def write_trees(directory: Path, trees: Mapping[str, TopicTree]) -> None:
+    """``tree.json``: ``{"<model>": {levels, reported, preferred, nodes}}``."""
+    write_json(Path(directory) / TREE_FILE, {name: dump(tree) for name, tree in trees.items()})
 
 
 def write_assignments(
@@ -90,9 +114,11 @@ def write_assignments(
     documents: Corpus,
     topic_sets: Mapping[str, TopicSet],
     coordinates: np.ndarray,
+    leaves: Mapping[str, np.ndarray] | None = None,
 ) -> pa.Table:
     """``assignments.parquet`` and ``.csv``: ``doc_id``; per model ``<model>_topic`` (-1
-    unassigned) and ``<model>_prob`` (NaN unassigned); ``map_x``, ``map_y``; ``label``
+    unassigned), ``<model>_prob`` (NaN unassigned) and, with ``leaves``, ``<model>_leaf``
+    (the document's node at the finest level of the model's tree); ``map_x``, ``map_y``; ``label``
     when the corpus has labels; and a ``snippet`` of each text, so the report and
     notebooks need only the run directory."""
     n = len(documents)
@@ -110,6 +136,9 @@ def write_assignments(
             probs = np.round(np.asarray(topics.probabilities, dtype=np.float64), 6)
         data[topic_column(name)] = pa.array(assigned, type=pa.int64())
         data[prob_column(name)] = pa.array(probs, type=pa.float64())
+        if leaves is not None and name in leaves:
+            nodes = np.asarray(leaves[name], dtype=np.int64)
+            data[leaf_column(name)] = pa.array(nodes, type=pa.int64())
     data["map_x"] = pa.array(coordinates[:, 0], type=pa.float64())
     data["map_y"] = pa.array(coordinates[:, 1], type=pa.float64())
     if documents.labels is not None:

@@ -20,8 +20,13 @@ import numpy as np
 import scipy.sparse as sp
 from gensim.corpora import Dictionary
 from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 from topicflow.pipelines.evaluate.coherence import Reference
+from topicflow.pipelines.models.granularity.config import GranularityConfig
+from topicflow.pipelines.models.granularity.rule import choose_level
+from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
+from topicflow.pipelines.models.tree import Profile, build_tree
 from topicflow.pipelines.models.words import count_matrix
 
 # Embeds arbitrary short texts (words, phrases) in the document vectors' space.
@@ -76,26 +81,102 @@ class PreparedCorpus:
 class TopicModel(BaseEstimator):
     """Base class of every model family (see the module docstring for the protocol).
 
-    Subclasses set ``needs_vectors`` and implement ``fit`` and ``transform``. Two
-    optional capabilities have defaults here: ``document_map`` (the model's own 2-D
-    layout of the documents it was fitted on, for the report's map) and ``novel``
-    (which new documents the fitted topics do not describe, for incremental updates).
+    Every family fits *leaf* topics and merges them into a tree (:mod:`.tree`); the
+    topics it reports are a cut of that tree. ``fit`` here is the same for all:
+
+    1. ``_fit_leaves(corpus)`` (the family's own work) sets ``leaf_assignments_``
+       (each document's leaf topic or ``UNASSIGNED``);
+    2. ``_leaf_profiles(corpus)`` describes the leaves for merging; ``tree_`` is built;
+    3. the level: the family's ``n_topics`` when it is a number, else the granularity
+       rule's choice (:mod:`.granularity`), kept as ``preferred_`` (with every cut's
+       numbers in ``levels_``);
+    4. ``set_level`` realises that cut as ``topics_`` through ``_topics_at(groups, k,
+       corpus)``, the family's way to describe merged topics.
+
+    ``transform`` places other documents at the current level; two optional
+    capabilities have defaults here: ``document_map`` (the model's own 2-D layout of
+    the documents it was fitted on, for the report's map) and ``novel`` (which new
+    documents the fitted topics do not describe, for incremental updates).
     """
 
     needs_vectors: ClassVar[bool] = False
 
-    def __init__(self, config: Any = None, random_state: int = 0, top_words: int = 10) -> None:
+    def __init__(
+        self,
+        config: Any = None,
+        random_state: int = 0,
+        top_words: int = 10,
+        granularity: GranularityConfig | None = None,
+    ) -> None:
         """``config``: the model's section of the config (None: its defaults);
-        ``random_state``: the run's seed; ``top_words``: words kept per topic."""
+        ``random_state``: the run's seed; ``top_words``: words kept per topic;
+        ``granularity``: the shared rule for ``n_topics: auto`` (None: its defaults)."""
         self.config = config
         self.random_state = random_state
         self.top_words = top_words
+        self.granularity = granularity
 
     def fit(self, corpus: PreparedCorpus, y=None) -> TopicModel:
+        self.check_corpus(corpus)
+        self._fit_leaves(corpus)
+        leaves = self.leaf_assignments_
+        n_leaves = self._n_leaves()
+        sizes = np.bincount(leaves[leaves != UNASSIGNED], minlength=n_leaves)
+        self.tree_ = build_tree(self._leaf_profiles(corpus), sizes)
+        requested = getattr(self._config(), "n_topics", "auto")
+        if isinstance(requested, int):
+            self.preferred_, self.levels_ = min(requested, n_leaves), None
+        elif requested == "auto" and n_leaves > 1:
+            rule = self.granularity or GranularityConfig()
+            self.preferred_, self.levels_ = choose_level(self.tree_, leaves, corpus, rule)
+        else:  # every leaf its own topic ("natural"), or a single leaf
+            self.preferred_, self.levels_ = n_leaves, None
+        self.set_level(self.preferred_, corpus)
+        return self
+
+    def set_level(self, n_topics: int, corpus: PreparedCorpus) -> TopicModel:
+        """Report the tree cut at ``n_topics`` (capped at the leaves) from now on:
+        ``topics_``, ``level_`` and ``groups_`` (each leaf's topic at this level)."""
+        check_is_fitted(self, "tree_")
+        self.level_ = min(max(int(n_topics), 1), self.tree_.n_leaves)
+        self.groups_ = self.tree_.partition(self.level_)
+        self.topics_ = self.topics_at(self.level_, corpus)
+        return self
+
+    def topics_at(self, n_topics: int, corpus: PreparedCorpus) -> TopicSet:
+        """The topics of the tree cut at ``n_topics`` (capped at the leaves), without
+        changing the reported level. Topics are numbered largest first; a document's
+        topic is the one its leaf falls in, so levels nest."""
+        check_is_fitted(self, "tree_")
+        k = min(max(int(n_topics), 1), self.tree_.n_leaves)
+        groups = self.tree_.partition(k)
+        topics = self._topics_at(groups, k, corpus)
+        topics.extra.setdefault("n_leaves", self.tree_.n_leaves)
+        return topics
+
+    def _at_level(self, leaves: np.ndarray) -> np.ndarray:
+        """Leaf topics (``UNASSIGNED`` kept) as topics of the current level."""
+        leaves = np.asarray(leaves)
+        return np.where(leaves == UNASSIGNED, UNASSIGNED, self.groups_[np.maximum(leaves, 0)])
+
+    def _config(self) -> Any:
+        return self.config
+
+    def _n_leaves(self) -> int:
+        raise NotImplementedError
+
+    def _fit_leaves(self, corpus: PreparedCorpus) -> None:
+        raise NotImplementedError
+
+    def _leaf_profiles(self, corpus: PreparedCorpus) -> list[Profile]:
+        raise NotImplementedError
+
+    def _topics_at(self, groups: np.ndarray, n_topics: int, corpus: PreparedCorpus) -> TopicSet:
         raise NotImplementedError
 
     def transform(self, corpus: PreparedCorpus) -> tuple[np.ndarray, np.ndarray]:
-        """Each document's topic (``UNASSIGNED`` when none fits) and its score."""
+        """Each document's topic at the current level (``UNASSIGNED`` when none fits)
+        and its score."""
         raise NotImplementedError
 
     def document_map(self, seed: int) -> np.ndarray | None:

@@ -36,9 +36,16 @@ class ModelSpec:
     def estimator_module(self) -> str:
         return self.estimator.partition(":")[0]
 
-    def build(self, section: BaseModel, *, seed: int, top_words: int) -> TopicModel:
-        """An unfitted estimator configured by ``section``."""
+    def build(
+        self,
+        section: BaseModel,
+        *,
+        seed: int,
+        top_words: int,
+        granularity: BaseModel | None = None,
+    ) -> TopicModel:
+        """An unfitted estimator configured by ``section`` (and the shared granularity rule)."""
         cls = getattr(
             importlib.import_module(self.estimator_module), self.estimator.partition(":")[2]
         )
-        return cls(config=section, random_state=seed, top_words=top_words)
+        return cls(config=section, random_state=seed, top_words=top_words, granularity=granularity)

@@ -66,7 +66,8 @@ def test_unknown_top_level_section(tmp_path):
     with pytest.raises(
         ConfigError,
         match=r"sed: unknown key \(allowed keys: lda, nmf, embedding, seed, top_words, models, "
-        r"corpus, preprocess, embedder, compare, naming, stability, history, update, incremental\)",
+        r"corpus, preprocess, embedder, compare, naming, granularity, stability, history, "
+        r"update, incremental\)",
     ):
         load_config(path)
 

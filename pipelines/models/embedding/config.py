@@ -20,7 +20,10 @@ class UmapConfig(Section):
 class HdbscanConfig(Section):
     min_cluster_size: int = Field(10, ge=2, le=1_000_000)
     min_samples: int | None = Field(None, ge=1, le=1_000_000)
-    selection_method: Literal["eom", "leaf"] = "eom"
+    # leaf: the finest clusters of HDBSCAN's condensed tree. They are the topic tree's
+    # leaves; merging them (models.tree) gives every coarser level, where eom would
+    # have fixed one level and could return a catch-all cluster.
+    selection_method: Literal["eom", "leaf"] = "leaf"
 
 
 class OutlierConfig(Section):
@@ -34,7 +37,8 @@ class EmbeddingTopicsConfig(Section):
 
     umap: UmapConfig = UmapConfig()
     hdbscan: HdbscanConfig = HdbscanConfig()
-    n_topics: Annotated[int, Field(ge=2, le=1000)] | Literal["natural"] = "natural"
+    # auto: the granularity rule picks a cut of the tree; natural: every leaf a topic.
+    n_topics: Annotated[int, Field(ge=2, le=1000)] | Literal["auto", "natural"] = "auto"
     outliers: OutlierConfig = OutlierConfig()
     count_words: Literal["per_document", "per_token"] = "per_document"
     word_score: Literal["pointwise_kl", "ctfidf"] = "pointwise_kl"

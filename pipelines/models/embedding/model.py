@@ -11,50 +11,116 @@ model's scale of cosines), not one absolute number.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from topicflow.pipelines.evaluate.alignment import topic_vectors_from_documents, unit_rows
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
-from topicflow.pipelines.models.embedding.cluster import document_map
+from topicflow.pipelines.models.embedding.cluster import EmbeddingClusterer, document_map
 from topicflow.pipelines.models.embedding.config import EmbeddingTopicsConfig
-from topicflow.pipelines.models.embedding.topics import fit_embedding_topics
-from topicflow.pipelines.models.topicset import UNASSIGNED
+from topicflow.pipelines.models.embedding.topics import (
+    centroid_similarity,
+    largest_first,
+    reassign_outliers,
+    topic_words,
+    word_counts,
+    word_scores,
+)
+from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
+from topicflow.pipelines.models.tree import Profile, unit_view, weighted_view
+from topicflow.pipelines.models.words import class_counts
 
 NOVELTY_PERCENTILE = 5
 
 
 class EmbeddingTopicModel(TopicModel):
-    """UMAP + HDBSCAN on the corpus's vectors, topics described on the shared vocabulary.
+    """UMAP + HDBSCAN leaf clusters of the corpus's vectors, merged into a tree; topics
+    described on the shared vocabulary.
 
-    Fitted state: ``topics_``, ``centroids_`` (unit-length mean vector of each topic),
-    ``novelty_floor_`` (per topic, its members' cosine to the centroid at the
-    :data:`NOVELTY_PERCENTILE`-th percentile) and ``reduced_`` (UMAP's view of the
-    documents, which the report's map is drawn from).
+    Fitted state (besides the base's): ``core_leaves_`` (each document's leaf as HDBSCAN
+    placed it, -1 for its noise: topic words describe these documents only, not the
+    reassigned outliers), ``reduced_`` (UMAP's view of the documents, which the
+    report's map is drawn from) and, at the current level, ``centroids_`` (unit-length
+    mean vector of each topic) and ``novelty_floor_`` (per topic, its members' cosine
+    to the centroid at the :data:`NOVELTY_PERCENTILE`-th percentile).
     """
 
     needs_vectors = True
 
-    def fit(self, corpus: PreparedCorpus, y=None) -> EmbeddingTopicModel:
-        self.check_corpus(corpus)
-        config = self.config or EmbeddingTopicsConfig()
+    def _config(self) -> EmbeddingTopicsConfig:
+        return self.config or EmbeddingTopicsConfig()
+
+    def _n_leaves(self) -> int:
+        return self.n_leaves_
+
+    def _fit_leaves(self, corpus: PreparedCorpus) -> None:
+        config = self._config()
+        clusterer = EmbeddingClusterer(
+            **config.umap.model_dump(),
+            **config.hdbscan.model_dump(),
+            random_state=self.random_state,
+        ).fit(corpus.vectors)
+        core = largest_first(clusterer.labels_)
+        self.n_leaves_ = int(core.max()) + 1
+        self.noise_share_ = round(float(np.mean(core == UNASSIGNED)), 6)
+        leaves = core
+        if self.n_leaves_ and config.outliers.strategy != "none":
+            counts = word_counts(corpus.counts, config)
+            leaves = reassign_outliers(core, corpus.vectors, counts, clusterer, config)
+        self.core_leaves_ = core
+        self.leaf_assignments_ = leaves
+        self.reduced_ = clusterer.reduced_  # the clusterer itself is large and not needed later
+
+    def _leaf_profiles(self, corpus: PreparedCorpus) -> list[Profile]:
+        """Two descriptions, averaged: the leaves' words (document counts of the documents
+        HDBSCAN placed, weighted by c-TF-IDF's idf over the leaves) and their centroids."""
+        k = self.n_leaves_
+        words = class_counts(word_counts(corpus.counts, self._config()), self.core_leaves_, k)
+        mean_leaf = words.sum() / max(k, 1)
+        idf = np.log1p(mean_leaf / np.maximum(words.sum(axis=0), 1))
+        vectors = topic_vectors_from_documents(corpus.vectors, self.leaf_assignments_, k)
+        sizes = np.bincount(self.leaf_assignments_[self.leaf_assignments_ >= 0], minlength=k)
+        return [
+            Profile(words, weighted_view(idf)),
+            Profile(vectors * sizes[:, None], unit_view),
+        ]
+
+    def _topics_at(self, groups: np.ndarray, n_topics: int, corpus: PreparedCorpus) -> TopicSet:
+        config = self._config()
+        core = self._cut(groups, self.core_leaves_)
+        assignments = self._cut(groups, self.leaf_assignments_)
+        counts = word_counts(corpus.counts, config)
         # MMR compares candidate words in the model's space: only then is the encoder used.
         encoder = corpus.encoder if config.mmr_diversity > 0 else None
-        topics, clusterer = fit_embedding_topics(
-            corpus.vectors,
-            corpus.tokens,
+        words, weights = topic_words(
+            word_scores(counts, core, n_topics, config),
             corpus.vocabulary,
-            config,
-            self.random_state,
             self.top_words,
-            word_embedder=encoder,
+            corpus.vectors,
+            core,
+            config,
+            encoder,
         )
-        self.topics_ = topics
-        self.reduced_ = clusterer.reduced_  # the clusterer itself is large and not needed later
-        vectors, labels = corpus.vectors, topics.assignments
-        self.centroids_ = unit_rows(topic_vectors_from_documents(vectors, labels, topics.n_topics))
+        extra: dict[str, Any] = {
+            "hdbscan_noise_share": self.noise_share_,
+            "outlier_strategy": config.outliers.strategy,
+        }
+        similarity = centroid_similarity(corpus.vectors, assignments)
+        return TopicSet(words, weights, assignments, similarity, extra)
+
+    def set_level(self, n_topics: int, corpus: PreparedCorpus) -> EmbeddingTopicModel:
+        super().set_level(n_topics, corpus)
+        labels = self.topics_.assignments
+        vectors = corpus.vectors
+        self.centroids_ = unit_rows(topic_vectors_from_documents(vectors, labels, self.level_))
         self.novelty_floor_ = _novelty_floor(vectors, labels, self.centroids_)
         return self
+
+    @staticmethod
+    def _cut(groups: np.ndarray, leaves: np.ndarray) -> np.ndarray:
+        return np.where(leaves == UNASSIGNED, UNASSIGNED, groups[np.maximum(leaves, 0)])
 
     def transform(self, corpus: PreparedCorpus) -> tuple[np.ndarray, np.ndarray]:
         """Each document's nearest topic centroid and that cosine; ``UNASSIGNED`` where
@@ -64,7 +130,7 @@ class EmbeddingTopicModel(TopicModel):
         if len(corpus) == 0 or len(self.centroids_) == 0:
             return np.full(len(corpus), UNASSIGNED), np.full(len(corpus), np.nan)
         best, cosine = self._nearest(corpus.vectors)
-        threshold = (self.config or EmbeddingTopicsConfig()).outliers.threshold
+        threshold = self._config().outliers.threshold
         return np.where(cosine >= threshold, best, UNASSIGNED), cosine
 
     def novel(self, corpus: PreparedCorpus) -> np.ndarray:
@@ -77,7 +143,7 @@ class EmbeddingTopicModel(TopicModel):
     def document_map(self, seed: int) -> np.ndarray:
         """A second UMAP, to 2-D, of the space the documents were clustered in."""
         check_is_fitted(self, "reduced_")
-        neighbours = (self.config or EmbeddingTopicsConfig()).umap.n_neighbors
+        neighbours = self._config().umap.n_neighbors
         return document_map(self.reduced_, seed, neighbours)
 
     def _nearest(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,15 +1,16 @@
-"""The transformer branch after embedding: clusters, outliers, topic count, topic words.
+"""The parts of the transformer branch after embedding: outliers and topic words
+(the model, :mod:`.model`, puts them together with the clusters and the tree).
 
-1. UMAP + HDBSCAN (:mod:`models.embedding.cluster`); clusters are renumbered largest first.
-2. Topic count: HDBSCAN's natural count, or a target reached by repeatedly merging
-   the smallest topic into its most similar one (c-TF-IDF cosine).
-3. Outliers: HDBSCAN's noise documents are reassigned by ``strategy`` (``centroid``:
+1. UMAP + HDBSCAN (:mod:`models.embedding.cluster`) give the leaf topics (HDBSCAN's
+   ``leaf`` selection: the finest clusters of its condensed tree), renumbered
+   largest first; the topic tree merges them (:mod:`models.tree`).
+2. Outliers: HDBSCAN's noise documents are reassigned by ``strategy`` (``centroid``:
    cosine similarity to each topic's mean embedding; ``soft``: HDBSCAN soft-cluster
    membership; ``ctfidf``: cosine of the document's TF-IDF vector with each topic's
    c-TF-IDF row) when their best score reaches ``threshold``; the rest stay
    unassigned (topic -1) and are counted, never hidden. Reassigned documents do not
    change the topic words, which describe the documents HDBSCAN placed itself.
-4. Topic words over the shared tokens and vocabulary, optionally diversified by
+3. Topic words over the shared tokens and vocabulary, optionally diversified by
    maximal marginal relevance (MMR) in the embedding model's space. By default a word
    counts once per document (``count_words: per_document``): a topic's words are
    then those that many of its documents share, not those one long document repeats,
@@ -29,20 +30,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
-from gensim.corpora import Dictionary
 from sklearn.preprocessing import normalize
 
-from topicflow.pipelines.models.embedding.cluster import EmbeddingClusterer
-from topicflow.pipelines.models.embedding.config import EmbeddingTopicsConfig
-from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
+from topicflow.pipelines.models.topicset import UNASSIGNED
 from topicflow.pipelines.models.words import (
     class_counts,
-    count_matrix,
     ctfidf_from_class_counts,
     pointwise_kl_from_class_counts,
 )
@@ -50,52 +46,22 @@ from topicflow.pipelines.models.words import (
 WordEmbedder = Callable[[list[str]], np.ndarray]
 
 
-def fit_embedding_topics(
-    embeddings: np.ndarray,
-    tokens: Sequence[Sequence[str]],
-    vocabulary: Dictionary,
-    config: EmbeddingTopicsConfig,
-    seed: int,
-    top_words: int = 10,
-    word_embedder: WordEmbedder | None = None,
-) -> tuple[TopicSet, EmbeddingClusterer]:
-    clusterer = EmbeddingClusterer(
-        **config.umap.model_dump(), **config.hdbscan.model_dump(), random_state=seed
-    ).fit(embeddings)
-    labels = _largest_first(clusterer.labels_)
-    natural = int(labels.max()) + 1
-    noise = float(np.mean(labels == UNASSIGNED))
-    counts = count_matrix(tokens, vocabulary)
-    if config.count_words == "per_document":
-        counts.data[:] = 1  # a word counts once per document: topic words shared by many members
-    target = config.n_topics
-    if natural and target != "natural" and natural > target:
-        labels = merge_topics(labels, counts, target, config)
-    # Topics are described by the documents HDBSCAN placed with confidence; reassigned
-    # outliers join a topic's assignments but do not redefine its words.
-    scores = _word_scores(counts, labels, int(labels.max()) + 1, config)
-    words, weights = topic_words(
-        scores, vocabulary, top_words, embeddings, labels, config, word_embedder
-    )
-    if natural and config.outliers.strategy != "none":
-        labels = reassign_outliers(labels, embeddings, counts, clusterer, config)
-    similarity = _centroid_similarity(embeddings, labels)
-    extra: dict[str, Any] = {
-        "n_topics_natural": natural,
-        "hdbscan_noise_share": round(noise, 6),
-        "outlier_strategy": config.outliers.strategy,
-    }
-    topics = TopicSet(words, weights, labels, similarity, extra)
-    return topics, clusterer
-
-
-def _largest_first(labels: np.ndarray) -> np.ndarray:
+def largest_first(labels: np.ndarray) -> np.ndarray:
     """Renumber clusters 0..k-1 by decreasing size (ties by first appearance); -1 stays."""
     ids = [c for c in dict.fromkeys(labels.tolist()) if c != UNASSIGNED]
     sizes = {c: int(np.sum(labels == c)) for c in ids}
     order = sorted(ids, key=lambda c: -sizes[c])
     mapping = {old: new for new, old in enumerate(order)}
     return np.array([mapping.get(c, UNASSIGNED) for c in labels.tolist()], dtype=np.int64)
+
+
+def word_counts(counts: sp.csr_matrix, config) -> sp.csr_matrix:
+    """The counts topic words are scored on: once per document by default (see above)."""
+    if config.count_words != "per_document":
+        return counts
+    binary = counts.copy()
+    binary.data[:] = 1
+    return binary
 
 
 def reassign_outliers(labels, embeddings, counts, clusterer, config) -> np.ndarray:
@@ -107,7 +73,7 @@ def reassign_outliers(labels, embeddings, counts, clusterer, config) -> np.ndarr
     k = int(labels.max()) + 1
     strategy = config.outliers.strategy
     if strategy == "centroid":
-        scores = normalize(embeddings[outliers]) @ _centroids(embeddings, labels, k).T
+        scores = normalize(embeddings[outliers]) @ centroids(embeddings, labels, k).T
     elif strategy == "soft":
         raw = clusterer.soft_membership()[outliers]
         # soft_membership columns follow HDBSCAN's numbering; map them to ours.
@@ -124,26 +90,6 @@ def reassign_outliers(labels, embeddings, counts, clusterer, config) -> np.ndarr
     keep = scores[np.arange(len(outliers)), best] >= config.outliers.threshold
     labels[outliers[keep]] = best[keep]
     return labels
-
-
-def merge_topics(labels: np.ndarray, counts: sp.csr_matrix, target: int, config) -> np.ndarray:
-    """Merge the smallest topic into its most similar (c-TF-IDF cosine) until ``target`` remain."""
-    labels = labels.copy()
-    k = int(labels.max()) + 1
-    per_class = class_counts(counts, labels, k)
-    alive = list(range(k))
-    sizes = np.bincount(labels[labels >= 0], minlength=k)
-    while len(alive) > target:
-        rows = normalize(ctfidf_from_class_counts(per_class[alive], bm25=config.bm25))
-        smallest = min(range(len(alive)), key=lambda i: (sizes[alive[i]], -alive[i]))
-        similarity = rows @ rows[smallest]
-        similarity[smallest] = -np.inf
-        into = alive[int(similarity.argmax())]
-        gone = alive.pop(smallest)
-        labels[labels == gone] = into
-        per_class[into] += per_class[gone]
-        sizes[into] += sizes[gone]
-    return _largest_first(labels)
 
 
 def topic_words(scores, vocabulary, n, embeddings, labels, config, word_embedder):
@@ -175,7 +121,7 @@ def _mmr(vectors: np.ndarray, center: np.ndarray, n: int, diversity: float) -> l
     return picked
 
 
-def _word_scores(counts, labels, k, config) -> np.ndarray:
+def word_scores(counts, labels, k, config) -> np.ndarray:
     """Topics x vocabulary scores the topic words are ranked by (``config.word_score``)."""
     if config.word_score == "ctfidf":
         return _ctfidf(counts, labels, k, config)
@@ -210,7 +156,7 @@ def _idf(counts: sp.csr_matrix) -> np.ndarray:
     return np.log((1 + counts.shape[0]) / (1 + df)) + 1
 
 
-def _centroids(embeddings: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+def centroids(embeddings: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
     members = sp.csr_matrix(
         (np.ones(int((labels >= 0).sum())), (labels[labels >= 0], np.flatnonzero(labels >= 0))),
         shape=(k, len(labels)),
@@ -218,15 +164,15 @@ def _centroids(embeddings: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray
     return normalize(np.asarray(members @ normalize(embeddings)))
 
 
-def _centroid_similarity(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:
+def centroid_similarity(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Cosine similarity of each document to its topic's centroid (NaN when unassigned)."""
     k = int(labels.max()) + 1
     out = np.full(len(labels), np.nan)
     if k:
-        centroids = _centroids(embeddings, labels, k)
+        rows = centroids(embeddings, labels, k)
         assigned = labels >= 0
         out[assigned] = np.einsum(
-            "ij,ij->i", normalize(embeddings[assigned]), centroids[labels[assigned]]
+            "ij,ij->i", normalize(embeddings[assigned]), rows[labels[assigned]]
         )
     return out
 

@@ -10,4 +10,9 @@ SPEC = ModelSpec(
     estimator="topicflow.pipelines.models.lda.model:LdaModel",
     needs_vectors=False,
     description="latent Dirichlet allocation (gensim), NMF-started, relevance-ranked words",
+    # Before topic trees, auto swept counts itself; the shared granularity rule does it now.
+    moved_keys={
+        "lda.auto_range": "granularity (min_topics, max_topics)",
+        "lda.auto_tolerance": "granularity.tolerance",
+    },
 )

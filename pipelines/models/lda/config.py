@@ -6,15 +6,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from topicflow.pipelines.config_section import PositiveFloat, Section, TopicRange
+from topicflow.pipelines.config_section import PositiveFloat, Section
 
 
 class LdaConfig(Section):
     """Classical topics: gensim LDA (online variational Bayes)."""
 
-    n_topics: Annotated[int, Field(ge=1, le=1000)] | Literal["auto"] = 10
-    auto_range: TopicRange = TopicRange()
-    auto_tolerance: float = Field(0.01, ge=0, le=1)
+    # auto: fit leaf topics and let the granularity rule pick the cut (see .model).
+    n_topics: Annotated[int, Field(ge=1, le=1000)] | Literal["auto"] = "auto"
     passes: int = Field(10, ge=1, le=1000)
     iterations: int = Field(400, ge=1, le=100_000)
     chunksize: int = Field(256, ge=1, le=1_000_000)
@@ -25,12 +24,11 @@ class LdaConfig(Section):
     init: Literal["nmf", "random"] = "nmf"
     relevance: float = Field(0.8, ge=0, le=1)
     workers: int = Field(1, ge=1, le=256)
-    n_jobs: int = Field(2, ge=1, le=256)
 
     def estimator_params(self) -> dict[str, Any]:
         """The :class:`.estimator.LdaTopicModel` parameters (topic count and seed aside)."""
-        return self.model_dump(exclude={"n_topics", "auto_range", "auto_tolerance", "n_jobs"})
+        return self.model_dump(exclude={"n_topics"})
 
     def min_documents(self) -> int:
-        """One document per topic at least (the largest candidate count with ``auto``)."""
-        return self.auto_range.max if self.n_topics == "auto" else self.n_topics
+        """One document per topic at least (``auto`` fits as many leaves as suit the corpus)."""
+        return 1 if self.n_topics == "auto" else self.n_topics

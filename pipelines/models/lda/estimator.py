@@ -146,10 +146,7 @@ class LdaTopicModel(BaseEstimator):
 
     def _top_ids(self, n: int) -> np.ndarray:
         check_is_fitted(self, "components_")
-        log_topic = np.log(self.components_)
-        lift = log_topic - np.log(self.word_probabilities_)
-        score = self.relevance * log_topic + (1 - self.relevance) * lift
-        return np.argsort(-score, axis=1, kind="stable")[:, :n]
+        return relevance_order(self.components_, self.word_probabilities_, self.relevance, n)
 
     def _nmf_topics(self, bows: list, n_words: int) -> np.ndarray:
         """Topic-word rows (each summing to 1) from an NMF of the sublinear TF-IDF matrix."""
@@ -186,3 +183,15 @@ class LdaTopicModel(BaseEstimator):
             raise ValueError(
                 f"alpha must be 'symmetric', 'asymmetric', 'auto' or a number, got {self.alpha!r}"
             )
+
+
+def relevance_order(
+    components: np.ndarray, word_probabilities: np.ndarray, relevance: float, n: int
+) -> np.ndarray:
+    """Each topic's ``n`` most relevant word ids (the LDAvis ranking of the class
+    docstring) for topic-word distributions ``components``."""
+    with np.errstate(divide="ignore"):
+        log_topic = np.log(components)
+    lift = log_topic - np.log(word_probabilities)
+    score = relevance * log_topic + (1 - relevance) * lift
+    return np.argsort(-score, axis=1, kind="stable")[:, :n]

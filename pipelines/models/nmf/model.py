@@ -2,10 +2,12 @@
 
 TF-IDF (smoothed idf, unit-length rows) of the shared tokens is factorised as
 ``W @ H``: ``H`` holds each topic's word weights, ``W`` each document's topic
-weights. A document's topic is its largest weight in ``W``, and its score that
-weight's share of the row; a document without vocabulary words has an all-zero row
-and stays unassigned. ``H``'s rows, normalised, serve as the topic-word
-distributions the comparison aligns on.
+weights. Rescaled so that each row of ``H`` sums to one (and ``W``'s columns by the
+same factors), the factorisation is a mixture like LDA's, and its leaves merge the
+same way (:mod:`..mixture`). A document's topic is its largest weight and its score
+that weight's share of the row; a document without vocabulary words has an
+all-zero row and stays unassigned. With ``n_topics: auto`` NMF fits the leaves
+``granularity.leaves_for`` gives and the granularity rule picks the cut.
 """
 
 from __future__ import annotations
@@ -19,17 +21,29 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.utils.validation import check_is_fitted
 
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
+from topicflow.pipelines.models.granularity.config import GranularityConfig
+from topicflow.pipelines.models.mixture import MixtureLeaves
 from topicflow.pipelines.models.nmf.config import NmfConfig
-from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
+from topicflow.pipelines.models.topicset import TopicSet
+from topicflow.pipelines.models.tree import Profile
 
 
 class NmfModel(TopicModel):
-    """Fitted state: ``topics_``, ``tfidf_`` (the fitted TF-IDF weighting) and ``nmf_``."""
+    """Fitted state (besides the base's): ``tfidf_`` (the fitted TF-IDF weighting),
+    ``nmf_`` and ``leaves_`` (documents' rescaled weights, leaves' word distributions)."""
 
-    def fit(self, corpus: PreparedCorpus, y=None) -> NmfModel:
-        self.check_corpus(corpus)
-        config = self.config or NmfConfig()
-        k = config.n_topics
+    def _config(self) -> NmfConfig:
+        return self.config or NmfConfig()
+
+    def _n_leaves(self) -> int:
+        return self.leaves_.n_leaves
+
+    def _fit_leaves(self, corpus: PreparedCorpus) -> None:
+        config = self._config()
+        if isinstance(config.n_topics, int):
+            k = config.n_topics
+        else:
+            k = (self.granularity or GranularityConfig()).leaves_for(len(corpus))
         if k > len(corpus):
             raise ValueError(f"nmf.n_topics is {k}, more than the {len(corpus)} documents")
         self.tfidf_ = TfidfTransformer().fit(corpus.counts)
@@ -48,36 +62,41 @@ class NmfModel(TopicModel):
             # Not converging within max_iter still gives usable topics; the run goes on.
             warnings.simplefilter("ignore", ConvergenceWarning)
             weights = self.nmf_.fit_transform(self.tfidf_.transform(corpus.counts))
-        components = self.nmf_.components_
-        order = np.argsort(-components, axis=1, kind="stable")[:, : self.top_words]
-        totals = components.sum(axis=1, keepdims=True)
-        distributions = np.divide(
-            components, totals, out=np.zeros_like(components), where=totals > 0
-        )
-        assignments, scores = _dominant(weights)
-        self.topics_ = TopicSet(
-            words=[[corpus.vocabulary[int(i)] for i in row] for row in order],
+        self.leaves_ = self._mixture(weights)
+        self.leaf_assignments_ = self.leaves_.leaf_assignments()
+        self.reconstruction_error_ = round(float(self.nmf_.reconstruction_err_), 6)
+
+    def _leaf_profiles(self, corpus: PreparedCorpus) -> list[Profile]:
+        return self.leaves_.profiles()
+
+    def _topics_at(self, groups: np.ndarray, n_topics: int, corpus: PreparedCorpus) -> TopicSet:
+        weights, distributions = self.leaves_.merged(groups, n_topics)
+        leaves = self.leaf_assignments_
+        assignments = np.where(leaves < 0, leaves, groups[np.maximum(leaves, 0)])
+        order = np.argsort(-distributions, axis=1, kind="stable")[:, : self.top_words]
+        vocabulary = corpus.vocabulary
+        return TopicSet(
+            words=[[vocabulary[int(i)] for i in row] for row in order],
             weights=[[float(distributions[t, i]) for i in row] for t, row in enumerate(order)],
             assignments=assignments,
-            probabilities=scores,
-            extra={"reconstruction_error": round(float(self.nmf_.reconstruction_err_), 6)},
+            probabilities=self.leaves_.scores(weights, assignments),
+            extra={"reconstruction_error": self.reconstruction_error_},
             word_distributions=distributions,
         )
-        return self
 
     def transform(self, corpus: PreparedCorpus) -> tuple[np.ndarray, np.ndarray]:
         check_is_fitted(self, "topics_")
         if len(corpus) == 0:
             return np.empty(0, dtype=np.int64), np.empty(0)
-        return _dominant(self.nmf_.transform(self.tfidf_.transform(corpus.counts)))
+        leaves = self._mixture(self.nmf_.transform(self.tfidf_.transform(corpus.counts)))
+        topics = self._at_level(leaves.leaf_assignments())
+        weights, _ = leaves.merged(self.groups_, self.level_)
+        return topics, leaves.scores(weights, topics)
 
-
-def _dominant(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's largest topic weight and its share of the row; all-zero rows unassigned."""
-    totals = weights.sum(axis=1)
-    has_weight = totals > 0
-    topics = np.where(has_weight, weights.argmax(axis=1), UNASSIGNED).astype(np.int64)
-    share = np.divide(
-        weights.max(axis=1), totals, out=np.full(len(weights), np.nan), where=has_weight
-    )
-    return topics, share
+    def _mixture(self, weights: np.ndarray) -> MixtureLeaves:
+        components = self.nmf_.components_
+        totals = components.sum(axis=1)
+        distributions = np.divide(
+            components, totals[:, None], out=np.zeros_like(components), where=totals[:, None] > 0
+        )
+        return MixtureLeaves(weights * totals, distributions, weights.sum(axis=1) > 0)

@@ -1,4 +1,4 @@
-"""UMAP + HDBSCAN on planted blobs, determinism, sampling; outliers, merging, topic words."""
+"""UMAP + HDBSCAN on planted blobs, determinism, sampling; outliers, the tree, topic words."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
 from tests.planted import block_corpus
+from topicflow.pipelines.models.base import PreparedCorpus
 from topicflow.pipelines.models.embedding.cluster import EmbeddingClusterer
 from topicflow.pipelines.models.embedding.config import EmbeddingTopicsConfig
-from topicflow.pipelines.models.embedding.topics import fit_embedding_topics, reassign_outliers
+from topicflow.pipelines.models.embedding.model import EmbeddingTopicModel
+from topicflow.pipelines.models.embedding.topics import reassign_outliers
 from topicflow.pipelines.models.words import count_matrix
 
 
@@ -71,14 +73,9 @@ def _topics_on_blobs(config: EmbeddingTopicsConfig, noise: int = 0, families: bo
         rng = np.random.default_rng(1)
         x = np.vstack([x, rng.uniform(-40, 40, size=(noise, x.shape[1])).astype(np.float32)])
         docs = docs + [["stray", "words"]] * noise
-    topics, _ = fit_embedding_topics(
-        x,
-        docs,
-        Dictionary(docs),
-        config.model_copy(update=_BLOB_CLUSTERING),
-        seed=0,
-    )
-    return topics, y, blocks
+    corpus = PreparedCorpus([" ".join(d) for d in docs], docs, Dictionary(docs), vectors=x)
+    model = EmbeddingTopicModel(config.model_copy(update=_BLOB_CLUSTERING), random_state=0)
+    return model.fit(corpus).topics_, y, blocks
 
 
 _BLOB_CLUSTERING = {
@@ -96,9 +93,9 @@ def test_topic_words_come_from_the_cluster_vocabulary(word_score):
         assert any(set(words) <= set(block) for block in blocks)
 
 
-def test_merging_joins_the_most_similar_topics():
+def test_the_tree_joins_the_most_similar_topics_first():
     topics, y, _ = _topics_on_blobs(EmbeddingTopicsConfig(n_topics=2), families=True)
-    assert topics.n_topics == 2 and topics.extra["n_topics_natural"] == 4
+    assert topics.n_topics == 2 and topics.extra["n_leaves"] == 4
     assert adjusted_rand_score(y // 2, topics.assignments) == 1.0
 
 

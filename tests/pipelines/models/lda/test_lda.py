@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gensim.corpora import Dictionary
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import adjusted_rand_score
 
 from tests.planted import block_corpus
+from topicflow.pipelines.models.base import PreparedCorpus
+from topicflow.pipelines.models.granularity.config import GranularityConfig
 from topicflow.pipelines.models.lda.config import LdaConfig
 from topicflow.pipelines.models.lda.estimator import LdaTopicModel
-from topicflow.pipelines.models.lda.model import fit_classical
+from topicflow.pipelines.models.lda.model import LdaModel
 
 
 @pytest.fixture(scope="module")
@@ -86,26 +89,26 @@ def test_relevance_one_ranks_by_probability(planted):
         assert weights == sorted(weights, reverse=True)
 
 
-@pytest.mark.subprocess  # the topic-count sweep fits in joblib worker processes
-def test_auto_topic_count_picks_the_planted_count():
+@pytest.mark.parametrize("max_share", [0.25, 1.0])
+def test_auto_topic_count_picks_the_planted_count(max_share):
+    """Seven leaves on five planted themes: the rule cuts the tree at five, by coherence
+    alone (max_share 1) as well as with the size cap."""
     docs, truth, _ = block_corpus(n_topics=5, docs_per_topic=30, seed=3)
-    from gensim.corpora import Dictionary
-
-    config = LdaConfig(n_topics="auto", auto_range={"min": 2, "max": 8, "step": 1})
-    _, topics = fit_classical(docs, Dictionary(docs), config, seed=0)
-    curve = topics.extra["sweep"]
-    assert [p["n_topics"] for p in curve] == list(range(2, 9))
-    assert [p["n_topics"] for p in curve if p["chosen"]] == [5]
-    assert topics.n_topics == 5
-    assert adjusted_rand_score(truth, topics.assignments) == 1.0
+    corpus = PreparedCorpus([" ".join(d) for d in docs], docs, Dictionary(docs))
+    rule = GranularityConfig(min_topics=2, max_topics=8, max_topic_share=max_share)
+    model = LdaModel(LdaConfig(n_topics="auto"), random_state=0, granularity=rule).fit(corpus)
+    assert model.tree_.n_leaves == 7  # 150 documents / 20 per leaf
+    assert [level["n_topics"] for level in model.levels_] == list(range(2, 8))
+    assert [level["n_topics"] for level in model.levels_ if level["chosen"]] == [5]
+    assert model.topics_.n_topics == 5
+    assert adjusted_rand_score(truth, model.topics_.assignments) == 1.0
 
 
 def test_documents_without_words_are_unassigned(planted):
     docs, _, _ = planted
-    from gensim.corpora import Dictionary
-
     with_empty = docs + [[]]
-    _, topics = fit_classical(with_empty, Dictionary(docs), LdaConfig(n_topics=4), seed=0)
+    corpus = PreparedCorpus([" ".join(d) for d in with_empty], with_empty, Dictionary(docs))
+    topics = LdaModel(LdaConfig(n_topics=4), random_state=0).fit(corpus).topics_
     assert topics.assignments[-1] == -1 and np.isnan(topics.probabilities[-1])
     assert (topics.assignments[:-1] >= 0).all()
     assert topics.unassigned_share() == pytest.approx(1 / len(with_empty))

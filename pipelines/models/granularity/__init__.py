@@ -1,0 +1,1 @@
+"""How many topics: one rule for every model (:mod:`.rule`) and its config section."""

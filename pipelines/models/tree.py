@@ -1,0 +1,162 @@
+"""Topic trees: a model's finest topics (its *leaves*) merged bottom-up into nested levels.
+
+Every model family fits fine-grained leaf topics and describes each by one or more
+*profiles*: additive rows (a topic's word counts, its probability mass over words,
+the sum of its documents' vectors) and a view that turns a row into a unit vector, so
+that the dot product of two views is the two topics' similarity. Merging two topics
+adds their rows, so a merged topic is described by its own words and centroid, not
+by its children's (BERTopic's ``hierarchical_topics`` links on the leaves' c-TF-IDF
+once and never looks at the merged topics).
+
+The merge order is Ward's criterion on these similarities: at each step the pair
+whose merge adds the least spread, ``n_a * n_b / (n_a + n_b) * (1 - similarity)``
+(``n``: documents), is merged. Plain "most similar first" lets a large, generic
+topic attract everything near it and grow into a catch-all; Ward's size factor makes
+large topics merge last, so every level stays balanced where the data allows it.
+
+Cutting the tree at ``k`` topics undoes the last ``k - 1`` merges; cuts at different
+``k`` are nested by construction, which is what lets the report move between levels
+and a document's topic at any level be the ancestor of its leaf.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.preprocessing import normalize
+
+View = Callable[[np.ndarray], np.ndarray]  # additive rows -> unit rows
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One description of the leaves: additive ``rows`` (leaves x features) and the
+    ``view`` in which two rows' dot product is their similarity."""
+
+    rows: np.ndarray
+    view: View
+
+
+def unit_view(rows: np.ndarray) -> np.ndarray:
+    """Cosine similarity of the rows themselves (centroid sums, weighted counts)."""
+    return normalize(np.asarray(rows, dtype=np.float64))
+
+
+def distribution_view(rows: np.ndarray) -> np.ndarray:
+    """The Bhattacharyya coefficient of the rows as distributions (1 - Hellinger^2):
+    the cosine of their square roots. Unlike the cosine of raw probabilities it is not
+    dominated by the few words every topic uses most."""
+    rows = np.asarray(rows, dtype=np.float64)
+    totals = rows.sum(axis=1, keepdims=True)
+    shares = np.divide(rows, totals, out=np.zeros_like(rows), where=totals > 0)
+    return np.sqrt(shares)
+
+
+def weighted_view(weights: np.ndarray) -> View:
+    """Cosine after scaling each column (e.g. by a word's idf over the leaves)."""
+    weights = np.asarray(weights, dtype=np.float64)
+    return lambda rows: normalize(np.asarray(rows, dtype=np.float64) * weights)
+
+
+@dataclass(frozen=True)
+class TopicTree:
+    """The merge history of ``n_leaves`` leaf topics.
+
+    Node ids follow scipy's linkage convention: leaves are ``0..n_leaves-1`` and merge
+    ``s`` makes node ``n_leaves + s`` from ``merges[s]``. ``sizes`` are the leaves'
+    document counts (they order the topics of a cut, largest first).
+    """
+
+    n_leaves: int
+    merges: tuple[tuple[int, int], ...]
+    similarity: tuple[float, ...]  # the merged pair's similarity at each step
+    sizes: tuple[int, ...]
+
+    def partition(self, n_topics: int) -> np.ndarray:
+        """Each leaf's topic when the tree is cut at ``n_topics`` topics (clipped to
+        ``1..n_leaves``), topics numbered by decreasing size (ties: lowest leaf first)."""
+        k = min(max(int(n_topics), 1), self.n_leaves)
+        root = list(range(self.n_leaves))  # union-find over the leaves
+
+        def find(i: int) -> int:
+            while root[i] != i:
+                root[i] = root[root[i]]
+                i = root[i]
+            return i
+
+        first_leaf = [self._first_leaf(node) for node in range(self.n_leaves + len(self.merges))]
+        for a, b in self.merges[: self.n_leaves - k]:
+            ra, rb = find(first_leaf[a]), find(first_leaf[b])
+            root[max(ra, rb)] = min(ra, rb)
+        groups = np.array([find(i) for i in range(self.n_leaves)])
+        sizes = np.bincount(groups, weights=np.asarray(self.sizes, dtype=float))
+        order = sorted(set(groups.tolist()), key=lambda g: (-sizes[g], g))
+        number = {g: i for i, g in enumerate(order)}
+        return np.array([number[g] for g in groups.tolist()], dtype=np.int64)
+
+    def _first_leaf(self, node: int) -> int:
+        while node >= self.n_leaves:
+            node = self.merges[node - self.n_leaves][0]
+        return node
+
+
+def build_tree(profiles: Sequence[Profile], sizes: Sequence[float]) -> TopicTree:
+    """Merge the leaves by Ward's criterion on the mean similarity over ``profiles``."""
+    sizes = np.asarray(sizes, dtype=np.float64)
+    n = len(sizes)
+    if any(len(p.rows) != n for p in profiles):
+        raise ValueError("every profile needs one row per leaf")
+    rows = [np.array(p.rows, dtype=np.float64) for p in profiles]
+    views = [p.view(r) for p, r in zip(profiles, rows, strict=True)]
+    similarity = np.mean([v @ v.T for v in views], axis=0) if views else np.zeros((n, n))
+    weight = np.maximum(sizes, 1.0)  # an empty leaf still merges somewhere
+    node = list(range(n))  # the tree node each active slot currently holds
+    active = np.ones(n, dtype=bool)
+    merges, merged_similarity = [], []
+    for step in range(n - 1):
+        pair = weight[:, None] * weight[None, :] / (weight[:, None] + weight[None, :])
+        cost = pair * (1.0 - similarity)
+        cost[~active, :] = np.inf
+        cost[:, ~active] = np.inf
+        np.fill_diagonal(cost, np.inf)
+        a, b = np.unravel_index(int(np.argmin(cost)), cost.shape)
+        a, b = (int(a), int(b)) if a < b else (int(b), int(a))
+        merges.append((node[a], node[b]))
+        merged_similarity.append(round(float(similarity[a, b]), 6))
+        # Slot a holds the merged topic, slot b retires.
+        for r in rows:
+            r[a] += r[b]
+        weight[a] += weight[b]
+        active[b] = False
+        node[a] = n + step
+        if views:
+            fresh = [p.view(r[a : a + 1])[0] for p, r in zip(profiles, rows, strict=True)]
+            for v, f in zip(views, fresh, strict=True):
+                v[a] = f
+            similarity[a] = similarity[:, a] = np.mean(
+                [v @ f for v, f in zip(views, fresh, strict=True)], axis=0
+            )
+    return TopicTree(
+        n_leaves=n,
+        merges=tuple(merges),
+        similarity=tuple(merged_similarity),
+        sizes=tuple(int(s) for s in sizes),
+    )
+
+
+def ladder(reported: int, n_leaves: int) -> list[int]:
+    """The levels a tree is shown at, coarsest first: the reported count, halved down
+    to 2 and doubled up to the leaves (and the leaves themselves)."""
+    reported = min(max(reported, 1), n_leaves)
+    levels = {reported, n_leaves}
+    k = reported
+    while k // 2 >= 2:
+        k //= 2
+        levels.add(k)
+    k = reported
+    while k * 2 < n_leaves:
+        k *= 2
+        levels.add(k)
+    return sorted(levels)
