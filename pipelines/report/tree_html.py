@@ -155,7 +155,9 @@ LEVEL_JS = """
       colors.push(style[0]);
       texts.push(style[1] + snippets[i]);
     });
-    Plotly.restyle(map, {'marker.color': [colors], hovertext: [texts]});
+    // No map button is active while a level colours the map.
+    Plotly.update(map, {'marker.color': [colors], hovertext: [texts]},
+                  {'updatemenus[0].active': -1});
   }
   selects.forEach(select => select.addEventListener('change', () => {
     selects.forEach(other => { if (other !== select) other.value = other.dataset.reported; });

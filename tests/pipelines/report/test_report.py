@@ -145,7 +145,7 @@ def test_the_map_has_a_level_control_per_tree_defaulting_to_the_reported_level(s
         '</option><option value="1" selected>4 topics (reported)</option><option value="2">'
         "8 topics</option></select>"
     ) in page
-    assert "const levels = {" in page and "Plotly.restyle(map" in page
+    assert "const levels = {" in page and "Plotly.update(map" in page
 
 
 def test_splits_and_merges_are_drawn_and_listed_with_names(synthetic_run):
