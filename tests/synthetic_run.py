@@ -1,4 +1,5 @@
-"""A finished run directory made by hand: three models, hostile corpus text, every section.
+"""A finished run directory made by hand: three models, hostile corpus text, every section,
+and each model's topic tree (``tree.json``, the leaf columns, comparison edges and groups).
 
 Written through :mod:`topicflow.pipelines.io.run_files` and the manifest writer, with no
 Prefect and no model fitted, so the report, the notebook and the run-file readers can be
@@ -8,9 +9,13 @@ tested in a second.
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from tests.conftest import news_sentences
 from topicflow.pipelines.corpus.documents import Corpus
@@ -18,11 +23,17 @@ from topicflow.pipelines.evaluate.alignment import align
 from topicflow.pipelines.history.drift import drift_since
 from topicflow.pipelines.io.manifest import Manifest
 from topicflow.pipelines.io.run_files import (
+    ASSIGNMENTS_CSV_FILE,
+    ASSIGNMENTS_FILE,
     MANIFEST_FILE,
+    TOPICS_FILE,
+    TREE_FILE,
+    leaf_column,
     write_assignments,
     write_metrics,
     write_topics,
 )
+from topicflow.pipelines.io.rundir import write_json
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
 
 MODELS = ("lda", "nmf", "embedding")
@@ -37,6 +48,14 @@ HOSTILE_TEXTS = [
     "<script>window.__pwned = 1; alert(1)</script> markets rally bank profit shares",
     '"><img src=x onerror="window.__pwned = 2"> rocket launch orbit nasa mission',
 ]
+# A tree node's name is as hostile as a topic's: it comes from the documents too.
+HOSTILE_NODE_NAME = '<svg onload="window.__pwned = 4"> sport & *games*'
+# Each model's tree: the reported topics grouped into two coarse ones (money and space
+# together, sport apart), and each reported topic split in two at the finest level.
+COARSE = {"lda": [0, 0, 1], "nmf": [0, 0, 1, 1], "embedding": [0, 0, 1]}
+COARSE_NAMES = {"lda": ["markets and missions", HOSTILE_NODE_NAME], "embedding": [None, "sports"]}
+PREFERRED = {"lda": 3, "nmf": 8, "embedding": 3}  # nmf's own rule would have gone finer
+EDGE_SHARE = 0.2  # an edge joins two topics sharing this much of either one's documents
 DESKS = ["money", "space", "sport"]
 N_DOCS = 32
 _WORDS = {
@@ -78,6 +97,95 @@ def synthetic_topics(seed: int = 0) -> dict[str, TopicSet]:
         weights = [list(np.round(np.linspace(0.3, 0.05, len(w)), 6)) for w in words]
         sets[model] = TopicSet(words, weights, assignments, probabilities, names=NAMES.get(model))
     return sets
+
+
+def synthetic_tree(model: str, topics: TopicSet) -> tuple[dict, np.ndarray]:
+    """``model``'s ``tree.json`` entry and each document's leaf node (-1 unassigned):
+    levels 2, the reported topics, and twice as many, each partitioning its parent."""
+    assigned = topics.assignments
+    coarse = np.array(COARSE[model])
+    fine = (np.arange(N_DOCS) // 6) % 2  # a fixed half of every topic's documents
+    k = topics.n_topics
+    nodes: list[dict] = []
+
+    def add(level: int, parent: int | None, members: np.ndarray, words: list[str], **extra):
+        node = {"id": len(nodes), "level": level, "parent": parent, "children": []}
+        node |= {"size": int(members.sum()), "words": words, **extra}
+        nodes.append(node)
+        if parent is not None:
+            nodes[parent]["children"].append(node["id"])
+        return node["id"]
+
+    valid = assigned != UNASSIGNED
+    top = [
+        add(2, None, valid & (coarse[np.maximum(assigned, 0)] == g), topics.words[c][:2]
+            + topics.words[c2][:2], name=COARSE_NAMES.get(model, [None, None])[g])
+        for g, (c, c2) in enumerate(((0, 1), (2, 2 if k == 3 else 3)))
+    ]  # fmt: skip
+    reported = [
+        add(k, top[coarse[t]], assigned == t, topics.words[t], topic=t,
+            name=topics.names[t] if topics.names else None)
+        for t in range(k)
+    ]  # fmt: skip
+    leaf = np.full(N_DOCS, UNASSIGNED, dtype=np.int64)
+    for t in range(k):
+        for half in (0, 1):
+            members = (assigned == t) & (fine == half)
+            words = topics.words[t][half:] + topics.words[t][:half]
+            # Half the finest nodes are named; the others show their words, as unnamed ones do.
+            name = f"{topics.names[t]}, first half" if topics.names and half == 0 else None
+            node = add(2 * k, reported[t], members, words, name=name)
+            leaf[members] = node
+    tree = {"levels": [2, k, 2 * k], "reported": k, "preferred": PREFERRED[model], "nodes": nodes}
+    return tree, leaf
+
+
+def synthetic_edges(a: TopicSet, b: TopicSet) -> tuple[list[dict], list[dict]]:
+    """The documents each topic pair shares (when a large part of either topic) and the
+    connected groups of those edges, as the comparison writes them."""
+    size_a, size_b = np.maximum(a.sizes(), 1), np.maximum(b.sizes(), 1)
+    edges = []
+    for i, j in itertools.product(range(a.n_topics), range(b.n_topics)):
+        shared = int(((a.assignments == i) & (b.assignments == j)).sum())
+        share_a, share_b = shared / size_a[i], shared / size_b[j]
+        if shared and max(share_a, share_b) >= EDGE_SHARE:
+            edges.append(
+                {"a": i, "b": j, "documents": shared}
+                | {"share_of_a": round(share_a, 6), "share_of_b": round(share_b, 6)}
+            )
+    groups, seen = [], set()
+    for edge in edges:  # connected components, grown from each unseen edge's a-side topic
+        if edge["a"] in seen:
+            continue
+        side_a, side_b = {edge["a"]}, set()
+        while True:
+            grown_b = side_b | {e["b"] for e in edges if e["a"] in side_a}
+            grown_a = side_a | {e["a"] for e in edges if e["b"] in grown_b}
+            if (grown_a, grown_b) == (side_a, side_b):
+                break
+            side_a, side_b = grown_a, grown_b
+        seen |= side_a
+        many_a, many_b = len(side_a) > 1, len(side_b) > 1
+        kind = {(False, False): "one_to_one", (False, True): "split", (True, False): "merge"}
+        groups.append(
+            {"kind": kind.get((many_a, many_b), "tangle"), "a": sorted(side_a), "b": sorted(side_b)}
+        )
+    return edges, groups
+
+
+def _levels(model: str, topics: TopicSet) -> list[dict]:
+    """The per-level numbers a model with a tree may add to its quality (an extra)."""
+    k = topics.n_topics
+    return [
+        {
+            "n_topics": n,
+            "npmi": round(0.05 + 0.02 * i, 6),
+            "diversity": round(1.0 - 0.1 * i, 6),
+            "largest_share": round(1.0 / (i + 1.5), 6),
+            "chosen": n == PREFERRED[model],
+        }
+        for i, n in enumerate((2, k, 2 * k))
+    ]
 
 
 def _quality(topics: TopicSet, rng: np.random.Generator) -> dict:
@@ -142,7 +250,16 @@ def _comparison(name_a: str, a: TopicSet, name_b: str, b: TopicSet, vectors: boo
         "documents_compared": int(both.sum()),
         "contingency": _contingency(a.assignments, b.assignments),
     }
-    return {"a": name_a, "b": name_b, "alignment": alignment, "agreement": agreement}
+    edges, groups = synthetic_edges(a, b)
+    return {
+        "a": name_a,
+        "b": name_b,
+        "alignment": alignment,
+        "agreement": agreement,
+        "level": {name_a: a.n_topics, name_b: b.n_topics},
+        "edges": edges,
+        "groups": groups,
+    }
 
 
 def synthetic_metrics(
@@ -156,7 +273,9 @@ def synthetic_metrics(
             "documents_without_tokens": 0,
             "mean_tokens_per_document": 6.5,
         },
-        "models": {name: _quality(t, rng) for name, t in topics.items()},
+        "models": {
+            name: _quality(t, rng) | {"levels": _levels(name, t)} for name, t in topics.items()
+        },
         "comparisons": [
             _comparison(a, topics[a], b, topics[b], vectors=(a, b) != ("lda", "nmf"))
             for a, b in itertools.combinations(topics, 2)
@@ -201,9 +320,11 @@ def synthetic_metrics(
 
 
 def write_synthetic_run(
-    parent: Path, name: str = "20261121-060000-synthetic-abcdef", models=MODELS
+    parent: Path, name: str = "20261121-060000-synthetic-abcdef", models=MODELS, trees=True
 ) -> Path:
-    """A complete run directory (without its report) under ``parent``, of ``models``."""
+    """A complete run directory (without its report) under ``parent``, of ``models``;
+    ``trees=False`` leaves out what a run from before topic trees lacks (``tree.json``,
+    the topics' places in it, the leaf columns, comparison levels, edges and groups)."""
     path = Path(parent) / name
     path.mkdir(parents=True)
     corpus = synthetic_corpus()
@@ -219,6 +340,36 @@ def write_synthetic_run(
     previous = {name: t.records()[:-1] for name, t in synthetic_topics(seed=3).items()}
     previous["nmf"] = previous["nmf"][1:]  # the hostile topic emerged since
     previous = {name: records for name, records in previous.items() if name in models}
-    write_metrics(path, synthetic_metrics(corpus, topics, previous))
+    metrics = synthetic_metrics(corpus, topics, previous)
+    if trees:
+        _write_trees(path, topics)
+    else:
+        for comparison in metrics["comparisons"]:
+            del comparison["level"], comparison["edges"], comparison["groups"]
+        for quality in metrics["models"].values():
+            del quality["levels"]
+    write_metrics(path, metrics)
     manifest.finish()
     return path
+
+
+def _write_trees(path: Path, topics: dict[str, TopicSet]) -> None:
+    """Add the trees to a run directory: ``tree.json``, each topic's place in its tree
+    (``topics.json``) and a leaf column per model (both assignment files)."""
+    trees, leaves = {}, {}
+    for model, topic_set in topics.items():
+        trees[model], leaves[model] = synthetic_tree(model, topic_set)
+    write_json(path / TREE_FILE, trees)
+    records = json.loads((path / TOPICS_FILE).read_text())
+    for model, entries in records.items():
+        nodes = {n["topic"]: n for n in trees[model]["nodes"] if n.get("topic") is not None}
+        for entry in entries:
+            node = nodes[entry["id"]]
+            entry |= {"node": node["id"], "parent": node["parent"]}
+            entry |= {"children": node["children"], "level": node["level"]}
+    write_json(path / TOPICS_FILE, records)
+    table = pq.read_table(path / ASSIGNMENTS_FILE)
+    for model, leaf in leaves.items():
+        table = table.append_column(leaf_column(model), pa.array(leaf, type=pa.int64()))
+    pq.write_table(table, path / ASSIGNMENTS_FILE)
+    pacsv.write_csv(table, path / ASSIGNMENTS_CSV_FILE)

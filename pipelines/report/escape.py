@@ -28,6 +28,14 @@ def html_text(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+def plotly_text(value: Any) -> str:
+    """``value`` as text of a plotly label, hover or title: plotly renders a few tags there
+    (``<b>``, ``<br>``, ``<a href>``), so ``<`` and ``&`` are escaped. Quotes are not: plotly
+    builds its text with the DOM, never inside an attribute, and decodes few named
+    entities, so an ``&quot;`` would show as such."""
+    return html.escape(str(value), quote=False)
+
+
 def markdown_text(value: Any) -> str:
     """``value`` as inline Markdown that renders literally, in running text or a table cell.
 

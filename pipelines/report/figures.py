@@ -13,7 +13,7 @@ import numpy as np
 from topicflow.pipelines.io.run_files import RunData, topic_column
 from topicflow.pipelines.io.run_shapes import Comparison
 from topicflow.pipelines.models.registry import MODELS, title
-from topicflow.pipelines.report.escape import html_text as _esc
+from topicflow.pipelines.report.escape import plotly_text as _esc
 
 PALETTE = [
     "#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6",
@@ -28,10 +28,23 @@ def _hover(prefix: str, snippet: str) -> str:
     return f"{_esc(prefix)}<br>{_esc(snippet)}"
 
 
-def _colors(values: list) -> list[str]:
-    categories = sorted({v for v in values if v not in (-1, None)}, key=str)
+def _colors(values: list, categories: list | None = None) -> list[str]:
+    """A palette colour per category (``categories``: all of them in order, so a topic
+    keeps its colour whether or not the map's sample holds all topics), grey for -1."""
+    if categories is None:
+        categories = sorted({v for v in values if v not in (-1, None)}, key=str)
     index = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(categories)}
     return [index.get(v, UNASSIGNED_COLOR) for v in values]
+
+
+def map_rows(run: RunData, max_points: int) -> list[int]:
+    """The documents the map shows: all, or a fixed sample that keeps the file small and
+    the picture stable (the level control colours the same rows)."""
+    n = run.assignments.num_rows
+    rows = np.arange(n)
+    if n > max_points:
+        rows = np.sort(np.random.default_rng(0).choice(n, size=max_points, replace=False))
+    return rows.tolist()
 
 
 def map_models(run: RunData) -> list[str]:
@@ -42,11 +55,7 @@ def map_models(run: RunData) -> list[str]:
 
 
 def document_map_figure(run: RunData, max_points: int) -> dict[str, Any]:
-    n = run.assignments.num_rows
-    rows = np.arange(n)
-    if n > max_points:  # a fixed sample keeps the file small and the picture stable
-        rows = np.sort(np.random.default_rng(0).choice(n, size=max_points, replace=False))
-    pick = rows.tolist()
+    pick = map_rows(run, max_points)
 
     def take(name: str) -> list:
         values = run.column(name)
@@ -54,19 +63,19 @@ def document_map_figure(run: RunData, max_points: int) -> dict[str, Any]:
 
     snippets = take("snippet")
     modes = [
-        (f"{title(name)} topic", topic_column(name), _topic_hover(run, name))
+        (f"{title(name)} topic", topic_column(name), _topic_hover(run, name), _topic_ids(run, name))
         for name in map_models(run)
     ]
     if run.has_labels:
-        modes.append(("gold label", "label", {}))
+        modes.append(("gold label", "label", {}, None))
     styles = []
-    for mode, column, named in modes:
+    for mode, column, named, categories in modes:
         values = take(column)
         hovers = [
             _hover(f"{mode} {v}: {named[v]}" if v in named else f"{mode}: {v}", s)
             for v, s in zip(values, snippets, strict=True)
         ]
-        styles.append((mode, _colors(values), hovers))
+        styles.append((mode, _colors(values, categories), hovers))
     trace = {
         "type": "scatter",
         "mode": "markers",
@@ -99,6 +108,12 @@ def document_map_figure(run: RunData, max_points: int) -> dict[str, Any]:
 def _topic_hover(run: RunData, model: str) -> dict[int, str]:
     """A model's topic names by id, for the map's hover text (none when unnamed)."""
     return {t.id: t.name for t in run.topics.get(model, []) if t.name}
+
+
+def _topic_ids(run: RunData, model: str) -> list[int]:
+    """A model's topic ids in colour order: a topic's colour is the same on the map
+    whether it is coloured by the topics or by the tree's reported level."""
+    return sorted(t.id for t in run.topics.get(model, []) if t.id >= 0)
 
 
 def topic_labels(run: RunData, model: str) -> list[str]:

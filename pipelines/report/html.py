@@ -22,7 +22,6 @@ from topicflow.pipelines.io.run_files import (
     prob_column,
     topic_column,
 )
-from topicflow.pipelines.io.run_shapes import Comparison
 from topicflow.pipelines.models.registry import title as model_title
 from topicflow.pipelines.report.escape import html_text as _esc
 from topicflow.pipelines.report.figures import (
@@ -30,6 +29,7 @@ from topicflow.pipelines.report.figures import (
     coherence_figure,
     document_map_figure,
     map_models,
+    map_rows,
     sizes_figure,
 )
 from topicflow.pipelines.report.glossary import METRICS
@@ -43,6 +43,16 @@ from topicflow.pipelines.report.headline import (
     reused_note,
 )
 from topicflow.pipelines.report.markdown import render_markdown
+from topicflow.pipelines.report.pairs_html import alignment_id, alignments_section
+from topicflow.pipelines.report.tree_figures import edge_figure, map_levels, tree_figure
+from topicflow.pipelines.report.tree_html import STYLE as TREE_STYLE
+from topicflow.pipelines.report.tree_html import (
+    edges_id,
+    level_control,
+    level_script,
+    tree_id,
+    tree_section,
+)
 
 MAX_MAP_POINTS = 5000
 STYLE = """
@@ -84,8 +94,13 @@ def render_html(run: RunData) -> str:
     from plotly.offline import get_plotlyjs
 
     figures = {"document-map": document_map_figure(run, MAX_MAP_POINTS)}
+    for model, tree in run.trees.items():
+        if model in run.topics and tree.nodes:
+            figures[tree_id(model)] = tree_figure(model, tree)
     for i, comparison in enumerate(run.metrics.comparisons):
-        figures[_alignment_id(i)] = alignment_figure(run, comparison)
+        if (edges := edge_figure(run, comparison)) is not None:
+            figures[edges_id(i)] = edges
+        figures[alignment_id(i)] = alignment_figure(run, comparison)
     figures["coherence"] = coherence_figure(run)
     figures["sizes"] = sizes_figure(run)
     plots = "\n".join(
@@ -93,13 +108,22 @@ def render_html(run: RunData) -> str:
         " {responsive: true, displaylogo: false});"
         for name, fig in figures.items()
     )
+    levels = map_levels(run, map_rows(run, MAX_MAP_POINTS))
+    if levels:
+        plots += level_script(_script_json(levels))
     body = "\n".join(
         [
             _headline(run),
             _drift(run),
-            _section("Document map", _map_note(run) + '<div id="document-map" class="plot"></div>'),
+            _section(
+                "Document map",
+                _map_note(run)
+                + level_control(run, map_models(run))
+                + '<div id="document-map" class="plot"></div>',
+            ),
+            tree_section(run),
             *(_topic_cards(run, model) for model in run.model_names),
-            _alignments(run),
+            alignments_section(run),
             _section(
                 "Coherence and size per topic",
                 '<div id="coherence" class="plot"></div><div id="sizes" class="plot"></div>',
@@ -111,7 +135,7 @@ def render_html(run: RunData) -> str:
     title = f"topicflow report: {run.corpus_name}"
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{_esc(title)}</title><style>{STYLE}</style>"
+        f"<title>{_esc(title)}</title><style>{STYLE}{TREE_STYLE}</style>"
         f"<script>{get_plotlyjs()}</script></head><body>"
         f"<header><h1>{_esc(title)}</h1></header><main>{body}</main>"
         f"<script>{plots}</script></body></html>"
@@ -187,66 +211,6 @@ def _topic_cards(run: RunData, model: str) -> str:
         f"{model_title(model)} topics",
         f'<div class="cards">{"".join(cards)}</div>',
         anchor=f"topics-{model}",
-    )
-
-
-def _alignment_id(index: int) -> str:
-    return f"alignment-{index}"
-
-
-def _alignments(run: RunData) -> str:
-    """A heatmap and the matched and unmatched topics of every pair of models."""
-    if not run.metrics.comparisons:
-        return ""
-    parts = []
-    for i, comparison in enumerate(run.metrics.comparisons):
-        a, b = model_title(comparison.a), model_title(comparison.b)
-        parts.append(
-            f"<h3>{_esc(a)} and {_esc(b)}</h3>"
-            f'<div id="{_alignment_id(i)}" class="plot"></div>'
-            f"{_alignment_lists(run, comparison)}"
-            f"<p>{_esc(_agreement(comparison))}</p>"
-        )
-    return _section("How the topics line up", "".join(parts))
-
-
-def _agreement(comparison: Comparison) -> str:
-    agreement = comparison.agreement
-    return (
-        f"Document agreement: NMI {format_value('{:.3f}', agreement.nmi)}, "
-        f"AMI {format_value('{:.3f}', agreement.ami)}, "
-        f"ARI {format_value('{:.3f}', agreement.ari)} on the "
-        f"{agreement.documents_compared:,} of {agreement.documents:,} documents both assign "
-        f"(NMI {format_value('{:.3f}', agreement.nmi_with_unassigned)} with unassigned ones "
-        "as a group)."
-    )
-
-
-def _alignment_lists(run: RunData, comparison: Comparison) -> str:
-    primary = comparison.alignment.primary
-    measure = comparison.alignment.measure()
-    if measure is None:
-        return f'<p class="muted">No {_esc(primary)} similarity in this run.</p>'
-    result = measure.alignment
-
-    def name(model: str, topic_id: int) -> str:
-        topics = run.topics.get(model, [])
-        return f"{topic_id}: {topics[topic_id].label}" if topic_id < len(topics) else str(topic_id)
-
-    a, b = model_title(comparison.a), model_title(comparison.b)
-    matched = "".join(
-        f"<tr><td>{_esc(name(comparison.a, m.a))}</td><td>{_esc(name(comparison.b, m.b))}</td>"
-        f"<td>{m.similarity:.3f}</td></tr>"
-        for m in result.matched
-    )
-    a_only = ", ".join(_esc(name(comparison.a, i)) for i in result.a_only) or "none"
-    b_only = ", ".join(_esc(name(comparison.b, i)) for i in result.b_only) or "none"
-    return (
-        f'<p class="muted">Measure: {_esc(primary)} similarity, one-to-one matching, threshold '
-        f"{_fmt('{:.2f}', result.threshold)}.</p>"
-        f"<table><tr><th>{_esc(a)} topic</th><th>{_esc(b)} topic</th><th>similarity</th></tr>"
-        f"{matched}</table><p><b>{_esc(a)}-only:</b> {a_only}</p>"
-        f"<p><b>{_esc(b)}-only:</b> {b_only}</p>"
     )
 
 

@@ -1,9 +1,9 @@
-"""``report.md``: the headline numbers and topic tables, for e-mail and chat."""
+"""``report.md``: the headline numbers, topic tables and trees, for e-mail and chat."""
 
 from __future__ import annotations
 
 from topicflow.pipelines.io.run_files import REPORT_HTML_FILE, RunData
-from topicflow.pipelines.io.run_shapes import Comparison
+from topicflow.pipelines.io.run_shapes import Comparison, TopicTree
 from topicflow.pipelines.models.registry import title
 from topicflow.pipelines.report.escape import markdown_text as _cell
 from topicflow.pipelines.report.headline import (
@@ -12,6 +12,17 @@ from topicflow.pipelines.report.headline import (
     headline_markdown,
     reused_note,
 )
+from topicflow.pipelines.report.tree import (
+    group_lines,
+    level_note,
+    level_sentence,
+    node_label,
+    walk,
+)
+
+# A tree's outline stops after the level whose nodes would take it past this many lines:
+# report.md stays short enough to read in a chat, and report.html has every level.
+MAX_TREE_LINES = 80
 
 
 def render_markdown(run: RunData) -> str:
@@ -25,6 +36,9 @@ def render_markdown(run: RunData) -> str:
         lines.append(agreement + "\n")
     for model in run.model_names:
         lines += _topic_table(run, model)
+    for model in run.model_names:
+        if (tree := run.trees.get(model)) is not None and tree.nodes:
+            lines += _tree_outline(model, tree)
     for comparison in run.metrics.comparisons:
         lines += _matched_topics(run, comparison)
     lines.append(f"Open {REPORT_HTML_FILE} in this directory for the interactive report.\n")
@@ -67,6 +81,10 @@ def _matched_topics(run: RunData, comparison: Comparison) -> list[str]:
         return "; ".join(topic(model, i) for i in ids) or "none"
 
     lines = [f"## Matched topics: {a} and {b} ({primary.replace('_', '-')})", ""]
+    if sentence := level_sentence(comparison):
+        lines += [sentence, ""]
+    if groups := group_lines(run, comparison, escape=_cell):
+        lines += [f"- {line}" for line in groups] + [""]
     lines += [f"| {a} | {b} | similarity |", "|---|---|---|"]
     lines += [
         f"| {topic(comparison.a, m.a)} | {topic(comparison.b, m.b)} | {m.similarity:.3f} |"
@@ -79,3 +97,26 @@ def _matched_topics(run: RunData, comparison: Comparison) -> list[str]:
         "",
     ]
     return lines
+
+
+def _tree_outline(model: str, tree: TopicTree) -> list[str]:
+    """The tree as an indented list, largest first: name (else words) and documents, the
+    reported topics in bold with their id; the finest levels left out when long."""
+    shown, count = [], 0
+    for level in sorted(tree.levels):
+        count += len(tree.level(level))
+        if shown and count > MAX_TREE_LINES and level > tree.reported:
+            break
+        shown.append(level)
+    lines = [f"## {title(model)} topic tree", "", level_note(model, tree), ""]
+    for depth, node in walk(tree):
+        if node.level not in shown:
+            continue
+        label = _cell(node_label(node))
+        if node.level == tree.reported and node.topic is not None:
+            label = f"**topic {node.topic}: {label}**"
+        lines.append(f"{'  ' * depth}- {label} ({node.size:,} docs)")
+    if left := [n for n in tree.levels if n not in shown]:
+        finer = ", ".join(map(str, left))
+        lines += ["", f"Levels of {finer} topics: in {REPORT_HTML_FILE}."]
+    return [*lines, ""]

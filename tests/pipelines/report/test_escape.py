@@ -3,11 +3,13 @@ creates no element, link, code span, emphasis or table cell of its own."""
 
 from __future__ import annotations
 
+import html
 from html.parser import HTMLParser
 
 import pytest
 
-from topicflow.pipelines.report.escape import html_text, markdown_text
+from tests.synthetic_run import HOSTILE_NAME, HOSTILE_NODE_NAME
+from topicflow.pipelines.report.escape import html_text, markdown_text, plotly_text
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -22,6 +24,8 @@ HOSTILE = [
     "<http://autolink.example> <b>bold</b>",
     "interest_rates new_york_city snake_case_",
     "",
+    HOSTILE_NAME,  # a topic's name in the synthetic run (the map, heatmaps, Sankey labels)
+    HOSTILE_NODE_NAME,  # a tree node's name there (the icicle, the outline, the map's levels)
 ]
 
 
@@ -55,6 +59,17 @@ def test_html_text_shows_literally_between_tags(text):
 def test_html_text_stays_inside_a_quoted_attribute(text):
     page = _parse(f'<span title="{html_text(text)}">x</span>')
     assert page.tags == [("span", {"title": text})]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_plotly_text_opens_no_tag_and_reads_back_whole(text):
+    # plotly renders <b>, <br>, <a href> and a few more in labels: nothing may open one.
+    shown = plotly_text(text)
+    assert "<" not in shown and ">" not in shown and html.unescape(shown) == text
+
+
+def test_plotly_text_leaves_quotes_alone_as_plotly_decodes_no_quot():
+    assert plotly_text('say "hi" & go') == 'say "hi" &amp; go'
 
 
 def test_html_text_takes_any_value():
