@@ -1,0 +1,86 @@
+"""Matched levels and the trees written to tree.json, on a planted corpus."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gensim.corpora import Dictionary
+from sklearn.metrics import adjusted_rand_score
+
+from tests.planted import block_corpus
+from topicflow.pipelines.analysis.levels import (
+    leaf_nodes,
+    level_facts,
+    match_levels,
+    tree_levels,
+    tree_shape,
+)
+from topicflow.pipelines.models.base import PreparedCorpus
+from topicflow.pipelines.models.granularity.config import GranularityConfig
+from topicflow.pipelines.models.lda.config import LdaConfig
+from topicflow.pipelines.models.lda.model import LdaModel
+from topicflow.pipelines.models.nmf.config import NmfConfig
+from topicflow.pipelines.models.nmf.model import NmfModel
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    docs, truth, _ = block_corpus(n_topics=4, docs_per_topic=30, seed=1)
+    corpus = PreparedCorpus([" ".join(d) for d in docs], docs, Dictionary(docs))
+    models = {
+        "nmf": NmfModel(NmfConfig(n_topics=8), random_state=0).fit(corpus),
+        "lda": LdaModel(LdaConfig(n_topics=4, passes=3), random_state=0).fit(corpus),
+    }
+    return models, corpus, np.array(truth)
+
+
+def test_models_are_reported_at_the_finest_chosen_level_capped_at_their_leaves(fitted):
+    models, corpus, _ = fitted
+    levels = match_levels(models, corpus, GranularityConfig())
+    assert levels == {"nmf": 8, "lda": 4}  # LDA has only its 4 leaves
+    assert models["nmf"].topics_.n_topics == 8
+    models["nmf"].set_level(4, corpus)
+    assert match_levels(models, corpus, GranularityConfig(match_levels=False))["nmf"] == 4
+    models["nmf"].set_level(8, corpus)
+
+
+def test_the_tree_file_is_consistent_and_leaves_lead_to_the_reported_topics(fitted):
+    models, corpus, truth = fitted
+    model = models["nmf"]
+    model.set_level(4, corpus)
+    try:
+        levels = tree_levels(model, corpus)
+        tree = tree_shape(model, levels)
+    finally:
+        model.set_level(8, corpus)
+    assert tree.levels == [2, 4, 8] and tree.reported == 4 and tree.preferred == 8
+    nodes = {node.id: node for node in tree.nodes}
+    assert len(nodes) == 2 + 4 + 8
+    for node in nodes.values():
+        if node.children:
+            assert sum(nodes[c].size for c in node.children) == node.size
+            assert all(nodes[c].parent == node.id for c in node.children)
+        if node.parent is not None:
+            assert node.id in nodes[node.parent].children
+    reported = sorted((n for n in nodes.values() if n.level == 4), key=lambda n: n.topic)
+    assert [n.topic for n in reported] == [0, 1, 2, 3]
+    assert [n.words for n in reported] == levels[4].words
+    # Each document's finest node leads, through its parents, to its reported topic.
+    finest = leaf_nodes(model, tree)
+    for doc, node_id in enumerate(finest):
+        node = nodes[int(node_id)]
+        while node.level != 4:
+            node = nodes[node.parent]
+        assert node.topic == levels[4].assignments[doc]
+    # The planted themes are the reported level's topics.
+    assert adjusted_rand_score(truth, levels[4].assignments) == 1.0
+
+
+def test_level_facts_score_every_shown_level_when_the_count_was_fixed(fitted):
+    models, corpus, _ = fitted
+    facts = level_facts(models["lda"], corpus)
+    assert facts["n_leaves"] == 4 and facts["n_topics_preferred"] == 4
+    assert [level["n_topics"] for level in facts["levels"]] == [2, 4]
+    two, four = facts["levels"]
+    assert four["npmi"] > two["npmi"]  # merging planted themes mixes their words
+    assert four["largest_share"] == pytest.approx(0.25)

@@ -1,0 +1,86 @@
+"""Topic trees: Ward merges on planted profiles, nested cuts numbered largest first."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from topicflow.pipelines.models.tree import (
+    Profile,
+    build_tree,
+    distribution_view,
+    ladder,
+    unit_view,
+)
+
+
+def _families():
+    """Six leaves in three families: leaves 2k and 2k+1 point the same way (plus noise)."""
+    rng = np.random.default_rng(0)
+    axes = np.eye(3) * 10
+    rows = np.vstack([axes[k // 2] + rng.uniform(0, 1, 3) for k in range(6)])
+    return rows
+
+
+def test_similar_leaves_merge_first_and_cuts_recover_the_families():
+    tree = build_tree([Profile(_families(), unit_view)], sizes=[10] * 6)
+    first_three = {tuple(sorted(pair)) for pair in tree.merges[:3]}
+    assert first_three == {(0, 1), (2, 3), (4, 5)}
+    groups = tree.partition(3)
+    assert [groups[0] == groups[1], groups[2] == groups[3], groups[4] == groups[5]] == [True] * 3
+    assert len(set(groups.tolist())) == 3
+    assert sorted(tree.partition(6).tolist()) == list(range(6))  # every leaf its own topic
+
+
+def test_cuts_are_nested_and_numbered_largest_first():
+    rng = np.random.default_rng(1)
+    rows = rng.uniform(0, 1, size=(9, 5))
+    sizes = [5, 40, 7, 30, 2, 9, 12, 1, 20]
+    tree = build_tree([Profile(rows, unit_view)], sizes=sizes)
+    for k in range(1, 9):
+        fine, coarse = tree.partition(k + 1), tree.partition(k)
+        # Every topic of the finer cut lies inside one topic of the coarser cut.
+        for topic in set(fine.tolist()):
+            assert len(set(coarse[fine == topic].tolist())) == 1
+        totals = np.bincount(coarse, weights=sizes)
+        assert list(totals) == sorted(totals, reverse=True)
+    assert tree.partition(1).tolist() == [0] * 9
+    assert tree.partition(99).tolist() == tree.partition(9).tolist()  # capped at the leaves
+
+
+def test_ward_keeps_a_large_generic_topic_from_absorbing_the_small_ones():
+    """A big leaf that is a bit like everything, and four small leaves in two pairs: plain
+    "most similar first" would feed the small ones to the big one; Ward pairs them."""
+    generic = np.ones(4)
+    rows = np.vstack([generic, [3, 0.5, 0, 0], [3, 0.6, 0, 0], [0, 0, 3, 0.5], [0, 0, 3, 0.6]])
+    tree = build_tree([Profile(rows, unit_view)], sizes=[500, 10, 10, 10, 10])
+    groups = tree.partition(3)
+    assert groups[0] == 0 and len({groups[1], groups[2]}) == 1 and groups[1] != groups[3]
+    assert groups[3] == groups[4] and 0 not in (groups[1], groups[3])
+
+
+def test_merged_rows_describe_the_merged_topic():
+    """Two profiles averaged; distributions compared as distributions, not by scale."""
+    words = np.array([[9.0, 1, 0], [90, 10, 0], [0, 1, 9]])  # leaves 0, 1: one shape
+    tree = build_tree([Profile(words, distribution_view)], sizes=[1, 1, 1])
+    assert tuple(sorted(tree.merges[0])) == (0, 1)
+    assert tree.similarity[0] == pytest.approx(1.0)
+
+
+def test_profiles_need_one_row_per_leaf():
+    with pytest.raises(ValueError, match="one row per leaf"):
+        build_tree([Profile(np.ones((2, 3)), unit_view)], sizes=[1, 1, 1])
+
+
+@pytest.mark.parametrize(
+    "reported, leaves, expected",
+    [
+        (10, 40, [2, 5, 10, 20, 40]),
+        (14, 14, [3, 7, 14]),
+        (3, 3, [3]),
+        (1, 1, [1]),
+        (8, 9, [2, 4, 8, 9]),
+    ],
+)
+def test_ladder(reported, leaves, expected):
+    assert ladder(reported, leaves) == expected
