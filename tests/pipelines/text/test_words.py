@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +14,7 @@ from topicflow.pipelines.corpus.ingest import sample_corpus_path
 from topicflow.pipelines.text.lemmatize import lemmatizer
 from topicflow.pipelines.text.preprocess import Preprocessor, preprocess_corpus
 
+GOLDEN_SAMPLE = Path(__file__).parents[2] / "golden" / "sample.json"
 HONORIFICS = {"mr", "mrs", "ms", "dr", "sir", "prof"}
 REPORTING = {"said", "says", "told", "according", "reported", "added", "spokesman", "spokeswoman"}
 FILLERS = ["traffic", "weather", "museum", "subway", "rents", "parks", "schools", "crime"]
@@ -36,6 +39,14 @@ def test_sample_corpus_vocabulary_has_no_honorific_or_reporting_word():
     parts = {part for word in words for part in word.split("_")}
     assert not (HONORIFICS | REPORTING) & parts
     assert {"arafat", "peter_hollingworth"} <= words  # the names stay, without "mr", "dr"
+
+
+def test_sample_corpus_topic_words_of_every_model_have_none():
+    # The golden file is what `topicflow run` writes for the sample corpus, every model.
+    topics = json.loads(GOLDEN_SAMPLE.read_text(encoding="utf-8"))
+    words = {w for model in topics.values() for topic in model for w in topic["words"]}
+    assert len(topics) >= 2 and words
+    assert not (HONORIFICS | REPORTING) & {part for w in words for part in w.split("_")}
 
 
 def test_sample_corpus_osama_bin_laden_is_one_token():
