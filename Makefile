@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 ARGS ?=
 
 .PHONY: install install-bench system-deps run test test-fast lint bench bench-lda bench-embedding \
-	bench-labelled bench-side bench-scaling bench-backends bench-names constraints clean
+	bench-labelled bench-side bench-scaling bench-backends bench-names bench-lemmas constraints clean
 
 install: $(STAMP)
 
@@ -48,7 +48,8 @@ system-deps:
 
 # Benchmarks: minutes each (20 Newsgroups: most of an hour on 2 cores, mostly embedding),
 # results as Markdown tables in benchmarks/results/. Not part of `make test`.
-bench: bench-lda bench-embedding bench-labelled bench-side bench-scaling bench-backends bench-names
+bench: bench-lda bench-embedding bench-labelled bench-side bench-scaling bench-backends bench-names \
+	bench-lemmas
 
 install-bench: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
@@ -75,6 +76,10 @@ bench-backends: install
 # Topic names against the gold labels: BBC News and 4,000 20 Newsgroups posts (~20 min).
 bench-names: install
 	$(BIN)/python benchmarks/topic_names.py
+
+# Surface tokens against simplemma and lemminflect lemmas: BBC News and 4,000 posts (~8 min).
+bench-lemmas: install
+	$(BIN)/python benchmarks/lemmatisation.py
 
 lint: install
 	$(BIN)/ruff check pipelines flows tests benchmarks

@@ -51,9 +51,12 @@ class PreprocessConfig(Section):
     numbers: Literal["drop", "keep"] = "drop"
     urls: Literal["drop", "keep"] = "drop"
     emails: Literal["drop", "keep"] = "drop"
+    lemmatize: Literal["none", "simplemma", "lemminflect"] = "none"
     bigrams: bool = True
     bigram_min_count: int = Field(5, ge=1, le=1_000_000)
     bigram_threshold: float = Field(0.5, gt=-1, le=1)
+    max_phrase_words: int = Field(3, ge=2, le=10)
+    phrase_connectors: bool = True
     no_below: int = Field(5, ge=1, le=1_000_000)
     no_above: float = Field(0.5, gt=0, le=1)
     keep_n: int = Field(50_000, ge=10, le=10_000_000)

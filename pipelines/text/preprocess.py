@@ -6,26 +6,34 @@ the (cleaned) text itself, never these tokens.
 
 Steps, in order: Unicode NFKC normalisation, URL / e-mail removal, lower-casing,
 tokenisation into runs of letters and digits (internal apostrophes kept, a
-trailing "'s" dropped), number and length filters, stopwords, gensim ``Phrases``
-bigrams, then the vocabulary filter (``no_below``, ``no_above``, ``keep_n``).
-There is no lemmatisation: no installed dependency lemmatises offline.
+trailing "'s" dropped), number and length filters, stopwords, optional
+lemmatisation (:mod:`.lemmatize`), phrases (:mod:`.phrases`: multi-word names such as
+``osama_bin_laden`` or ``bank_of_england``), then the vocabulary filter
+(``no_below``, ``no_above``, ``keep_n``).
+
+With lemmas the tokens are lemmas, which read oddly as topic words ("tax_rate" for
+what the texts call "tax rates"). ``surface_`` maps each vocabulary token that reads
+differently in the texts to its most frequent surface form, for display only: the
+tokens themselves (LDA's input, the coherence reference) stay lemmas.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from gensim.corpora import Dictionary
-from gensim.models.phrases import FrozenPhrases, Phrases
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from topicflow.pipelines.config import PreprocessConfig
 from topicflow.pipelines.evaluate.coherence import Reference
 from topicflow.pipelines.text.clean import strip_usenet
+from topicflow.pipelines.text.lemmatize import LEMMATIZERS, lemmatizer
+from topicflow.pipelines.text.phrases import CONNECTORS, DELIMITER, PhraseModel
 from topicflow.pipelines.text.stopwords import ENGLISH
 
 _URL = re.compile(r"(?:\b(?:https?|ftp)://|\bwww\.)\S+", re.IGNORECASE)
@@ -33,15 +41,16 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _DIGIT = re.compile(r"\d")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "`": "'"})
-BIGRAM_DELIMITER = "_"
+BIGRAM_DELIMITER = DELIMITER
 
 
 class Preprocessor(BaseEstimator):
     """Texts to token lists over a learned vocabulary, sklearn style.
 
-    ``fit`` learns bigram phrases (``phrases_``) and the vocabulary (``vocabulary_``,
-    a gensim ``Dictionary``); ``transform`` maps texts to tokens in that vocabulary.
-    A text can come out empty (all stopwords, say): it keeps its place in the output.
+    ``fit`` learns phrases (``phrases_``, a :class:`.phrases.PhraseModel`), the
+    vocabulary (``vocabulary_``, a gensim ``Dictionary``) and the display forms of
+    lemmatised tokens (``surface_``); ``transform`` maps texts to tokens in that
+    vocabulary. A text can come out empty (all stopwords, say): it keeps its place.
     """
 
     def __init__(
@@ -55,9 +64,12 @@ class Preprocessor(BaseEstimator):
         numbers: str = "drop",
         urls: str = "drop",
         emails: str = "drop",
+        lemmatize: str = "none",
         bigrams: bool = True,
         bigram_min_count: int = 5,
         bigram_threshold: float = 0.5,
+        max_phrase_words: int = 3,
+        phrase_connectors: bool = True,
         no_below: int = 5,
         no_above: float = 0.5,
         keep_n: int = 50_000,
@@ -70,9 +82,12 @@ class Preprocessor(BaseEstimator):
         self.numbers = numbers
         self.urls = urls
         self.emails = emails
+        self.lemmatize = lemmatize
         self.bigrams = bigrams
         self.bigram_min_count = bigram_min_count
         self.bigram_threshold = bigram_threshold
+        self.max_phrase_words = max_phrase_words
+        self.phrase_connectors = phrase_connectors
         self.no_below = no_below
         self.no_above = no_above
         self.keep_n = keep_n
@@ -85,10 +100,15 @@ class Preprocessor(BaseEstimator):
 
     def fit_transform(self, texts: Sequence[str], y=None) -> list[list[str]]:
         self._validate()
-        tokens = [self.tokenize(text) for text in texts]
+        pairs = [self._surface_and_tokens(text) for text in texts]
+        tokens = [doc for _, doc in pairs]
         self.phrases_ = self._fit_phrases(tokens)
         if self.phrases_ is not None:
-            tokens = [self.phrases_[doc] for doc in tokens]
+            tokens = [self.phrases_.join(doc) for doc in tokens]
+        surfaces = _surface_counts(pairs, tokens) if self.lemmatize != "none" else {}
+        if self.phrases_ is not None:
+            connectors = self.phrases_.connectors
+            tokens = [[t for t in doc if t not in connectors] for doc in tokens]
         vocabulary = Dictionary(tokens)
         # gensim's no_below counts documents; it cannot exceed the corpus size.
         vocabulary.filter_extremes(
@@ -100,6 +120,7 @@ class Preprocessor(BaseEstimator):
         self.vocabulary_ = vocabulary
         self.n_documents_ = len(tokens)
         known = vocabulary.token2id
+        self.surface_ = _most_frequent_surfaces(surfaces, known)
         return [[t for t in doc if t in known] for doc in tokens]
 
     def transform(self, texts: Iterable[str]) -> list[list[str]]:
@@ -107,16 +128,28 @@ class Preprocessor(BaseEstimator):
         known = self.vocabulary_.token2id
         out = []
         for text in texts:
-            doc = self.tokenize(text)
+            doc = self._surface_and_tokens(text)[1]
             if self.phrases_ is not None:
-                doc = self.phrases_[doc]
+                doc = self.phrases_(doc)
             out.append([t for t in doc if t in known])
         return out
+
+    def display(self, words: Iterable[str]) -> list[str]:
+        """``words`` (tokens) as the texts spell them: lemmas become their most frequent
+        surface form; every other token is returned as it is."""
+        surface = getattr(self, "surface_", {})
+        return [surface.get(w, w) for w in words]
 
     # --- steps ---------------------------------------------------------------------------
 
     def tokenize(self, text: str) -> list[str]:
-        """Stateless part: normalise, tokenise, filter (no phrases, no vocabulary)."""
+        """Stateless part: normalise, tokenise, filter, lemmatise (no phrases, no vocabulary)."""
+        connectors = self._connectors()
+        return [t for t in self._surface_and_tokens(text)[1] if t not in connectors]
+
+    def _surface_and_tokens(self, text: str) -> tuple[list[str], list[str]]:
+        """The kept words as written (lower-cased) and as tokens (lemmas when lemmatising),
+        one to one; connector words stay in place for the phrase step."""
         text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
         if self.urls == "drop":
             text = _URL.sub(" ", text)
@@ -125,29 +158,44 @@ class Preprocessor(BaseEstimator):
         if self.lowercase:
             text = text.lower()
         stop = self._stopword_set()
+        connectors = self._connectors()
+        lemma = lemmatizer(self.lemmatize)
         low, high = self.min_token_length, self.max_token_length
         drop_numbers = self.numbers == "drop"
-        tokens = []
-        for token in _TOKEN.findall(text):
-            token = token.removesuffix("'s")
-            if not low <= len(token) <= high or token in stop:
+        surfaces, tokens = [], []
+        for word in _TOKEN.findall(text):
+            word = word.removesuffix("'s")
+            if word in connectors:
+                surfaces.append(word)
+                tokens.append(word)
                 continue
-            if drop_numbers and _DIGIT.search(token):
+            if not low <= len(word) <= high or word in stop:
                 continue
+            if drop_numbers and _DIGIT.search(word):
+                continue
+            token = lemma(word) if lemma is not None else word
+            if token in stop:  # "told" -> "tell"
+                continue
+            surfaces.append(word)
             tokens.append(token)
-        return tokens
+        return surfaces, tokens
 
-    def _fit_phrases(self, tokens: list[list[str]]) -> FrozenPhrases | None:
+    def _connectors(self) -> frozenset[str]:
+        # Only stopwords connect: with stopwords off, "of" is an ordinary token.
+        if not (self.bigrams and self.phrase_connectors):
+            return frozenset()
+        return CONNECTORS & self._stopword_set()
+
+    def _fit_phrases(self, tokens: list[list[str]]) -> PhraseModel | None:
         if not self.bigrams:
             return None
-        phrases = Phrases(
+        return PhraseModel.fit(
             tokens,
             min_count=self.bigram_min_count,
             threshold=self.bigram_threshold,
-            scoring="npmi",
-            delimiter=BIGRAM_DELIMITER,
+            max_words=self.max_phrase_words,
+            connectors=self._connectors(),
         )
-        return phrases.freeze()
 
     def _stopword_set(self) -> frozenset[str]:
         cached = getattr(self, "_stop_cache", None)
@@ -165,6 +213,7 @@ class Preprocessor(BaseEstimator):
             "numbers": ("drop", "keep"),
             "urls": ("drop", "keep"),
             "emails": ("drop", "keep"),
+            "lemmatize": LEMMATIZERS,
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
@@ -173,6 +222,34 @@ class Preprocessor(BaseEstimator):
             raise ValueError("need 1 <= min_token_length <= max_token_length")
         if not 0 < self.no_above <= 1:
             raise ValueError(f"no_above must be in (0, 1], got {self.no_above}")
+        if self.max_phrase_words < 2:
+            raise ValueError(f"max_phrase_words must be at least 2, got {self.max_phrase_words}")
+
+
+def _surface_counts(
+    pairs: list[tuple[list[str], list[str]]], joined: list[list[str]]
+) -> dict[str, Counter]:
+    """For each token, how often each surface spelling produced it: a phrase of n parts
+    consumed n surface words, in order (phrases only join, never reorder)."""
+    counts: dict[str, Counter] = {}
+    for (surface, _), doc in zip(pairs, joined, strict=True):
+        at = 0
+        for token in doc:
+            n = token.count(DELIMITER) + 1
+            counts.setdefault(token, Counter())[DELIMITER.join(surface[at : at + n])] += 1
+            at += n
+    return counts
+
+
+def _most_frequent_surfaces(counts: dict[str, Counter], known: dict[str, int]) -> dict[str, str]:
+    """Token -> its most frequent spelling (ties: alphabetical), where that differs."""
+    out = {}
+    for token, spellings in counts.items():
+        if token in known:
+            best = min(spellings.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+            if best != token:
+                out[token] = best
+    return out
 
 
 @dataclass

@@ -1,10 +1,15 @@
 """The built-in English stopword list.
 
-Function words, contractions and a few reporting verbs that carry no topic. It is
+Function words, contractions, honorifics and reporting words that carry no topic. It is
 deliberately not the Glasgow list behind gensim's and scikit-learn's defaults,
 which also removes topical words such as "computer", "system", "bill", "fire" and
 "interest". Words frequent enough to be noise in a given corpus are removed by
 the vocabulary filter (``no_above``) instead.
+
+Honorifics (``mr``, ``dr``, ...) otherwise glue onto names as phrases (``mr_arafat``
+beside ``yasser_arafat``). Reporting words are the verbs and nouns of attribution in
+news ("..., a spokesman said", "according to"); only their attribution senses are
+listed: ``report``, ``reports``, ``statement`` or ``claims`` can be a topic and stay.
 """
 
 ENGLISH = frozenset(
@@ -32,5 +37,7 @@ ENGLISH = frozenset(
     with within without won't would wouldn't yet you you'd you'll you're you've your yours
     yourself yourselves
     said says say saying told tell tells asked ask
+    according added reported spokesman spokeswoman spokesperson spokesmen
+    mr mrs ms dr sir prof
     """.split()
 )
