@@ -15,6 +15,8 @@ class GranularityConfig(Section):
     min_topics: int = Field(3, ge=2, le=1000)
     max_topics: int = Field(40, ge=2, le=1000)
     max_topic_share: float = Field(0.25, gt=0, le=1)
+    # ...that is also incoherent: its parts' NPMI beats its own by more than this.
+    catch_all_gain: float = Field(0.02, ge=0, le=1)
     min_diversity: float = Field(0.6, ge=0, le=1)
     tolerance: float = Field(0.01, ge=0, le=1)
     # Leaf topics for the families that fit a fixed number (LDA, NMF): one per this many

@@ -39,34 +39,82 @@ if TYPE_CHECKING:
     from topicflow.pipelines.models.tree import TopicTree
 
 SCORE_WORDS = 10
+SILHOUETTE_SAMPLE = 2000  # documents; silhouette costs the square of this
 
 
 def level_quality(
-    tree: TopicTree, leaf_assignments: np.ndarray, corpus: PreparedCorpus, counts: list[int]
+    tree: TopicTree,
+    leaf_assignments: np.ndarray,
+    corpus: PreparedCorpus,
+    counts: list[int],
+    max_topic_share: float = 1.0,
+    catch_all_gain: float = 0.0,
 ) -> list[dict[str, Any]]:
-    """Score, diversity and largest topic share of the tree cut at each of ``counts``."""
+    """Each cut's numbers: NPMI, diversity, largest topic share, silhouette (when the
+    corpus has vectors) and how many of its topics are catch-alls.
+
+    A topic is a catch-all when it holds more than ``max_topic_share`` of the documents
+    and splitting it along the tree makes its documents' words clearly more coherent:
+    its two parts' NPMI (weighted by their documents) beats its own by more than
+    ``catch_all_gain``. A large topic whose parts are as coherent as itself (one broad
+    theme) is not one. Parts are looked up among the finer cuts in ``counts``.
+    """
     n_documents = max(len(leaf_assignments), 1)
-    described = []
+    cuts = {}
     for k in counts:
         labels = cut_assignments(tree, leaf_assignments, k)
         words, _ = top_terms(class_tfidf(corpus.counts, labels, k), corpus.vocabulary, SCORE_WORDS)
-        sizes = np.bincount(labels[labels != UNASSIGNED], minlength=k)
-        described.append((k, words, sizes))
+        cuts[k] = (labels, words, np.bincount(labels[labels != UNASSIGNED], minlength=k))
     # One coherence pass for every cut: gensim counts the windows once for all topics.
-    npmi = corpus.reference.npmi([w for _, words, _ in described for w in words])
-    levels, start = [], 0
-    for k, words, sizes in described:
-        scores = npmi[start : start + k]
-        start += k
+    flat = corpus.reference.npmi([w for _, words, _ in cuts.values() for w in words])
+    npmi, start = {}, 0
+    for k, (_, words, _) in cuts.items():
+        npmi[k] = np.asarray(flat[start : start + len(words)])
+        start += len(words)
+    partitions = {k: tree.partition(k) for k in counts}
+    levels = []
+    for k, (labels, words, sizes) in cuts.items():
         levels.append(
             {
                 "n_topics": k,
-                "npmi": round(weighted_mean(scores, sizes), 6),
+                "npmi": round(weighted_mean(npmi[k], sizes), 6),
                 "diversity": round(topic_diversity(words), 6),
                 "largest_share": round(float(sizes.max(initial=0)) / n_documents, 6),
+                "silhouette": _silhouette(corpus.vectors, labels),
+                "catch_alls": sum(
+                    _is_catch_all(k, t, partitions, cuts, npmi, catch_all_gain)
+                    for t in np.flatnonzero(sizes > max_topic_share * n_documents)
+                ),
             }
         )
     return levels
+
+
+def _is_catch_all(k, topic, partitions, cuts, npmi, gain) -> bool:
+    """Whether splitting ``topic`` of cut ``k`` along the tree (at the first finer cut
+    that divides it) raises its documents' NPMI by more than ``gain``."""
+    leaves = partitions[k] == topic
+    for finer in sorted(m for m in partitions if m > k):
+        parts = sorted(set(partitions[finer][leaves].tolist()))
+        if len(parts) > 1:
+            sizes = cuts[finer][2][parts]
+            return bool(weighted_mean(npmi[finer][parts], sizes) - npmi[k][topic] > gain)
+    return False  # not divided within the cuts scored: nothing to split it into
+
+
+def _silhouette(vectors: np.ndarray | None, labels: np.ndarray) -> float | None:
+    """Mean cosine silhouette of the assigned documents (a seeded sample of them)."""
+    if vectors is None:
+        return None
+    from sklearn.metrics import silhouette_score
+
+    assigned = np.flatnonzero(labels != UNASSIGNED)
+    if len(assigned) > SILHOUETTE_SAMPLE:
+        rng = np.random.default_rng(0)
+        assigned = np.sort(rng.choice(assigned, SILHOUETTE_SAMPLE, replace=False))
+    if len(set(labels[assigned].tolist())) < 2 or len(assigned) < 3:
+        return None
+    return round(float(silhouette_score(vectors[assigned], labels[assigned], metric="cosine")), 6)
 
 
 def choose_level(
@@ -75,19 +123,31 @@ def choose_level(
     """The rule of the module docstring: the chosen count and every cut's numbers."""
     top = min(config.max_topics, tree.n_leaves)
     counts = list(range(min(config.min_topics, top), top + 1))
-    levels = level_quality(tree, leaf_assignments, corpus, counts)
+    levels = level_quality(
+        tree,
+        leaf_assignments,
+        corpus,
+        counts,
+        max_topic_share=config.max_topic_share,
+        catch_all_gain=config.catch_all_gain,
+    )
     admissible = [
         level
         for level in levels
-        if level["largest_share"] <= config.max_topic_share
+        if level["catch_alls"] == 0
         and level["diversity"] >= config.min_diversity
         and np.isfinite(level["npmi"])
     ]
-    if admissible:
+    if not admissible:
+        chosen = min(
+            levels, key=lambda lv: (lv["catch_alls"], lv["largest_share"], -lv["n_topics"])
+        )
+    elif all(level["silhouette"] is not None for level in admissible):
+        best = max(level["silhouette"] for level in admissible)
+        chosen = next(lv for lv in admissible if lv["silhouette"] >= best - config.tolerance)
+    else:
         best = max(level["npmi"] for level in admissible)
         chosen = next(lv for lv in admissible if lv["npmi"] >= best - config.tolerance)
-    else:
-        chosen = min(levels, key=lambda lv: (lv["largest_share"], -lv["n_topics"]))
     for level in levels:
         level["chosen"] = level is chosen
     return chosen["n_topics"], levels
