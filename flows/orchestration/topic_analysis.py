@@ -143,7 +143,14 @@ def _analyse(r: RunContext, reuse: bool) -> Outcome:
     write_topics(r.path, topic_sets, modelled.trees)
     if modelled.trees:
         write_trees(r.path, modelled.trees)
-    write_assignments(r.path, documents, topic_sets, modelled.coordinates, modelled.leaves)
+    write_assignments(
+        r.path,
+        documents,
+        topic_sets,
+        modelled.coordinates,
+        modelled.leaves,
+        texts=modelled.prepared.texts,
+    )
     key = compare_key(documents.fingerprint, modelled.identity, topic_sets, cfg)
     corpus = _unwalked(modelled.corpus)
     metrics = compare(topic_sets, corpus, documents.labels, cfg, r.store, key)

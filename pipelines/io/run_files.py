@@ -15,7 +15,7 @@ run.model_names, run.topics[run.model_names[0]][0].words, run.metrics.comparison
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -115,12 +115,15 @@ def write_assignments(
     topic_sets: Mapping[str, TopicSet],
     coordinates: np.ndarray,
     leaves: Mapping[str, np.ndarray] | None = None,
+    texts: Sequence[str] | None = None,
 ) -> pa.Table:
     """``assignments.parquet`` and ``.csv``: ``doc_id``; per model ``<model>_topic`` (-1
     unassigned), ``<model>_prob`` (NaN unassigned) and, with ``leaves``, ``<model>_leaf``
     (the document's node at the finest level of the model's tree); ``map_x``, ``map_y``; ``label``
     when the corpus has labels; and a ``snippet`` of each text, so the report and
-    notebooks need only the run directory."""
+    notebooks need only the run directory. The snippets come from ``texts``, the
+    cleaned texts the models read (default: the documents' own), so an analyst never
+    sees what preprocessing removed (e.g. USENET headers)."""
     n = len(documents)
     coordinates = np.asarray(coordinates, dtype=np.float64)
     if coordinates.shape != (n, 2):
@@ -143,7 +146,10 @@ def write_assignments(
     data["map_y"] = pa.array(coordinates[:, 1], type=pa.float64())
     if documents.labels is not None:
         data["label"] = pa.array(documents.labels, type=pa.string())
-    data["snippet"] = pa.array([snippet(text) for text in documents.texts], type=pa.string())
+    shown = documents.texts if texts is None else texts
+    if len(shown) != n:
+        raise ValueError(f"{len(shown)} texts for {n} documents")
+    data["snippet"] = pa.array([snippet(text) for text in shown], type=pa.string())
     table = pa.table(data)
     pq.write_table(table, Path(directory) / ASSIGNMENTS_FILE)
     pacsv.write_csv(table, Path(directory) / ASSIGNMENTS_CSV_FILE)

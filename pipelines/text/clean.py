@@ -18,9 +18,37 @@ _SIGNATURE_SEPARATOR = re.compile(r"^\s*(-- ?|[-_=*]{2,})\s*$")
 _SIGNATURE_MAX_LINES = 15  # a separator further from the end is part of the post
 
 
+# Encoded attachments (uuencode, base64, hex dumps) are lines of one long "word", or
+# lines in uuencode's alphabet (ASCII 32..96: no lower case) that are either uuencode
+# lines or long with hardly a space.
+# Left in, their fragments become tokens such as ``ax`` and ``max_ax`` that lead whole
+# topics.
+_ENCODED_WORD = re.compile(r"^\s*\S{40,}\s*$")
+_UUENCODE_ALPHABET = re.compile(r"^[\x20-\x60]{20,}$")
+_SYMBOLS = set("#$%&()*+/:;<=>@[\\]^_`")
+
+
 def strip_usenet(text: str) -> str:
-    """The body of a USENET post without headers, quoted replies or signature."""
-    return _strip_signature(_strip_quotes(_strip_headers(text)))
+    """The body of a USENET post without headers, quoted replies, encoded attachments
+    or signature."""
+    return _strip_signature(_strip_encoded(_strip_quotes(_strip_headers(text))))
+
+
+def _strip_encoded(text: str) -> str:
+    return "\n".join(line for line in text.split("\n") if not _is_encoded(line))
+
+
+def _is_encoded(line: str) -> bool:
+    line = line.rstrip()
+    if _ENCODED_WORD.match(line):
+        return True
+    if not _UUENCODE_ALPHABET.match(line):
+        return False
+    # A full uuencode line is "M" and 60 characters (trailing zeros, spaces, may have
+    # been trimmed), with symbols that upper-case prose hardly uses.
+    if line[0] == "M" and len(line) <= 61 and sum(c in _SYMBOLS for c in line) >= 3:
+        return True
+    return len(line) >= 40 and line.count(" ") <= len(line) // 10
 
 
 def _strip_headers(text: str) -> str:

@@ -81,6 +81,19 @@ def test_assignments_round_trip_with_a_topic_and_prob_column_per_model(tmp_path)
     assert csv.column_names == table.column_names and csv.num_rows == N_DOCS
 
 
+def test_snippets_come_from_the_texts_the_models_read(tmp_path):
+    """With clean_usenet the models read the posts without their headers; the snippets
+    an analyst sees must too."""
+    corpus, topics = synthetic_corpus(), synthetic_topics()
+    corpus.texts[0] = "From: someone@example.com\nSubject: rockets\n\nThe launch slipped."
+    cleaned = list(corpus.texts)
+    cleaned[0] = "The launch slipped."
+    write_assignments(tmp_path, corpus, topics, np.zeros((N_DOCS, 2)), texts=cleaned)
+    assert read_assignments(tmp_path).column("snippet").to_pylist()[0] == "The launch slipped."
+    with pytest.raises(ValueError, match="31 texts for 32 documents"):
+        write_assignments(tmp_path, corpus, topics, np.zeros((N_DOCS, 2)), texts=cleaned[1:])
+
+
 def test_assignments_refuse_mismatched_lengths(tmp_path):
     corpus, topics = synthetic_corpus(), synthetic_topics()
     with pytest.raises(ValueError, match="coordinates must be 32 x 2"):

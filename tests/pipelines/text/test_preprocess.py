@@ -148,3 +148,15 @@ def test_preprocess_corpus_cleans_only_when_asked():
     assert "organization" not in clean.vocabulary.token2id
     assert clean.texts[0].strip().startswith("Polar orbits give global coverage")
     assert clean.summary()["vocabulary_size"] == len(clean.vocabulary)
+
+
+def test_usenet_cleaning_drops_encoded_attachments_and_keeps_prose():
+    uuencoded = [
+        'M0DTV5P<    #8$   H    ( ,  %@"   !  @' + " " * 21,
+        'M,;, TD4I /ZGB0!)#UH (0A.  "6E@ I !@ 4B!I " !  !BBZX #!E1 )BV',
+    ]
+    base64 = "TWFueSBoYW5kcyBtYWtlIGxpZ2h0IHdvcmsuTWFueSBoYW5kcyBtYWtlIGxpZ2h0"
+    prose = "MY MODEM IS A HAYES COMPATIBLE ONE, DOES ANYONE KNOW THE INIT STRING"
+    post = "\n".join(["Here is the picture:", "begin 666 pic.bmp", *uuencoded, base64, prose])
+    body = strip_usenet(post)
+    assert body.splitlines() == ["Here is the picture:", "begin 666 pic.bmp", prose]
