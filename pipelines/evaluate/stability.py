@@ -1,7 +1,8 @@
 """Stability: re-fit every model with other seeds; how much do the metrics and topics move?
 
 The re-fits are built exactly as the run's models are (:func:`pipelines.analysis.
-pipeline.fit_model`), so what is measured is the model that was reported.
+pipeline.fit_model`) and cut at the level the run reported, so what is measured is
+the model that was reported.
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ def stability(
     reference = corpus.reference
     result: dict = {"seeds": list(seeds), "models": {}}
     for name, base in topic_sets.items():
-        refits = [fit_model(name, corpus, cfg, seed).topics_ for seed in seeds]
+        refits = [
+            fit_model(name, corpus, cfg, seed).set_level(base.n_topics, corpus).topics_
+            for seed in seeds
+        ]
         result["models"][name] = {
             "metrics": summarize_runs(
                 [model_quality(t, reference) for t in [base, *refits]], SUMMARIZED
