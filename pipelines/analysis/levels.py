@@ -2,11 +2,12 @@
 each model's tree is shown at (``tree.json``).
 
 Every model's tree can be cut at any number of topics up to its leaves. Models are
-reported and compared at a *matched* level: the finest of the counts their rules
-chose, each model capped at its own leaves (the nearest level it has). The finest,
-not the coarsest: cutting a model coarser than its own rule chose could merge topics
-into a catch-all, while a finer cut only splits them, and the coarser views stay one
-level up in the tree.
+reported and compared at one *matched* count: the finest of the counts their rules
+chose, as far as every model has that many leaves, and then the largest count at or
+below it that every model's rule finds admissible (no catch-all, diverse words).
+The finest rather than the coarsest: a finer cut only splits topics, a coarser one
+can merge them into a catch-all; the coarser views stay one level up in the tree.
+When no count suits every model, each keeps its own choice.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from topicflow.pipelines.io.run_shapes import TopicTree as TreeShape
 from topicflow.pipelines.io.run_shapes import TreeNode
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.granularity.config import GranularityConfig
-from topicflow.pipelines.models.granularity.rule import level_quality
+from topicflow.pipelines.models.granularity.rule import is_admissible, level_quality
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
 from topicflow.pipelines.models.tree import ladder
 
@@ -31,11 +32,28 @@ def match_levels(
     """Set every model to the matched level (see the module docstring); returns each
     model's level. With ``match_levels`` off, each keeps the level its rule chose."""
     if granularity.match_levels and len(models) > 1:
-        target = max(model.preferred_ for model in models.values())
+        finest = max(model.preferred_ for model in models.values())
+        top = min(finest, *(model.tree_.n_leaves for model in models.values()))
+        suits_all = (
+            k
+            for k in range(top, 0, -1)
+            if all(_admissible(model, k, granularity) for model in models.values())
+        )
+        target = next(suits_all, None)
         for model in models.values():
-            if model.level_ != min(target, model.tree_.n_leaves):
-                model.set_level(target, corpus)
+            k = model.preferred_ if target is None else target
+            if model.level_ != k:
+                model.set_level(k, corpus)
     return {name: model.level_ for name, model in models.items()}
+
+
+def _admissible(model: TopicModel, k: int, granularity: GranularityConfig) -> bool:
+    """Whether the model's rule admits ``k`` topics (a model whose count was fixed admits
+    any count up to its leaves: it has no rule to consult)."""
+    if model.levels_ is None:
+        return k <= model.tree_.n_leaves
+    level = next((lv for lv in model.levels_ if lv["n_topics"] == k), None)
+    return level is not None and is_admissible(level, granularity)
 
 
 def level_facts(model: TopicModel, corpus: PreparedCorpus) -> dict[str, Any]:

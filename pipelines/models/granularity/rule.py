@@ -123,13 +123,7 @@ def choose_level(
         max_topic_share=config.max_topic_share,
         catch_all_gain=config.catch_all_gain,
     )
-    admissible = [
-        level
-        for level in levels
-        if level["catch_alls"] == 0
-        and level["diversity"] >= config.min_diversity
-        and np.isfinite(level["npmi"])
-    ]
+    admissible = [level for level in levels if is_admissible(level, config)]
     if not admissible:
         chosen = min(
             levels, key=lambda lv: (lv["catch_alls"], lv["largest_share"], -lv["n_topics"])
@@ -140,6 +134,15 @@ def choose_level(
     for level in levels:
         level["chosen"] = level is chosen
     return chosen["n_topics"], levels
+
+
+def is_admissible(level: dict[str, Any], config: GranularityConfig) -> bool:
+    """No catch-all, diverse enough words, and a score (see the module docstring)."""
+    return (
+        level["catch_alls"] == 0
+        and level["diversity"] >= config.min_diversity
+        and bool(np.isfinite(level["npmi"]))
+    )
 
 
 def cut_assignments(tree: TopicTree, leaf_assignments: np.ndarray, n_topics: int) -> np.ndarray:

@@ -34,14 +34,18 @@ def fitted():
     return models, corpus, np.array(truth)
 
 
-def test_models_are_reported_at_the_finest_chosen_level_capped_at_their_leaves(fitted):
-    models, corpus, _ = fitted
-    levels = match_levels(models, corpus, GranularityConfig())
-    assert levels == {"nmf": 8, "lda": 4}  # LDA has only its 4 leaves
-    assert models["nmf"].topics_.n_topics == 8
-    models["nmf"].set_level(4, corpus)
-    assert match_levels(models, corpus, GranularityConfig(match_levels=False))["nmf"] == 4
-    models["nmf"].set_level(8, corpus)
+def test_models_are_reported_at_one_count_every_model_has(fitted):
+    models, corpus, truth = fitted
+    try:
+        levels = match_levels(models, corpus, GranularityConfig())
+        assert levels == {"nmf": 4, "lda": 4}  # NMF chose 8, but LDA has only 4 leaves
+        assert models["nmf"].topics_.n_topics == 4
+        assert adjusted_rand_score(truth, models["nmf"].topics_.assignments) == 1.0
+        models["nmf"].set_level(8, corpus)
+        unmatched = match_levels(models, corpus, GranularityConfig(match_levels=False))
+        assert unmatched == {"nmf": 8, "lda": 4}
+    finally:
+        models["nmf"].set_level(8, corpus)
 
 
 def test_the_tree_file_is_consistent_and_leaves_lead_to_the_reported_topics(fitted):
