@@ -23,7 +23,7 @@ from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.granularity.config import GranularityConfig
 from topicflow.pipelines.models.granularity.rule import is_admissible, level_quality
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
-from topicflow.pipelines.models.tree import ladder
+from topicflow.pipelines.models.tree import cut, ladder
 
 
 def match_levels(
@@ -118,6 +118,5 @@ def leaf_nodes(model: TopicModel, tree: TreeShape) -> np.ndarray:
     there numbers them)."""
     finest = max(tree.levels)
     offset = min(node.id for node in tree.nodes if node.level == finest)
-    leaves = np.asarray(model.leaf_assignments_)
-    topic = model.tree_.partition(finest)[np.maximum(leaves, 0)]
-    return np.where(leaves == UNASSIGNED, UNASSIGNED, topic + offset)
+    topics = cut(model.tree_.partition(finest), model.leaf_assignments_)
+    return np.where(topics == UNASSIGNED, UNASSIGNED, topics + offset)

@@ -154,11 +154,6 @@ class TopicModel(BaseEstimator):
         topics.extra.setdefault("n_leaves", self.tree_.n_leaves)
         return topics
 
-    def _at_level(self, leaves: np.ndarray) -> np.ndarray:
-        """Leaf topics (``UNASSIGNED`` kept) as topics of the current level."""
-        leaves = np.asarray(leaves)
-        return np.where(leaves == UNASSIGNED, UNASSIGNED, self.groups_[np.maximum(leaves, 0)])
-
     def _config(self) -> Any:
         return self.config
 

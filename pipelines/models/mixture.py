@@ -12,13 +12,18 @@ merged topic's share of its weights.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from topicflow.pipelines.models.topicset import UNASSIGNED
-from topicflow.pipelines.models.tree import Profile, distribution_view
+from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
+from topicflow.pipelines.models.tree import Profile, cut, distribution_view
+
+# Topic-word distributions (topics x vocabulary) -> each topic's top word ids, best first.
+WordOrder = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass
@@ -65,3 +70,31 @@ class MixtureLeaves:
         picked = weights[rows, np.maximum(topics, 0)]
         ok = (topics != UNASSIGNED) & (totals > 0)
         return np.where(ok, picked / np.where(totals > 0, totals, 1), np.nan)
+
+    def topics(
+        self,
+        groups: np.ndarray,
+        n_topics: int,
+        vocabulary: Any,
+        word_order: WordOrder,
+        extra: dict[str, Any] | None = None,
+    ) -> TopicSet:
+        """The merged topics: words by ``word_order`` with their probabilities, each
+        document's topic through its leaf, and its weight share there."""
+        weights, distributions = self.merged(groups, n_topics)
+        assignments = cut(groups, self.leaf_assignments())
+        order = word_order(distributions)
+        return TopicSet(
+            words=[[vocabulary[int(i)] for i in row] for row in order],
+            weights=[[float(distributions[t, i]) for i in row] for t, row in enumerate(order)],
+            assignments=assignments,
+            probabilities=self.scores(weights, assignments),
+            extra=extra or {},
+            word_distributions=distributions,
+        )
+
+    def placed(self, groups: np.ndarray, n_topics: int) -> tuple[np.ndarray, np.ndarray]:
+        """These documents' topics at the cut ``groups`` and their weight shares there."""
+        topics = cut(groups, self.leaf_assignments())
+        weights, _ = self.merged(groups, n_topics)
+        return topics, self.scores(weights, topics)

@@ -102,6 +102,13 @@ class TopicTree:
         return node
 
 
+def cut(groups: np.ndarray, leaves: np.ndarray) -> np.ndarray:
+    """Documents' topics at a cut: the topic ``groups`` gives each one's leaf
+    (``UNASSIGNED``, -1, stays)."""
+    leaves = np.asarray(leaves)
+    return np.where(leaves < 0, leaves, np.asarray(groups)[np.maximum(leaves, 0)])
+
+
 def build_tree(profiles: Sequence[Profile], sizes: Sequence[float]) -> TopicTree:
     """Merge the leaves by Ward's criterion on the mean similarity over ``profiles``."""
     sizes = np.asarray(sizes, dtype=np.float64)

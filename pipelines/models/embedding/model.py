@@ -29,7 +29,7 @@ from topicflow.pipelines.models.embedding.topics import (
     word_scores,
 )
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
-from topicflow.pipelines.models.tree import Profile, unit_view, weighted_view
+from topicflow.pipelines.models.tree import Profile, cut, unit_view, weighted_view
 from topicflow.pipelines.models.words import class_counts
 
 NOVELTY_PERCENTILE = 5
@@ -89,8 +89,8 @@ class EmbeddingTopicModel(TopicModel):
 
     def _topics_at(self, groups: np.ndarray, n_topics: int, corpus: PreparedCorpus) -> TopicSet:
         config = self._config()
-        core = self._cut(groups, self.core_leaves_)
-        assignments = self._cut(groups, self.leaf_assignments_)
+        core = cut(groups, self.core_leaves_)
+        assignments = cut(groups, self.leaf_assignments_)
         counts = word_counts(corpus.counts, config)
         # MMR compares candidate words in the model's space: only then is the encoder used.
         encoder = corpus.encoder if config.mmr_diversity > 0 else None
@@ -117,10 +117,6 @@ class EmbeddingTopicModel(TopicModel):
         self.centroids_ = unit_rows(topic_vectors_from_documents(vectors, labels, self.level_))
         self.novelty_floor_ = _novelty_floor(vectors, labels, self.centroids_)
         return self
-
-    @staticmethod
-    def _cut(groups: np.ndarray, leaves: np.ndarray) -> np.ndarray:
-        return np.where(leaves == UNASSIGNED, UNASSIGNED, groups[np.maximum(leaves, 0)])
 
     def transform(self, corpus: PreparedCorpus) -> tuple[np.ndarray, np.ndarray]:
         """Each document's nearest topic centroid and that cosine; ``UNASSIGNED`` where

@@ -41,6 +41,7 @@ import numpy as np
 from topicflow.pipelines.evaluate.coherence import topic_diversity, weighted_mean
 from topicflow.pipelines.models.granularity.config import GranularityConfig
 from topicflow.pipelines.models.topicset import UNASSIGNED
+from topicflow.pipelines.models.tree import cut
 from topicflow.pipelines.models.words import class_tfidf, top_terms
 
 if TYPE_CHECKING:
@@ -147,6 +148,4 @@ def is_admissible(level: dict[str, Any], config: GranularityConfig) -> bool:
 
 def cut_assignments(tree: TopicTree, leaf_assignments: np.ndarray, n_topics: int) -> np.ndarray:
     """Each document's topic at the cut: the topic its leaf falls in (unassigned stays)."""
-    groups = tree.partition(n_topics)
-    leaves = np.asarray(leaf_assignments)
-    return np.where(leaves == UNASSIGNED, UNASSIGNED, groups[np.maximum(leaves, 0)])
+    return cut(tree.partition(n_topics), leaf_assignments)

@@ -56,32 +56,19 @@ class LdaModel(TopicModel):
         return self.leaves_.profiles()
 
     def _topics_at(self, groups: np.ndarray, n_topics: int, corpus: PreparedCorpus) -> TopicSet:
-        weights, distributions = self.leaves_.merged(groups, n_topics)
-        leaves = self.leaf_assignments_
-        assignments = np.where(leaves < 0, leaves, groups[np.maximum(leaves, 0)])
-        order = relevance_order(
-            distributions,
-            self.estimator_.word_probabilities_,
-            self._config().relevance,
-            self.top_words,
-        )
-        vocabulary = self.estimator_.vocabulary_
-        return TopicSet(
-            words=[[vocabulary[int(i)] for i in row] for row in order],
-            weights=[[float(distributions[t, i]) for i in row] for t, row in enumerate(order)],
-            assignments=assignments,
-            probabilities=self.leaves_.scores(weights, assignments),
-            word_distributions=distributions,
+        relevance, probabilities = self._config().relevance, self.estimator_.word_probabilities_
+        return self.leaves_.topics(
+            groups,
+            n_topics,
+            self.estimator_.vocabulary_,
+            lambda dist: relevance_order(dist, probabilities, relevance, self.top_words),
         )
 
     def transform(self, corpus: PreparedCorpus) -> tuple[np.ndarray, np.ndarray]:
         check_is_fitted(self, "topics_")
         if not len(corpus):
             return np.empty(0, dtype=np.int64), np.empty(0)
-        leaves = _leaves(self.estimator_, corpus.tokens)
-        topics = self._at_level(leaves.leaf_assignments())
-        weights, _ = leaves.merged(self.groups_, self.level_)
-        return topics, leaves.scores(weights, topics)
+        return _leaves(self.estimator_, corpus.tokens).placed(self.groups_, self.level_)
 
 
 def _leaves(estimator: LdaTopicModel, tokens: Sequence[Sequence[str]]) -> MixtureLeaves:

@@ -70,28 +70,20 @@ class NmfModel(TopicModel):
         return self.leaves_.profiles()
 
     def _topics_at(self, groups: np.ndarray, n_topics: int, corpus: PreparedCorpus) -> TopicSet:
-        weights, distributions = self.leaves_.merged(groups, n_topics)
-        leaves = self.leaf_assignments_
-        assignments = np.where(leaves < 0, leaves, groups[np.maximum(leaves, 0)])
-        order = np.argsort(-distributions, axis=1, kind="stable")[:, : self.top_words]
-        vocabulary = corpus.vocabulary
-        return TopicSet(
-            words=[[vocabulary[int(i)] for i in row] for row in order],
-            weights=[[float(distributions[t, i]) for i in row] for t, row in enumerate(order)],
-            assignments=assignments,
-            probabilities=self.leaves_.scores(weights, assignments),
+        return self.leaves_.topics(
+            groups,
+            n_topics,
+            corpus.vocabulary,
+            lambda dist: np.argsort(-dist, axis=1, kind="stable")[:, : self.top_words],
             extra={"reconstruction_error": self.reconstruction_error_},
-            word_distributions=distributions,
         )
 
     def transform(self, corpus: PreparedCorpus) -> tuple[np.ndarray, np.ndarray]:
         check_is_fitted(self, "topics_")
         if len(corpus) == 0:
             return np.empty(0, dtype=np.int64), np.empty(0)
-        leaves = self._mixture(self.nmf_.transform(self.tfidf_.transform(corpus.counts)))
-        topics = self._at_level(leaves.leaf_assignments())
-        weights, _ = leaves.merged(self.groups_, self.level_)
-        return topics, leaves.scores(weights, topics)
+        weights = self.nmf_.transform(self.tfidf_.transform(corpus.counts))
+        return self._mixture(weights).placed(self.groups_, self.level_)
 
     def _mixture(self, weights: np.ndarray) -> MixtureLeaves:
         components = self.nmf_.components_
