@@ -21,12 +21,15 @@ SUBJECTS = {
     "sport": ["match", "goal", "team", "season", "coach", "league", "score", "player"],
     "food": ["recipe", "bake", "flour", "oven", "sugar", "butter", "dough", "chef"],
 }
-# One topic per planted subject in both models: LDA chooses its count, HDBSCAN's clusters
-# hold a whole subject (30 documents each), and no bigrams blur the tiny vocabulary.
+# One topic per planted subject in both models: the granularity rule chooses the count
+# (a subject holding a third of the stories is a broad theme, not a catch-all), HDBSCAN's
+# clusters hold a whole subject (30 documents each), and no bigrams blur the tiny
+# vocabulary.
 PLANTED = {
     "corpus": {"name": "planted"},
     "preprocess": {"bigrams": False},
-    "lda": {"n_topics": "auto", "auto_range": {"min": 2, "max": 6, "step": 1}},
+    "lda": {"n_topics": "auto"},
+    "granularity": {"min_topics": 2, "max_topics": 6},
     "embedding": {"hdbscan": {"min_cluster_size": 10}},
 }
 
