@@ -1,8 +1,8 @@
 """Embed short texts (topic words, candidate names) on demand, in the documents' space.
 
 A :class:`LazyEncoder` is cheap to create and to send to another process: the model
-is loaded on the first call only, so a run whose models never embed words never
-loads it twice.
+is loaded on the first call only, and then from the process's loaded models
+(:mod:`vectors.loaded`), so one the run already loaded for the documents is reused.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ class LazyEncoder:
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         if self._embedder is None:
-            from topicflow.pipelines.vectors.embedder import SentenceEmbedder
+            from topicflow.pipelines.vectors.loaded import loaded_embedder
 
             params = self.config.estimator_params()
-            self._embedder = SentenceEmbedder(**params, model_cache=self.model_cache).fit()
+            self._embedder = loaded_embedder(params, self.model_cache)
         return self._embedder.transform(list(texts))
 
     def __getstate__(self) -> dict[str, Any]:
