@@ -10,6 +10,7 @@ from topicflow.pipelines.errors import InputError
 from topicflow.pipelines.vectors import loaded
 from topicflow.pipelines.vectors.embedder import SentenceEmbedder
 from topicflow.pipelines.vectors.encoder import LazyEncoder
+from topicflow.pipelines.vectors.identity import embedding_identity
 
 
 @pytest.fixture
@@ -22,13 +23,18 @@ def loads(monkeypatch) -> list[dict]:
     def fit(self, texts=None, y=None):
         calls.append(self.get_params())
         self.encoder_ = "loaded"
+        settings = (self.max_seq_length, self.normalize, self.long_documents, self.max_chunks)
+        self.identity_ = embedding_identity(self.model, *settings, self.backend)
         return self
 
     monkeypatch.setattr(SentenceEmbedder, "fit", fit)
-    monkeypatch.setattr(
-        SentenceEmbedder, "transform", lambda self, texts: np.zeros((len(texts), 2))
-    )
+    monkeypatch.setattr(SentenceEmbedder, "transform", _lengths)
     return calls
+
+
+def _lengths(self, texts):
+    """A stand-in model: a text's vector is (its length, 1)."""
+    return np.array([[len(t), 1.0] for t in texts], dtype=np.float32).reshape(-1, 2)
 
 
 def test_the_same_settings_load_once_and_share_the_embedder(loads, tmp_path):
@@ -78,3 +84,19 @@ def test_the_loaded_model_never_travels_with_the_encoder(loads, tmp_path):
     assert copy._embedder is None
     copy(["y"])  # loads in its process: here the same one, once
     assert copy._embedder is encoder._embedder and len(loads) == 1
+
+
+def test_texts_embedded_before_load_no_model(loads, monkeypatch, tmp_path):
+    config = EmbedderConfig(backend="torch")
+    first = LazyEncoder(config, tmp_path / "models", tmp_path / "embeddings")
+    computed = first(["Bank of England", "space station crew"])
+    assert computed[:, 0].tolist() == [15, 18] and len(loads) == 1
+
+    monkeypatch.setattr(loaded, "_loaded", {})  # a later run: a new process
+    again = LazyEncoder(config, tmp_path / "models", tmp_path / "embeddings")
+    assert again(["space station crew", "Bank of England"])[:, 0].tolist() == [18, 15]
+    assert again._embedder is None and len(loads) == 1  # from the cache, no model loaded
+    mixed = again(["Bank of England", "World Cup final"])  # one new text: the model loads
+    assert mixed[:, 0].tolist() == [15, 15] and len(loads) == 2
+    off = LazyEncoder(EmbedderConfig(backend="torch", cache=False), None, tmp_path / "embeddings")
+    assert off.vectors_cache is None  # the embedder's cache setting holds for names too
