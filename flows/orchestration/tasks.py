@@ -42,8 +42,9 @@ from topicflow.pipelines.models.topicset import TopicSet
 from topicflow.pipelines.report.html import write_report
 from topicflow.pipelines.text.preprocess import Preprocessed
 from topicflow.pipelines.vectors.cache import EmbeddingCache
-from topicflow.pipelines.vectors.embedder import SentenceEmbedder, cached_vectors
+from topicflow.pipelines.vectors.embedder import cached_vectors
 from topicflow.pipelines.vectors.identity import embedding_identity
+from topicflow.pipelines.vectors.loaded import loaded_embedder
 
 T = TypeVar("T")
 
@@ -215,9 +216,8 @@ def embed_shard(
         if vectors is not None:
             logger.info("embed %s: all %s documents from the cache", shard, f"{len(texts):,}")
             return clock.staged((vectors, len(texts), identity, config.backend))
-    embedder = SentenceEmbedder(
-        **config.estimator_params(), model_cache=cache_dir(store, "models")
-    ).fit()
+    # Loaded once per process: the other shards and the topic names reuse it.
+    embedder = loaded_embedder(config.estimator_params(), cache_dir(store, "models"))
     directory = cache_dir(store, "embeddings") / embedder.identity_
     cache = EmbeddingCache(directory) if config.cache else None
     progress = progress_reporter(logger, f"embed {shard}", len(texts))

@@ -204,7 +204,10 @@ def _name(r: RunContext, topic_sets: dict, corpus, fingerprint: str, identity) -
 
 
 def _prepared_corpus(r: RunContext, prepared: Preprocessed, vectors: np.ndarray | None):
-    encoder = LazyEncoder(r.cfg.embedder, cache_dir(r.store, "models"))
+    # Phrases and words go through the documents' embedding cache: a re-run names its
+    # topics without loading the model when it has embedded every text before.
+    models, vectors_cache = cache_dir(r.store, "models"), cache_dir(r.store, "embeddings")
+    encoder = LazyEncoder(r.cfg.embedder, models, vectors_cache)
     return prepared_corpus(prepared, vectors, encoder)
 
 

@@ -50,10 +50,10 @@ def embed(texts: Sequence[str], cfg: Config, store: Path | None = None) -> np.nd
     """Document vectors with the configured embedder (through the store's cache, if given)."""
     from topicflow.pipelines.io.store import cache_dir
     from topicflow.pipelines.vectors.cache import EmbeddingCache
-    from topicflow.pipelines.vectors.embedder import SentenceEmbedder
+    from topicflow.pipelines.vectors.loaded import loaded_embedder
 
     models = cache_dir(store, "models") if store else None
-    embedder = SentenceEmbedder(**cfg.embedder.estimator_params(), model_cache=models).fit()
+    embedder = loaded_embedder(cfg.embedder.estimator_params(), models)
     if store is None or not cfg.embedder.cache:
         return embedder.transform(list(texts))
     cache = EmbeddingCache(cache_dir(store, "embeddings") / embedder.identity_)
@@ -206,12 +206,14 @@ def analyse(
 ) -> Analysis:
     """The whole analysis in memory: the same functions the flow runs, without Prefect,
     caching or a run directory. ``vectors`` skips embedding (e.g. precomputed ones)."""
+    from topicflow.pipelines.io.store import cache_dir
     from topicflow.pipelines.vectors.encoder import LazyEncoder
 
     prepared = prepare(texts, cfg)
     if vectors is None and cfg.needs_vectors():
         vectors = embed(prepared.texts, cfg, store)
-    encoder = LazyEncoder(cfg.embedder)
+    # The model cache embed() used, so the names reuse the embedder it loaded.
+    encoder = LazyEncoder(cfg.embedder, cache_dir(store, "models") if store else None)
     corpus = prepared_corpus(prepared, vectors, encoder)
     models = fit_models(corpus, cfg)
     trees = fit_trees(models, corpus, cfg)

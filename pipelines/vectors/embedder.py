@@ -19,6 +19,7 @@ averages them (weighted by length), so the whole post counts, not its first line
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -40,6 +41,11 @@ from topicflow.pipelines.vectors.identity import (
 BLOCK = 1024  # documents embedded between cache writes and progress reports
 DEFAULT_BACKEND = "onnx-int8"
 _reported: set[str] = set()  # fallback messages already shown by this process
+# One encoding call at a time in this process: a loaded embedder is shared by the threads
+# of a run (vectors.loaded), and a fast tokenizer that one thread reconfigures (chunking
+# turns truncation off) fails in another ("Already borrowed"). The calls would share the
+# same cores anyway: torch and the ONNX runner each use all of them.
+_encoding = threading.Lock()
 
 
 class BackendFallbackWarning(UserWarning):
@@ -121,9 +127,10 @@ class SentenceEmbedder(BaseEstimator):
         check_is_fitted(self, "encoder_")
         if not len(texts):
             return np.zeros((0, self.dimension_), dtype=np.float32)
-        if self.long_documents == "chunk_mean":
-            return self._chunk_mean(texts)
-        return self._encode(list(texts))
+        with _encoding:
+            if self.long_documents == "chunk_mean":
+                return self._chunk_mean(texts)
+            return self._encode(list(texts))
 
     def transform_cached(
         self,

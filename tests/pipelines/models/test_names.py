@@ -13,8 +13,8 @@ import pytest
 
 from topicflow.pipelines.analysis.pipeline import name_topics, prepare, prepared_corpus
 from topicflow.pipelines.config import Config
-from topicflow.pipelines.models.names import PhraseIndex, document_phrases, word_count
-from topicflow.pipelines.models.names import name_topics as name_model
+from topicflow.pipelines.models.names.choice import name_topics as name_model
+from topicflow.pipelines.models.names.phrases import PhraseIndex, document_phrases, word_count
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
 
 # Each theme's documents share one distinctive phrase among varied theme words.
