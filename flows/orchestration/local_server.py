@@ -17,6 +17,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from topicflow.flows.orchestration.orphans import stop_with_parent
+
 STARTUP_TIMEOUT_S = 120
 
 
@@ -38,6 +40,7 @@ def local_prefect_server() -> Iterator[str]:
     env = {**os.environ, "PREFECT_UI_ENABLED": "false"}
     with open(home / "server.log", "ab") as log:  # the server's own log, for when it fails
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    stop_with_parent(server.pid)  # a killed `serve` never reaches the finally below
     try:
         _wait_healthy(api, server)
         yield api

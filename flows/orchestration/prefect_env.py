@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from topicflow.flows.orchestration.orphans import stop_with_parent
+
 DEFAULTS = {
     # No network here: server-side telemetry fails loudly and client analytics time out.
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -72,3 +74,6 @@ def _start_quietly(server) -> None:
         server.start()
     except Exception:  # noqa: BLE001
         server.stop()
+        return
+    # Prefect stops the server at exit; a killed run never gets there (see .orphans).
+    stop_with_parent(server.server_process.pid)
