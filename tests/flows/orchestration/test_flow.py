@@ -91,8 +91,10 @@ def test_every_format_runs_end_to_end(fmt, tmp_path, store, prefect_api):
             "doc_id",
             "lda_topic",
             "lda_prob",
+            "lda_leaf",
             "embedding_topic",
             "embedding_prob",
+            "embedding_leaf",
             "map_x",
             "map_y",
         ]
