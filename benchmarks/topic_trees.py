@@ -325,6 +325,8 @@ def verdict(result: dict) -> str:
             + (", ".join(worse) if worse else "nothing (NPMI, TD and NMI all as good or better)")
             + "."
         )
+        if result["name"] == "subjects":
+            out.append(f"Short-text target (must not get worse): {met(not worse)}.")
     return " ".join(out)
 
 
