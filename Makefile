@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 ARGS ?=
 
 .PHONY: install install-bench system-deps run test test-fast lint bench bench-lda bench-embedding \
-	bench-labelled bench-side bench-scaling bench-backends bench-names bench-lemmas constraints clean
+	bench-labelled bench-side bench-scaling bench-backends bench-names bench-lemmas bench-trees \
+	constraints clean
 
 install: $(STAMP)
 
@@ -49,7 +50,7 @@ system-deps:
 # Benchmarks: minutes each (20 Newsgroups: most of an hour on 2 cores, mostly embedding),
 # results as Markdown tables in benchmarks/results/. Not part of `make test`.
 bench: bench-lda bench-embedding bench-labelled bench-side bench-scaling bench-backends bench-names \
-	bench-lemmas
+	bench-lemmas bench-trees
 
 install-bench: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
@@ -80,6 +81,11 @@ bench-names: install
 # Surface tokens against simplemma and lemminflect lemmas: BBC News and 4,000 posts (~8 min).
 bench-lemmas: install
 	$(BIN)/python benchmarks/lemmatisation.py
+
+# Topic trees at the defaults (no topic count by hand) against issue 16's targets: OCTIS BBC,
+# raw BBC News, 20 Newsgroups and its subject lines, new and previous defaults, BERTopic.
+bench-trees: install-bench
+	$(BIN)/python benchmarks/topic_trees.py
 
 lint: install
 	$(BIN)/ruff check pipelines flows tests benchmarks
