@@ -357,8 +357,9 @@ def write(fresh: dict[str, str], command: str) -> None:
         "- 'previous defaults' = the same run with the overrides "
         "`{lda: {n_topics: 10}, nmf: {n_topics: 10}, embedding: {n_topics: natural, "
         "hdbscan: {selection_method: eom}}}`.",
-        "- 'topics' = the reported count (the finest of the models' preferred counts, each "
-        "capped at its leaves); 'preferred' = the count the model's own rule chose.",
+        "- 'topics' = the reported count (the matched level: the smallest of the models' "
+        "preferred counts that every model admits); 'preferred' = the count the model's own "
+        "rule chose.",
         "- BERTopic 0.17.4: its defaults on the same texts and MiniLM vectors, seeded UMAP, "
         "no topic reduction; topic -1 is unassigned; its words are each topic's first 10 of "
         "30 in topicflow's reference vocabulary.",
