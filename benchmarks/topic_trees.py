@@ -368,9 +368,9 @@ def write(fresh: dict[str, str], command: str) -> None:
         "labels with unassigned documents as one group; 'largest topic' = its documents / "
         "all documents. NMI grows as the count nears the number of labels, so NMI at 35 to 40 "
         "topics against NMI at 10 is not like for like.",
-        "- With `match_levels: true` every model is reported at the finest preferred count, "
-        "so a model whose rule preferred fewer topics (often the embedding model) is shown "
-        "finer than its own choice.",
+        "- With `match_levels: true` every model is reported at the matched count, so a model "
+        "whose rule preferred more topics (often LDA and NMF) is shown coarser than its own "
+        "choice.",
         "- Targets (issue 16): OCTIS BBC embedding TD >= 0.85 with NPMI >= 0.19; raw corpora "
         "TD >= 0.80 at the chosen level, largest topic <= 1.5 x the largest gold class, "
         "<= 5 % unassigned, embedding NMI >= BERTopic's + 0.05; short texts: no worse than the "
