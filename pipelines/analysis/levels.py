@@ -2,15 +2,12 @@
 each model's tree is shown at (``tree.json``).
 
 Every model's tree can be cut at any number of topics up to its leaves. Models are
-reported and compared at one *matched* count: the smallest of the counts their rules
-chose, or the next larger count that every model's rule finds admissible (no
-catch-all, diverse words) and every model has leaves for. The smallest, because
-each rule already picks the smallest count it finds good enough, and a finer count
-than a model chose only splits its themes further (BBC News at the finest of the
-choices was reported at 38 topics for 5 sections, and lost label agreement for it);
-the admissibility check keeps a coarser cut from holding a catch-all, and the finer
-views stay one level down in the tree. When no count suits every model, each keeps
-its own choice.
+reported and compared at one *matched* count: the finest of the counts their rules
+chose, as far as every model has that many leaves, and then the largest count at or
+below it that every model's rule finds admissible (no catch-all, diverse words).
+The finest rather than the coarsest: a finer cut only splits topics, a coarser one
+can merge them into a catch-all; the coarser views stay one level up in the tree.
+When no count suits every model, each keeps its own choice.
 """
 
 from __future__ import annotations
@@ -35,11 +32,11 @@ def match_levels(
     """Set every model to the matched level (see the module docstring); returns each
     model's level. With ``match_levels`` off, each keeps the level its rule chose."""
     if granularity.match_levels and len(models) > 1:
-        smallest = min(model.preferred_ for model in models.values())
-        top = min(model.tree_.n_leaves for model in models.values())
+        finest = max(model.preferred_ for model in models.values())
+        top = min(finest, *(model.tree_.n_leaves for model in models.values()))
         suits_all = (
             k
-            for k in range(smallest, top + 1)
+            for k in range(top, 0, -1)
             if all(_admissible(model, k, granularity) for model in models.values())
         )
         target = next(suits_all, None)

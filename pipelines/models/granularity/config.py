@@ -22,7 +22,7 @@ class GranularityConfig(Section):
     # Leaf topics for the families that fit a fixed number (LDA, NMF): one per this many
     # documents, between min_topics and max_topics, so a small corpus gets few leaves.
     documents_per_leaf: int = Field(20, ge=1, le=1_000_000)
-    # Report every model at one count: the smallest of their chosen counts that every model
+    # Report every model at one count: the finest of their chosen counts that every model
     # has and admits (pipelines.analysis.levels); false: each model at its own choice.
     match_levels: bool = True
 
