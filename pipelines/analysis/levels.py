@@ -6,8 +6,11 @@ reported and compared at one *matched* count: the finest of the counts their rul
 chose, as far as every model has that many leaves, and then the largest count at or
 below it that every model's rule finds admissible (no catch-all, diverse words).
 The finest rather than the coarsest: a finer cut only splits topics, a coarser one
-can merge them into a catch-all; the coarser views stay one level up in the tree.
-When no count suits every model, each keeps its own choice.
+can merge them into a catch-all, and merged LDA and NMF topics read worse than fitted
+ones (BBC News, LDA cut from 40 leaves to 10: NPMI 0.065, fitted at 10: 0.125;
+matched at the smallest of the choices, 20 topics, LDA read 0.071 against 0.131 at the
+finest, 38); the coarser views stay one level up in the tree. When no count suits
+every model, each keeps its own choice.
 """
 
 from __future__ import annotations

@@ -88,3 +88,17 @@ def test_level_facts_score_every_shown_level_when_the_count_was_fixed(fitted):
     two, four = facts["levels"]
     assert four["npmi"] > two["npmi"]  # merging planted themes mixes their words
     assert four["largest_share"] == pytest.approx(0.25)
+
+
+def test_without_a_count_every_model_admits_each_keeps_its_own():
+    """NMF's rule finds catch-alls below the 4 planted themes; LDA was fixed at 3 leaves:
+    no count suits both, so neither is forced into the other's."""
+    docs, _, _ = block_corpus(n_topics=4, docs_per_topic=30, seed=1)
+    corpus = PreparedCorpus([" ".join(d) for d in docs], docs, Dictionary(docs))
+    rule = GranularityConfig(min_topics=2, max_topics=8, documents_per_leaf=15)
+    models = {
+        "nmf": NmfModel(NmfConfig(), random_state=0, granularity=rule).fit(corpus),
+        "lda": LdaModel(LdaConfig(n_topics=3, passes=3), random_state=0).fit(corpus),
+    }
+    assert models["nmf"].preferred_ == 4
+    assert match_levels(models, corpus, rule) == {"nmf": 4, "lda": 3}
