@@ -357,9 +357,9 @@ def write(fresh: dict[str, str], command: str) -> None:
         "- 'previous defaults' = the same run with the overrides "
         "`{lda: {n_topics: 10}, nmf: {n_topics: 10}, embedding: {n_topics: natural, "
         "hdbscan: {selection_method: eom}}}`.",
-        "- 'topics' = the reported count (the matched level: the smallest of the models' "
-        "preferred counts that every model admits); 'preferred' = the count the model's own "
-        "rule chose.",
+        "- 'topics' = the reported count (the matched level: the finest of the models' "
+        "preferred counts that every model has leaves for and admits); 'preferred' = the "
+        "count the model's own rule chose.",
         "- BERTopic 0.17.4: its defaults on the same texts and MiniLM vectors, seeded UMAP, "
         "no topic reduction; topic -1 is unassigned; its words are each topic's first 10 of "
         "30 in topicflow's reference vocabulary.",
@@ -369,8 +369,8 @@ def write(fresh: dict[str, str], command: str) -> None:
         "all documents. NMI grows as the count nears the number of labels, so NMI at 35 to 40 "
         "topics against NMI at 10 is not like for like.",
         "- With `match_levels: true` every model is reported at the matched count, so a model "
-        "whose rule preferred more topics (often LDA and NMF) is shown coarser than its own "
-        "choice.",
+        "whose rule preferred fewer topics (often the embedding model) is shown finer than "
+        "its own choice.",
         "- Targets (issue 16): OCTIS BBC embedding TD >= 0.85 with NPMI >= 0.19; raw corpora "
         "TD >= 0.80 at the chosen level, largest topic <= 1.5 x the largest gold class, "
         "<= 5 % unassigned, embedding NMI >= BERTopic's + 0.05; short texts: no worse than the "
