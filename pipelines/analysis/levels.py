@@ -63,7 +63,9 @@ def level_facts(model: TopicModel, corpus: PreparedCorpus) -> dict[str, Any]:
     """For ``metrics.json``: the leaves, the count the model's rule chose, and each cut's
     quality (every cut the rule scored; the shown levels when the count was fixed)."""
     levels = model.levels_
-    if levels is None:
+    if levels is None and not model.tree_.n_leaves:
+        levels = []  # no topics: no cut to score
+    elif levels is None:
         shown = ladder(model.level_, model.tree_.n_leaves)
         levels = level_quality(model.tree_, model.leaf_assignments_, corpus, shown)
     return {

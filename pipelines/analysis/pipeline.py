@@ -124,7 +124,8 @@ def fit_trees(
     level its tree is shown at (:mod:`.levels`), named by ``namer`` (default
     :func:`name_topics`; the flow passes its cached stage) when naming is on. Each
     model's ``topics_`` become its reported level's (named) topics, with the levels'
-    facts for the metrics. Returns each model's tree for ``tree.json``."""
+    facts for the metrics. Returns each model's tree for ``tree.json`` (none for a model
+    that found no topic)."""
     match_levels(models, corpus, cfg.granularity)
     levels = {name: tree_levels(model, corpus) for name, model in models.items()}
     if cfg.naming.enabled:
@@ -134,7 +135,12 @@ def fit_trees(
     for name, model in models.items():
         model.topics_ = levels[name][model.level_]
         model.topics_.extra.update(level_facts(model, corpus))
-    return {name: tree_shape(model, levels[name]) for name, model in models.items()}
+    # A model without topics (HDBSCAN found no cluster) has no tree to show.
+    return {
+        name: tree_shape(model, levels[name])
+        for name, model in models.items()
+        if model.tree_.n_leaves
+    }
 
 
 def document_map(models: Mapping[str, TopicModel], corpus: PreparedCorpus, seed: int) -> np.ndarray:

@@ -77,6 +77,8 @@ class TopicTree:
     def partition(self, n_topics: int) -> np.ndarray:
         """Each leaf's topic when the tree is cut at ``n_topics`` topics (clipped to
         ``1..n_leaves``), topics numbered by decreasing size (ties: lowest leaf first)."""
+        if not self.n_leaves:
+            return np.empty(0, dtype=np.int64)
         k = min(max(int(n_topics), 1), self.n_leaves)
         root = list(range(self.n_leaves))  # union-find over the leaves
 
@@ -105,8 +107,10 @@ class TopicTree:
 def cut(groups: np.ndarray, leaves: np.ndarray) -> np.ndarray:
     """Documents' topics at a cut: the topic ``groups`` gives each one's leaf
     (``UNASSIGNED``, -1, stays)."""
-    leaves = np.asarray(leaves)
-    return np.where(leaves < 0, leaves, np.asarray(groups)[np.maximum(leaves, 0)])
+    leaves, groups = np.asarray(leaves), np.asarray(groups)
+    if not len(groups):  # no topics at all (e.g. HDBSCAN found no cluster)
+        return np.full(len(leaves), -1, dtype=np.int64)
+    return np.where(leaves < 0, leaves, groups[np.maximum(leaves, 0)])
 
 
 def build_tree(profiles: Sequence[Profile], sizes: Sequence[float]) -> TopicTree:
@@ -115,6 +119,8 @@ def build_tree(profiles: Sequence[Profile], sizes: Sequence[float]) -> TopicTree
     n = len(sizes)
     if any(len(p.rows) != n for p in profiles):
         raise ValueError("every profile needs one row per leaf")
+    if n == 0:
+        return TopicTree(n_leaves=0, merges=(), similarity=(), sizes=())
     rows = [np.array(p.rows, dtype=np.float64) for p in profiles]
     views = [p.view(r) for p, r in zip(profiles, rows, strict=True)]
     similarity = np.mean([v @ v.T for v in views], axis=0) if views else np.zeros((n, n))

@@ -112,8 +112,11 @@ class EmbeddingTopicModel(TopicModel):
 
     def set_level(self, n_topics: int, corpus: PreparedCorpus) -> EmbeddingTopicModel:
         super().set_level(n_topics, corpus)
-        labels = self.topics_.assignments
-        vectors = corpus.vectors
+        labels, vectors = self.topics_.assignments, corpus.vectors
+        if not self.level_:  # no cluster at all: nothing to place new documents in
+            self.centroids_ = np.zeros((0, vectors.shape[1]))
+            self.novelty_floor_ = np.zeros(0)
+            return self
         self.centroids_ = unit_rows(topic_vectors_from_documents(vectors, labels, self.level_))
         self.novelty_floor_ = _novelty_floor(vectors, labels, self.centroids_)
         return self

@@ -102,3 +102,29 @@ def test_without_a_count_every_model_admits_each_keeps_its_own():
     }
     assert models["nmf"].preferred_ == 4
     assert match_levels(models, corpus, rule) == {"nmf": 4, "lda": 3}
+
+
+def test_a_model_that_finds_no_topic_has_no_tree_and_breaks_nothing():
+    """HDBSCAN can find no cluster in a small, shapeless corpus: every document stays
+    unassigned, new ones too, and the other model is matched, treed and compared alone."""
+    from topicflow.pipelines.analysis.pipeline import compare, fit_model, fit_trees
+    from topicflow.pipelines.config import load_config
+    from topicflow.pipelines.models.embedding.config import EmbeddingTopicsConfig
+    from topicflow.pipelines.models.embedding.model import EmbeddingTopicModel
+
+    rng = np.random.default_rng(0)
+    docs = [[f"w{rng.integers(50)}" for _ in range(8)] for _ in range(30)]
+    vectors = rng.normal(size=(30, 16)).astype(np.float32)
+    corpus = PreparedCorpus([" ".join(d) for d in docs], docs, Dictionary(docs), vectors)
+    shapeless = EmbeddingTopicsConfig(hdbscan={"min_cluster_size": 25})
+    embedding = EmbeddingTopicModel(shapeless, random_state=0).fit(corpus)
+    assert embedding.tree_.n_leaves == 0 and embedding.topics_.unassigned_share() == 1.0
+    assert (embedding.transform(corpus)[0] == -1).all() and embedding.novel(corpus).all()
+    cfg = load_config(overrides={"lda": {"n_topics": 3}, "naming": {"enabled": False}})
+    models = {"lda": fit_model("lda", corpus, cfg), "embedding": embedding}
+    trees = fit_trees(models, corpus, cfg)
+    assert list(trees) == ["lda"] and models["lda"].level_ == 3
+    assert embedding.topics_.extra["levels"] == []
+    metrics = compare({n: m.topics_ for n, m in models.items()}, corpus, None, cfg)
+    assert metrics["models"]["embedding"]["n_topics"] == 0
+    assert metrics["comparisons"][0]["groups"] == []
