@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
+from topicflow.pipelines.models.granularity.config import GranularityConfig
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
 from topicflow.pipelines.models.tree import Profile, cut, distribution_view
 
@@ -98,3 +100,26 @@ class MixtureLeaves:
         topics = cut(groups, self.leaf_assignments())
         weights, _ = self.merged(groups, n_topics)
         return topics, self.scores(weights, topics)
+
+
+class MixtureTopicModel(TopicModel):
+    """What the mixture families share: their leaves are the fitted topics (``leaves_``,
+    set through :meth:`_keep_leaves`), described and merged as a mixture."""
+
+    def _leaf_count(self, corpus: PreparedCorpus) -> int:
+        """How many topics to fit: ``n_topics`` when it is a number, else the leaves the
+        granularity rule wants for a corpus this size."""
+        requested = self._config().n_topics
+        if isinstance(requested, int):
+            return requested
+        return (self.granularity or GranularityConfig()).leaves_for(len(corpus))
+
+    def _keep_leaves(self, leaves: MixtureLeaves) -> None:
+        self.leaves_ = leaves
+        self.leaf_assignments_ = leaves.leaf_assignments()
+
+    def _n_leaves(self) -> int:
+        return self.leaves_.n_leaves
+
+    def _leaf_profiles(self, corpus: PreparedCorpus) -> list[Profile]:
+        return self.leaves_.profiles()

@@ -16,16 +16,14 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
-from topicflow.pipelines.models.granularity.config import GranularityConfig
+from topicflow.pipelines.models.base import PreparedCorpus
 from topicflow.pipelines.models.lda.config import LdaConfig
 from topicflow.pipelines.models.lda.estimator import LdaTopicModel, relevance_order
-from topicflow.pipelines.models.mixture import MixtureLeaves
+from topicflow.pipelines.models.mixture import MixtureLeaves, MixtureTopicModel
 from topicflow.pipelines.models.topicset import TopicSet
-from topicflow.pipelines.models.tree import Profile
 
 
-class LdaModel(TopicModel):
+class LdaModel(MixtureTopicModel):
     """The ``lda`` model family: :class:`LdaTopicModel` leaves and their tree.
 
     Fitted state (besides the base's): ``estimator_`` (the gensim-backed LDA, which
@@ -36,24 +34,14 @@ class LdaModel(TopicModel):
     def _config(self) -> LdaConfig:
         return self.config or LdaConfig()
 
-    def _n_leaves(self) -> int:
-        return self.leaves_.n_leaves
-
     def _fit_leaves(self, corpus: PreparedCorpus) -> None:
-        config = self._config()
-        if isinstance(config.n_topics, int):
-            k = config.n_topics
-        else:
-            k = (self.granularity or GranularityConfig()).leaves_for(len(corpus))
         estimator = LdaTopicModel(
-            n_topics=k, random_state=self.random_state, **config.estimator_params()
+            n_topics=self._leaf_count(corpus),
+            random_state=self.random_state,
+            **self._config().estimator_params(),
         )
         self.estimator_ = estimator.fit(corpus.tokens, vocabulary=corpus.vocabulary)
-        self.leaves_ = _leaves(self.estimator_, corpus.tokens)
-        self.leaf_assignments_ = self.leaves_.leaf_assignments()
-
-    def _leaf_profiles(self, corpus: PreparedCorpus) -> list[Profile]:
-        return self.leaves_.profiles()
+        self._keep_leaves(_leaves(self.estimator_, corpus.tokens))
 
     def _topics_at(self, groups: np.ndarray, n_topics: int, corpus: PreparedCorpus) -> TopicSet:
         relevance, probabilities = self._config().relevance, self.estimator_.word_probabilities_

@@ -20,30 +20,21 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.utils.validation import check_is_fitted
 
-from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
-from topicflow.pipelines.models.granularity.config import GranularityConfig
-from topicflow.pipelines.models.mixture import MixtureLeaves
+from topicflow.pipelines.models.base import PreparedCorpus
+from topicflow.pipelines.models.mixture import MixtureLeaves, MixtureTopicModel
 from topicflow.pipelines.models.nmf.config import NmfConfig
 from topicflow.pipelines.models.topicset import TopicSet
-from topicflow.pipelines.models.tree import Profile
 
 
-class NmfModel(TopicModel):
+class NmfModel(MixtureTopicModel):
     """Fitted state (besides the base's): ``tfidf_`` (the fitted TF-IDF weighting),
     ``nmf_`` and ``leaves_`` (documents' rescaled weights, leaves' word distributions)."""
 
     def _config(self) -> NmfConfig:
         return self.config or NmfConfig()
 
-    def _n_leaves(self) -> int:
-        return self.leaves_.n_leaves
-
     def _fit_leaves(self, corpus: PreparedCorpus) -> None:
-        config = self._config()
-        if isinstance(config.n_topics, int):
-            k = config.n_topics
-        else:
-            k = (self.granularity or GranularityConfig()).leaves_for(len(corpus))
+        config, k = self._config(), self._leaf_count(corpus)
         if k > len(corpus):
             raise ValueError(f"nmf.n_topics is {k}, more than the {len(corpus)} documents")
         self.tfidf_ = TfidfTransformer().fit(corpus.counts)
@@ -62,12 +53,8 @@ class NmfModel(TopicModel):
             # Not converging within max_iter still gives usable topics; the run goes on.
             warnings.simplefilter("ignore", ConvergenceWarning)
             weights = self.nmf_.fit_transform(self.tfidf_.transform(corpus.counts))
-        self.leaves_ = self._mixture(weights)
-        self.leaf_assignments_ = self.leaves_.leaf_assignments()
+        self._keep_leaves(self._mixture(weights))
         self.reconstruction_error_ = round(float(self.nmf_.reconstruction_err_), 6)
-
-    def _leaf_profiles(self, corpus: PreparedCorpus) -> list[Profile]:
-        return self.leaves_.profiles()
 
     def _topics_at(self, groups: np.ndarray, n_topics: int, corpus: PreparedCorpus) -> TopicSet:
         return self.leaves_.topics(
