@@ -1,4 +1,5 @@
-"""What several benchmarks share: OCTIS BBC_News through the pipeline's ``prepare``, and
+"""What several benchmarks share: where the labelled corpora are and how to read them (a
+seeded sample of 20 Newsgroups), OCTIS BBC_News through the pipeline's ``prepare``, and
 how many vectors ``embed`` will find in the store's cache.
 
 The BERTopic paper's protocol scores topics on OCTIS's own tokens (lower-cased,
@@ -9,18 +10,26 @@ section makes the shared preprocessing only split them: no filters, no bigrams.
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Any
 
 from topicflow.pipelines.analysis.pipeline import prepare
-from topicflow.pipelines.config import Config, load_config
+from topicflow.pipelines.config import Config, CorpusConfig, load_config
+from topicflow.pipelines.corpus.ingest import read_corpus
 from topicflow.pipelines.io.store import cache_dir
 from topicflow.pipelines.text.preprocess import Preprocessed
 from topicflow.pipelines.vectors.cache import EmbeddingCache
 from topicflow.pipelines.vectors.identity import embedding_identity
 
 ROOT = Path(__file__).resolve().parents[1]
-OCTIS_BBC = ROOT.parent / "shared" / "datasets" / "octis" / "BBC_News" / "corpus.tsv"
+DATASETS = ROOT.parent / "shared" / "datasets"
+OCTIS_BBC = DATASETS / "octis" / "BBC_News" / "corpus.tsv"
+# The corpora with gold labels, by the name the benchmarks' --corpora option takes.
+FILES = {
+    "bbc_news": DATASETS / "bbc_news" / "bbc_news.jsonl.gz",
+    "20newsgroups": DATASETS / "20newsgroups" / "20news-bydate.jsonl.gz",
+}
 
 PASS_THROUGH: dict[str, Any] = {
     "lowercase": False,
@@ -35,6 +44,20 @@ PASS_THROUGH: dict[str, Any] = {
     "no_above": 1.0,
     "keep_n": 10_000_000,
 }
+
+
+def load_labelled(
+    name: str, sample: int | None = None, seed: int = 0
+) -> tuple[list[str], list[str | None]]:
+    """The texts and gold labels of corpus ``name``; with ``sample``, a seeded sample of
+    that many documents (the same documents in every benchmark, so their vectors are
+    cached once)."""
+    documents = read_corpus(FILES[name], CorpusConfig(label_field="label", id_field="id"))
+    texts, gold = documents.texts, documents.labels
+    if sample and sample < len(texts):
+        picked = sorted(random.Random(seed).sample(range(len(texts)), sample))
+        texts, gold = [texts[i] for i in picked], [gold[i] for i in picked]
+    return texts, gold
 
 
 def octis_config(**overrides: Any) -> Config:

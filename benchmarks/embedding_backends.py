@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from common import FILES
 
 from topicflow.pipelines.analysis.pipeline import fit_model, prepare, prepared_corpus
 from topicflow.pipelines.config import CorpusConfig, load_config
@@ -39,12 +40,7 @@ from topicflow.pipelines.vectors.backends import allowed_threads, library_versio
 from topicflow.pipelines.vectors.embedder import SentenceEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
-DATASETS = ROOT.parent / "shared" / "datasets"
 RESULTS = ROOT / "benchmarks" / "results" / "embedding_backends.md"
-FILES = {
-    "bbc_news": DATASETS / "bbc_news" / "bbc_news.jsonl.gz",
-    "20newsgroups": DATASETS / "20newsgroups" / "20news-bydate.jsonl.gz",
-}
 BASELINE = "torch"
 BACKENDS = ("torch", "onnx-int8")
 # UMAP/HDBSCAN react to any change of the vectors, so NPMI is a mean over seeds, not one

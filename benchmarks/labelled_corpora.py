@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import cached_vectors
+from common import FILES, cached_vectors
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from topicflow.pipelines.analysis.pipeline import embed, fit_model, prepare, prepared_corpus
@@ -48,17 +48,12 @@ from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
 from topicflow.pipelines.vectors.encoder import LazyEncoder
 
 ROOT = Path(__file__).resolve().parents[1]
-DATASETS = ROOT.parent / "shared" / "datasets"
 RESULTS = ROOT / "benchmarks" / "results" / "labelled_corpora.md"
 KEPT = (
     "_Not run by the command above: kept from an earlier run of this script, so it lacks "
     "any row added since._"
 )
 FOREIGN_WORDS = 30  # words asked of BERTopic and gensim, before keeping those in the reference
-FILES = {
-    "bbc_news": DATASETS / "bbc_news" / "bbc_news.jsonl.gz",
-    "20newsgroups": DATASETS / "20newsgroups" / "20news-bydate.jsonl.gz",
-}
 
 
 def peak_rss_mb() -> float:

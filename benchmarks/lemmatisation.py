@@ -22,38 +22,23 @@ from __future__ import annotations
 
 import argparse
 import platform
-import random
 import sys
 import time
 from pathlib import Path
 
+from common import load_labelled
+
 from topicflow.pipelines.analysis.pipeline import analyse
-from topicflow.pipelines.config import CorpusConfig, load_config
-from topicflow.pipelines.corpus.ingest import read_corpus
+from topicflow.pipelines.config import load_config
 from topicflow.pipelines.io.store import resolve_store
 
 ROOT = Path(__file__).resolve().parents[1]
-DATASETS = ROOT.parent / "shared" / "datasets"
 RESULTS = ROOT / "benchmarks" / "results" / "lemmatisation.md"
-FILES = {
-    "bbc_news": DATASETS / "bbc_news" / "bbc_news.jsonl.gz",
-    "20newsgroups": DATASETS / "20newsgroups" / "20news-bydate.jsonl.gz",
-}
-SEED = 0  # of the 20 Newsgroups sample (as in topic_names.py, so its vectors are cached)
 LEMMATIZERS = ("none", "simplemma", "lemminflect")
 
 
-def load(name: str, sample: int) -> tuple[list[str], list[str]]:
-    documents = read_corpus(FILES[name], CorpusConfig(label_field="label", id_field="id"))
-    texts, gold = documents.texts, documents.labels
-    if name == "20newsgroups" and sample and sample < len(texts):
-        picked = sorted(random.Random(SEED).sample(range(len(texts)), sample))
-        texts, gold = [texts[i] for i in picked], [gold[i] for i in picked]
-    return texts, gold
-
-
 def run_corpus(name: str, sample: int, models: list[str]) -> dict:
-    texts, gold = load(name, sample)
+    texts, gold = load_labelled(name, sample if name == "20newsgroups" else None)
     rows = []
     for lemmatize in LEMMATIZERS:
         preprocess = {"lemmatize": lemmatize, "clean_usenet": name == "20newsgroups"}

@@ -27,17 +27,16 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import random
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from common import DATASETS, FILES, load_labelled
 
 from topicflow.pipelines.analysis.pipeline import analyse, fit_model, name_topics
-from topicflow.pipelines.config import CorpusConfig, load_config
-from topicflow.pipelines.corpus.ingest import read_corpus
+from topicflow.pipelines.config import load_config
 from topicflow.pipelines.io.store import cache_dir, resolve_store
 from topicflow.pipelines.models.base import PreparedCorpus
 from topicflow.pipelines.models.topicset import TopicSet
@@ -45,14 +44,8 @@ from topicflow.pipelines.models.words import class_counts, ctfidf_from_class_cou
 from topicflow.pipelines.vectors.encoder import LazyEncoder
 
 ROOT = Path(__file__).resolve().parents[1]
-DATASETS = ROOT.parent / "shared" / "datasets"
 RESULTS = ROOT / "benchmarks" / "results" / "topic_names.md"
-FILES = {
-    "bbc_news": DATASETS / "bbc_news" / "bbc_news.jsonl.gz",
-    "20newsgroups": DATASETS / "20newsgroups" / "20news-bydate.jsonl.gz",
-}
 MODELS = ["lda", "nmf", "embedding"]
-SEED = 0  # of the 20 Newsgroups sample
 # A readable name for each gold class: what an analyst would call the topic.
 CLASS_NAMES = {
     "bbc_news": {
@@ -174,14 +167,10 @@ def score(labels: list[str], topics: TopicSet, gold: list[str], classes: dict, c
 
 
 def run_corpus(name: str, sample: int, naming: dict) -> dict:
-    documents = read_corpus(FILES[name], CorpusConfig(label_field="label", id_field="id"))
-    texts, gold = documents.texts, documents.labels
+    texts, gold = load_labelled(name, sample if name == "20newsgroups" else None)
     overrides: dict = {"models": MODELS, "naming": {"enabled": False, **naming}}
     if name == "20newsgroups":
         overrides["preprocess"] = {"clean_usenet": True}
-        if sample and sample < len(texts):
-            picked = sorted(random.Random(SEED).sample(range(len(texts)), sample))
-            texts, gold = [texts[i] for i in picked], [gold[i] for i in picked]
     cfg = load_config(overrides=overrides)
     start = time.perf_counter()
     analysis = analyse(texts, cfg, labels=gold, store=resolve_store())

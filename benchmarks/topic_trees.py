@@ -44,8 +44,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import OCTIS_BBC, PASS_THROUGH, cached_vectors
-from labelled_corpora import FILES, in_reference, run_bertopic
+from common import FILES, OCTIS_BBC, PASS_THROUGH, cached_vectors
+from labelled_corpora import in_reference, run_bertopic
 
 from topicflow.pipelines.analysis.pipeline import (
     compare,
