@@ -33,6 +33,9 @@ class CorpusConfig(Section):
     id_field: str | None = None
     label_field: str | None = None
     time_field: str | None = None
+    # A missing or unreadable time: count (the document keeps no time; the manifest counts
+    # it) | strict (the run stops, naming the row and the value).
+    time_errors: Literal["count", "strict"] = "count"
     encoding_errors: Literal["replace", "strict"] = "replace"
     min_documents: int = Field(20, ge=2, le=1_000_000)
     # The corpus's name in the run history; runs of one name are compared with each other.

@@ -25,11 +25,19 @@ class IngestStats:
     duplicates_dropped: int = 0
     # Documents in which undecodable bytes were replaced by U+FFFD (encoding_errors: replace).
     documents_with_replaced_bytes: int = 0
+    # Kept documents whose time (time_field) was absent or empty, or could not be read;
+    # both are left without a time (time_errors: count).
+    times_missing: int = 0
+    times_unparseable: int = 0
 
 
 @dataclass
 class Corpus:
-    """Documents in input order. ``labels`` and ``times`` are None when the corpus has none."""
+    """Documents in input order. ``labels`` and ``times`` are None when the corpus has none.
+
+    ``times`` are normalised UTC strings ``YYYY-MM-DDTHH:MM:SSZ``, None for a document
+    without one (:func:`topicflow.pipelines.corpus.timestamps.to_datetime64` reads them).
+    """
 
     name: str
     ids: list[str]
@@ -43,11 +51,20 @@ class Corpus:
 
     @cached_property
     def fingerprint(self) -> str:
-        """sha256 over ids, texts and labels: equal fingerprints mean equal documents."""
+        """sha256 over ids, texts, labels and times: equal fingerprints mean equal documents.
+
+        Times enter only when the corpus has them, so a corpus without times keeps the
+        fingerprint it had before times were read (caches and run reuse depend on it).
+        """
         digest = hashlib.sha256()
         labels = self.labels or [None] * len(self)
-        for doc_id, text, label in zip(self.ids, self.texts, labels, strict=True):
-            for part in (doc_id, text, label or ""):
+        times = self.times or [None] * len(self)
+        timed = self.times is not None
+        for doc_id, text, label, time in zip(self.ids, self.texts, labels, times, strict=True):
+            parts = (
+                (doc_id, text, label or "", time or "") if timed else (doc_id, text, label or "")
+            )
+            for part in parts:
                 data = part.encode("utf-8", "surrogatepass")
                 digest.update(len(data).to_bytes(8, "little"))
                 digest.update(data)
@@ -103,6 +120,7 @@ class Corpus:
             "fingerprint": self.fingerprint,
             "has_labels": self.labels is not None,
             "n_labels": len({x for x in self.labels if x is not None}) if self.labels else 0,
+            "has_times": self.times is not None,
             **asdict(self.stats),
         }
 

@@ -13,7 +13,9 @@ Everything is read as a stream (line by line, row batch by row batch), so a mult
 file never sits in memory twice. Text is UTF-8; with ``encoding_errors: replace``
 undecodable bytes become U+FFFD and the affected documents are counted, with
 ``strict`` the first one is an error. Empty documents and exact duplicates (after
-trimming surrounding whitespace) are dropped and counted.
+trimming surrounding whitespace) are dropped and counted. Times (``time_field``) are
+normalised to UTC by :mod:`topicflow.pipelines.corpus.timestamps`; a kept document's
+missing or unreadable time is counted (``time_errors: count``) or an error (``strict``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import glob
 import hashlib
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,6 +37,7 @@ from topicflow.pipelines.corpus.formats import (
     SourceFile,
     read_records,
 )
+from topicflow.pipelines.corpus.timestamps import normalise_time
 from topicflow.pipelines.errors import InputError
 
 PROGRESS_EVERY = 10_000
@@ -122,7 +126,8 @@ def read_corpus(
             ids.append(doc_id)
             texts.append(text)
             labels.append(_as_optional_text(record.label))
-            times.append(_as_optional_text(record.time))
+            if options.time_field:
+                times.append(_read_time(record, options, stats))
     return Corpus(
         name=name,
         ids=ids,
@@ -205,6 +210,37 @@ def _as_optional_text(value: Any) -> str | None:
         return value.isoformat()
     text = str(value).strip()
     return text or None
+
+
+def _read_time(record: Record, options: CorpusConfig, stats: IngestStats) -> str | None:
+    """The record's time normalised (``YYYY-MM-DDTHH:MM:SSZ``), or None, counted, when it
+    is missing or unreadable; under ``time_errors: strict`` either is an error."""
+    field, value = options.time_field, record.time
+    strict = options.time_errors == "strict"
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if strict:
+            raise InputError(
+                f"{record.where}: no time in field '{field}'; "
+                "set corpus.time_errors: count to keep documents without one"
+            )
+        stats.times_missing += 1
+        return None
+    try:
+        return normalise_time(value)
+    except ValueError as exc:
+        if strict:
+            raise InputError(
+                f"{record.where}: cannot read time '{_shown(value)}' in field '{field}' "
+                f"({exc}); set corpus.time_errors: count to keep such documents without a time"
+            ) from None
+        stats.times_unparseable += 1
+        return None
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value for a one-line message: control characters escaped, long ones cut."""
+    text = re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m[0])[1:-1], str(value))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _as_id(record: Record, id_field: str | None) -> str:

@@ -311,6 +311,7 @@ class CorpusFacts(BaseModel):
     fingerprint: str | None = None
     has_labels: bool = False
     n_labels: int = 0
+    has_times: bool = False
 
 
 class RunManifest(BaseModel):

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from topicflow.pipelines.config import CorpusConfig
 from topicflow.pipelines.corpus import documents as corpus_module
-from topicflow.pipelines.corpus import formats, ingest
+from topicflow.pipelines.corpus import formats, ingest, timestamps
 from topicflow.pipelines.corpus.documents import Corpus
 from topicflow.pipelines.io.blob import read_blob, write_blob
 
@@ -123,7 +123,7 @@ def _corpus_entry(source: str | Path, options: CorpusConfig, store: Path) -> Pat
     stats = [
         (str(f.path.resolve()), f.path.stat().st_size, f.path.stat().st_mtime_ns) for f in files
     ]
-    code = code_fingerprint(ingest, formats, corpus_module)
+    code = code_fingerprint(ingest, formats, timestamps, corpus_module)
     settings = options.model_dump(exclude={"min_documents", "name"})  # not read
     return cache_dir(store, "corpora") / f"{cache_key(code, settings, stats)}.parquet.blob"
 

@@ -53,6 +53,15 @@ BAD_INPUTS = {
         ),
         "x.cor line 2: invalid UTF-8",
     ),
+    "unreadable time (strict)": (
+        lambda d: (
+            _jsonl(d / "t.jsonl", [{"text": "a", "date": "1790"}, {"text": "b", "date": "soon"}])
+            and (d / "strict.yaml").write_text("corpus:\n  time_errors: strict\n")
+            and ["--corpus", str(d / "t.jsonl"), "--time-field", "date"]
+            + ["--config", str(d / "strict.yaml")]
+        ),
+        "t.jsonl line 2: cannot read time 'soon' in field 'date'",
+    ),
     "missing text column": (
         lambda d: (d / "c.csv").write_text("id,body\n1,hello\n") and ["--corpus", str(d / "c.csv")],
         "c.csv has no column 'text' for --text-field (columns: id, body)",

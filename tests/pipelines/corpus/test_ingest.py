@@ -58,7 +58,7 @@ def assert_rows(corpus: Corpus) -> None:
     assert corpus.ids == ["a1", "a2", "a3"]
     assert corpus.texts == [r["body"] for r in ROWS]
     assert corpus.labels == ["space", "money", "sport"]
-    assert corpus.times == ["2024-01-01", "2024-01-02", "2024-01-03"]
+    assert corpus.times == ["2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z"]
 
 
 # --- formats ---------------------------------------------------------------------------
