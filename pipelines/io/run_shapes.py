@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from topicflow.pipelines.io.time_shapes import OverTime
+
 Number = float | None  # a score; null in the file where it is undefined (NaN)
 
 
@@ -287,6 +289,7 @@ class Metrics(_Shape):
     labels: dict[str, LabelScores] | None = None  # only when the corpus has labels
     stability: Stability | None = None  # only when enabled
     drift: Drift | None = None
+    over_time: OverTime | None = None  # absent in runs from before topics over time
 
     def comparison(self, a: str, b: str) -> Comparison | None:
         return next((c for c in self.comparisons if (c.a, c.b) == (a, b)), None)

@@ -44,6 +44,9 @@ from topicflow.pipelines.report.headline import (
 )
 from topicflow.pipelines.report.markdown import render_markdown
 from topicflow.pipelines.report.pairs_html import alignment_id, alignments_section
+from topicflow.pipelines.report.time_figures import time_figures
+from topicflow.pipelines.report.time_html import STYLE as TIME_STYLE
+from topicflow.pipelines.report.time_html import time_section
 from topicflow.pipelines.report.tree_figures import edge_figure, map_levels, tree_figure
 from topicflow.pipelines.report.tree_html import STYLE as TREE_STYLE
 from topicflow.pipelines.report.tree_html import (
@@ -101,6 +104,7 @@ def render_html(run: RunData) -> str:
         if (edges := edge_figure(run, comparison)) is not None:
             figures[edges_id(i)] = edges
         figures[alignment_id(i)] = alignment_figure(run, comparison)
+    figures |= time_figures(run)
     figures["coherence"] = coherence_figure(run)
     figures["sizes"] = sizes_figure(run)
     plots = "\n".join(
@@ -124,6 +128,7 @@ def render_html(run: RunData) -> str:
             tree_section(run),
             *(_topic_cards(run, model) for model in run.model_names),
             alignments_section(run),
+            time_section(run),
             _section(
                 "Coherence and size per topic",
                 '<div id="coherence" class="plot"></div><div id="sizes" class="plot"></div>',
@@ -135,7 +140,7 @@ def render_html(run: RunData) -> str:
     title = f"topicflow report: {run.corpus_name}"
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{_esc(title)}</title><style>{STYLE}{TREE_STYLE}</style>"
+        f"<title>{_esc(title)}</title><style>{STYLE}{TREE_STYLE}{TIME_STYLE}</style>"
         f"<script>{get_plotlyjs()}</script></head><body>"
         f"<header><h1>{_esc(title)}</h1></header><main>{body}</main>"
         f"<script>{plots}</script></body></html>"

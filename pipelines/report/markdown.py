@@ -12,6 +12,17 @@ from topicflow.pipelines.report.headline import (
     headline_markdown,
     reused_note,
 )
+from topicflow.pipelines.report.time_text import (
+    SECTION_TITLE,
+    absent_sentence,
+    analysed_models,
+    analysis,
+    movers,
+    period_sentence,
+    topic_label,
+    trend_text,
+    word_shift,
+)
 from topicflow.pipelines.report.tree import (
     group_lines,
     level_note,
@@ -41,6 +52,7 @@ def render_markdown(run: RunData) -> str:
             lines += _tree_outline(model, tree)
     for comparison in run.metrics.comparisons:
         lines += _matched_topics(run, comparison)
+    lines += _over_time(run)
     lines.append(f"Open {REPORT_HTML_FILE} in this directory for the interactive report.\n")
     return "\n".join(lines)
 
@@ -120,3 +132,34 @@ def _tree_outline(model: str, tree: TopicTree) -> list[str]:
         finer = ", ".join(map(str, left))
         lines += ["", f"Levels of {finer} topics: in {REPORT_HTML_FILE}."]
     return [*lines, ""]
+
+
+def _over_time(run: RunData) -> list[str]:
+    """Each model's movers: trend, early and late share, and their words then and now."""
+    lines = [f"## {SECTION_TITLE}", ""]
+    over_time = analysis(run)
+    if over_time is None or over_time.period is None:
+        return [*lines, absent_sentence(run), ""]
+    lines += [_cell(period_sentence(over_time)), ""]
+    for model in analysed_models(run, over_time):
+        lines += [f"### {title(model)} movers", ""]
+        shown = movers(over_time.models[model])
+        for topic in shown:
+            label, trend = topic_label(run, model, topic), trend_text(topic.trend)
+            line = f"- **{_cell(label)}**: {trend}"  # the trend's text holds no corpus text
+            if len(shift := word_shift(topic, over_time.period)) > 1:
+                (first, early), (last, late) = shift[0], shift[-1]
+                line += (
+                    f"; words in {_cell(first)}: {_cell(', '.join(early))}; "
+                    f"in {_cell(last)}: {_cell(', '.join(late))}"
+                )
+            lines.append(line)
+        if not shown:
+            lines.append("- No topic's share has a significant trend.")
+        lines.append("")
+    for pair in over_time.agreement:
+        lines.append(
+            f"{title(pair.a)} and {title(pair.b)}: the trends of {pair.agreeing} of "
+            f"{pair.matched} matched topics agree."
+        )
+    return [*lines, *([""] if over_time.agreement else [])]

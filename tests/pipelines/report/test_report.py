@@ -30,6 +30,7 @@ DISTINCT_MAP_COLOURS = (
     "new Set(Array.from(document.querySelectorAll('#document-map .point'))"
     ".map(e => e.style.fill)).size"
 )
+TIME_AREAS = "document.querySelectorAll('#time-shares .scatterlayer .trace').length"
 HOSTILE = [
     "<script>window.__pwned = 1; alert(1)</script> markets rally bank profit shares",
     '"><img src=x onerror="window.__pwned = 2"> rocket launch orbit nasa mission',
@@ -266,7 +267,7 @@ def test_report_renders_in_headless_chromium_and_runs_no_injected_code(synthetic
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.goto((synthetic_run / REPORT_HTML_FILE).as_uri())
-        page.wait_for_function("document.querySelectorAll('.plot .main-svg').length >= 12")
+        page.wait_for_function("document.querySelectorAll('.plot .main-svg').length >= 16")
         plots = page.eval_on_selector_all(
             ".plot", "els => els.map(e => [e.id, e.querySelectorAll('.main-svg').length])"
         )
@@ -283,13 +284,15 @@ def test_report_renders_in_headless_chromium_and_runs_no_injected_code(synthetic
         page.wait_for_function("document.querySelector('select[data-model=embedding]').value == 1")
         icicle = page.inner_text("#tree-lda")
         sankey = page.inner_text("#edges-0")
+        over_time = _over_time_views(page)
         pwned = page.evaluate("window.__pwned === undefined")
         page.screenshot(path=str(synthetic_run / "report.png"), full_page=True)
         browser.close()
     assert errors == []
     assert dialogs == [] and pwned
-    # The map, a tree per model, a Sankey and a heatmap per pair, coherence and sizes.
-    assert len(plots) == 12 and all(count > 0 for _, count in plots), plots
+    # The map, a tree per model, a Sankey and a heatmap per pair, the shares over time and
+    # the movers per model, coherence and sizes.
+    assert len(plots) == 16 and all(count > 0 for _, count in plots), plots
     assert points == N_DOCS  # every document is a point on the map
     # Embedding's 3 topics and its unassigned grey; LDA's 2, then 6 topics (all assigned);
     # embedding's 6 finest topics and grey.
@@ -299,7 +302,41 @@ def test_report_renders_in_headless_chromium_and_runs_no_injected_code(synthetic
     assert "markets and missions" in icicle and "league football" in icicle and "22 docs" in icicle
     assert "LDA 2: league football" in sankey and "NMF 3: player score league" in sankey
     assert HOSTILE_NODE_NAME in icicle  # shown as text, and it ran nothing (pwned)
+    # Topics over time: a date axis from the 1790s, LDA's areas, then NMF's at a click.
+    assert "1800" in over_time["ticks"] and over_time["ticks"] == sorted(over_time["ticks"])
+    assert over_time["areas"] == [3, 4]
+    assert over_time["legend"][0] == [
+        "Topic 2: league football",
+        "Topic 1: space missions",
+        f"Topic 0: {HOSTILE_NAME}",  # shown as text
+    ]
+    assert over_time["legend"][1][-1] == f"Topic 0: {HOSTILE_WORD} a|b bank"
+    assert "no documents" in over_time["notes"]
+    assert over_time["panels"][2] == (
+        "Topic 2: match goal teamemerging, 0.0% -> 30.0% (+30.0 points), q = 0.004"
+    )
     assert (synthetic_run / "report.png").stat().st_size > 10_000
+
+
+def _over_time_views(page) -> dict:
+    """What the over-time section shows in the browser: the shares' date ticks, areas and
+    legend (LDA's, then NMF's after its button is clicked), and NMF's movers' titles."""
+
+    def texts(selector: str) -> list[str]:
+        return page.eval_on_selector_all(selector, "els => els.map(e => e.textContent)")
+
+    views = {
+        "ticks": texts("#time-shares .xtick text"),
+        "notes": texts("#time-shares .annotation-text"),
+        "panels": texts("#time-movers-nmf .annotation-text"),
+        "areas": [page.evaluate(TIME_AREAS)],
+        "legend": [texts("#time-shares .legendtext")],
+    }
+    page.click("#time-shares .updatemenu-button >> text=NMF")
+    page.wait_for_function(f"{TIME_AREAS} == 4")
+    views["areas"].append(page.evaluate(TIME_AREAS))
+    views["legend"].append(texts("#time-shares .legendtext"))
+    return views
 
 
 @pytest.mark.slow
