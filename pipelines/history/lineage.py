@@ -167,8 +167,11 @@ def topic_lives(
     lives: dict[str, list[dict[str, Any]]] = {}
     for model, model_steps in steps.items():
         kept = [s for s in model_steps if s.run.run_id in in_window]
+        now = sorted((s for s in kept if s.run.run_id == current), key=lambda s: s.topic_id)
+        if not now:
+            continue  # a model an earlier run fitted, not this one
         lives[model] = []
-        for step in sorted((s for s in kept if s.run.run_id == current), key=lambda s: s.topic_id):
+        for step in now:
             line = topic_line(kept, step.key)
             if len(line) < 2:
                 continue

@@ -37,7 +37,7 @@ def lives_section(run: RunData) -> str:
         "documents per run, oldest on the left, this run on the right. A line starts where "
         "the topic emerged or split off, or at the first run shown."
     )
-    parts = [f'<p class="muted">{_esc(note)}</p>']
+    parts = [f'<p class="muted">{note}</p>']  # no corpus text in it
     for model, topics in lives.models.items():
         if not topics:
             continue
@@ -50,7 +50,7 @@ def lives_section(run: RunData) -> str:
 
 
 def _row(lives: Lives, life: TopicLife) -> str:
-    label = life.name or ", ".join(life.words[:3])
+    label = life.name or " ".join(life.words[:3])  # as Topic.label
     first, last = life.steps[0], life.steps[-1]
     return (
         f"<tr><td>{life.topic}: {_esc(label)}</td><td>{len(life.steps)}</td>"

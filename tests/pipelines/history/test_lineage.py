@@ -172,6 +172,8 @@ def test_lives_are_the_current_topics_that_lived_through_two_runs_of_the_window(
     assert [len(life["steps"]) for life in short["models"]["lda"]] == [2, 2, 2]
     first = topic_lives(runs[:1], steps, window=10)  # a first run: nothing lived before
     assert first["models"] == {"lda": [], "embedding": []}
+    lda_only = {"lda": steps["lda"], "nmf": steps["embedding"][:2]}  # nmf: r1 only
+    assert set(topic_lives(runs, lda_only, window=10)["models"]) == {"lda"}
 
 
 # --- the history database: SQLite and PostgreSQL ---------------------------------------------
