@@ -138,6 +138,8 @@ class HistoryConfig(Section):
     # SQLAlchemy URL; none: $TOPICFLOW_HISTORY_URL, else a SQLite file in the store.
     url: str | None = Field(None, min_length=1)
     drift_threshold: float = Field(0.3, gt=0, le=1)
+    # The report's chart of topic lives shows each topic's last this many runs.
+    lineage_runs: int = Field(10, ge=2, le=100)
 
 
 class IncrementalConfig(Section):

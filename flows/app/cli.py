@@ -22,7 +22,8 @@ from topicflow.pipelines.config import Config
 from topicflow.pipelines.corpus.documents import require_documents
 from topicflow.pipelines.errors import InputError
 from topicflow.pipelines.history.database import RunHistory, open_history
-from topicflow.pipelines.history.view import format_run, format_runs
+from topicflow.pipelines.history.lineage import parse_topic_spec
+from topicflow.pipelines.history.view import format_run, format_runs, format_topic_line
 from topicflow.pipelines.io.store import read_corpus_cached
 
 app = typer.Typer(
@@ -335,11 +336,32 @@ def history(
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many runs.")] = 20,
     store: StoreOpt = None,
     history_url: HistoryUrlOpt = None,
+    topic: Annotated[
+        str | None,
+        typer.Option(
+            metavar="RUN_ID:MODEL:TOPIC",
+            help="Print this topic's line through the runs instead, oldest first "
+            "(e.g. 20261121-060000:lda:3; a run id prefix is enough).",
+        ),
+    ] = None,
 ) -> None:
     """List recorded runs, newest first, with their headline numbers and topic changes."""
+    if topic is not None and corpus_name is not None:
+        _fail(InputError("--topic takes the corpus from its run: leave out --corpus-name"))
+    try:
+        spec = parse_topic_spec(topic) if topic is not None else None
+    except InputError as exc:
+        _fail(exc)
     recorded = _open_history(store, history_url)
     recorded.reap_interrupted()
-    typer.echo(format_runs(recorded.runs(corpus_name, limit)))
+    if spec is None:
+        typer.echo(format_runs(recorded.runs(corpus_name, limit)))
+        return
+    try:
+        line = recorded.topic_line(spec)
+    except InputError as exc:
+        _fail(exc)
+    typer.echo(format_topic_line(line, limit))
 
 
 @app.command()

@@ -9,7 +9,8 @@ run directory and a "failed" record. This module does not import Prefect.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,12 @@ from topicflow.flows.app.preflight import new_run_id
 from topicflow.pipelines.config import Config
 from topicflow.pipelines.corpus.documents import Corpus
 from topicflow.pipelines.history.database import RunHistory, open_history, recorded_run
+from topicflow.pipelines.history.lineage import (
+    RunPoint,
+    drift_links,
+    steps_of,
+    topic_lives,
+)
 from topicflow.pipelines.io.manifest import Manifest
 from topicflow.pipelines.io.run_files import MANIFEST_FILE
 from topicflow.pipelines.io.rundir import RunDirectory
@@ -86,10 +93,27 @@ def execute_run(
     return final, outcome
 
 
+def run_lives(
+    r: RunContext, topics: dict[str, list[dict]], drift: Mapping[str, Any], n_documents: int
+) -> dict[str, Any] | None:
+    """``metrics.json``'s ``lives``: how this run's topics lived through the corpus's last
+    ``history.lineage_runs`` runs, this one included (its topics are not recorded yet);
+    None without a run history."""
+    if r.history is None:
+        return None
+    window, run_id = r.cfg.history.lineage_runs, r.manifest.data["run_id"]
+    this_run = RunPoint(run_id, dt.datetime.now(dt.UTC), n_documents)
+    runs, steps = r.history.topic_steps(r.name, last=window - 1, before_run_id=run_id)
+    for model, current in steps_of(this_run, topics, drift_links(drift)).items():
+        steps.setdefault(model, []).extend(current)
+    return topic_lives([*runs, this_run], steps, window)
+
+
 def _record_success(history: RunHistory, run_id: str, outcome: Outcome, run_dir: Path) -> None:
     history.complete(
         run_id,
         outcome.topics,
+        links=drift_links(outcome.metrics.get("drift")),
         corpus_fingerprint=outcome.documents.fingerprint,
         n_documents=len(outcome.documents),
         run_dir=str(run_dir),

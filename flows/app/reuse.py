@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from topicflow.flows.app.code_identity import code_identity
-from topicflow.flows.app.envelope import Outcome, RunContext, execute_run
+from topicflow.flows.app.envelope import Outcome, RunContext, execute_run, run_lives
 from topicflow.pipelines.config import Config
 from topicflow.pipelines.corpus.documents import Corpus
 from topicflow.pipelines.history.database import RunHistory, RunRecord, open_history
@@ -119,6 +119,7 @@ def answer_from(previous: Reusable, r: RunContext, documents: Corpus, key: str) 
         record.topics,
         r.cfg.history.drift_threshold,
     )
+    metrics["lives"] = run_lives(r, record.topics, metrics["drift"], len(documents))
     write_metrics(r.path, metrics)
     update = {"performed": "reused", "reason": reuse_message(previous)}
     if record.model_state:

@@ -14,7 +14,7 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from topicflow.flows.app.envelope import Outcome, RunContext, execute_run
+from topicflow.flows.app.envelope import Outcome, RunContext, execute_run, run_lives
 from topicflow.flows.app.keys import (
     compare_key,
     fitted_state_key,
@@ -160,6 +160,7 @@ def _analyse(r: RunContext, reuse: bool) -> Outcome:
         metrics["stability"] = check.record(r.manifest, "stability")
     topics = {name: topic_set.records() for name, topic_set in topic_sets.items()}
     metrics["drift"] = _drift(r, topics)
+    metrics["lives"] = run_lives(r, topics, metrics["drift"], len(documents))
     write_metrics(r.path, metrics)
     report(r.path).record(r.manifest, "report")
     return Outcome(documents, topics, metrics, update)

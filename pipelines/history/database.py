@@ -15,7 +15,7 @@ import os
 import socket
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +26,14 @@ from sqlalchemy.engine import Engine
 
 from topicflow.pipelines.config import HistoryConfig
 from topicflow.pipelines.errors import InputError
+from topicflow.pipelines.history.lineage import (
+    RunPoint,
+    TopicKey,
+    TopicLine,
+    TopicSpec,
+    TopicStep,
+    topic_line,
+)
 from topicflow.pipelines.history.schema import MIGRATIONS, Migration, migrate
 from topicflow.pipelines.history.schema import (
     runs as RUNS,  # the tables (the class has a runs() method)
@@ -124,9 +132,16 @@ class RunHistory:
             self.fail(run_id, f"interrupted: process {pid} on {host} ended without finishing")
         return [run_id for run_id, _ in orphans]
 
-    def complete(self, run_id: str, run_topics: dict[str, list[dict]], **facts: Any) -> None:
+    def complete(
+        self,
+        run_id: str,
+        run_topics: dict[str, list[dict]],
+        links: Mapping[str, Mapping[int, TopicKey]] | None = None,
+        **facts: Any,
+    ) -> None:
         """Mark the run complete and store its topics (model name -> topics.json records,
-        whichever models the run fitted), all or nothing."""
+        whichever models the run fitted), all or nothing. ``links``: per model, the topic
+        of an earlier run each topic continues (:func:`.lineage.drift_links`)."""
         too_long = [m for m in run_topics if len(m) > MODEL_NAME_LENGTH]
         if too_long:
             raise ValueError(
@@ -142,6 +157,7 @@ class RunHistory:
                 "weights": [float(w) for w in topic["weights"]],
                 "size": int(topic["size"]),
                 "name": topic.get("name"),
+                **_link((links or {}).get(model, {}).get(topic["id"])),
             }
             for model, records in run_topics.items()
             for topic in records
@@ -223,6 +239,78 @@ class RunHistory:
             previous = conn.execute(query).scalar()
         return self.get(previous) if previous else None
 
+    def topic_steps(
+        self,
+        corpus_name: str,
+        model: str | None = None,
+        last: int | None = None,
+        before_run_id: str | None = None,
+    ) -> tuple[list[RunPoint], dict[str, list[TopicStep]]]:
+        """The complete runs of ``corpus_name`` oldest first (the ``last`` ones, started
+        before ``before_run_id``), and their topics (of ``model``) as lineage steps."""
+        with self.engine.connect() as conn:
+            query = sa.select(RUNS.c.run_id, RUNS.c.finished_at, RUNS.c.n_documents).where(
+                RUNS.c.corpus_name == corpus_name, RUNS.c.status == "complete"
+            )
+            if before_run_id is not None:
+                started = sa.select(RUNS.c.started_at).where(RUNS.c.run_id == before_run_id)
+                query = query.where(
+                    RUNS.c.run_id != before_run_id, RUNS.c.started_at <= started.scalar_subquery()
+                )
+            query = query.order_by(RUNS.c.started_at.desc(), RUNS.c.run_id.desc())
+            if last is not None:
+                query = query.limit(last)
+            points = [
+                RunPoint(row.run_id, _utc(row.finished_at), row.n_documents)
+                for row in conn.execute(query)
+            ][::-1]
+            by_id = {point.run_id: point for point in points}
+            columns = [c for c in TOPICS.c if c.name != "weights"]  # the bulk, not needed
+            topic_query = sa.select(*columns).order_by(TOPICS.c.model, TOPICS.c.topic_id)
+            if last is not None:  # a few runs: name them
+                topic_query = topic_query.where(TOPICS.c.run_id.in_(list(by_id)))
+            else:
+                topic_query = topic_query.join(RUNS, RUNS.c.run_id == TOPICS.c.run_id).where(
+                    RUNS.c.corpus_name == corpus_name, RUNS.c.status == "complete"
+                )
+            if model is not None:
+                topic_query = topic_query.where(TOPICS.c.model == model)
+            steps: dict[str, list[TopicStep]] = {}
+            for row in conn.execute(topic_query):
+                if row.run_id not in by_id:
+                    continue  # started after ``before_run_id``
+                link = (row.previous_run, row.previous_topic) if row.previous_run else None
+                step = TopicStep(
+                    by_id[row.run_id], row.topic_id, row.size, tuple(row.words), row.name, link
+                )
+                steps.setdefault(row.model, []).append(step)
+        return points, steps
+
+    def topic_line(self, spec: TopicSpec) -> TopicLine:
+        """The line through the topic ``spec`` names, across the complete runs of its
+        corpus; a one-line :class:`InputError` when the run, model or topic is unknown."""
+        record = self.get(spec.run_id)
+        if record.status != "complete":
+            raise InputError(f"run {record.run_id} is {record.status}: it has no topics")
+        if spec.model not in record.topics:
+            fitted = ", ".join(record.topics) or "none"
+            raise InputError(f"run {record.run_id} has no model {spec.model!r} (it has: {fitted})")
+        ids = [t["id"] for t in record.topics[spec.model]]
+        if spec.topic_id not in ids:
+            raise InputError(
+                f"run {record.run_id} has no {spec.model} topic {spec.topic_id} "
+                f"(its topics are {min(ids)}..{max(ids)})"
+            )
+        _, steps = self.topic_steps(record.corpus_name, spec.model)
+        start = (record.run_id, spec.topic_id)
+        return TopicLine(spec.model, start, topic_line(steps.get(spec.model, []), start))
+
+
+def _link(previous: TopicKey | None) -> dict[str, Any]:
+    """The link columns of a topic row (both null: the topic starts a line)."""
+    run_id, topic_id = previous if previous is not None else (None, None)
+    return {"previous_run": run_id, "previous_topic": topic_id}
+
 
 def open_history(store: Path, config: HistoryConfig) -> RunHistory | None:
     """The run history a run writes to, or None when ``history.enabled`` is off."""
@@ -296,10 +384,15 @@ def _use_wal(cursor) -> None:
 def _record(row) -> RunRecord:
     values = dict(row)
     for key in ("started_at", "finished_at"):
-        if values[key] is not None and values[key].tzinfo is None:
-            values[key] = values[key].replace(tzinfo=dt.UTC)  # SQLite keeps no zone: it is UTC
+        values[key] = _utc(values[key])
     values["headline"] = values["headline"] or {}
     return RunRecord(**values)
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)  # SQLite keeps no zone: it is UTC
+    return moment
 
 
 def _now() -> dt.datetime:

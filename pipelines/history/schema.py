@@ -58,6 +58,12 @@ topics = sa.Table(
     sa.Column("size", sa.Integer, nullable=False),
     # Since version 3: the topic's short readable name (null: unnamed, or an older run).
     sa.Column("name", sa.Text),
+    # Since version 4: the same model's topic in the run before that this one continues
+    # (drift's one-to-one match); null for a topic that emerged or split off, a corpus's
+    # first run, and older runs. No foreign key: a line simply ends where a link leads
+    # to no row, and SQLite cannot add a composite one to an existing table.
+    sa.Column("previous_run", sa.String(200)),
+    sa.Column("previous_topic", sa.Integer),
 )
 
 schema_version = sa.Table(
@@ -121,10 +127,17 @@ def _topic_names(conn: Connection) -> None:
     conn.execute(sa.text(f"ALTER TABLE topics ADD COLUMN name {kind}"))
 
 
+def _topic_links(conn: Connection) -> None:
+    for column in (topics.c.previous_run, topics.c.previous_topic):
+        name, kind = column.name, column.type.compile(dialect=conn.dialect)
+        conn.execute(sa.text(f"ALTER TABLE topics ADD COLUMN {name} {kind}"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "runs and their topics", _initial),
     Migration(2, "runs.host and runs.pid: which process runs it", _run_owner),
     Migration(3, "topics.name: each topic's short readable name", _topic_names),
+    Migration(4, "topics.previous_run/previous_topic: the topic it continues", _topic_links),
 )
 
 # Any fixed number: PostgreSQL advisory locks are keyed by a 64-bit integer.

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from topicflow.pipelines.history.database import RunRecord
+from topicflow.pipelines.history.lineage import TopicLine
 from topicflow.pipelines.models.registry import title
 from topicflow.pipelines.report.headline import format_value, headline_table
 
@@ -135,3 +136,38 @@ def _topic_line(topic: dict[str, Any]) -> str:
 
 def _when(moment) -> str:
     return moment.isoformat(timespec="seconds") if moment else "n/a"
+
+
+_LINE_COLUMNS = ("run id", "finished (UTC)", "topic", "docs", "share")
+
+
+def format_topic_line(line: TopicLine, limit: int | None = None) -> str:
+    """A topic's line through the runs, one row per run, oldest first, the asked one
+    marked ``*``. With ``limit``, the newest ``limit`` rows that still hold the asked one."""
+    model, steps = title(line.model), line.steps
+    asked = next(i for i, step in enumerate(steps) if step.key == line.start)
+    first = min(max(0, len(steps) - limit), asked) if limit else 0
+    shown = steps[first : first + limit] if limit else steps
+    runs = "run" if len(steps) == 1 else "runs"
+    lines = [f"{model} topic {line.start[1]} of run {line.start[0]} (*): {len(steps)} {runs}"]
+    words = "name: top words" if any(step.name for step in shown) else "top words"
+    rows = [(*_LINE_COLUMNS, words)] + [
+        (
+            step.run.run_id + (" *" if step.key == line.start else ""),
+            step.run.finished_at.strftime("%Y-%m-%d %H:%M:%S") if step.run.finished_at else "n/a",
+            str(step.topic_id),
+            f"{step.size:,}",
+            format_value("{:.1%}", step.share),
+            _topic_line({"words": step.words, "name": step.name}),
+        )
+        for step in shown
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(_LINE_COLUMNS))]
+    lines += [
+        "  ".join([*(c.ljust(w) for c, w in zip(row[:-1], widths, strict=True)), row[-1]]).rstrip()
+        for row in rows
+    ]
+    earlier, later = first, len(steps) - first - len(shown)
+    if earlier or later:
+        lines.append(f"({earlier} earlier and {later} later runs not shown: --limit)")
+    return "\n".join(lines)

@@ -188,6 +188,7 @@ _OPTIONAL = {
     "labels",
     "stability",
     "drift",
+    "lives",
     "models",
     "embedding_cosine",
     "level",

@@ -230,6 +230,35 @@ class Stability(_Shape):
     models: dict[str, ModelStability]
 
 
+# A topic's life: the runs it has lived through (metrics.json's ``lives``).
+
+
+class LifeRun(_Shape):
+    run_id: str
+    finished_at: str | None  # this run's: when its lives were measured, just before the end
+
+
+class LifeStep(_Shape):
+    run_id: str
+    topic: int  # its id in that run
+    size: int
+    share: Number  # of that run's documents
+
+
+class TopicLife(_Shape):
+    topic: int  # its id in this run
+    words: list[str]
+    steps: list[LifeStep]  # oldest first; the last is this run's
+    name: str | None = None
+
+
+class Lives(_Shape):
+    window: int  # the most runs followed back (history.lineage_runs)
+    runs: list[LifeRun]  # the last ``window`` runs of the corpus, oldest first, this one last
+    # Per model, the topics of this run that lived through two runs or more.
+    models: dict[str, list[TopicLife]]
+
+
 # Drift entries carry the topic's name when the run that has the topic named it.
 
 
@@ -288,6 +317,7 @@ class Metrics(_Shape):
     comparisons: list[Comparison]
     labels: dict[str, LabelScores] | None = None  # only when the corpus has labels
     stability: Stability | None = None  # only when enabled
+    lives: Lives | None = None  # only with a run history (and not in older runs)
     drift: Drift | None = None
     over_time: OverTime | None = None  # absent in runs from before topics over time
 

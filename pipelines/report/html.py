@@ -42,6 +42,7 @@ from topicflow.pipelines.report.headline import (
     format_value,
     reused_note,
 )
+from topicflow.pipelines.report.lives_html import lives_section
 from topicflow.pipelines.report.markdown import render_markdown
 from topicflow.pipelines.report.pairs_html import alignment_id, alignments_section
 from topicflow.pipelines.report.time_figures import time_figures
@@ -119,6 +120,7 @@ def render_html(run: RunData) -> str:
         [
             _headline(run),
             _drift(run),
+            lives_section(run),
             _section(
                 "Document map",
                 _map_note(run)

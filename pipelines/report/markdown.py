@@ -43,6 +43,8 @@ def render_markdown(run: RunData) -> str:
         lines.append(note + "\n")
     if run.metrics.drift is not None:
         lines.append(drift_markdown(run.metrics.drift))
+    if lives := _lives_line(run):
+        lines.append(lives + "\n")
     if agreement := agreement_sentence(run.metrics):
         lines.append(agreement + "\n")
     for model in run.model_names:
@@ -55,6 +57,25 @@ def render_markdown(run: RunData) -> str:
     lines += _over_time(run)
     lines.append(f"Open {REPORT_HTML_FILE} in this directory for the interactive report.\n")
     return "\n".join(lines)
+
+
+def _lives_line(run: RunData) -> str:
+    """A sentence on the topics that lived through earlier runs (report.html charts them);
+    none on a first run or without a history."""
+    lives = run.metrics.lives
+    if lives is None or not any(lives.models.values()):
+        return ""
+    counts = [
+        f"{len(lives.models[model])} of {len(run.topics[model])} {title(model)} topics"
+        for model in run.model_names
+        if lives.models.get(model)
+    ]
+    longest = max(len(life.steps) for topics in lives.models.values() for life in topics)
+    return (
+        f"**Topic lives**: {', '.join(counts)} continue topics of earlier runs, the longest "
+        f"through {longest} of the last {len(lives.runs)} runs; {REPORT_HTML_FILE} charts "
+        "their share of the documents."
+    )
 
 
 def _topic_table(run: RunData, model: str) -> list[str]:

@@ -184,9 +184,20 @@ def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, s
     topics = (first / "topics.json").read_text()
     assert topics == (second / "topics.json").read_text()
     metrics = [json.loads((run / "metrics.json").read_text()) for run in (first, second)]
-    assert metrics[1].pop("drift")["previous_run"] == first.name  # the one thing that differs
+    assert metrics[1].pop("drift")["previous_run"] == first.name  # the things that differ
     assert metrics[0].pop("drift")["previous_run"] is None
+    lives = [m.pop("lives") for m in metrics]
     assert metrics[0] == metrics[1]
+    # Topic lives: none on the first run; on the second every topic continues itself.
+    assert lives[0]["models"] == {"lda": [], "embedding": []}
+    assert [r["run_id"] for r in lives[1]["runs"]] == [first.name, second.name]
+    for model, records in json.loads(topics).items():
+        assert [
+            [(s["run_id"], s["topic"], s["size"]) for s in life["steps"]]
+            for life in lives[1]["models"][model]
+        ] == [
+            [(first.name, t["id"], t["size"]), (second.name, t["id"], t["size"])] for t in records
+        ]
 
     # Nothing changed: with reuse on, the run is answered from the last one, no stage runs.
     reused = _run(corpus, tmp_path / "runs", store, base, reuse=True)
@@ -202,6 +213,9 @@ def test_second_run_reuses_cached_steps_and_a_changed_setting_misses(tmp_path, s
         assert counts["persisted"] > 0 and counts["emerged"] == counts["vanished"] == 0
         assert counts["split"] == counts["merged"] == 0
     assert f"Nothing changed since run {second.name}" in (reused / "report.md").read_text()
+    lives = json.loads((reused / "metrics.json").read_text())["lives"]  # measured anew
+    assert [r["run_id"] for r in lives["runs"]] == [first.name, second.name, reused.name]
+    assert {len(life["steps"]) for m in ("lda", "embedding") for life in lives["models"][m]} == {3}
 
     fewer_passes = _run(corpus, tmp_path / "runs", store, {**base, "lda": {"passes": 3}})
     assert _cache(fewer_passes)["lda"] == "miss" and _cache(fewer_passes)["compare"] == "miss"

@@ -6,14 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
-import secrets
 import socket
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from tests.postgres import server_binaries, throwaway_cluster
 from topicflow.pipelines.errors import InputError
 from topicflow.pipelines.history.database import (
     MODEL_NAME_LENGTH,
@@ -46,31 +44,6 @@ OLD_HEADLINE = {
     "agreement_nmi": 0.5,
     "drift": {"lda": {"emerged": 1, "vanished": 0}, "embedding": {"emerged": 0, "vanished": 2}},
 }
-
-
-@pytest.fixture(scope="session")
-def postgres_server():
-    binaries = server_binaries()
-    if binaries is None:
-        pytest.skip(
-            "PostgreSQL server binaries (pg_ctl, initdb) not installed: apt-get install postgresql"
-        )
-    with throwaway_cluster(binaries) as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.database)])
-def url(request, tmp_path) -> str:
-    """A fresh, empty history database of each kind."""
-    if request.param == "sqlite":
-        return history_url(tmp_path)
-    server = request.getfixturevalue("postgres_server")
-    name = f"history_{secrets.token_hex(4)}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return server.rsplit("/", 1)[0] + f"/{name}"
 
 
 def _complete_run(history: RunHistory, run_id: str, corpus: str = "news", **facts) -> None:
@@ -337,7 +310,7 @@ def test_a_version_2_database_gains_topic_names_and_reads_its_old_topics(url):
         conn.execute(sa.text("UPDATE runs SET status = 'complete'"))
     old.close()
     history = RunHistory(url)
-    assert history.applied_migrations == [3]
+    assert history.applied_migrations == [m.version for m in MIGRATIONS[2:]]
     assert history.get("v2-run").topics == TOPICS  # read as before, without names
     named = {"lda": [{**TOPICS["lda"][0], "name": "space <b>missions</b>"}]}
     history.start("v3-run", "news")

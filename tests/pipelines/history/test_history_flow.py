@@ -13,6 +13,7 @@ from tests.conftest import PROJECT_ROOT
 from tests.flows.app.test_cli import assert_bad_input, run_cli
 from topicflow.pipelines.errors import InputError
 from topicflow.pipelines.history.database import RunHistory, history_url
+from topicflow.pipelines.history.lineage import TopicSpec
 
 SMOKE = str(PROJECT_ROOT / "configs" / "smoke.yaml")
 SUBJECTS = {
@@ -41,6 +42,12 @@ def subject_documents(subjects: list[str], per_subject: int = 30) -> list[str]:
         for s in subjects
         for i in range(per_subject)
     ]
+
+
+def _subject(words: list[str]) -> str:
+    """The planted subject a topic's words come from."""
+    (subject,) = {name for name, vocabulary in SUBJECTS.items() if set(words) <= set(vocabulary)}
+    return subject
 
 
 def _run(corpus: Path, tmp_path: Path, store: Path, overrides: dict) -> Path:
@@ -84,6 +91,35 @@ def test_drift_lists_exactly_the_planted_subject_that_came_and_went(
         assert set(vanished.lower().split()) <= set(SUBJECTS["space"]), vanished
         assert f"- vanished: {vanished} (topic " in (runs[2] / "report.md").read_text()
     assert drifts[2]["previous_run"] == runs[1].name
+
+    # Topic lives: in the last run, money and sport have lived through all three runs and
+    # food through two; space, gone, has no line. The history links the same topics.
+    lives = [json.loads((run / "metrics.json").read_text())["lives"] for run in runs]
+    assert lives[0]["models"] == {"lda": [], "embedding": []}  # a first run: none yet
+    assert [r["run_id"] for r in lives[2]["runs"]] == [run.name for run in runs]
+    history = RunHistory(history_url(store))
+    for model in ("lda", "embedding"):
+        subjects = {_subject(life["words"]): life for life in lives[2]["models"][model]}
+        assert {s: len(life["steps"]) for s, life in subjects.items()} == {
+            "money": 3,
+            "sport": 3,
+            "food": 2,
+        }, model
+        before = sorted(_subject(life["words"]) for life in lives[1]["models"][model])
+        assert before == ["money", "space", "sport"], model  # food had just emerged
+        food = subjects["food"]["steps"]
+        assert [step["run_id"] for step in food] == [runs[1].name, runs[2].name]
+        assert food[-1]["share"] == pytest.approx(food[-1]["size"] / 90)
+        money = subjects["money"]
+        line = history.topic_line(TopicSpec(runs[2].name, model, money["topic"])).steps
+        assert [(s.run.run_id, s.topic_id, s.size) for s in line] == [
+            (step["run_id"], step["topic"], step["size"]) for step in money["steps"]
+        ]
+    assert '<section id="topic-lives">' in (runs[2] / "report.html").read_text()
+    assert (
+        "**Topic lives**: 3 of 3 LDA topics, 3 of 3 Embedding topics"
+        in (runs[2] / "report.md").read_text()
+    )
 
     report = (runs[2] / "report.md").read_text()
     assert "## What changed since" in report and "| LDA | 3 | 0 | 1 | 0 | 0 |" in report
