@@ -17,6 +17,7 @@ import annotated_types
 import yaml
 from pydantic import BaseModel, Field, ValidationError, create_model, field_validator
 
+from topicflow.pipelines.analysis.over_time.config import OverTimeConfig
 from topicflow.pipelines.config_section import Section
 from topicflow.pipelines.errors import ConfigError
 from topicflow.pipelines.models.granularity.config import GranularityConfig
@@ -180,6 +181,7 @@ class Config(_ModelSections):
     # assign only new documents to them, unless `incremental` says a refit is due.
     update: Literal["full", "incremental"] = "full"
     incremental: IncrementalConfig = IncrementalConfig()
+    over_time: OverTimeConfig = OverTimeConfig()
 
     @field_validator("models")
     @classmethod
