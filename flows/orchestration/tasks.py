@@ -27,7 +27,7 @@ from topicflow.pipelines.analysis.incremental import (
 )
 from topicflow.pipelines.analysis.incremental import update_topics as assign_to_fitted
 from topicflow.pipelines.analysis.pipeline import compare as compare_all
-from topicflow.pipelines.analysis.pipeline import document_map, prepare
+from topicflow.pipelines.analysis.pipeline import document_map, prepare, topics_over_time
 from topicflow.pipelines.analysis.pipeline import fit_model as fit
 from topicflow.pipelines.analysis.pipeline import name_topics as name_all
 from topicflow.pipelines.config import Config, CorpusConfig, EmbedderConfig
@@ -280,6 +280,39 @@ def compare(
             " [cached]" if hit else "",
         )
     return clock.staged(metrics, _outcome(hit))
+
+
+@task(name="over-time")
+def over_time(
+    topic_sets: dict[str, TopicSet],
+    corpus: PreparedCorpus,
+    times: list[str | None] | None,
+    cfg: Config,
+    comparisons: list[dict],
+) -> Staged[dict]:
+    """Every model's topic shares per period, their trends and words per period."""
+    clock = _Clock()
+    result = topics_over_time(topic_sets, corpus, times, cfg, comparisons)
+    logger = get_run_logger()
+    if not result["available"]:
+        logger.info("over time: not computed: %s", result["reason"])
+        return clock.staged(result)
+    period = result["period"]
+    logger.info(
+        "over time: %s documents in %s %s periods, %s to %s",
+        f"{result['documents']:,}",
+        len(period["labels"]),
+        period["unit"],
+        period["labels"][0],
+        period["labels"][-1],
+    )
+    for name, entry in result["models"].items():
+        by_id = {t["id"]: t for t in entry["topics"]}
+        movers = [
+            f"{by_id[i].get('name') or i} ({by_id[i]['trend']['class']})" for i in entry["movers"]
+        ]
+        logger.info("over time: %s movers: %s", title(name), ", ".join(movers) or "none")
+    return clock.staged(result)
 
 
 @task(name="stability")

@@ -34,6 +34,7 @@ from topicflow.flows.orchestration.tasks import (
     ingest_corpus,
     merge_shards,
     name_topics,
+    over_time,
     preprocess,
     report,
     shards_identity,
@@ -155,6 +156,9 @@ def _analyse(r: RunContext, reuse: bool) -> Outcome:
     corpus = _unwalked(modelled.corpus)
     metrics = compare(topic_sets, corpus, documents.labels, cfg, r.store, key)
     metrics = {"preprocess": modelled.prepared.summary(), **metrics.record(r.manifest, "compare")}
+    times = _unwalked(documents.times)
+    timed = over_time(topic_sets, corpus, times, cfg, metrics["comparisons"])
+    metrics["over_time"] = timed.record(r.manifest, "over_time")
     if cfg.stability.seeds:
         check = stability_check(corpus, cfg, topic_sets)
         metrics["stability"] = check.record(r.manifest, "stability")

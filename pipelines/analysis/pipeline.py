@@ -1,5 +1,5 @@
 """The analysis as plain functions: prepare -> fit each model -> match levels, trees and
-names -> map -> compare.
+names -> map -> compare -> topics over time.
 
 The Prefect flow submits exactly these functions as tasks (with caching and timing
 around them); stability checks and the benchmarks call them too, so there is one
@@ -171,6 +171,31 @@ def _tfidf_map(corpus: PreparedCorpus, seed: int) -> np.ndarray:
     return TruncatedSVD(2, random_state=seed).fit_transform(tfidf).astype(np.float32)
 
 
+def topics_over_time(
+    topic_sets: Mapping[str, TopicSet],
+    corpus: PreparedCorpus,
+    times: Sequence[str | None] | None,
+    cfg: Config,
+    comparisons: Sequence[Mapping] | None = None,
+) -> dict[str, Any]:
+    """``metrics.json``'s ``over_time``: every model's topic shares per period, trends and
+    words per period (:mod:`.over_time`), on the shared vocabulary. ``times`` are the
+    corpus's normalised timestamps (None: the corpus has no time field)."""
+    from topicflow.pipelines.analysis.over_time import over_time
+    from topicflow.pipelines.corpus.timestamps import to_datetime64
+
+    vocabulary = [corpus.vocabulary[i] for i in range(len(corpus.vocabulary))]
+    return over_time(
+        topic_sets,
+        None if times is None else to_datetime64(times),
+        corpus.counts,
+        vocabulary,
+        cfg.over_time,
+        comparisons,
+        cfg.corpus.time_field,
+    )
+
+
 def compare(
     topic_sets: Mapping[str, TopicSet],
     corpus: PreparedCorpus,
@@ -209,9 +234,11 @@ def analyse(
     labels: Sequence[str | None] | None = None,
     vectors: np.ndarray | None = None,
     store: Path | None = None,
+    times: Sequence[str | None] | None = None,
 ) -> Analysis:
     """The whole analysis in memory: the same functions the flow runs, without Prefect,
-    caching or a run directory. ``vectors`` skips embedding (e.g. precomputed ones)."""
+    caching or a run directory. ``vectors`` skips embedding (e.g. precomputed ones);
+    ``times`` (ISO 8601, one per text) adds the topics over time."""
     from topicflow.pipelines.io.store import cache_dir
     from topicflow.pipelines.vectors.encoder import LazyEncoder
 
@@ -229,4 +256,8 @@ def analyse(
         "preprocess": prepared.summary(),
         **compare(analysis.topic_sets, corpus, labels, cfg),
     }
+    comparisons = analysis.metrics["comparisons"]
+    analysis.metrics["over_time"] = topics_over_time(
+        analysis.topic_sets, corpus, times, cfg, comparisons
+    )
     return analysis

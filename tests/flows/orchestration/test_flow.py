@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import email.utils
 import gzip
 import json
 from pathlib import Path
@@ -21,9 +23,21 @@ N_DOCS = 36
 
 def _rows() -> list[dict]:
     return [
-        {"key": f"k{i}", "body": text, "desk": ["money", "space", "sport"][i % 3]}
+        {"key": f"k{i}", "body": text, "desk": ["money", "space", "sport"][i % 3], "when": _when(i)}
         for i, text in enumerate(news_sentences(N_DOCS, seed=1))
     ]
+
+
+def _when(i: int) -> str:
+    """Six documents a year, 2015-2020, each year's first quarter, in four spellings."""
+    moment = dt.datetime(2015 + i % 6, 3, 1, 12, tzinfo=dt.UTC)
+    spellings = (
+        moment.date().isoformat(),
+        str(moment.year),
+        email.utils.format_datetime(moment),
+        str(int(moment.timestamp())),
+    )
+    return spellings[i % 4]
 
 
 def _write(fmt: str, folder: Path) -> Path:
@@ -77,7 +91,9 @@ def _run(
 @pytest.mark.parametrize("fmt", ["txt", "lines", "csv", "tsv", "jsonl.gz", "parquet"])
 def test_every_format_runs_end_to_end(fmt, tmp_path, store, prefect_api):
     fields = fmt not in ("txt", "lines")
-    overrides = {"corpus": {"text_field": "body", "label_field": "desk"}} if fields else {}
+    corpus = {"text_field": "body", "label_field": "desk", "time_field": "when"}
+    overrides = {"corpus": corpus} if fields else {}
+    overrides["over_time"] = {"min_period_documents": 5}
     run_dir = _run(_write(fmt, tmp_path), tmp_path / "runs", store, overrides)
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["corpus"]["documents"] == N_DOCS
@@ -107,6 +123,16 @@ def test_every_format_runs_end_to_end(fmt, tmp_path, store, prefect_api):
     assert [(c["a"], c["b"]) for c in metrics["comparisons"]] == [("lda", "embedding")]
     assert ("labels" in metrics) is fields
     assert load_run(run_dir).model_names == ["lda", "embedding"]  # every file has its shape
+    over_time = metrics["over_time"]
+    assert over_time["available"] is fields
+    if fields:  # every spelling of a time read; each year's documents in its first quarter
+        assert over_time["period"]["unit"] == "quarter"
+        assert [n for n in over_time["period"]["documents"] if n] == [6] * 6
+        assert over_time["period"]["labels"][0] == "2015-Q1"
+        assert list(over_time["models"]) == ["lda", "embedding"]
+        assert "Topics over time" in (run_dir / "report.html").read_text()
+    else:
+        assert "no time field" in over_time["reason"]
     if fields:  # the planted desks are found by both models
         assert metrics["labels"]["lda"]["nmi"] == pytest.approx(1.0)
         assert metrics["labels"]["embedding"]["purity"] == pytest.approx(1.0)
