@@ -69,6 +69,7 @@ MOVEMENTS = {
 }
 WAR_DECADES = ("1860s", "1910s", "1940s")
 UP, DOWN = {"rising", "emerging"}, {"falling", "fading"}
+CLASSES = ("rising", "emerging", "falling", "fading", "steady")
 
 
 def main() -> int:
@@ -166,10 +167,15 @@ def change(shares: np.ndarray) -> float:
 
 
 def movement_topic(keywords: set[str], topics: list[dict]) -> dict | None:
-    """The topic whose top ten words hold the most keywords (at least two), largest first."""
-    scored = [(len(keywords & set(t["words"][:10])), t.get("size", 0), t) for t in topics]
+    """The topic whose top ten words hold the most keywords (at least two), largest first.
+    A phrase counts by its parts ("health_care": health and care)."""
+    scored = [(len(keywords & word_parts(t["words"][:10])), t.get("size", 0), t) for t in topics]
     hits, _, best = max(scored, key=lambda s: (s[0], s[1]), default=(0, 0, None))
     return best if hits >= 2 else None
+
+
+def word_parts(words: list[str]) -> set[str]:
+    return {part for word in words for part in word.lower().split("_")}
 
 
 def found(test: str, direction: str | None, peak: str | None) -> bool:
@@ -208,7 +214,8 @@ def render(run: Measured, warm: bool, manifest, metrics, topics, bertopic) -> st
         f"| `topicflow run --time-field date` (whole run) | {run.seconds:.0f} | "
         f"{run.peak_rss_mb:.0f} |",
         f"| of which the over-time stage | {stage_s:.1f} ({stage_s / run.seconds:.1%}) | |",
-        f"| BERTopic defaults `fit_transform` on the same vectors | {bertopic['fit_s']:.0f} | |",
+        f"| BERTopic defaults `fit_transform` on the same vectors ({bertopic['n_topics']} "
+        f"topics, {bertopic['outliers']:.0%} outliers) | {bertopic['fit_s']:.0f} | |",
         f"| BERTopic `topics_over_time` (same periods) | {bertopic['over_time_s']:.1f} | |",
         "",
         "Stages of the run (seconds): "
@@ -220,7 +227,10 @@ def render(run: Measured, warm: bool, manifest, metrics, topics, bertopic) -> st
     for model, result in over_time["models"].items():
         by_id = {t["id"]: t for t in result["topics"]}
         words = {t["id"]: t["words"] for t in topics[model]}
-        out += [f"### {model}", "", "| topic | name | top words | class | change | q |"]
+        classes = [t["trend"]["class"] for t in result["topics"]]
+        tally = ", ".join(f"{classes.count(c)} {c}" for c in CLASSES if classes.count(c))
+        out += [f"### {model}: {len(classes)} topics ({tally})", ""]
+        out += ["| topic | name | top words | class | change | q |"]
         out.append("|---:|---|---|---|---:|---:|")
         for topic_id in result["movers"]:
             t, trend = by_id[topic_id], by_id[topic_id]["trend"]
