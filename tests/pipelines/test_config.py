@@ -67,7 +67,7 @@ def test_unknown_top_level_section(tmp_path):
         ConfigError,
         match=r"sed: unknown key \(allowed keys: lda, nmf, embedding, seed, top_words, models, "
         r"corpus, preprocess, embedder, compare, naming, granularity, stability, history, "
-        r"update, incremental\)",
+        r"update, incremental, limits\)",
     ):
         load_config(path)
 
