@@ -148,3 +148,10 @@ def test_models_are_checked_against_the_registry():
     with pytest.raises(ConfigError, match="a model is listed twice"):
         load_config(overrides={"models": ["lda", "lda"]})
     assert load_config(overrides={"models": ["nmf"]}).required_documents() == 20
+
+
+def test_the_stage_time_limit_is_off_by_default_and_positive_when_set():
+    assert load_config().limits.stage_timeout_s is None
+    assert load_config(overrides={"limits": {"stage_timeout_s": 2.5}}).limits.stage_timeout_s == 2.5
+    with pytest.raises(ConfigError, match=r"limits\.stage_timeout_s: .*greater than 0"):
+        load_config(overrides={"limits": {"stage_timeout_s": 0}})
