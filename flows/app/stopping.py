@@ -12,12 +12,14 @@ this module, reading that pipe, stops the process itself:
 
 1. the cleanups registered with :func:`on_stop` run (the run records itself as
    interrupted in the history and removes its staging directory), in a thread of their
-   own that gets at most :data:`CLEANUP_S` seconds;
+   own: a history write stuck on a locked database must not hold the exit back;
 2. meanwhile every descendant process (Prefect's API server, Dask workers, the runs and
    the local server of ``serve``) gets SIGTERM, and SIGKILL after :data:`CHILD_GRACE_S`;
-3. the cleanups run once more (the run's own thread may have written meanwhile), and
-   the process ends with ``os._exit``: 128 + the signal's number (143 for SIGTERM, 130
-   for SIGINT), or :data:`EXIT_STAGE_TIMEOUT`.
+3. once the children are gone, and the cleanups are done or :data:`CLEANUP_S` seconds
+   have passed since the stop began, the cleanups run once more if they finished (the
+   run's own thread may have written meanwhile), and the process ends with
+   ``os._exit``: 128 + the signal's number (143 for SIGTERM, 130 for SIGINT), or
+   :data:`EXIT_STAGE_TIMEOUT`. So a stop takes at most about five seconds.
 
 The handlers Prefect and others install stay in place (the pipe sees their signals
 too); the main thread may still unwind on its own meanwhile, and the process ends the
