@@ -153,6 +153,14 @@ class IncrementalConfig(Section):
     max_novel_share: float = Field(0.3, ge=0, le=1)
 
 
+class LimitsConfig(Section):
+    """Bounds for unattended runs (a scheduler, cron): none by default."""
+
+    # Seconds one stage (ingest, preprocess, a model's fit, embed, ...) may run before the
+    # run fails, naming the stage; null: no limit.
+    stage_timeout_s: float | None = Field(None, gt=0, le=1e7)
+
+
 # One section per model family, named after it, whether or not a run fits it: a config
 # can keep settings for a model it does not list in `models`.
 _ModelSections = create_model(
@@ -182,6 +190,7 @@ class Config(_ModelSections):
     update: Literal["full", "incremental"] = "full"
     incremental: IncrementalConfig = IncrementalConfig()
     over_time: OverTimeConfig = OverTimeConfig()
+    limits: LimitsConfig = LimitsConfig()
 
     @field_validator("models")
     @classmethod

@@ -7,7 +7,9 @@ flow run starts and before any run directory exists. The last line a successful
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from topicflow.flows.app.preflight import prepare
+from topicflow.flows.app.stopping import RUN_ENV, exit_on_signals
 from topicflow.flows.orchestration.prefect_env import prefect_api, prepare_prefect
 from topicflow.pipelines import __version__
 from topicflow.pipelines.config import Config
@@ -206,7 +209,20 @@ def _check_runner(runner: str, dask_address: str | None, dask_workers: int) -> N
         _fail(InputError(f"--dask-workers must be at least 1, got {dask_workers}"))
 
 
+def _stops_on_signals(command: Callable[..., None]) -> Callable[..., None]:
+    """The command stops within seconds on SIGTERM or SIGINT, its run and child
+    processes with it, and exits 143 or 130 (see flows/app/stopping.py)."""
+
+    @functools.wraps(command)
+    def stoppable(*args: Any, **kwargs: Any) -> None:
+        with exit_on_signals():
+            command(*args, **kwargs)
+
+    return stoppable
+
+
 @app.command()
+@_stops_on_signals
 def run(
     corpus: CorpusOpt = None,
     config: ConfigOpt = None,
@@ -258,6 +274,7 @@ def run(
 
 
 @app.command()
+@_stops_on_signals
 def serve(
     cron: Annotated[
         str, typer.Option(help='When to run, as a cron expression in UTC, e.g. "0 6 * * *".')
@@ -287,6 +304,7 @@ def serve(
     cfg, source, store_path = _settle(corpus_path, config_file, overrides, store)
     _check_inputs(cfg, source, store_path)
     prepare_prefect(store_path)
+    os.environ[RUN_ENV] = "1"  # the runs, processes of their own, stop on signals too
     from topicflow.flows.orchestration.local_server import local_prefect_server
 
     # Prefect's on-demand API cannot schedule: without a server of the user's own, start one.

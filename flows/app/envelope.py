@@ -4,7 +4,9 @@ run directory and its manifest.
 The flow's analysis and a run answered from an identical earlier run
 (:mod:`topicflow.flows.app.reuse`) are both bodies run inside it: the run directory appears and the
 history says "complete" only when the body returns, and a body that raises leaves no
-run directory and a "failed" record. This module does not import Prefect.
+run directory and a "failed" record; so does a run stopped by a signal or by
+``limits.stage_timeout_s``, whatever its own thread is doing (:mod:`.run_ending`).
+This module does not import Prefect.
 """
 
 from __future__ import annotations
@@ -16,6 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from topicflow.flows.app.preflight import new_run_id
+from topicflow.flows.app.run_ending import RunEnding
+from topicflow.flows.app.stage_limit import stage_limit
+from topicflow.flows.app.stopping import (
+    EXIT_STAGE_TIMEOUT,
+    guard_run,
+    guarded,
+    on_stop,
+    stop,
+)
 from topicflow.pipelines.config import Config
 from topicflow.pipelines.corpus.documents import Corpus
 from topicflow.pipelines.history.database import RunHistory, open_history, recorded_run
@@ -72,8 +83,15 @@ def execute_run(
     history = open_history(store, cfg.history)
     recorded = {"corpus_source": source, "config_hash": cache_key(cfg.to_dict())}
     try:
-        with recorded_run(history, run_id, name, **recorded):
-            with RunDirectory(out, run_id) as run:
+        with (
+            guard_run(),
+            recorded_run(history, run_id, name, **recorded),
+            RunDirectory(out, run_id) as run,
+        ):
+            # A stop (a signal, a stage limit) records the run and removes the staging
+            # directory from another thread, then ends the process (flows/app/stopping.py).
+            ending = RunEnding(history, run_id, run.path)
+            with on_stop(ending.abandon), _stage_limit(cfg):
                 manifest = Manifest(
                     run.path / MANIFEST_FILE,
                     run_id,
@@ -82,15 +100,31 @@ def execute_run(
                     store=str(store),
                     **facts,
                 )
-                outcome = body(RunContext(source, cfg, store, run.path, manifest, history, name))
-                manifest.finish()
-                final = run.commit()
-            if history is not None:
-                _record_success(history, run_id, outcome, final)
+                context = RunContext(source, cfg, store, run.path, manifest, history, name)
+                try:
+                    outcome = body(context)
+                except BaseException as exc:
+                    ending.abandon_if_stopped(exc)
+                    raise
+
+                def commit() -> Path:
+                    manifest.finish()
+                    final = run.commit()
+                    if history is not None:
+                        _record_success(history, run_id, outcome, final)
+                    return final
+
+                final = ending.finish(commit)
     finally:
         if history is not None:
             history.close()
     return final, outcome
+
+
+def _stage_limit(cfg: Config):
+    """The watchdog of ``limits.stage_timeout_s``, in a process that can be stopped."""
+    limit = cfg.limits.stage_timeout_s if guarded() else None
+    return stage_limit(limit, lambda message: stop(message, EXIT_STAGE_TIMEOUT))
 
 
 def run_lives(

@@ -67,7 +67,8 @@ def run_key(corpus_fingerprint: str, cfg: Config) -> str:
     """Everything a run's results depend on: documents, settings (seed included), the
     embedding model's files, and topicflow's code with the libraries it imports."""
     vectors = embedding_identity(**cfg.embedder.identity_params())
-    return cache_key("run", corpus_fingerprint, cfg.to_dict(), vectors, source_fingerprint())
+    settings = cfg.model_dump(mode="json", exclude={"limits"})  # bounds change no result
+    return cache_key("run", corpus_fingerprint, settings, vectors, source_fingerprint())
 
 
 def source_fingerprint() -> str:

@@ -20,6 +20,7 @@ from prefect import task as prefect_task
 from prefect.cache_policies import NO_CACHE
 
 from topicflow.flows.app.progress import progress_reporter
+from topicflow.flows.app.stage_limit import stage_ended, stage_started
 from topicflow.pipelines.analysis.incremental import (
     FittedState,
     IncrementalResult,
@@ -51,8 +52,13 @@ T = TypeVar("T")
 
 def task(**options):
     """Prefect's ``@task`` without its default input-hashing cache: the inputs here are large
-    (token lists, embedding matrices) and the expensive steps cache by keys of their own."""
-    return prefect_task(cache_policy=NO_CACHE, **options)
+    (token lists, embedding matrices) and the expensive steps cache by keys of their own.
+    A task that fails ends its stage for ``limits.stage_timeout_s`` (see :class:`_Clock`)."""
+    return prefect_task(cache_policy=NO_CACHE, on_failure=[_stage_failed], **options)
+
+
+def _stage_failed(task, task_run, state) -> None:
+    stage_ended()  # Prefect calls the hook in the task's thread
 
 
 @dataclass
@@ -71,10 +77,15 @@ class Staged(Generic[T]):
 
 
 class _Clock:
-    def __init__(self) -> None:
+    """A stage's timing, started with the task; it also tells the watchdog of
+    ``limits.stage_timeout_s`` (:mod:`topicflow.flows.app.stage_limit`) that ``stage`` runs."""
+
+    def __init__(self, stage: str) -> None:
         self.started_at, self.start = now(), time.perf_counter()
+        stage_started(stage)
 
     def staged(self, value: T, cache: str | None = None) -> Staged[T]:
+        stage_ended()
         return Staged(value, self.started_at, now(), time.perf_counter() - self.start, cache)
 
 
@@ -90,7 +101,7 @@ def _not_an_input_error(task, task_run, state) -> bool:
 @task(name="ingest", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_not_an_input_error)
 def ingest_corpus(source: str, options: CorpusConfig, store: Path) -> Staged[Corpus]:
     logger = get_run_logger()
-    clock = _Clock()
+    clock = _Clock("ingest")
 
     def progress(records: int) -> None:
         logger.info("ingest: %s records read", f"{records:,}")
@@ -110,7 +121,7 @@ def ingest_corpus(source: str, options: CorpusConfig, store: Path) -> Staged[Cor
 
 @task(name="preprocess")
 def preprocess(texts: list[str], cfg: Config, store: Path, key: str) -> Staged[Preprocessed]:
-    clock = _Clock()
+    clock = _Clock("preprocess")
     prepared, hit = cached_result(store, "preprocess", key, lambda: prepare(texts, cfg))
     summary = prepared.summary()
     get_run_logger().info(
@@ -127,7 +138,7 @@ def fit_model(
     name: str, corpus: PreparedCorpus, cfg: Config, store: Path, key: str
 ) -> Staged[TopicModel]:
     """One model fitted on the prepared corpus (or taken from the store)."""
-    clock = _Clock()
+    clock = _Clock(name)
     model, hit = cached_result(store, f"model-{name}", key, lambda: fit(name, corpus, cfg))
     topics = model.topics_
     get_run_logger().info(
@@ -146,7 +157,7 @@ def name_topics(
 ) -> Staged[dict[Any, list[str]]]:
     """A short readable name for every topic of every set (every level of every model's
     tree), or the store's names."""
-    clock = _Clock()
+    clock = _Clock("name_topics")
     names, hit = cached_result(
         store,
         "name-topics",
@@ -166,7 +177,7 @@ def draw_map(
     models: dict[str, TopicModel], corpus: PreparedCorpus, seed: int, store: Path, key: str
 ) -> Staged[np.ndarray]:
     """The report's 2-D document map (see :func:`pipelines.analysis.pipeline.document_map`)."""
-    clock = _Clock()
+    clock = _Clock("document_map")
     coordinates, hit = cached_result(
         store, "document-map", key, lambda: document_map(models, corpus, seed)
     )
@@ -178,7 +189,7 @@ def incremental_preprocess(
     state: FittedState, texts: list[str], hashes: list[str], clean_usenet: bool
 ) -> Staged[Preprocessed]:
     """Tokens of seen documents from the fitted state; only new documents are tokenised."""
-    clock = _Clock()
+    clock = _Clock("preprocess")
     prepared = preprocess_incremental(state, texts, hashes, clean_usenet)
     return clock.staged(prepared)
 
@@ -188,7 +199,7 @@ def update_topics(
     state: FittedState, hashes: list[str], corpus: PreparedCorpus
 ) -> Staged[IncrementalResult]:
     """New documents into the fitted topics of every model, without refitting."""
-    clock = _Clock()
+    clock = _Clock("update")
     result = assign_to_fitted(state, hashes, corpus)
     counts = ", ".join(f"{t.n_topics} {title(n)}" for n, t in result.topic_sets.items())
     get_run_logger().info(
@@ -208,7 +219,7 @@ def embed_shard(
     The identity names the backend actually used (torch after a fallback), not the config's.
     """
     logger = get_run_logger()
-    clock = _Clock()
+    clock = _Clock("embed")
     if config.cache:
         # Everything already embedded (a re-run): answer from the cache, never load the model.
         identity = embedding_identity(**config.identity_params())
@@ -262,7 +273,7 @@ def compare(
     key: str,
 ) -> Staged[dict]:
     """Every model on the shared reference, every pair of models, the gold labels."""
-    clock = _Clock()
+    clock = _Clock("compare")
     metrics, hit = cached_result(
         store, "compare", key, lambda: compare_all(topic_sets, corpus, labels, cfg)
     )
@@ -319,7 +330,7 @@ def over_time(
 def stability_check(
     corpus: PreparedCorpus, cfg: Config, topic_sets: dict[str, TopicSet]
 ) -> Staged[dict]:
-    clock = _Clock()
+    clock = _Clock("stability")
     seeds = [cfg.seed + i for i in range(1, cfg.stability.seeds + 1)]
     result = stability(corpus, cfg, topic_sets, seeds)
     recovered = ", ".join(
@@ -332,7 +343,7 @@ def stability_check(
 @task(name="report")
 def report(run_dir: Path) -> Staged[Path]:
     """report.html and report.md, built from the run directory's own files."""
-    clock = _Clock()
+    clock = _Clock("report")
     html = write_report(run_dir)
     get_run_logger().info("report: %s (%.1f MB)", html.name, html.stat().st_size / 1e6)
     return clock.staged(html)

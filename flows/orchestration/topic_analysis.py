@@ -25,6 +25,7 @@ from topicflow.flows.app.keys import (
 )
 from topicflow.flows.app.preflight import corpus_display_name, corpus_name, prepare
 from topicflow.flows.app.reuse import answer_from, find_reusable, reuse_message, run_key
+from topicflow.flows.app.stage_limit import stage_ended, stage_started
 from topicflow.flows.orchestration.tasks import (
     compare,
     draw_map,
@@ -218,7 +219,18 @@ def _prepared_corpus(r: RunContext, prepared: Preprocessed, vectors: np.ndarray 
 
 def _submit_fit(r: RunContext, name: str, corpus, fingerprint: str, identity: str | None):
     key = model_key(name, fingerprint, identity, r.cfg)
-    return fit_model.submit(name, _unwalked(corpus), r.cfg, r.store, key)
+    return _submit(name, fit_model, name, _unwalked(corpus), r.cfg, r.store, key)
+
+
+def _submit(stage: str, task, *args):
+    """``task.submit(*args)``. A task on a Dask worker tells this process's watchdog of
+    ``limits.stage_timeout_s`` nothing, so it is timed from its submission to its end."""
+    future = task.submit(*args)
+    if not _in_this_process():
+        key = ("submitted", id(future))
+        stage_started(stage, key)
+        future.add_done_callback(lambda _: stage_ended(key))
+    return future
 
 
 def _embed(r: RunContext, prepared: Preprocessed) -> tuple[np.ndarray, str]:
@@ -226,7 +238,9 @@ def _embed(r: RunContext, prepared: Preprocessed) -> tuple[np.ndarray, str]:
     # Embedding is split into shards, separate tasks that a Dask cluster spreads out.
     size, texts = r.cfg.embedder.shard_size, prepared.texts
     shards = [
-        embed_shard.submit(texts[i : i + size], r.cfg.embedder, r.store, f"{i // size + 1}")
+        _submit(
+            "embed", embed_shard, texts[i : i + size], r.cfg.embedder, r.store, f"{i // size + 1}"
+        )
         for i in range(0, len(texts), size)
     ]
     shard_results = [shard.result() for shard in shards]
@@ -285,9 +299,13 @@ def _unwalked(value: Any) -> Any:
     does not walk every token looking for futures to wait on: about a second per task on
     BBC News. Only for tasks in this process: Dask rebuilds the marker, a tuple, as a plain
     tuple, and pickling the value for a worker costs more than the walk anyway."""
+    return quote(value) if _in_this_process() else value
+
+
+def _in_this_process() -> bool:
+    """Whether submitted tasks run in threads of this process."""
     context = FlowRunContext.get()
-    runner = context.task_runner if context else None
-    return quote(value) if isinstance(runner, ThreadPoolTaskRunner) else value
+    return isinstance(context.task_runner if context else None, ThreadPoolTaskRunner)
 
 
 def _task_runner_name() -> str | None:

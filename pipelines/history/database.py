@@ -168,10 +168,20 @@ class RunHistory:
                 conn.execute(TOPICS.insert(), rows)
             self._set(conn, run_id, status="complete", finished_at=_now(), **facts)
 
-    def fail(self, run_id: str, error: str) -> None:
+    def fail(self, run_id: str, error: str) -> bool:
+        """Mark a ``running`` run failed; False when it has ended already. The first end
+        wins: a run stopped by a signal is recorded by the stopping thread and again by
+        its own thread on its way out, and the first error line is the one that says why."""
         with self.engine.begin() as conn:
-            conn.execute(TOPICS.delete().where(TOPICS.c.run_id == run_id))
-            self._set(conn, run_id, status="failed", finished_at=_now(), error=_first_line(error))
+            running = (RUNS.c.run_id == run_id) & (RUNS.c.status == "running")
+            values = {"status": "failed", "finished_at": _now(), "error": _first_line(error)}
+            if conn.execute(RUNS.update().where(running).values(**values)).rowcount == 1:
+                conn.execute(TOPICS.delete().where(TOPICS.c.run_id == run_id))
+                return True
+            found = conn.execute(sa.select(RUNS.c.status).where(RUNS.c.run_id == run_id))
+            if found.first() is None:
+                raise KeyError(f"run {run_id} is not in the history")
+            return False
 
     @staticmethod
     def _set(conn, run_id: str, **values: Any) -> None:

@@ -67,7 +67,7 @@ def test_unknown_top_level_section(tmp_path):
         ConfigError,
         match=r"sed: unknown key \(allowed keys: lda, nmf, embedding, seed, top_words, models, "
         r"corpus, preprocess, embedder, compare, naming, granularity, stability, history, "
-        r"update, incremental, over_time\)",
+        r"update, incremental, over_time, limits\)",
     ):
         load_config(path)
 
@@ -148,3 +148,10 @@ def test_models_are_checked_against_the_registry():
     with pytest.raises(ConfigError, match="a model is listed twice"):
         load_config(overrides={"models": ["lda", "lda"]})
     assert load_config(overrides={"models": ["nmf"]}).required_documents() == 20
+
+
+def test_the_stage_time_limit_is_off_by_default_and_positive_when_set():
+    assert load_config().limits.stage_timeout_s is None
+    assert load_config(overrides={"limits": {"stage_timeout_s": 2.5}}).limits.stage_timeout_s == 2.5
+    with pytest.raises(ConfigError, match=r"limits\.stage_timeout_s: .*greater than 0"):
+        load_config(overrides={"limits": {"stage_timeout_s": 0}})

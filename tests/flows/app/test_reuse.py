@@ -40,6 +40,8 @@ def test_the_key_changes_with_documents_settings_and_seed_only():
     assert run_key("corpus-b", cfg) != key
     assert run_key("corpus-a", load_config(overrides={"seed": cfg.seed + 1})) != key
     assert run_key("corpus-a", load_config(overrides={"lda": {"passes": 3}})) != key
+    # A time limit changes no result: a run under a new one is answered as before.
+    assert run_key("corpus-a", load_config(overrides={"limits": {"stage_timeout_s": 60}})) == key
 
 
 def test_only_the_latest_complete_run_with_the_same_key_and_all_its_files_answers(

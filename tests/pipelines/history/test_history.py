@@ -72,6 +72,20 @@ def test_a_failed_run_keeps_its_error_line_and_no_topics(url):
     assert (record.status, record.error, record.topics) == ("failed", "OSError: disk full", {})
 
 
+def test_the_first_end_of_a_run_is_the_one_recorded(url):
+    history = RunHistory(url)
+    history.start("r-stopped", "news")
+    assert history.fail("r-stopped", "interrupted by SIGTERM") is True
+    assert history.fail("r-stopped", "TerminationSignal: no message") is False
+    assert history.get("r-stopped").error == "interrupted by SIGTERM"
+    _complete_run(history, "r-done")
+    assert history.fail("r-done", "late error") is False  # a complete run keeps its topics
+    record = history.get("r-done")
+    assert (record.status, record.error, record.topics) == ("complete", None, TOPICS)
+    with pytest.raises(KeyError, match="not in the history"):
+        history.fail("r-unknown", "boom")
+
+
 def test_recorded_run_marks_an_exception_as_failed_and_reraises(url):
     history = RunHistory(url)
     with pytest.raises(ValueError, match="bad vectors"), recorded_run(history, "r1", "news"):
