@@ -302,7 +302,7 @@ def over_time(
     comparisons: list[dict],
 ) -> Staged[dict]:
     """Every model's topic shares per period, their trends and words per period."""
-    clock = _Clock()
+    clock = _Clock("over_time")
     result = topics_over_time(topic_sets, corpus, times, cfg, comparisons)
     logger = get_run_logger()
     if not result["available"]:
