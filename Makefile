@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 ARGS ?=
 
 .PHONY: install install-bench system-deps run test test-fast lint bench bench-lda bench-embedding \
-	bench-labelled bench-side bench-scaling bench-backends bench-names bench-lemmas bench-trees \
+	bench-labelled bench-side bench-scaling bench-backends bench-names bench-lemmas bench-trees bench-time \
 	constraints clean
 
 install: $(STAMP)
@@ -50,7 +50,7 @@ system-deps:
 # Benchmarks: minutes each (20 Newsgroups: most of an hour on 2 cores, mostly embedding),
 # results as Markdown tables in benchmarks/results/. Not part of `make test`.
 bench: bench-lda bench-embedding bench-labelled bench-side bench-scaling bench-backends bench-names \
-	bench-lemmas bench-trees
+	bench-lemmas bench-trees bench-time
 
 install-bench: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
@@ -86,6 +86,11 @@ bench-lemmas: install
 # raw BBC News, 20 Newsgroups and its subject lines, new and previous defaults, BERTopic.
 bench-trees: install-bench
 	$(BIN)/python benchmarks/topic_trees.py
+
+# Topics over time on the State of the Union paragraphs (a cold run, about 20 minutes),
+# with BERTopic's topics_over_time on the same vectors and periods.
+bench-time: install-bench
+	$(BIN)/python benchmarks/topics_over_time.py
 
 lint: install
 	$(BIN)/ruff check pipelines flows tests benchmarks
