@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import PROJECT_ROOT, news_sentences
+from topicflow.flows.app.cli import HEAD_RECORDS
 
 pytestmark = pytest.mark.subprocess
 
@@ -52,6 +53,17 @@ BAD_INPUTS = {
             and ["--corpus", str(d / "x.cor"), "--config", str(d / "strict.yaml")]
         ),
         "x.cor line 2: invalid UTF-8",
+    ),
+    # Read while Prefect's server boots: the head the command checks first has no mistake.
+    "invalid utf-8 past the first records": (
+        lambda d: (
+            (d / "long.cor").write_bytes(
+                "".join(f"story {i}\n" for i in range(HEAD_RECORDS)).encode() + b"\xff bad\n"
+            )
+            and (d / "strict.yaml").write_text("corpus:\n  encoding_errors: strict\n")
+            and ["--corpus", str(d / "long.cor"), "--config", str(d / "strict.yaml")]
+        ),
+        f"long.cor line {HEAD_RECORDS + 1}: invalid UTF-8",
     ),
     "missing text column": (
         lambda d: (d / "c.csv").write_text("id,body\n1,hello\n") and ["--corpus", str(d / "c.csv")],
