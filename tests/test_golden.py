@@ -28,7 +28,14 @@ BBC_SLICE = 400  # articles, drawn with a fixed seed: every section, a minute's 
 pytestmark = pytest.mark.slow
 
 
-def _run(topicflow_bin: str, tmp_path: Path, *args: str) -> dict:
+@pytest.fixture(scope="module")
+def golden_store(tmp_path_factory) -> Path:
+    """One store for both runs, as a user's for two corpora: the int8 model is built once
+    (about 10 s), and the corpora share no other cache entry."""
+    return tmp_path_factory.mktemp("golden-store")
+
+
+def _run(topicflow_bin: str, tmp_path: Path, store: Path, *args: str) -> dict:
     out = subprocess.run(
         [
             topicflow_bin,
@@ -36,7 +43,7 @@ def _run(topicflow_bin: str, tmp_path: Path, *args: str) -> dict:
             "--out",
             str(tmp_path / "runs"),
             "--store",
-            str(tmp_path / "s"),
+            str(store),
             *args,
         ],
         capture_output=True,
@@ -65,15 +72,16 @@ def _check(name: str, topics: dict) -> None:
             assert g["weights"] == pytest.approx(w["weights"], abs=2e-6), where
 
 
-def test_sample_corpus_topics_are_unchanged(topicflow_bin, tmp_path):
-    _check("sample", _run(topicflow_bin, tmp_path))
+def test_sample_corpus_topics_are_unchanged(topicflow_bin, tmp_path, golden_store):
+    _check("sample", _run(topicflow_bin, tmp_path, golden_store))
 
 
 @pytest.mark.skipif(not BBC.exists(), reason=f"BBC News not found at {BBC}")
-def test_bbc_slice_topics_are_unchanged(topicflow_bin, tmp_path):
+def test_bbc_slice_topics_are_unchanged(topicflow_bin, tmp_path, golden_store):
     with gzip.open(BBC, "rt", encoding="utf-8") as f:
         rows = [json.loads(line) for line in f]
     picked = sorted(random.Random(7).sample(range(len(rows)), BBC_SLICE))
     corpus = tmp_path / "bbc_slice.jsonl"
     corpus.write_text("".join(json.dumps(rows[i]) + "\n" for i in picked), encoding="utf-8")
-    _check("bbc_slice", _run(topicflow_bin, tmp_path, "--corpus", str(corpus), "--id-field", "id"))
+    args = ("--corpus", str(corpus), "--id-field", "id")
+    _check("bbc_slice", _run(topicflow_bin, tmp_path, golden_store, *args))

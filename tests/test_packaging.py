@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, news_sentences
 
 ROOTS = {"pipelines": "topicflow.pipelines", "flows": "topicflow.flows"}
 
@@ -138,7 +138,11 @@ def test_the_wheel_installs_and_runs_away_from_the_source_tree(tmp_path):
     }
     out = tmp_path / "runs"
     shutil.copy2(PROJECT_ROOT / "configs" / "smoke.yaml", elsewhere / "smoke.yaml")
+    # Forty short stories, not the built-in sample: the installed command is the subject,
+    # and the sample's 300 articles would only add their embedding (most of a minute here).
+    (elsewhere / "news.cor").write_text("\n".join(news_sentences(40, seed=9)) + "\n")
     command = [str(venv / "bin" / "topicflow"), "run", "--config", "smoke.yaml"]
+    command += ["--corpus", "news.cor"]
     process = subprocess.Popen(
         [*command, "--store", str(tmp_path / "store"), "--out", str(out)],
         cwd=elsewhere,
@@ -151,6 +155,8 @@ def test_the_wheel_installs_and_runs_away_from_the_source_tree(tmp_path):
     assert process.returncode == 0, stderr[-3000:]
     run_dir = Path(stdout.strip().splitlines()[-1])
     assert run_dir.parent == out and (run_dir / "manifest.json").is_file()
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["corpus"]["documents"] == 40
 
     modules = json.loads((imports / f"{process.pid}.json").read_text())
     assert "topicflow.flows.app.cli" in modules and "topicflow.pipelines.config" in modules

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import glob
 import hashlib
+import itertools
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -92,8 +93,13 @@ def read_corpus(
     source: str | Path,
     options: CorpusConfig | None = None,
     progress: Callable[[int], None] | None = None,
+    limit: int | None = None,
 ) -> Corpus:
-    """Ingest ``source`` (file, directory or glob). Raises InputError for unusable input."""
+    """Ingest ``source`` (file, directory or glob). Raises InputError for unusable input.
+
+    ``limit`` stops after that many records: a quick look at the start of a corpus, which
+    meets most mistakes in it. A result of fewer records than ``limit`` is the whole corpus.
+    """
     options = options or CorpusConfig()
     name, files = resolve_source(source, options.format)
     _check_field_options(files, options)
@@ -105,7 +111,10 @@ def read_corpus(
     seen_ids: set[str] = set()
     seen_texts: set[bytes] = set()
     for source_file in files:
-        for record in read_records(source_file, options):
+        if limit is not None and stats.records >= limit:
+            break
+        left = None if limit is None else limit - stats.records
+        for record in itertools.islice(read_records(source_file, options), left):
             stats.records += 1
             if progress and stats.records % PROGRESS_EVERY == 0:
                 progress(stats.records)

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import PROJECT_ROOT, news_sentences
+from topicflow.flows.app.cli import HEAD_RECORDS
 
 pytestmark = pytest.mark.subprocess
 
@@ -61,6 +62,17 @@ BAD_INPUTS = {
             + ["--config", str(d / "strict.yaml")]
         ),
         "t.jsonl line 2: cannot read time 'soon' in field 'date'",
+    ),
+    # Read while Prefect's server boots: the head the command checks first has no mistake.
+    "invalid utf-8 past the first records": (
+        lambda d: (
+            (d / "long.cor").write_bytes(
+                "".join(f"story {i}\n" for i in range(HEAD_RECORDS)).encode() + b"\xff bad\n"
+            )
+            and (d / "strict.yaml").write_text("corpus:\n  encoding_errors: strict\n")
+            and ["--corpus", str(d / "long.cor"), "--config", str(d / "strict.yaml")]
+        ),
+        f"long.cor line {HEAD_RECORDS + 1}: invalid UTF-8",
     ),
     "missing text column": (
         lambda d: (d / "c.csv").write_text("id,body\n1,hello\n") and ["--corpus", str(d / "c.csv")],
@@ -209,7 +221,9 @@ def test_run_killed_mid_embedding_then_rerun_leaves_one_complete_directory(tmp_p
     import signal
     import time
 
-    texts = news_sentences(600, seed=4)
+    # 150 short stories: embedding them, model load included, takes seconds, so the kill
+    # below lands in that stage, which is all the test needs of the corpus's size.
+    texts = news_sentences(150, seed=4)
     (tmp_path / "big.cor").write_text("\n".join(texts) + "\n")
     out, store = tmp_path / "runs", tmp_path / "store"
     args = ["run", "--corpus", str(tmp_path / "big.cor"), "--out", str(out), "--store", str(store)]
@@ -222,10 +236,15 @@ def test_run_killed_mid_embedding_then_rerun_leaves_one_complete_directory(tmp_p
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
+
+    def finished_stages() -> dict:
+        manifests = list(out.glob(".*.partial/manifest.json")) if out.exists() else []
+        # The stages, not the whole text: the config in it has a "preprocess" section.
+        return json.loads(manifests[0].read_text())["stages"] if manifests else {}
+
     deadline = time.time() + 240
     while time.time() < deadline:  # wait until the run is past preprocessing, then kill it
-        manifests = list(out.glob(".*.partial/manifest.json")) if out.exists() else []
-        if manifests and '"preprocess"' in manifests[0].read_text():
+        if "preprocess" in finished_stages():
             break
         time.sleep(0.2)
     else:
@@ -234,13 +253,14 @@ def test_run_killed_mid_embedding_then_rerun_leaves_one_complete_directory(tmp_p
     os.killpg(victim.pid, signal.SIGKILL)
     victim.wait()
     assert [p.name.endswith(".partial") for p in out.iterdir()] == [True]  # nothing finished
+    assert "embed" not in finished_stages()  # killed while the documents were embedded
 
     again = run_cli(topicflow_bin, *args)
     assert again.returncode == 0, again.stderr
     (only,) = out.iterdir()  # the dead run's staging directory is gone
     assert str(only) == again.stdout.strip().splitlines()[-1]
     manifest = json.loads((only / "manifest.json").read_text())
-    assert manifest["status"] == "complete" and manifest["corpus"]["documents"] == 600
+    assert manifest["status"] == "complete" and manifest["corpus"]["documents"] == 150
     # The history knows the killed run ended: the next run found its process gone.
     listing = run_cli(topicflow_bin, "history", "--store", str(store)).stdout.splitlines()
     assert len(listing) == 3 and " complete " in listing[1] and " failed " in listing[2]

@@ -150,6 +150,31 @@ def test_null_text_counts_as_empty(tmp_path):
     assert corpus.texts == ["kept"] and corpus.stats.empty_dropped == 1
 
 
+def test_a_limited_read_stops_before_a_later_mistake_in_the_file(tmp_path):
+    path = tmp_path / "news.cor"
+    path.write_bytes(b"first story\nsecond story\nthird \xff story\n")
+    strict = CorpusConfig(encoding_errors="strict")
+    head = read_corpus(path, strict, limit=2)
+    assert head.texts == ["first story", "second story"] and head.stats.records == 2
+    with pytest.raises(InputError, match="news.cor line 3: invalid UTF-8"):
+        read_corpus(path, strict, limit=3)
+
+
+def test_a_limited_read_stops_across_files_and_is_whole_under_its_limit(tmp_path):
+    (tmp_path / "news").mkdir()
+    for name in ("a", "b", "c"):
+        (tmp_path / "news" / f"{name}.txt").write_text(f"Story {name}.")
+    head = read_corpus(tmp_path / "news", limit=2)
+    assert head.texts == ["Story a.", "Story b."] and head.stats.records == 2
+    (tmp_path / "news" / "d.txt").write_bytes(b"\x00\x01\x02")  # never opened by the head
+    assert read_corpus(tmp_path / "news", limit=3).texts == ["Story a.", "Story b.", "Story c."]
+    whole = read_corpus(tmp_path / "news" / "*[abc].txt", limit=10)
+    assert (
+        whole.stats.records == 3
+        and whole.texts == read_corpus(tmp_path / "news" / "*[abc].txt").texts
+    )
+
+
 def test_invalid_utf8_is_replaced_and_counted(tmp_path):
     path = tmp_path / "bad.cor"
     path.write_bytes(b"caf\xe9 au lait\nplain line\n")
