@@ -181,13 +181,15 @@ def topics_over_time(
     """``metrics.json``'s ``over_time``: every model's topic shares per period, trends and
     words per period (:mod:`.over_time`), on the shared vocabulary. ``times`` are the
     corpus's normalised timestamps (None: the corpus has no time field)."""
-    from topicflow.pipelines.analysis.over_time import over_time
+    from topicflow.pipelines.analysis.over_time.metrics import NO_TIME_FIELD, over_time, unavailable
     from topicflow.pipelines.corpus.timestamps import to_datetime64
 
+    if times is None:  # only the reason: no count matrix to build
+        return unavailable(NO_TIME_FIELD)
     vocabulary = [corpus.vocabulary[i] for i in range(len(corpus.vocabulary))]
     return over_time(
         topic_sets,
-        None if times is None else to_datetime64(times),
+        to_datetime64(times),
         corpus.counts,
         vocabulary,
         cfg.over_time,

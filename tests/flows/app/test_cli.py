@@ -189,6 +189,7 @@ def test_run_on_a_csv_prints_the_finished_run_directory_last(tmp_path, topicflow
         "name_topics",
         "document_map",
         "compare",
+        "over_time",  # runs without a time field too: it says why there is no analysis
         "report",
     }
     # The models overlap in time: LDA runs while the documents are embedded.
