@@ -34,6 +34,10 @@ COLUMNS = 3  # small multiples per row
 PANEL_HEIGHT = 230  # pixels per row of small multiples
 PANEL_GAP = 70  # pixels between rows: room for the next panel's two-line title
 DIGITS = 5  # shares are rounded for the page: 0.001% is finer than any reader looks
+# Areas the stack draws at most: past a dozen a stack is unreadable and colours repeat.
+# The movers and then the largest topics get their own area, the rest one grey area.
+MAX_AREAS = 12
+OTHER_COLOR = "#c4c9d0"
 
 
 def movers_id(model: str) -> str:
@@ -119,7 +123,13 @@ def shares_figure(run: RunData, over_time: OverTime) -> dict[str, Any]:
     models = analysed_models(run, over_time)
     data = []
     for k, model in enumerate(models):
-        for i, topic in enumerate(over_time.models[model].topics):
+        block = over_time.models[model]
+        drawn = drawn_topics(block)
+        areas = [(_esc(topic_label(run, model, t)), t, _color(block, t)) for t in drawn]
+        rest = [t for t in block.topics if t.id not in {d.id for d in drawn}]
+        if rest:
+            areas.append((f"{len(rest)} other topics", _summed(rest), OTHER_COLOR))
+        for name, topic, color in areas:
             shares = [0.0 if s is None else s for s in topic.shares]  # empty: nothing stacked
             xs, ys = steps(period, shares)
             data.append(
@@ -127,12 +137,12 @@ def shares_figure(run: RunData, over_time: OverTime) -> dict[str, Any]:
                     "type": "scatter",
                     "mode": "lines",
                     "stackgroup": model,
-                    "name": _esc(topic_label(run, model, topic)),
+                    "name": name,
                     "meta": model,
                     "visible": k == 0,
                     "x": xs,
                     "y": ys,
-                    "line": {"width": 0.5, "color": PALETTE[i % len(PALETTE)]},
+                    "line": {"width": 0.5, "color": color},
                     "customdata": _hover_data(period, topic),
                     "hovertemplate": "%{fullData.name}<br>%{customdata[0]}: %{y:.1%} "
                     "(%{customdata[1]})<extra></extra>",
@@ -271,9 +281,35 @@ def _title(model: str) -> str:
     return _esc(f"{title(model)}: each topic's share of the documents per period")
 
 
+def drawn_topics(block: TimeModel) -> list[TimeTopic]:
+    """The topics with an area of their own, in id order: all of them when they fit in
+    :data:`MAX_AREAS`, else every mover and then the largest, one area left for the rest."""
+    if len(block.topics) <= MAX_AREAS:
+        return list(block.topics)
+    by_size = sorted(block.topics, key=lambda t: (-sum(t.counts), t.id))
+    chosen = list(dict.fromkeys([*block.movers, *(t.id for t in by_size)]))
+    kept = set(chosen[: MAX_AREAS - 1])
+    return [t for t in block.topics if t.id in kept]
+
+
+def _summed(topics: list[TimeTopic]) -> TimeTopic:
+    """The topics as one: counts and shares added per period (an empty period stays
+    empty); a stand-in for the stack's "other topics" area, with no trend of its own."""
+    first = topics[0]
+    shares = [
+        None
+        if all(t.shares[i] is None for t in topics)
+        else sum(t.shares[i] or 0.0 for t in topics)
+        for i in range(len(first.shares))
+    ]
+    counts = [sum(t.counts[i] for t in topics) for i in range(len(first.counts))]
+    return first.model_copy(update={"id": -1, "name": None, "counts": counts, "shares": shares})
+
+
 def _color(block: TimeModel, topic: TimeTopic) -> str:
-    """The topic's colour in the stacked area, so a panel matches its band there."""
-    index = next(i for i, t in enumerate(block.topics) if t.id == topic.id)
+    """The topic's colour in the stacked area, so a mover's panel matches its area."""
+    drawn = drawn_topics(block)
+    index = next(i for i, t in enumerate(drawn) if t.id == topic.id)
     return PALETTE[index % len(PALETTE)]
 
 

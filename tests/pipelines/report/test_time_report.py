@@ -23,8 +23,10 @@ from topicflow.pipelines.report.escape import html_text, markdown_text, plotly_t
 from topicflow.pipelines.report.html import write_report
 from topicflow.pipelines.report.markdown import render_markdown
 from topicflow.pipelines.report.time_figures import (
+    MAX_AREAS,
     SHARES_ID,
     band,
+    drawn_topics,
     movers_figure,
     movers_id,
     plotly_date,
@@ -147,6 +149,36 @@ def test_the_switcher_has_a_button_per_model_showing_only_that_models_topics(run
         assert visible["visible"] == [meta == model for meta in metas]
         assert layout["title.text"].startswith(button["label"] + ": ")
     assert [t["visible"] for t in figure["data"]] == [m == "lda" for m in metas]  # LDA first
+
+
+def test_a_model_of_many_topics_stacks_its_movers_and_largest_and_groups_the_rest(run):
+    over_time = run.metrics.over_time
+    template = over_time.models["nmf"].topics[0]
+    n_periods = len(template.shares)
+    # 30 topics: topic i holds i + 1 documents in every period; 29 and 3 are the movers.
+    topics = [
+        template.model_copy(
+            update={"id": i, "name": f"t{i}", "counts": [i + 1] * n_periods,
+                    "shares": [(i + 1) / 465] * n_periods}
+        )
+        for i in range(30)
+    ]  # fmt: skip
+    block = over_time.models["nmf"].model_copy(update={"topics": topics, "movers": [29, 3]})
+    many = over_time.model_copy(update={"models": {"nmf": block}})
+    data = shares_figure(run, many)["data"]
+    assert len(data) == MAX_AREAS
+    drawn = {t.id for t in drawn_topics(block)}
+    assert drawn == {3, *range(20, 30)}  # the movers, then the largest, in id order
+    other = data[-1]
+    assert other["name"] == "19 other topics"
+    share = sum(i + 1 for i in range(30) if i not in drawn) / 465
+    assert other["y"][0] == pytest.approx(share, abs=1e-5)
+    colors = [t["line"]["color"] for t in data[:-1]]
+    assert len(set(colors)) == len(colors)  # no colour repeats in the stack
+    mover_panels = movers_figure(run, "nmf", many)["data"][1::2]
+    area_of = {t["name"]: t["line"]["color"] for t in data}
+    assert [p["line"]["color"] for p in mover_panels] == [area_of["Topic 29: t29"],
+                                                          area_of["Topic 3: t3"]]  # fmt: skip
 
 
 def test_each_mover_is_a_panel_with_its_share_inside_its_band(run):
