@@ -30,6 +30,18 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
 
 
+def pytest_configure(config):
+    # A suite started as a background job of a non-interactive shell (as a CI script may
+    # start it) inherits an ignored SIGINT, and so would every process it starts: the
+    # product rightly leaves an ignored signal ignored, so the Ctrl-C tests could not
+    # send one. The tests act as an interactive terminal: Python's own SIGINT handler
+    # here, the default disposition in every child process.
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_SESSION_HOME, ignore_errors=True)
 

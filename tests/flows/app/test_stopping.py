@@ -103,6 +103,18 @@ def test_leaving_the_guard_restores_the_handlers_and_the_wakeup_pipe():
     assert signal.set_wakeup_fd(-1) == -1  # none left behind
 
 
+def test_an_ignored_signal_stays_ignored():
+    # A job started in the background by a shell ignores SIGINT: the guard keeps it so.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with exit_on_signals():
+            assert guarded()
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def test_a_run_guard_leaves_existing_python_handlers_alone(monkeypatch):
     monkeypatch.setenv(stopping.RUN_ENV, "1")
     before = signal.getsignal(signal.SIGINT)
