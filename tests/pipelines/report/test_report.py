@@ -37,14 +37,6 @@ HOSTILE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def synthetic_run(tmp_path_factory) -> Path:
-    """A finished three-model run with hostile words and snippets, and its report."""
-    path = write_synthetic_run(tmp_path_factory.mktemp("synthetic"))
-    write_report(path)
-    return path
-
-
 def test_a_three_model_report_has_every_model_and_every_pair(synthetic_run):
     page = (synthetic_run / REPORT_HTML_FILE).read_text()
     for model in MODELS:

@@ -5,7 +5,6 @@ The browser check is with the other report tests (:mod:`.test_report`)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -59,15 +58,8 @@ LAST_SECONDS = [
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory) -> Path:
-    path = write_synthetic_run(tmp_path_factory.mktemp("time"))
-    write_report(path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def run(run_dir) -> RunData:
-    return load_run(run_dir)
+def run(synthetic_run) -> RunData:
+    return load_run(synthetic_run)
 
 
 def _section(page: str) -> str:
@@ -230,8 +222,8 @@ def test_movers_show_only_for_a_run_with_times_and_a_model_with_movers(run, tmp_
 # --- the section ---------------------------------------------------------------------------
 
 
-def test_the_section_holds_the_plots_the_movers_words_and_every_trend(run_dir):
-    page = (run_dir / REPORT_HTML_FILE).read_text()
+def test_the_section_holds_the_plots_the_movers_words_and_every_trend(synthetic_run):
+    page = (synthetic_run / REPORT_HTML_FILE).read_text()
     section = _section(page)
     assert "30 documents with a time (field date), in 8 periods of a decade" in section
     assert "1 period without documents; 2 documents without a time are left out." in section
@@ -269,8 +261,8 @@ def test_the_section_holds_the_plots_the_movers_words_and_every_trend(run_dir):
     ) in section
 
 
-def test_hostile_names_and_words_over_time_stay_text(run_dir):
-    page = (run_dir / REPORT_HTML_FILE).read_text()
+def test_hostile_names_and_words_over_time_stay_text(synthetic_run):
+    page = (synthetic_run / REPORT_HTML_FILE).read_text()
     section = _section(page)
     assert HOSTILE_TIME_WORD not in page and HOSTILE_WORD not in page
     assert 'onerror="window.__pwned = 5"' not in page
@@ -305,8 +297,8 @@ def test_the_section_is_a_function_of_the_run(run):
 # --- report.md -----------------------------------------------------------------------------
 
 
-def test_report_md_lists_each_models_movers(run_dir):
-    markdown = (run_dir / REPORT_MD_FILE).read_text()
+def test_report_md_lists_each_models_movers(synthetic_run):
+    markdown = (synthetic_run / REPORT_MD_FILE).read_text()
     part = markdown.split("## Topics over time\n\n", 1)[1].split("\n\nOpen report.html", 1)[0]
     lines = part.splitlines()
     assert lines[0].startswith("30 documents with a time (field date), in 8 periods")
