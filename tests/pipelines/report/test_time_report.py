@@ -8,14 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from tests.synthetic_run import (
-    EMPTY_PERIOD,
-    HOSTILE_NAME,
-    HOSTILE_TIME_WORD,
-    HOSTILE_WORD,
-    TIME_EDGES,
-    write_synthetic_run,
-)
+from tests.synthetic_over_time import EMPTY_PERIOD, HOSTILE_TIME_WORD, TIME_EDGES
+from tests.synthetic_run import HOSTILE_NAME, HOSTILE_WORD, write_synthetic_run
 from topicflow.pipelines.io.run_files import REPORT_HTML_FILE, REPORT_MD_FILE, RunData, load_run
 from topicflow.pipelines.io.time_shapes import Period
 from topicflow.pipelines.report.escape import html_text, markdown_text, plotly_text
