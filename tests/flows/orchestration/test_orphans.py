@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PROJECT_ROOT, news_sentences
 from topicflow.flows.orchestration.orphans import GRACE_S, POLL_S, stop_with_parent
 from topicflow.pipelines.io.processes import process_alive
 
@@ -55,6 +56,52 @@ def test_the_watcher_leaves_when_its_child_ends_first():
     finally:
         for process in (parent, child, watcher):
             process.kill()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_a_dask_run_killed_with_sigkill_leaves_no_process_behind(tmp_path, topicflow_bin):
+    # A local Dask cluster's workers run the tasks, each in a process of its own that
+    # talks to Prefect; before they were pointed at the run's API server, each started
+    # a temporary server of its own, which nothing stopped after a kill -9.
+    (tmp_path / "news.cor").write_text("\n".join(news_sentences(150, seed=4)) + "\n")
+    command = [topicflow_bin, "run", "--runner", "dask", "--corpus", str(tmp_path / "news.cor")]
+    command += ["--out", str(tmp_path / "runs"), "--store", str(tmp_path / "store")]
+    command += ["--config", str(PROJECT_ROOT / "configs" / "smoke.yaml")]
+    log = tmp_path / "run.log"
+    with open(log, "wb") as sink:
+        run = subprocess.Popen(command, stdout=sink, stderr=sink, start_new_session=True)
+    started: set[int] = set()
+    try:
+        # Killed once a worker runs a task (the embedding shards go to the workers), with
+        # everything the run started so far noted: its whole process tree.
+        def working() -> bool:
+            started.update(_descendants(run.pid))
+            return "embed-shard" in log.read_text(errors="replace")
+
+        assert _wait_until(working, 240), "the run never handed a task to a worker"
+        started.update(_descendants(run.pid))
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait()
+        assert len(started) >= 3  # its API server and at least two workers
+        assert _wait_until(lambda: not any(process_alive(p) for p in started), 30), {
+            p: _cmdline(p)[:120] for p in started if process_alive(p)
+        }
+    finally:
+        if run.poll() is None:
+            run.kill()
+        for pid in started:
+            if process_alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _descendants(pid: int) -> set[int]:
+    found, frontier = set(), [pid]
+    while frontier:
+        children = _children(frontier.pop())
+        found.update(children)
+        frontier.extend(children)
+    return found
 
 
 def _children(pid: int) -> list[int]:
