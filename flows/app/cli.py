@@ -57,8 +57,9 @@ def _fail(exc: Exception) -> NoReturn:
 @contextlib.contextmanager
 def _storage_errors(code: int) -> Iterator[None]:
     """A write that the storage refused (full, over quota, read-only) ends the command with
-    one line naming the file, as the last line on stderr, and exit ``code``: 2 before a run
-    starts, 1 for a run (which the history then records as failed, with the same error)."""
+    one line naming the file (after the traceback Prefect logs for a run) and exit
+    ``code``: 2 before a run starts, 1 for a run, which the history records as failed with
+    the same error."""
     try:
         yield
     except OSError as exc:
@@ -178,7 +179,7 @@ HEAD_RECORDS = 5_000
 
 def _check_storage(cfg: Config, out: Path, store: Path) -> None:
     """A read-only or unwritable ``--out`` or ``--store`` fails here, before anything is
-    read or created (see flows/app/preflight.py)."""
+    created or the corpus is read (see flows/app/preflight.py)."""
     try:
         check_writable(cfg, out, store)
     except InputError as exc:
