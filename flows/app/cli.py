@@ -8,10 +8,12 @@ flow run starts and before any run directory exists. The last line a successful
 from __future__ import annotations
 
 import atexit
+import contextlib
+import errno
 import functools
 import gc
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from topicflow.flows.app.preflight import prepare
+from topicflow.flows.app.preflight import check_room, check_writable, prepare
 from topicflow.flows.app.stopping import RUN_ENV, exit_on_signals
 from topicflow.flows.orchestration.prefect_env import prefect_api, prepare_prefect
 from topicflow.pipelines import __version__
@@ -30,7 +32,7 @@ from topicflow.pipelines.errors import InputError
 from topicflow.pipelines.history.database import RunHistory, open_history
 from topicflow.pipelines.history.lineage import parse_topic_spec
 from topicflow.pipelines.history.view import format_run, format_runs, format_topic_line
-from topicflow.pipelines.io.store import read_corpus_cached
+from topicflow.pipelines.io.store import cached_corpus, read_corpus_cached
 
 app = typer.Typer(
     name="topicflow",
@@ -42,11 +44,30 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 2
+EXIT_RUN_FAILED = 1
+# A write refused for want of room or of a writable file system: errors no read can give.
+STORAGE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
 
 def _fail(exc: Exception) -> NoReturn:
     typer.echo(f"topicflow: error: {exc}", err=True)
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@contextlib.contextmanager
+def _storage_errors(code: int) -> Iterator[None]:
+    """A write that the storage refused (full, over quota, read-only) ends the command with
+    one line naming the file (after the traceback Prefect logs for a run) and exit
+    ``code``: 2 before a run starts, 1 for a run, which the history records as failed with
+    the same error."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in STORAGE_ERRNOS:
+            raise
+        where = f"cannot write {exc.filename}" if exc.filename else "a write failed"
+        typer.echo(f"topicflow: error: {where}: {os.strerror(exc.errno)}", err=True)
+        raise typer.Exit(code) from None
 
 
 def _show_version(value: bool) -> None:
@@ -156,29 +177,47 @@ def _settle(
 HEAD_RECORDS = 5_000
 
 
-def _check_inputs(cfg: Config, source: str, store: Path) -> None:
-    """Check what a user can get wrong before Prefect starts, so that a mistake costs one
-    line at once, not a server's start and stop (seconds), and leaves no run directory:
-    the corpus's path, format, encoding and fields from its first records, its size when
-    that was all of it, and the history database."""
+def _check_storage(cfg: Config, out: Path, store: Path) -> None:
+    """A read-only or unwritable ``--out`` or ``--store`` fails here, before anything is
+    created or the corpus is read (see flows/app/preflight.py)."""
     try:
-        head = read_corpus(source, cfg.corpus, limit=HEAD_RECORDS)
-        if head.stats.records < HEAD_RECORDS:  # the whole corpus
-            require_documents(head, cfg.required_documents())
-        history = open_history(store, cfg.history)  # a bad URL fails here, not mid-run
-        if history is not None:
-            history.close()
+        check_writable(cfg, out, store)
     except InputError as exc:
         _fail(exc)
 
 
-def _read_corpus(cfg: Config, source: str, store: Path) -> None:
+def _check_inputs(cfg: Config, source: str, store: Path, out: Path) -> bool:
+    """Check what a user can get wrong before Prefect starts, so that a mistake costs one
+    line at once, not a server's start and stop (seconds), and leaves no run directory:
+    the corpus's path, format, encoding and fields from its first records, its size and
+    the room it needs when that was all of it, and the history database. Returns whether
+    the room was checked."""
+    try:
+        head = read_corpus(source, cfg.corpus, limit=HEAD_RECORDS)
+        whole = head.stats.records < HEAD_RECORDS
+        if whole:
+            require_documents(head, cfg.required_documents())
+            cached = cached_corpus(source, cfg.corpus, store) is not None
+            check_room(cfg, head, out, store, cached)  # before the history creates its file
+        with _storage_errors(EXIT_BAD_INPUT):
+            history = open_history(store, cfg.history)  # a bad URL fails here, not mid-run
+        if history is not None:
+            history.close()
+    except InputError as exc:
+        _fail(exc)
+    return whole
+
+
+def _read_corpus(cfg: Config, source: str, store: Path, out: Path, room_checked: bool) -> None:
     """Read the whole corpus into the store's corpus cache, which the flow's ingest stage
     then reads; a mistake past the head :func:`_check_inputs` read ends here, still before
-    the flow starts."""
+    the flow starts, and so does a corpus too large for the room left."""
     try:
-        documents, _ = read_corpus_cached(source, cfg.corpus, store)
+        with _storage_errors(EXIT_BAD_INPUT):
+            documents, cached = read_corpus_cached(source, cfg.corpus, store)
         require_documents(documents, cfg.required_documents())
+        if not room_checked:
+            check_room(cfg, documents, out, store, cached)
     except InputError as exc:
         _fail(exc)
 
@@ -215,7 +254,8 @@ def _answer_unchanged(
 
     try:
         name = corpus_name(cfg, corpus)
-        answered = answer_unchanged(cfg, source, store, str(out), name, config_file)
+        with _storage_errors(EXIT_RUN_FAILED):  # its run writes a run directory too
+            answered = answer_unchanged(cfg, source, store, str(out), name, config_file)
     except InputError as exc:
         _fail(exc)
     if answered is None:
@@ -272,14 +312,15 @@ def run(
     overrides = _overrides(seed, format, text_field, id_field, label_field, time_field, corpus_name)
     config_file = str(config) if config else None
     cfg, source, store_path = _settle(corpus, config_file, overrides, store)
+    _check_storage(cfg, out, store_path)
     if not recompute and (
         reused := _answer_unchanged(cfg, source, store_path, out, corpus, config_file)
     ):
         typer.echo(reused)
         return
-    _check_inputs(cfg, source, store_path)
+    room_checked = _check_inputs(cfg, source, store_path, out)
     with prefect_api(store_path) as api_ready:  # it boots while the corpus is read
-        _read_corpus(cfg, source, store_path)
+        _read_corpus(cfg, source, store_path, out, room_checked)
         from topicflow.flows.orchestration.runners import task_runner
         from topicflow.flows.orchestration.topic_analysis import topic_analysis
 
@@ -288,14 +329,15 @@ def run(
         )
         api_ready()
         try:
-            run_dir = flow(
-                corpus=corpus,
-                config=config_file,
-                overrides=overrides,
-                out=str(out),
-                store=str(store_path),
-                reuse=not recompute,
-            )
+            with _storage_errors(EXIT_RUN_FAILED):
+                run_dir = flow(
+                    corpus=corpus,
+                    config=config_file,
+                    overrides=overrides,
+                    out=str(out),
+                    store=str(store_path),
+                    reuse=not recompute,
+                )
         except InputError as exc:
             _fail(exc)
     typer.echo(run_dir)
@@ -330,8 +372,9 @@ def serve(
     config_file = str(config.expanduser().resolve()) if config else None
     _check_cron(cron)
     cfg, source, store_path = _settle(corpus_path, config_file, overrides, store)
-    _check_inputs(cfg, source, store_path)
-    _read_corpus(cfg, source, store_path)
+    _check_storage(cfg, out, store_path)
+    room_checked = _check_inputs(cfg, source, store_path, out)
+    _read_corpus(cfg, source, store_path, out, room_checked)
     prepare_prefect(store_path)
     os.environ[RUN_ENV] = "1"  # the runs, processes of their own, stop on signals too
     from topicflow.flows.orchestration.local_server import local_prefect_server

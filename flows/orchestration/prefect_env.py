@@ -31,7 +31,12 @@ DEFAULTS = {
 def prepare_prefect(store: Path) -> None:
     for name, value in DEFAULTS.items():
         os.environ.setdefault(name, value)
-    os.environ.setdefault("PREFECT_HOME", str(store / "prefect"))
+    os.environ.setdefault("PREFECT_HOME", str(prefect_home(store)))
+
+
+def prefect_home(store: Path) -> Path:
+    """Prefect's home for runs on ``store``: the user's ``PREFECT_HOME``, else in the store."""
+    return Path(os.environ.get("PREFECT_HOME") or store / "prefect").expanduser()
 
 
 @contextlib.contextmanager

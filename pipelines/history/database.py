@@ -11,6 +11,7 @@ behind that a later run could mistake for a successful one.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import socket
 import sqlite3
@@ -41,7 +42,10 @@ from topicflow.pipelines.history.schema import (
 from topicflow.pipelines.history.schema import topics as TOPICS
 from topicflow.pipelines.io.processes import process_alive
 
+logger = logging.getLogger(__name__)
+
 HISTORY_URL_ENV = "TOPICFLOW_HISTORY_URL"
+DEFAULT_HISTORY_FILE = Path("history") / "history.sqlite"  # in the store
 # Topics are stored under their model's registry name, whatever models a run fitted.
 MODEL_NAME_LENGTH = TOPICS.c.model.type.length
 # SQLite waits this long for another process's write to finish before giving up.
@@ -53,9 +57,24 @@ def history_url(store: Path, explicit: str | None = None) -> str:
     url = explicit or os.environ.get(HISTORY_URL_ENV)
     if url:
         return url
-    directory = store / "history"
-    directory.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{directory / 'history.sqlite'}"
+    path = store / DEFAULT_HISTORY_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def history_file(store: Path, explicit: str | None = None) -> Path | None:
+    """The SQLite file of the history :func:`history_url` names, without creating anything;
+    None for another database, an in-memory one, or a URL that does not parse."""
+    url = explicit or os.environ.get(HISTORY_URL_ENV)
+    if not url:
+        return store / DEFAULT_HISTORY_FILE
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        return None  # opening it says what is wrong
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser()
 
 
 @dataclass
@@ -113,6 +132,22 @@ class RunHistory:
         row |= {"host": socket.gethostname(), "pid": os.getpid()}
         with self.engine.begin() as conn:
             conn.execute(RUNS.insert().values(**row, **facts))
+        self._keep_room_to_finish()
+
+    def _keep_room_to_finish(self) -> None:
+        """SQLite: move the write-ahead log into the database now, while there is room (a
+        passive checkpoint, which waits for no one). The run's last write then reuses the
+        log's space from its start instead of growing the file, so a run that fails because
+        its file system filled up can still record why. Other databases: nothing."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        raw = self.engine.raw_connection()
+        try:  # outside a transaction: a checkpoint cannot run inside one
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:
+            pass  # best effort: without it the end is recorded as before, room permitting
+        finally:
+            raw.close()
 
     def reap_interrupted(self) -> list[str]:
         """Mark ``failed`` the runs of this host still ``running`` whose process is gone
@@ -345,7 +380,11 @@ def recorded_run(
         yield
     except BaseException as exc:
         message = str(exc).strip() or "no message"
-        history.fail(run_id, f"{type(exc).__name__}: {message}")
+        try:
+            history.fail(run_id, f"{type(exc).__name__}: {message}")
+        except Exception as unrecorded:  # noqa: BLE001 - the run's own error must surface
+            # The run stays "running" until the next run on this host marks it interrupted.
+            logger.warning("cannot record run %s as failed: %s", run_id, _first_line(unrecorded))
         raise
 
 

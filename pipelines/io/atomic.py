@@ -5,7 +5,9 @@ in the target's directory (``os.replace`` is only atomic within one file system)
 hidden (a leading dot) and ends in ``.tmp``, so a reader listing finished files by
 their suffix (``*.json``, ``*.onnx``) never picks it up; it carries a random token,
 so concurrent writers of the same target never share one. It is removed when the
-write fails.
+write fails, and the error then names the target: a failed ``write()`` names no file
+(``[Errno 28] No space left on device``), and a user must be told which file system
+filled.
 
 ``fsync=True`` (the default) flushes the data to disk before the rename, so a power cut
 cannot leave a renamed but empty file; writers whose files are themselves staged (run
@@ -36,6 +38,11 @@ def atomic_path(path: str | Path, *, fsync: bool = True) -> Iterator[Path]:
         if fsync:
             _fsync(tmp)
         os.replace(tmp, path)
+    except OSError as exc:
+        named = _naming(exc, tmp, path)
+        if named is exc:
+            raise
+        raise named from exc
     finally:
         with contextlib.suppress(OSError):  # already renamed, or never created
             tmp.unlink(missing_ok=True)
@@ -52,6 +59,17 @@ def atomic_write_text(
 ) -> None:
     """Replace ``path`` with ``text`` atomically."""
     atomic_write(path, text.encode(encoding), fsync=fsync)
+
+
+def _naming(exc: OSError, tmp: Path, path: Path) -> OSError:
+    """``exc`` as the same kind of error (its errno) about ``path``, the target, when it
+    names no file or the temporary one (gone by then); as it is when it names another file
+    (a nested block's target)."""
+    named = os.fspath(exc.filename) if isinstance(exc.filename, str | os.PathLike) else None
+    if exc.errno is None or named not in (None, os.fspath(tmp)):
+        return exc
+    # os.strerror: pyarrow's messages wrap the system's ("Error writing bytes to file. ...").
+    return OSError(exc.errno, os.strerror(exc.errno), str(path))
 
 
 def _fsync(path: Path) -> None:

@@ -28,6 +28,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from topicflow.pipelines.corpus.documents import Corpus
 from topicflow.pipelines.errors import InputError
+from topicflow.pipelines.io.atomic import atomic_path
 from topicflow.pipelines.io.run_shapes import (
     Drift,
     Metrics,
@@ -151,8 +152,11 @@ def write_assignments(
         raise ValueError(f"{len(shown)} texts for {n} documents")
     data["snippet"] = pa.array([snippet(text) for text in shown], type=pa.string())
     table = pa.table(data)
-    pq.write_table(table, Path(directory) / ASSIGNMENTS_FILE)
-    pacsv.write_csv(table, Path(directory) / ASSIGNMENTS_CSV_FILE)
+    # Through atomic_path (unsynced: the directory is staged): a failed write names its file.
+    with atomic_path(Path(directory) / ASSIGNMENTS_FILE, fsync=False) as tmp:
+        pq.write_table(table, tmp)
+    with atomic_path(Path(directory) / ASSIGNMENTS_CSV_FILE, fsync=False) as tmp:
+        pacsv.write_csv(table, tmp)
     return table
 
 

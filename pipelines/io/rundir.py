@@ -65,7 +65,11 @@ class RunDirectory:
             raise FileExistsError(f"run directory already exists: {self.final}")
         self.path.mkdir()
         owner = {"host": socket.gethostname(), "pid": os.getpid()}
-        (self.path / _OWNER_FILE).write_text(json.dumps(owner), "utf-8")
+        try:
+            atomic_write_text(self.path / _OWNER_FILE, json.dumps(owner), fsync=False)
+        except BaseException:  # a full disk: __exit__ will not run, so remove it here
+            shutil.rmtree(self.path, ignore_errors=True)
+            raise
         return self
 
     def commit(self) -> Path:

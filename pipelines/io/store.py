@@ -108,6 +108,7 @@ def read_corpus_cached(
     if cached is not None:
         return cached, True
     corpus = ingest.read_corpus(source, options, progress=progress)
+    path.parent.mkdir(parents=True, exist_ok=True)
     write_blob(path, corpus.to_parquet_bytes())
     return corpus, False
 
@@ -125,7 +126,8 @@ def _corpus_entry(source: str | Path, options: CorpusConfig, store: Path) -> Pat
     ]
     code = code_fingerprint(ingest, formats, timestamps, corpus_module)
     settings = options.model_dump(exclude={"min_documents", "name"})  # not read
-    return cache_dir(store, "corpora") / f"{cache_key(code, settings, stats)}.parquet.blob"
+    # Not cache_dir(): a look-up (the CLI's, before a run starts) creates nothing.
+    return store / "cache" / "corpora" / f"{cache_key(code, settings, stats)}.parquet.blob"
 
 
 def _load_corpus(path: Path) -> Corpus | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from topicflow.pipelines.io.atomic import atomic_write_text
 from topicflow.pipelines.io.run_files import (
     REPORT_HTML_FILE,
     REPORT_MD_FILE,
@@ -89,8 +90,9 @@ def write_report(run_dir: str | Path) -> Path:
     files already), reading them once for both. Returns the HTML report's path."""
     run = load_run(run_dir)
     path = Path(run_dir) / REPORT_HTML_FILE
-    path.write_text(render_html(run), encoding="utf-8")
-    (Path(run_dir) / REPORT_MD_FILE).write_text(render_markdown(run), encoding="utf-8")
+    # Unsynced (the run directory is staged); atomic_path names the file when a write fails.
+    atomic_write_text(path, render_html(run), fsync=False)
+    atomic_write_text(Path(run_dir) / REPORT_MD_FILE, render_markdown(run), fsync=False)
     return path
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import logging
 import uuid
@@ -113,8 +114,11 @@ class EmbeddingCache:
         # Blocks commit innermost first: the .npy is renamed into place, then the sidecar,
         # which is the commit (from then on the shard exists). A failure removes both temps.
         with atomic_path(sidecar) as tmp_sidecar, atomic_path(npy) as tmp_npy:
-            with open(tmp_npy, "wb") as file:  # given a path, np.save would append ".npy"
-                np.save(file, vectors)
+            # Saved in memory, then written: np.save writes through C's fwrite, whose short
+            # write on a full disk loses the errno ("27264 requested and 9184 written").
+            buffer = io.BytesIO()
+            np.save(buffer, vectors)
+            tmp_npy.write_bytes(buffer.getbuffer())
             meta = {
                 "keys": keys,
                 "shape": list(vectors.shape),

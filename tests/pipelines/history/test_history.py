@@ -4,6 +4,7 @@ concurrent writers, and the views ``topicflow history`` / ``show`` print."""
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import multiprocessing
 import os
 import socket
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.mounts import fill, tmpfs
 from topicflow.pipelines.errors import InputError
 from topicflow.pipelines.history.database import (
     MODEL_NAME_LENGTH,
@@ -92,6 +94,31 @@ def test_recorded_run_marks_an_exception_as_failed_and_reraises(url):
         raise ValueError("bad vectors")
     assert history.get("r1").status == "failed"
     assert history.get("r1").error == "ValueError: bad vectors"
+
+
+def test_a_failure_the_history_cannot_record_leaves_the_runs_own_error(url, caplog):
+    history = RunHistory(url)
+    with pytest.raises(RuntimeError, match="the run's own"), recorded_run(history, "r1", "news"):
+        with history.engine.begin() as conn:  # the record is gone: fail() raises KeyError
+            conn.execute(sa.text("DELETE FROM runs WHERE run_id = 'r1'"))
+        raise RuntimeError("the run's own error")
+    assert "cannot record run r1 as failed: 'run r1 is not in the history'" in caplog.text
+
+
+@pytest.mark.subprocess  # mounts a tmpfs
+def test_a_run_that_filled_the_disk_of_its_sqlite_history_still_records_why(tmp_path):
+    # The record is written at the start, while there is room; its end reuses that room.
+    with tmpfs(tmp_path / "disk", 1 << 20) as disk:
+        history = RunHistory(history_url(disk))
+        full = OSError(errno.ENOSPC, "No space left on device", str(disk / "cache.pkl"))
+        with pytest.raises(OSError, match="No space left"), recorded_run(history, "r1", "news"):
+            fill(disk)
+            raise full
+        assert os.statvfs(disk).f_bavail == 0  # still full
+        record = history.get("r1")
+        history.close()
+    assert record.status == "failed"
+    assert record.error == f"OSError: [Errno 28] No space left on device: '{disk / 'cache.pkl'}'"
 
 
 def test_previous_success_skips_failed_and_other_corpora(url):

@@ -3,6 +3,7 @@ no temporary file outlives a write, whether it succeeded or failed."""
 
 from __future__ import annotations
 
+import errno
 import subprocess
 import sys
 import textwrap
@@ -63,6 +64,33 @@ def test_failure_keeps_the_old_file_and_removes_the_temporary_one(tmp_path):
 def test_failure_before_the_temporary_file_exists_is_clean(tmp_path):
     with pytest.raises(OSError), atomic_path(tmp_path / "missing-dir" / "f.bin") as tmp:
         tmp.write_bytes(b"x")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_write_names_its_target_and_keeps_its_errno(tmp_path):
+    # A full disk's write() names no file, pyarrow's wraps the system's message; the error
+    # that leaves the block names the file the user asked for (the temporary one is gone).
+    target = tmp_path / "report.html"
+    for raised in (
+        OSError(errno.ENOSPC, "No space left on device"),
+        OSError(errno.ENOSPC, "Error writing bytes to file. Detail: [errno 28] ..."),
+    ):
+        with pytest.raises(OSError) as caught, atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise raised
+        assert (caught.value.errno, caught.value.filename) == (errno.ENOSPC, str(target))
+        assert str(caught.value) == f"[Errno 28] No space left on device: '{target}'"
+    with pytest.raises(FileNotFoundError) as missing, atomic_path(tmp_path / "no" / "f") as tmp:
+        tmp.write_bytes(b"x")
+    assert missing.value.filename == str(tmp_path / "no" / "f")  # its kind is kept too
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_inner_blocks_error_keeps_the_inner_name(tmp_path):
+    vectors, sidecar = tmp_path / "s.npy", tmp_path / "s.json"
+    with pytest.raises(OSError) as caught, atomic_path(sidecar), atomic_path(vectors) as tmp:
+        raise OSError(errno.EDQUOT, "Disk quota exceeded", str(tmp))
+    assert caught.value.filename == str(vectors) and caught.value.errno == errno.EDQUOT
     assert list(tmp_path.iterdir()) == []
 
 
