@@ -36,17 +36,14 @@ import psutil
 import pytest
 
 from tests.conftest import PROJECT_ROOT, news_sentences
-from topicflow.flows.app.crash_points import (
-    BOUNDARIES,
-    KILL_AFTER_ENV,
-    RUN_BOUNDARIES,
-    STAGE_BOUNDARIES,
-)
+from topicflow.flows.app.crash_points import KILL_AFTER_ENV, RUN_BOUNDARIES, boundaries
 from topicflow.pipelines.history.database import RunHistory
 
 pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
 
-CONFIG = PROJECT_ROOT / "configs" / "smoke.yaml"
+CONFIG = PROJECT_ROOT / "configs" / "smoke.yaml"  # the default models
+BOUNDARIES = boundaries()
+STAGE_BOUNDARIES = BOUNDARIES[: -len(RUN_BOUNDARIES)]
 # Stages that keep no cache, recomputed by every run (both cheap): nothing to reuse.
 UNCACHED = {"over_time", "report"}
 
