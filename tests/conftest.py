@@ -86,6 +86,17 @@ def prefect_api():
         yield
 
 
+@pytest.fixture(scope="session")
+def prefect_api_url(prefect_api) -> str:
+    """That API's URL, for ``topicflow`` commands (``PREFECT_API_URL`` in their environment):
+    a command then talks to it, as to a user's own server, instead of starting Prefect's
+    temporary server of its own, which costs each command about 10 s here. Only for tests
+    whose assertions do not concern that server (its start, its stop, its orphan watcher)."""
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value()
+
+
 # Markers of the tests that need more than the Python process (pyproject.toml lists them);
 # `make test-fast` deselects them. Kept honest below: a test without any of them fails when
 # its setup or body starts a process or imports the model libraries.

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from topicflow.flows.app.crash_points import crash_point
 from topicflow.flows.app.preflight import new_run_id
 from topicflow.flows.app.run_ending import RunEnding
 from topicflow.flows.app.stage_limit import stage_limit
@@ -110,8 +111,10 @@ def execute_run(
                 def commit() -> Path:
                     manifest.finish()
                     final = run.commit()
+                    crash_point("published")  # test-only, as below (flows/app/crash_points.py)
                     if history is not None:
                         _record_success(history, run_id, outcome, final)
+                    crash_point("recorded")
                     return final
 
                 final = ending.finish(commit)

@@ -19,6 +19,7 @@ from prefect import get_run_logger
 from prefect import task as prefect_task
 from prefect.cache_policies import NO_CACHE
 
+from topicflow.flows.app.crash_points import crash_point
 from topicflow.flows.app.progress import progress_reporter
 from topicflow.flows.app.stage_limit import stage_ended, stage_started
 from topicflow.pipelines.analysis.incremental import (
@@ -73,6 +74,7 @@ class Staged(Generic[T]):
 
     def record(self, manifest: Manifest, stage: str) -> T:
         manifest.record_stage(stage, self.started_at, self.finished_at, self.seconds, self.cache)
+        crash_point(stage)  # test-only: the stage is durable here (flows/app/crash_points.py)
         return self.value
 
 

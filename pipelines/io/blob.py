@@ -10,14 +10,17 @@ Layout: a 48-byte header, then the payload::
 Every cache entry can be recomputed, so :func:`read_blob` answers None ("absent") for
 anything it cannot vouch for: truncated, extended, bit-flipped, another format or
 another version. It logs one warning line naming the file (a missing file is silent:
-that is an ordinary miss) and never raises, so a damaged cache costs recomputation,
-never a run and never wrong results. :func:`write_blob` writes atomically, synced.
+that is an ordinary miss), removes the damaged file, so that the next reader (another
+stage of the same run, the next run) meets an ordinary miss rather than the same
+warning again, and never raises: a damaged cache costs recomputation, never a run and
+never wrong results. :func:`write_blob` writes atomically, synced.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import struct
 from pathlib import Path
 
@@ -39,26 +42,42 @@ def write_blob(path: str | Path, payload: bytes) -> None:
 def read_blob(path: str | Path) -> bytes | None:
     """The payload of a sound blob; None when absent or not sound (then one warning)."""
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as file:
+            read = os.fstat(file.fileno())
+            data = file.read()
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        return _absent(path, f"unreadable ({exc.strerror or exc})")
+    except OSError as exc:  # not damage: nothing is removed
+        reason = f"unreadable ({exc.strerror or exc})"
+        logger.warning("ignoring cache file %s: %s; it will be recomputed", path, reason)
+        return None
     if len(data) < _HEADER.size or not data.startswith(MAGIC):
-        return _absent(path, "not a topicflow blob")
+        return _damaged(path, read, "not a topicflow blob")
     _, version, length, digest = _HEADER.unpack_from(data)
     payload = data[_HEADER.size :]
     if version != VERSION:
-        return _absent(path, f"blob format version {version}, this code reads {VERSION}")
+        return _damaged(path, read, f"blob format version {version}, this code reads {VERSION}")
     if len(payload) < length:
-        return _absent(path, f"truncated: {len(payload)} of {length} payload bytes")
+        return _damaged(path, read, f"truncated: {len(payload)} of {length} payload bytes")
     if len(payload) > length:
-        return _absent(path, f"{len(payload) - length} unexpected bytes after the payload")
+        return _damaged(path, read, f"{len(payload) - length} unexpected bytes after the payload")
     if hashlib.sha256(payload).digest() != digest:
-        return _absent(path, "sha256 mismatch")
+        return _damaged(path, read, "sha256 mismatch")
     return payload
 
 
-def _absent(path: str | Path, reason: str) -> None:
+def _damaged(path: str | Path, read: os.stat_result, reason: str) -> None:
     logger.warning("ignoring cache file %s: %s; it will be recomputed", path, reason)
+    # Only the file that was read: another process may have replaced it meanwhile with a
+    # sound entry. (A replacement in the instant between the check and the removal is
+    # lost too, which costs that process's work, never a wrong result.)
+    try:
+        if _identity(os.stat(path)) == _identity(read):
+            os.unlink(path)
+    except OSError:
+        pass  # gone already, or not ours to remove: the next reader warns again
     return None
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int, int]:
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns

@@ -2,10 +2,13 @@
 
 One directory holds the vectors of one embedding setting. Each ``put`` adds one shard:
 ``<uuid>.npy`` (the vectors) and ``<uuid>.json`` (keys, shape, dtype, sha256 of the
-``.npy``). Both are written under hidden temporary names, synced and renamed, the sidecar
-last: a shard exists only once its sidecar does, so readers never see a half-written one
-and concurrent writers never collide, without locks. A shard that fails any check is
-deleted and its rows are reported missing: damage costs recomputation, never wrong vectors.
+``.npy``, and a checksum of those fields: a flipped character in a key is still valid
+JSON, and would otherwise file a row under a wrong key). Both are written under hidden
+temporary names, synced and renamed, the sidecar last: a shard exists only once its
+sidecar does, so readers never see a half-written one and concurrent writers never
+collide, without locks. A shard that fails any check is deleted, with one warning line
+naming the damaged file, and its rows are reported missing: damage costs
+recomputation, never wrong vectors.
 """
 
 from __future__ import annotations
@@ -125,6 +128,7 @@ class EmbeddingCache:
                 "dtype": "float32",
                 "sha256": _file_sha256(tmp_npy),
             }
+            meta["checksum"] = _meta_checksum(meta)
             tmp_sidecar.write_text(json.dumps(meta), "utf-8")
         signature = self._signature(name)
         if signature is not None:  # trust what we just wrote: no need to hash it back
@@ -157,11 +161,15 @@ class EmbeddingCache:
     def _verify(self, name: str) -> _Shard | None:
         """The shard if every check passes; otherwise delete its files and return None."""
         npy, sidecar = self.directory / f"{name}.npy", self.directory / f"{name}.json"
+        damaged = sidecar  # the file the warning names: the one that failed a check
         try:
             signature = self._signature(name)  # taken first: a change while hashing shows later
-            if signature is None:
-                raise FileNotFoundError("no .npy beside the sidecar")
             meta = json.loads(sidecar.read_text("utf-8"))
+            checksum = meta.pop("checksum", None)
+            if checksum is None:
+                raise ValueError("sidecar without a checksum (an older topicflow wrote it)")
+            if checksum != _meta_checksum(meta):
+                raise ValueError("sidecar checksum mismatch")
             keys, shape = meta["keys"], tuple(meta["shape"])
             if not (
                 meta["dtype"] == "float32"
@@ -172,6 +180,9 @@ class EmbeddingCache:
                 and all(isinstance(key, str) for key in keys)
             ):
                 raise ValueError("sidecar does not describe this shard")
+            damaged = npy
+            if signature is None:
+                raise FileNotFoundError("no .npy beside the sidecar")
             if _file_sha256(npy) != meta["sha256"]:
                 raise ValueError("sha256 mismatch")
             stored = np.load(npy, mmap_mode="r")
@@ -181,7 +192,11 @@ class EmbeddingCache:
                 raise ValueError(f"dim {shape[1]}, the cache holds {self.dim}")
         except Exception as error:  # noqa: BLE001 - whatever the damage, never use the shard
             if sidecar.exists():  # else another process has already discarded it
-                log.warning("embedding cache: discarding corrupt shard %s (%s)", npy, error)
+                log.warning(
+                    "ignoring cache file %s: corrupt embedding shard (%s); it will be recomputed",
+                    damaged,
+                    _line(error),
+                )
                 for path in (sidecar, npy):
                     with contextlib.suppress(OSError):  # another process may be deleting it too
                         path.unlink(missing_ok=True)
@@ -200,6 +215,17 @@ class EmbeddingCache:
         for name, shard in self._shards.items():
             for row, key in enumerate(shard.keys):
                 self._index.setdefault(key, (name, row))
+
+
+def _meta_checksum(meta: dict) -> str:
+    """sha256 of a sidecar's fields, in a canonical JSON form."""
+    canonical = json.dumps(meta, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _file_sha256(path: Path) -> str:

@@ -13,7 +13,7 @@ import pytest
 from tests.damage import DAMAGE, REASON
 from topicflow.pipelines.config import CorpusConfig
 from topicflow.pipelines.io.blob import MAGIC, VERSION, read_blob, write_blob
-from topicflow.pipelines.io.store import cached_result, read_corpus_cached
+from topicflow.pipelines.io.store import cached_corpus, cached_result, read_corpus_cached
 
 
 def _warnings(caplog) -> list[str]:
@@ -44,6 +44,23 @@ def test_damaged_blob_is_absent_with_one_warning_naming_the_file(tmp_path, caplo
     assert read_blob(path) is None
     (line,) = _warnings(caplog)
     assert str(path) in line and REASON[damage] in line and "\n" not in line
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_blob_is_removed_so_the_next_read_is_a_silent_miss(tmp_path, caplog, damage):
+    path = tmp_path / "entry.bin"
+    write_blob(path, b"payload " * 1000)
+    DAMAGE[damage](path)
+    assert read_blob(path) is None and read_blob(path) is None
+    assert not path.exists()
+    assert len(_warnings(caplog)) == 1
+
+
+def test_an_unreadable_blob_is_not_removed(tmp_path, caplog):
+    path = tmp_path / "entry.bin"
+    path.mkdir()  # what cannot be read as a file is not damage to clean up
+    assert read_blob(path) is None
+    assert path.is_dir() and "unreadable" in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -114,3 +131,17 @@ def test_damaged_corpus_cache_is_read_again(tmp_path, store, caplog, damage):
     (line,) = _warnings(caplog)
     assert entry.name in line and REASON[damage] in line
     assert read_corpus_cached(source, CorpusConfig(), store)[1]
+
+
+def test_a_damaged_corpus_cache_read_twice_in_one_run_warns_once(tmp_path, store, caplog):
+    # `topicflow run` asks whether the corpus changed (cached_corpus) before it reads it.
+    source = tmp_path / "docs.cor"
+    source.write_text("alpha beta\ngamma delta\n")
+    read_corpus_cached(source, CorpusConfig(), store)
+    (entry,) = (store / "cache" / "corpora").iterdir()
+    DAMAGE["flipped byte"](entry)
+    assert cached_corpus(source, CorpusConfig(), store) is None
+    corpus, hit = read_corpus_cached(source, CorpusConfig(), store)
+    assert not hit and corpus.texts == ["alpha beta", "gamma delta"]
+    (line,) = _warnings(caplog)
+    assert entry.name in line

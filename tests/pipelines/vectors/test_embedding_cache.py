@@ -147,6 +147,47 @@ def test_flipped_byte_is_caught_by_the_checksum(tmp_path):
     assert not npy.exists() and not sidecar.exists()
 
 
+def test_a_changed_key_in_the_sidecar_is_caught_by_its_checksum(tmp_path, caplog):
+    npy, sidecar = _put_one_shard(tmp_path)
+    text = sidecar.read_text("utf-8")
+    sidecar.write_text(text.replace('"k2"', '"k7"'), "utf-8")  # still valid JSON
+    assert json.loads(sidecar.read_text("utf-8"))["keys"] == ["k0", "k1", "k7", "k3"]
+
+    with caplog.at_level(logging.WARNING, logger="topicflow.pipelines.vectors.cache"):
+        vectors, found = EmbeddingCache(tmp_path).get(["k0", "k7"])
+
+    assert not found.any()  # k7 never filed under k2's vector
+    assert not npy.exists() and not sidecar.exists()
+    (line,) = caplog.messages
+    assert line.startswith(f"ignoring cache file {sidecar}: ") and "checksum mismatch" in line
+
+
+def test_a_sidecar_without_a_checksum_is_of_an_older_format(tmp_path, caplog):
+    npy, sidecar = _put_one_shard(tmp_path)
+    meta = json.loads(sidecar.read_text("utf-8"))
+    del meta["checksum"]
+    sidecar.write_text(json.dumps(meta), "utf-8")
+
+    with caplog.at_level(logging.WARNING, logger="topicflow.pipelines.vectors.cache"):
+        assert not EmbeddingCache(tmp_path).get(_keys(4))[1].any()
+
+    (line,) = caplog.messages
+    assert str(sidecar) in line and "without a checksum" in line
+
+
+def test_the_warning_names_the_npy_when_its_vectors_are_damaged(tmp_path, caplog):
+    npy, _ = _put_one_shard(tmp_path)
+    data = bytearray(npy.read_bytes())
+    data[-3] ^= 0x40
+    npy.write_bytes(bytes(data))
+
+    with caplog.at_level(logging.WARNING, logger="topicflow.pipelines.vectors.cache"):
+        assert not EmbeddingCache(tmp_path).get(_keys(4))[1].any()
+
+    (line,) = caplog.messages
+    assert line.startswith(f"ignoring cache file {npy}: ") and "sha256 mismatch" in line
+
+
 def test_sidecar_with_invalid_json_is_ignored_and_deleted(tmp_path):
     npy, sidecar = _put_one_shard(tmp_path)
     sidecar.write_text('{"keys": ["k0", ', "utf-8")
