@@ -29,13 +29,20 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
+def golden_env(prefect_api_url) -> dict[str, str]:
+    """The session's Prefect API for both runs: what they fix is topics, not Prefect's
+    temporary server, and each run saves that server's start."""
+    return {**os.environ, "PREFECT_API_URL": prefect_api_url}
+
+
+@pytest.fixture(scope="module")
 def golden_store(tmp_path_factory) -> Path:
     """One store for both runs, as a user's for two corpora: the int8 model is built once
     (about 10 s), and the corpora share no other cache entry."""
     return tmp_path_factory.mktemp("golden-store")
 
 
-def _run(topicflow_bin: str, tmp_path: Path, store: Path, *args: str) -> dict:
+def _run(topicflow_bin: str, env: dict, tmp_path: Path, store: Path, *args: str) -> dict:
     out = subprocess.run(
         [
             topicflow_bin,
@@ -49,6 +56,7 @@ def _run(topicflow_bin: str, tmp_path: Path, store: Path, *args: str) -> dict:
         capture_output=True,
         text=True,
         timeout=600,
+        env=env,
     )
     assert out.returncode == 0, out.stderr[-3000:]
     run_dir = Path(out.stdout.strip().splitlines()[-1])
@@ -72,16 +80,16 @@ def _check(name: str, topics: dict) -> None:
             assert g["weights"] == pytest.approx(w["weights"], abs=2e-6), where
 
 
-def test_sample_corpus_topics_are_unchanged(topicflow_bin, tmp_path, golden_store):
-    _check("sample", _run(topicflow_bin, tmp_path, golden_store))
+def test_sample_corpus_topics_are_unchanged(topicflow_bin, golden_env, tmp_path, golden_store):
+    _check("sample", _run(topicflow_bin, golden_env, tmp_path, golden_store))
 
 
 @pytest.mark.skipif(not BBC.exists(), reason=f"BBC News not found at {BBC}")
-def test_bbc_slice_topics_are_unchanged(topicflow_bin, tmp_path, golden_store):
+def test_bbc_slice_topics_are_unchanged(topicflow_bin, golden_env, tmp_path, golden_store):
     with gzip.open(BBC, "rt", encoding="utf-8") as f:
         rows = [json.loads(line) for line in f]
     picked = sorted(random.Random(7).sample(range(len(rows)), BBC_SLICE))
     corpus = tmp_path / "bbc_slice.jsonl"
     corpus.write_text("".join(json.dumps(rows[i]) + "\n" for i in picked), encoding="utf-8")
     args = ("--corpus", str(corpus), "--id-field", "id")
-    _check("bbc_slice", _run(topicflow_bin, tmp_path, golden_store, *args))
+    _check("bbc_slice", _run(topicflow_bin, golden_env, tmp_path, golden_store, *args))
