@@ -8,19 +8,35 @@ flow run starts and before any run directory exists. The last line a successful
 from __future__ import annotations
 
 import atexit
-import contextlib
-import errno
 import functools
 import gc
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
+from topicflow.flows.app import history_commands
+from topicflow.flows.app.exits import EXIT_BAD_INPUT, EXIT_RUN_FAILED, fail, storage_errors
+from topicflow.flows.app.options import (
+    ConfigOpt,
+    CorpusNameOpt,
+    CorpusOpt,
+    DaskAddressOpt,
+    DaskWorkersOpt,
+    FieldOpt,
+    FormatOpt,
+    LabelFieldOpt,
+    OutOpt,
+    RecomputeOpt,
+    RunnerOpt,
+    SeedOpt,
+    StoreOpt,
+    TextFieldOpt,
+)
 from topicflow.flows.app.preflight import check_room, check_writable, prepare
 from topicflow.flows.app.stopping import RUN_ENV, exit_on_signals
 from topicflow.flows.orchestration.prefect_env import prefect_api, prepare_prefect
@@ -29,9 +45,7 @@ from topicflow.pipelines.config import Config
 from topicflow.pipelines.corpus.documents import require_documents
 from topicflow.pipelines.corpus.ingest import read_corpus
 from topicflow.pipelines.errors import InputError
-from topicflow.pipelines.history.database import RunHistory, open_history
-from topicflow.pipelines.history.lineage import parse_topic_spec
-from topicflow.pipelines.history.view import format_run, format_runs, format_topic_line
+from topicflow.pipelines.history.database import open_history
 from topicflow.pipelines.io.store import cached_corpus, read_corpus_cached
 
 app = typer.Typer(
@@ -42,32 +56,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-EXIT_BAD_INPUT = 2
-EXIT_RUN_FAILED = 1
-# A write refused for want of room or of a writable file system: errors no read can give.
-STORAGE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
-
-
-def _fail(exc: Exception) -> NoReturn:
-    typer.echo(f"topicflow: error: {exc}", err=True)
-    raise typer.Exit(EXIT_BAD_INPUT)
-
-
-@contextlib.contextmanager
-def _storage_errors(code: int) -> Iterator[None]:
-    """A write that the storage refused (full, over quota, read-only) ends the command with
-    one line naming the file (after the traceback Prefect logs for a run) and exit
-    ``code``: 2 before a run starts, 1 for a run, which the history records as failed with
-    the same error."""
-    try:
-        yield
-    except OSError as exc:
-        if exc.errno not in STORAGE_ERRNOS:
-            raise
-        where = f"cannot write {exc.filename}" if exc.filename else "a write failed"
-        typer.echo(f"topicflow: error: {where}: {os.strerror(exc.errno)}", err=True)
-        raise typer.Exit(code) from None
 
 
 def _show_version(value: bool) -> None:
@@ -89,54 +77,6 @@ def main(
     # every object of torch, Prefect and the rest, seconds at each exit (3 s on a busy
     # 2-core machine), to free memory that the process's end frees anyway. Frozen, it skips.
     atexit.register(gc.freeze)
-
-
-CorpusOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--corpus",
-        help="File, directory or glob to analyse (default: the built-in Lee news sample).",
-    ),
-]
-ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", "-c", help="YAML config (default: built-in defaults).")
-]
-FieldOpt = Annotated[str | None, typer.Option(help="Column or JSON field name.")]
-
-
-TextFieldOpt = Annotated[
-    str | None, typer.Option(help="Column or JSON field holding the text [default: text].")
-]
-LabelFieldOpt = Annotated[
-    str | None, typer.Option(help="Column or JSON field holding a gold label, if any.")
-]
-FormatOpt = Annotated[
-    str | None, typer.Option(help="Input format: auto, txt, lines, csv, tsv, jsonl or parquet.")
-]
-SeedOpt = Annotated[int | None, typer.Option(help="Random seed for every model.")]
-OutOpt = Annotated[Path, typer.Option(help="Parent directory of run directories.")]
-StoreOpt = Annotated[
-    Path | None,
-    typer.Option(
-        help="Cache and history store [default: $TOPICFLOW_STORE or ~/.local/share/topicflow]."
-    ),
-]
-
-
-CorpusNameOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--corpus-name",
-        help="Name of the corpus in the run history [default: from the corpus path].",
-    ),
-]
-HistoryUrlOpt = Annotated[
-    str | None,
-    typer.Option(
-        help="SQLAlchemy URL of the history database "
-        "[default: $TOPICFLOW_HISTORY_URL, else history/history.sqlite in the store]."
-    ),
-]
 
 
 def _overrides(
@@ -168,7 +108,7 @@ def _settle(
     try:
         return prepare(corpus, config, overrides, str(store) if store else None)
     except InputError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 # A corpus of up to this many records is read whole before Prefect starts; of a longer
@@ -183,7 +123,7 @@ def _check_storage(cfg: Config, out: Path, store: Path) -> None:
     try:
         check_writable(cfg, out, store)
     except InputError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 def _check_inputs(cfg: Config, source: str, store: Path, out: Path) -> bool:
@@ -199,12 +139,12 @@ def _check_inputs(cfg: Config, source: str, store: Path, out: Path) -> bool:
             require_documents(head, cfg.required_documents())
             cached = cached_corpus(source, cfg.corpus, store) is not None
             check_room(cfg, head, out, store, cached)  # before the history creates its file
-        with _storage_errors(EXIT_BAD_INPUT):
+        with storage_errors(EXIT_BAD_INPUT):
             history = open_history(store, cfg.history)  # a bad URL fails here, not mid-run
         if history is not None:
             history.close()
     except InputError as exc:
-        _fail(exc)
+        fail(exc)
     return whole
 
 
@@ -213,35 +153,13 @@ def _read_corpus(cfg: Config, source: str, store: Path, out: Path, room_checked:
     then reads; a mistake past the head :func:`_check_inputs` read ends here, still before
     the flow starts, and so does a corpus too large for the room left."""
     try:
-        with _storage_errors(EXIT_BAD_INPUT):
+        with storage_errors(EXIT_BAD_INPUT):
             documents, cached = read_corpus_cached(source, cfg.corpus, store)
         require_documents(documents, cfg.required_documents())
         if not room_checked:
             check_room(cfg, documents, out, store, cached)
     except InputError as exc:
-        _fail(exc)
-
-
-RunnerOpt = Annotated[
-    str,
-    typer.Option(help="Where tasks run: threads (this process) or dask (a Dask cluster)."),
-]
-DaskAddressOpt = Annotated[
-    str | None,
-    typer.Option(help="Scheduler of an existing Dask cluster, e.g. tcp://host:8786."),
-]
-DaskWorkersOpt = Annotated[
-    int, typer.Option(help="Worker processes of the local Dask cluster (no --dask-address).")
-]
-
-
-RecomputeOpt = Annotated[
-    bool,
-    typer.Option(
-        help="Run the analysis even when nothing changed since the corpus's last run, "
-        "instead of answering from that run (the stage caches still apply)."
-    ),
-]
+        fail(exc)
 
 
 def _answer_unchanged(
@@ -254,10 +172,10 @@ def _answer_unchanged(
 
     try:
         name = corpus_name(cfg, corpus)
-        with _storage_errors(EXIT_RUN_FAILED):  # its run writes a run directory too
+        with storage_errors(EXIT_RUN_FAILED):  # its run writes a run directory too
             answered = answer_unchanged(cfg, source, store, str(out), name, config_file)
     except InputError as exc:
-        _fail(exc)
+        fail(exc)
     if answered is None:
         return None
     run_dir, previous = answered
@@ -269,11 +187,11 @@ def _check_runner(runner: str, dask_address: str | None, dask_workers: int) -> N
     from topicflow.flows.orchestration.runners import RUNNERS
 
     if runner not in RUNNERS:
-        _fail(InputError(f"--runner must be one of {', '.join(RUNNERS)}, got '{runner}'"))
+        fail(InputError(f"--runner must be one of {', '.join(RUNNERS)}, got '{runner}'"))
     if runner != "dask" and dask_address:
-        _fail(InputError("--dask-address needs --runner dask"))
+        fail(InputError("--dask-address needs --runner dask"))
     if dask_workers < 1:
-        _fail(InputError(f"--dask-workers must be at least 1, got {dask_workers}"))
+        fail(InputError(f"--dask-workers must be at least 1, got {dask_workers}"))
 
 
 def _stops_on_signals(command: Callable[..., None]) -> Callable[..., None]:
@@ -329,7 +247,7 @@ def run(
         )
         api_ready()
         try:
-            with _storage_errors(EXIT_RUN_FAILED):
+            with storage_errors(EXIT_RUN_FAILED):
                 run_dir = flow(
                     corpus=corpus,
                     config=config_file,
@@ -339,7 +257,7 @@ def run(
                     reuse=not recompute,
                 )
         except InputError as exc:
-            _fail(exc)
+            fail(exc)
     typer.echo(run_dir)
 
 
@@ -397,7 +315,7 @@ def _check_cron(cron: str) -> None:
     try:
         CronSim(cron, datetime.now())
     except CronSimError as exc:
-        _fail(InputError(f'invalid --cron "{cron}" ({exc}); expected e.g. "0 6 * * *"'))
+        fail(InputError(f'invalid --cron "{cron}" ({exc}); expected e.g. "0 6 * * *"'))
 
 
 def _serve(name, cron, corpus_path, config_file, overrides, out, store_path) -> None:
@@ -420,58 +338,5 @@ def _serve(name, cron, corpus_path, config_file, overrides, out, store_path) -> 
     )
 
 
-@app.command()
-def history(
-    corpus_name: CorpusNameOpt = None,
-    limit: Annotated[int, typer.Option(min=1, help="Show at most this many runs.")] = 20,
-    store: StoreOpt = None,
-    history_url: HistoryUrlOpt = None,
-    topic: Annotated[
-        str | None,
-        typer.Option(
-            metavar="RUN_ID:MODEL:TOPIC",
-            help="Print this topic's line through the runs instead, oldest first "
-            "(e.g. 20261121-060000:lda:3; a run id prefix is enough).",
-        ),
-    ] = None,
-) -> None:
-    """List recorded runs, newest first, with their headline numbers and topic changes."""
-    if topic is not None and corpus_name is not None:
-        _fail(InputError("--topic takes the corpus from its run: leave out --corpus-name"))
-    try:
-        spec = parse_topic_spec(topic) if topic is not None else None
-    except InputError as exc:
-        _fail(exc)
-    recorded = _open_history(store, history_url)
-    recorded.reap_interrupted()
-    if spec is None:
-        typer.echo(format_runs(recorded.runs(corpus_name, limit)))
-        return
-    try:
-        line = recorded.topic_line(spec)
-    except InputError as exc:
-        _fail(exc)
-    typer.echo(format_topic_line(line, limit))
-
-
-@app.command()
-def show(
-    run_id: Annotated[str, typer.Argument(help="A run id, or a unique prefix of one.")],
-    store: StoreOpt = None,
-    history_url: HistoryUrlOpt = None,
-) -> None:
-    """Print one recorded run: its headline numbers and its topics."""
-    try:
-        record = _open_history(store, history_url).get(run_id)
-    except InputError as exc:
-        _fail(exc)
-    typer.echo(format_run(record))
-
-
-def _open_history(store: Path | None, url: str | None) -> RunHistory:
-    from topicflow.pipelines.io.store import resolve_store
-
-    try:
-        return RunHistory.for_store(resolve_store(store), url)
-    except InputError as exc:
-        _fail(exc)
+app.command()(history_commands.history)
+app.command()(history_commands.show)
