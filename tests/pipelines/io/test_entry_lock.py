@@ -1,9 +1,5 @@
 """Cache entries computed once: a second caller of a missing entry waits for the first
-and reads its entry; a killed holder leaves no lock behind; no lock file outlives a use.
-
-Whether a caller is waiting is read from the kernel's table of file locks
-(``/proc/locks``), never guessed from time.
-"""
+and reads its entry; a killed holder leaves no lock behind; no lock file outlives a use."""
 
 from __future__ import annotations
 
@@ -14,33 +10,14 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
-from pathlib import Path
 
 import pytest
 
+from tests.locks import WAIT_S, until, waiters
 from topicflow.pipelines.config import CorpusConfig
 from topicflow.pipelines.corpus.ingest import PROGRESS_EVERY
 from topicflow.pipelines.io.entry_lock import entry_lock, load_or_compute, lock_path
 from topicflow.pipelines.io.store import cache_dir, cached_result, read_corpus_cached
-
-WAIT_S = 120  # a guard against hanging when the code under test is broken, not a measure
-
-
-def _waiters(lock: Path) -> int:
-    """Callers blocked on ``lock`` right now (the kernel lists them with an arrow)."""
-    try:
-        inode = lock.stat().st_ino
-    except FileNotFoundError:
-        return 0
-    lines = Path("/proc/locks").read_text().splitlines()
-    return sum(" -> FLOCK " in line and line.split()[-3].endswith(f":{inode}") for line in lines)
-
-
-def _until(condition) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.01)
 
 
 def _in_thread(results: dict, name: str, call) -> threading.Thread:
@@ -61,7 +38,7 @@ def test_a_second_caller_waits_for_the_first_and_reads_its_entry(store):
     def first() -> str:
         computed.append("first")
         first_computing.set()
-        _until(lambda: _waiters(lock_path(entry)) == 1)  # the second is queued behind us
+        until(lambda: waiters(lock_path(entry)) == 1)  # the second is queued behind us
         return "fitted"
 
     def second() -> str:
@@ -96,7 +73,7 @@ def test_holders_follow_one_another_though_each_removes_the_lock_file(tmp_path):
     inside["a"].wait(WAIT_S)
     b = threading.Thread(target=holder, args=("b",))
     b.start()
-    _until(lambda: _waiters(lock_path(entry)) == 1)
+    until(lambda: waiters(lock_path(entry)) == 1)
     leave["a"].set()
     inside["b"].wait(WAIT_S)
 
@@ -106,7 +83,7 @@ def test_holders_follow_one_another_though_each_removes_the_lock_file(tmp_path):
 
     c = threading.Thread(target=newcomer)
     c.start()
-    _until(lambda: _waiters(lock_path(entry)) == 1)  # c waits for b
+    until(lambda: waiters(lock_path(entry)) == 1)  # c waits for b
     leave["b"].set()
     for thread in (a, b, c):
         thread.join(WAIT_S)
@@ -124,7 +101,7 @@ def test_a_corpus_read_by_two_callers_at_once_is_read_once(tmp_path, store):
             reads.append(name)
             first_reading.set()
             locks = list((store / "cache" / "corpora").glob(".*.lock"))
-            _until(lambda: len(locks) == 1 and _waiters(locks[0]) == 1)
+            until(lambda: len(locks) == 1 and waiters(locks[0]) == 1)
 
         return lambda: read_corpus_cached(source, CorpusConfig(), store, progress)
 
