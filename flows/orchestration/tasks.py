@@ -10,6 +10,7 @@ The expensive steps keep their results in the store under keys from
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -43,7 +44,7 @@ from topicflow.pipelines.models.topicset import TopicSet
 from topicflow.pipelines.report.html import write_report
 from topicflow.pipelines.text.preprocess import Preprocessed
 from topicflow.pipelines.vectors.cache import EmbeddingCache
-from topicflow.pipelines.vectors.embedder import embed_once
+from topicflow.pipelines.vectors.embedder import BackendFallbackWarning, embed_once
 from topicflow.pipelines.vectors.identity import embedding_identity
 from topicflow.pipelines.vectors.loaded import loaded_embedder
 
@@ -222,9 +223,11 @@ def embedding_backend(
     some shards with one backend and some with another.
     """
     clock = _Clock("embed")
+    # The run says it in its own log, below: not also as a Python warning on stderr.
+    warnings.filterwarnings("ignore", category=BackendFallbackWarning)
     embedder = loaded_embedder(config.estimator_params(), cache_dir(store, "models"))
     if embedder.fallback_:
-        get_run_logger().warning("embed: %s, for every shard of this run", embedder.fallback_)
+        get_run_logger().warning("embed: %s for every shard of this run", embedder.fallback_)
     decided = config.model_copy(update={"backend": embedder.backend_})
     return clock.staged((decided, embedder.fallback_))
 
