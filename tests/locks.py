@@ -19,8 +19,9 @@ def waiters(lock: Path) -> int:
     return sum(" -> FLOCK " in line and line.split()[-3].endswith(f":{inode}") for line in lines)
 
 
-def until(condition) -> None:
-    """Return once ``condition()`` holds (or after WAIT_S, for the test's assertions to fail)."""
-    deadline = time.monotonic() + WAIT_S
+def until(condition, guard_s: float = WAIT_S) -> None:
+    """Return once ``condition()`` holds (or after ``guard_s``, for the test's assertions
+    to fail)."""
+    deadline = time.monotonic() + guard_s
     while not condition() and time.monotonic() < deadline:
         time.sleep(0.01)

@@ -245,7 +245,7 @@ def _embed(r: RunContext, prepared: Preprocessed) -> tuple[np.ndarray, str, Embe
     one backend for the whole run, the configured one or torch after a fallback."""
     texts, config = prepared.texts, r.cfg.embedder
     decision = None
-    if _may_fall_back(texts, config, r.store):
+    if _backend_undecided(texts, config, r.store):
         decision = _submit("embed", embedding_backend, config, r.store).result()
         config, fallback = decision.value
         if fallback:
@@ -262,9 +262,9 @@ def _embed(r: RunContext, prepared: Preprocessed) -> tuple[np.ndarray, str, Embe
     return vectors, embedding_identity(**config.identity_params()), config
 
 
-def _may_fall_back(texts: list[str], config: EmbedderConfig, store: Path) -> bool:
-    """Whether the run must load the model to learn its backend: not torch (which is
-    always there), and some text is not yet in the cache (a re-run loads no model)."""
+def _backend_undecided(texts: list[str], config: EmbedderConfig, store: Path) -> bool:
+    """Whether the run must load the model to learn which backend runs: not for torch
+    (always there), nor when every text is in the cache (a re-run loads no model)."""
     if config.backend == "torch":
         return False
     if not config.cache:

@@ -81,7 +81,6 @@ def embed_once(
     time and space but never mixes spaces. Returns the vectors and the cache hits.
     """
     keys = [EmbeddingCache.text_key(t) for t in texts]
-    texts_key = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:32]
 
     def load() -> tuple[bool, tuple[np.ndarray, int]]:
         vectors, found = cache.get(keys)
@@ -90,8 +89,15 @@ def embed_once(
     def embed() -> tuple[np.ndarray, int]:
         return embedder().transform_cached(texts, cache, progress)
 
-    result, _ = load_or_compute(cache.directory / f"texts-{texts_key}", load, embed)
+    result, _ = load_or_compute(texts_entry(cache.directory, keys), load, embed)
     return result
+
+
+def texts_entry(directory: Path, keys: Sequence[str]) -> Path:
+    """What :func:`embed_once` locks for the texts of ``keys``: a name in the cache's
+    directory made of their keys, the same for every run that embeds these texts."""
+    digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:32]
+    return Path(directory) / f"texts-{digest}"
 
 
 class SentenceEmbedder(BaseEstimator):
