@@ -49,18 +49,21 @@ def load_or_compute(
 ) -> tuple[T, bool]:
     """``load()``'s value if it finds one, else ``compute()``'s, computed once across processes.
 
-    ``load`` returns ``(found, value)``; ``compute`` computes the value and saves it where
-    ``load`` finds it. On a miss, ``entry``'s lock is taken and ``load`` tried again: a run
-    that computed the entry meanwhile is read, not repeated. Returns the value and whether
-    it was loaded.
+    ``load`` returns ``(found, value)`` for the file ``entry``; ``compute`` computes the
+    value and saves it there. On a miss, ``entry``'s lock is taken and, if the file has
+    changed meanwhile (another caller saved it), ``load`` is tried again: that entry is
+    read, not computed again. An unchanged file is not read twice, so a damaged one costs
+    one warning, as before. Returns the value and whether it was loaded.
     """
+    before = _signature(Path(entry))
     found, value = load()
     if found:
         return value, True
     with entry_lock(entry):
-        found, value = load()
-        if found:
-            return value, True
+        if _signature(Path(entry)) != before:
+            found, value = load()
+            if found:
+                return value, True
         return compute(), False
 
 
@@ -104,6 +107,15 @@ def _acquire(path: Path) -> int | None:
             os.close(descriptor)
             raise
         os.close(descriptor)  # its holder removed it while we waited: lock the one there now
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    """Which file is at ``path`` (a rename puts another there), None when there is none."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 def _same_file(path: Path, descriptor: int) -> bool:

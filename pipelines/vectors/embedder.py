@@ -87,7 +87,9 @@ def embed_once(
         return bool(len(keys) and found.all()), (vectors, len(keys))
 
     def embed() -> tuple[np.ndarray, int]:
-        return embedder().transform_cached(texts, cache, progress)
+        # The lock names no file that changes, so look again here: stored while we waited?
+        stored, result = load()
+        return result if stored else embedder().transform_cached(texts, cache, progress)
 
     result, _ = load_or_compute(texts_entry(cache.directory, keys), load, embed)
     return result
