@@ -14,10 +14,10 @@ separate opens of the file, so threads of one process wait for each other like
 processes (Dask's workers, two runs). It holds on one host; on a network file system
 it is only as good as that system's flock.
 
-Deadlocks: a holder computes and saves one entry and waits for nothing but, at most,
-the int8 model's lock (embedding models load it), whose holder only builds the model
-and waits for nothing. So the locks form no cycle. A run waiting for another run's
-entry counts the wait in its stage's time (``limits.stage_timeout_s``).
+Deadlocks: a holder computes and saves one entry; the only lock it may wait for
+meanwhile is the int8 model's (computing with the embedding model loads it), whose
+holder builds the model and waits for nothing. One order, so no cycle. A run waiting
+for another run's entry counts the wait in its stage's time (``limits.stage_timeout_s``).
 
 Everything under ``cache/`` stays safe to delete between runs: a lock file is removed
 by its holder when it is done, and a missing one is simply created again.

@@ -101,7 +101,11 @@ def _assert_both_finished_and_computed_each_entry_once(dirs, watch, history: str
     runners = {m["task_runner"] for m in manifests}
     assert runners == {"ThreadPoolTaskRunner", "DaskTaskRunner"}
     assert (dirs[0] / "topics.json").read_text() == (dirs[1] / "topics.json").read_text()
-    recorded = RunHistory(history).runs()
+    database = RunHistory(history)  # what `topicflow history` lists
+    try:
+        recorded = database.runs()
+    finally:
+        database.close()
     assert sorted((r.run_id, r.status) for r in recorded) == sorted(
         (d.name, "complete") for d in dirs
     )
