@@ -97,6 +97,20 @@ def prefect_api_url(prefect_api) -> str:
     return PREFECT_API_URL.value()
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL cluster (tests/postgres.py) for the session: its URL."""
+    from tests.postgres import server_binaries, throwaway_cluster
+
+    binaries = server_binaries()
+    if binaries is None:
+        pytest.skip(
+            "PostgreSQL server binaries (pg_ctl, initdb) not installed: apt-get install postgresql"
+        )
+    with throwaway_cluster(binaries) as url:
+        yield url
+
+
 # Markers of the tests that need more than the Python process (pyproject.toml lists them);
 # `make test-fast` deselects them. Kept honest below: a test without any of them fails when
 # its setup or body starts a process or imports the model libraries.

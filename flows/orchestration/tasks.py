@@ -10,6 +10,7 @@ The expensive steps keep their results in the store under keys from
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -44,7 +45,7 @@ from topicflow.pipelines.models.topicset import TopicSet
 from topicflow.pipelines.report.html import write_report
 from topicflow.pipelines.text.preprocess import Preprocessed
 from topicflow.pipelines.vectors.cache import EmbeddingCache
-from topicflow.pipelines.vectors.embedder import cached_vectors
+from topicflow.pipelines.vectors.embedder import BackendFallbackWarning, embed_once
 from topicflow.pipelines.vectors.identity import embedding_identity
 from topicflow.pipelines.vectors.loaded import loaded_embedder
 
@@ -212,56 +213,81 @@ def update_topics(
     return clock.staged(result)
 
 
+@task(name="embed-backend")
+def embedding_backend(
+    config: EmbedderConfig, store: Path
+) -> Staged[tuple[EmbedderConfig, str | None]]:
+    """The embedder settings every shard of the run uses, and why it fell back, if it did.
+
+    Loading the model decides the backend: the configured one, or torch when it cannot
+    run here (loading builds the int8 model on first use in a store, once: shards and runs
+    that need it meanwhile wait for it). Decided once, here, so that a run never embeds
+    some shards with one backend and some with another.
+    """
+    clock = _Clock("embed")
+    # The run says it in its own log, below: not also as a Python warning on stderr.
+    warnings.filterwarnings("ignore", category=BackendFallbackWarning)
+    embedder = loaded_embedder(config.estimator_params(), cache_dir(store, "models"))
+    if embedder.fallback_:
+        get_run_logger().warning("embed: %s for every shard of this run", embedder.fallback_)
+    decided = config.model_copy(update={"backend": embedder.backend_})
+    return clock.staged((decided, embedder.fallback_))
+
+
 @task(name="embed-shard", retries=1, retry_condition_fn=_not_an_input_error)
 def embed_shard(
     texts: list[str], config: EmbedderConfig, store: Path, shard: str
-) -> Staged[tuple[np.ndarray, int, str, str]]:
-    """Embed one shard through the cache: (vectors, cache hits, identity, backend used).
-
-    The identity names the backend actually used (torch after a fallback), not the config's.
-    """
+) -> Staged[tuple[np.ndarray, int]]:
+    """Embed one shard with the run's backend (``config.backend``) through the cache:
+    (vectors, cache hits). Texts another run is embedding are waited for and read."""
     logger = get_run_logger()
     clock = _Clock("embed")
+
+    def embedder():
+        # Loaded once per process: the other shards and the topic names reuse it.
+        loaded = loaded_embedder(config.estimator_params(), cache_dir(store, "models"))
+        if loaded.backend_ != config.backend:  # never one shard on another backend
+            raise RuntimeError(
+                f"embed {shard}: this run embeds with the {config.backend} backend, "
+                f"which cannot run in this process: {loaded.fallback_}"
+            )
+        return loaded
+
     if config.cache:
-        # Everything already embedded (a re-run): answer from the cache, never load the model.
         identity = embedding_identity(**config.identity_params())
-        vectors = cached_vectors(texts, EmbeddingCache(cache_dir(store, "embeddings") / identity))
-        if vectors is not None:
-            logger.info("embed %s: all %s documents from the cache", shard, f"{len(texts):,}")
-            return clock.staged((vectors, len(texts), identity, config.backend))
-    # Loaded once per process: the other shards and the topic names reuse it.
-    embedder = loaded_embedder(config.estimator_params(), cache_dir(store, "models"))
-    directory = cache_dir(store, "embeddings") / embedder.identity_
-    cache = EmbeddingCache(directory) if config.cache else None
-    progress = progress_reporter(logger, f"embed {shard}", len(texts))
-    vectors, hits = embedder.transform_cached(texts, cache, progress)
-    logger.info(
-        "embed %s: %s documents, %s from the cache (%s backend)",
-        shard,
-        f"{len(texts):,}",
-        f"{hits:,}",
-        embedder.backend_,
-    )
-    return clock.staged((vectors, hits, embedder.identity_, embedder.backend_))
+        cache = EmbeddingCache(cache_dir(store, "embeddings") / identity)
+        progress = progress_reporter(logger, f"embed {shard}", len(texts))
+        vectors, hits = embed_once(texts, cache, embedder, progress)
+    else:
+        vectors, hits = embedder().transform(texts), 0
+    if hits == len(texts):
+        logger.info("embed %s: all %s documents from the cache", shard, f"{len(texts):,}")
+    else:
+        logger.info(
+            "embed %s: %s documents, %s from the cache (%s backend)",
+            shard,
+            f"{len(texts):,}",
+            f"{hits:,}",
+            config.backend,
+        )
+    return clock.staged((vectors, hits))
 
 
-def shards_identity(shards: list[Staged[tuple]]) -> tuple[str, str]:
-    """The vectors' identity for the topics' cache key and the backend that made them
-    (each joined with '+' if the shards differ, e.g. a Dask worker fell back to torch)."""
-    identity = "+".join(sorted({s.value[2] for s in shards}))
-    return identity, "+".join(sorted({s.value[3] for s in shards}))
-
-
-def merge_shards(shards: list[Staged[tuple]], cached: bool) -> Staged[np.ndarray]:
-    """One ``embed`` stage from its shards: vectors in order, first start to last end."""
+def merge_shards(
+    shards: list[Staged[tuple]], cached: bool, decision: Staged | None = None
+) -> Staged[np.ndarray]:
+    """One ``embed`` stage from its shards (and the backend decision before them, if
+    any): vectors in order, first start to last end."""
     vectors = np.vstack([s.value[0] for s in shards])
     hits = sum(s.value[1] for s in shards)
     outcome = None
     if cached:
         outcome = "hit" if hits == len(vectors) else "miss" if hits == 0 else "partial"
-    started = min(s.started_at for s in shards)
-    finished = max(s.finished_at for s in shards)
-    seconds = max(s.seconds for s in shards)  # shards overlap: the longest bounds the stage
+    parts = [*shards, *([decision] if decision else [])]
+    started = min(s.started_at for s in parts)
+    finished = max(s.finished_at for s in parts)
+    # Shards overlap, after the decision: the longest shard bounds the stage.
+    seconds = max(s.seconds for s in shards) + (decision.seconds if decision else 0.0)
     return Staged(vectors, started, finished, seconds, outcome)
 
 

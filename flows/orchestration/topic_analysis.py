@@ -30,6 +30,7 @@ from topicflow.flows.orchestration.tasks import (
     compare,
     draw_map,
     embed_shard,
+    embedding_backend,
     fit_model,
     incremental_preprocess,
     ingest_corpus,
@@ -38,7 +39,6 @@ from topicflow.flows.orchestration.tasks import (
     over_time,
     preprocess,
     report,
-    shards_identity,
     stability_check,
     update_topics,
 )
@@ -50,7 +50,7 @@ from topicflow.pipelines.analysis.incremental import (
 )
 from topicflow.pipelines.analysis.levels import leaf_nodes
 from topicflow.pipelines.analysis.pipeline import fit_trees, prepared_corpus
-from topicflow.pipelines.config import Config
+from topicflow.pipelines.config import Config, EmbedderConfig
 from topicflow.pipelines.corpus.documents import Corpus, require_documents
 from topicflow.pipelines.history.drift import drift_since
 from topicflow.pipelines.io.run_files import (
@@ -66,6 +66,7 @@ from topicflow.pipelines.models.registry import spec
 from topicflow.pipelines.models.topicset import TopicSet
 from topicflow.pipelines.report.headline import drift_markdown, headline_markdown
 from topicflow.pipelines.text.preprocess import Preprocessed
+from topicflow.pipelines.vectors.cache import EmbeddingCache
 from topicflow.pipelines.vectors.encoder import LazyEncoder
 from topicflow.pipelines.vectors.identity import embedding_identity
 
@@ -181,8 +182,8 @@ def _fit(r: RunContext, documents: Corpus) -> _Modelled:
     words_only = [n for n in cfg.models if not spec(n).needs_vectors]
     plain = _prepared_corpus(r, prepared, None)
     futures = {n: _submit_fit(r, n, plain, documents.fingerprint, None) for n in words_only}
-    vectors, identity = _embed(r, prepared) if cfg.needs_vectors() else (None, None)
-    corpus = _prepared_corpus(r, prepared, vectors)
+    vectors, identity, embedder = _embed(r, prepared) if cfg.needs_vectors() else (None,) * 3
+    corpus = _prepared_corpus(r, prepared, vectors, embedder)
     for name in cfg.models:
         if name not in futures:
             futures[name] = _submit_fit(r, name, corpus, documents.fingerprint, identity)
@@ -209,11 +210,17 @@ def _name(r: RunContext, topic_sets: dict, corpus, fingerprint: str, identity) -
     return {key: replace(topics, names=names[key]) for key, topics in topic_sets.items()}
 
 
-def _prepared_corpus(r: RunContext, prepared: Preprocessed, vectors: np.ndarray | None):
+def _prepared_corpus(
+    r: RunContext,
+    prepared: Preprocessed,
+    vectors: np.ndarray | None,
+    embedder: EmbedderConfig | None = None,
+):
     # Phrases and words go through the documents' embedding cache: a re-run names its
-    # topics without loading the model when it has embedded every text before.
+    # topics without loading the model when it has embedded every text before. They are
+    # embedded like the documents (``embedder``: the backend the run decided on).
     models, vectors_cache = cache_dir(r.store, "models"), cache_dir(r.store, "embeddings")
-    encoder = LazyEncoder(r.cfg.embedder, models, vectors_cache)
+    encoder = LazyEncoder(embedder or r.cfg.embedder, models, vectors_cache)
     return prepared_corpus(prepared, vectors, encoder)
 
 
@@ -233,21 +240,38 @@ def _submit(stage: str, task, *args):
     return future
 
 
-def _embed(r: RunContext, prepared: Preprocessed) -> tuple[np.ndarray, str]:
-    """The document vectors and their identity (the backend that actually ran)."""
+def _embed(r: RunContext, prepared: Preprocessed) -> tuple[np.ndarray, str, EmbedderConfig]:
+    """The document vectors, their identity and the embedder settings that made them:
+    one backend for the whole run, the configured one or torch after a fallback."""
+    texts, config = prepared.texts, r.cfg.embedder
+    decision = None
+    if _backend_undecided(texts, config, r.store):
+        decision = _submit("embed", embedding_backend, config, r.store).result()
+        config, fallback = decision.value
+        if fallback:
+            r.manifest.update(embedding_fallback=fallback)
     # Embedding is split into shards, separate tasks that a Dask cluster spreads out.
-    size, texts = r.cfg.embedder.shard_size, prepared.texts
+    size = config.shard_size
     shards = [
-        _submit(
-            "embed", embed_shard, texts[i : i + size], r.cfg.embedder, r.store, f"{i // size + 1}"
-        )
+        _submit("embed", embed_shard, texts[i : i + size], config, r.store, f"{i // size + 1}")
         for i in range(0, len(texts), size)
     ]
-    shard_results = [shard.result() for shard in shards]
-    vectors = merge_shards(shard_results, r.cfg.embedder.cache).record(r.manifest, "embed")
-    identity, backend = shards_identity(shard_results)  # what ran, after any fallback
-    r.manifest.update(embedding_backend=backend)
-    return vectors, identity
+    results = [shard.result() for shard in shards]
+    vectors = merge_shards(results, config.cache, decision).record(r.manifest, "embed")
+    r.manifest.update(embedding_backend=config.backend)
+    return vectors, embedding_identity(**config.identity_params()), config
+
+
+def _backend_undecided(texts: list[str], config: EmbedderConfig, store: Path) -> bool:
+    """Whether the run must load the model to learn which backend runs: not for torch
+    (always there), nor when every text is in the cache (a re-run loads no model)."""
+    if config.backend == "torch":
+        return False
+    if not config.cache:
+        return True
+    identity = embedding_identity(**config.identity_params())
+    cache = EmbeddingCache(cache_dir(store, "embeddings") / identity)
+    return not cache.holds([EmbeddingCache.text_key(t) for t in texts])
 
 
 def _identity(cfg: Config) -> str:
@@ -265,8 +289,8 @@ def _incremental(r: RunContext, documents: Corpus) -> tuple[_Modelled, dict[str,
         clean = cfg.preprocess.clean_usenet
         prepared = incremental_preprocess(_unwalked(state), documents.texts, hashes, clean)
         prepared = prepared.record(manifest, "preprocess")
-        vectors, identity = _embed(r, prepared) if cfg.needs_vectors() else (None, None)
-        corpus = _prepared_corpus(r, prepared, vectors)
+        vectors, identity, embedder = _embed(r, prepared) if cfg.needs_vectors() else (None,) * 3
+        corpus = _prepared_corpus(r, prepared, vectors, embedder)
         plan = check_novelty(plan, state, hashes, corpus, cfg.incremental)
     if plan.incremental:
         result = update_topics(_unwalked(state), hashes, _unwalked(corpus))

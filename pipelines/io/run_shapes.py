@@ -366,3 +366,4 @@ class RunManifest(BaseModel):
     run_key: str | None = None
     reused_from: str | None = None
     embedding_backend: str | None = None
+    embedding_fallback: str | None = None  # why the run embedded with torch, when it fell back

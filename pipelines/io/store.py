@@ -24,6 +24,7 @@ from topicflow.pipelines.corpus import documents as corpus_module
 from topicflow.pipelines.corpus import formats, ingest, timestamps
 from topicflow.pipelines.corpus.documents import Corpus
 from topicflow.pipelines.io.blob import read_blob, write_blob
+from topicflow.pipelines.io.entry_lock import load_or_compute
 
 logger = logging.getLogger(__name__)
 
@@ -64,14 +65,17 @@ def cached_result(store: Path, kind: str, key: str, compute: Callable[[], T]) ->
     """``compute()``'s value, kept under ``<store>/cache/<kind>/<key>.pkl`` for later runs.
 
     Returns the value and whether it came from the cache (see :func:`save_entry` for
-    why a damaged or half-written entry is never used).
+    why a damaged or half-written entry is never used). Runs that need the same missing
+    entry at once compute it once: the others wait for it (:mod:`io.entry_lock`).
     """
-    found, value = load_entry(store, kind, key)
-    if found:
-        return value, True
-    value = compute()
-    save_entry(store, kind, key, value)
-    return value, False
+
+    def compute_and_save() -> T:
+        value = compute()
+        save_entry(store, kind, key, value)
+        return value
+
+    entry = cache_dir(store, kind) / f"{key}.pkl"
+    return load_or_compute(entry, lambda: load_entry(store, kind, key), compute_and_save)
 
 
 def load_entry(store: Path, kind: str, key: str) -> tuple[bool, Any]:
@@ -101,16 +105,22 @@ def read_corpus_cached(
 
     The key holds each file's path, size and modification time, the ingest options and
     the ingest code, so an edited file, a changed option or changed code all re-read.
-    Returns the corpus and whether it came from the cache.
+    Returns the corpus and whether it came from the cache; runs reading the same files at
+    once read them once (:mod:`io.entry_lock`).
     """
     path = _corpus_entry(source, options, store)
-    cached = _load_corpus(path)
-    if cached is not None:
-        return cached, True
-    corpus = ingest.read_corpus(source, options, progress=progress)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_blob(path, corpus.to_parquet_bytes())
-    return corpus, False
+
+    def load() -> tuple[bool, Corpus | None]:
+        cached = _load_corpus(path)
+        return cached is not None, cached
+
+    def read_and_save() -> Corpus:
+        corpus = ingest.read_corpus(source, options, progress=progress)
+        write_blob(path, corpus.to_parquet_bytes())
+        return corpus
+
+    path.parent.mkdir(parents=True, exist_ok=True)  # the look-up above creates nothing
+    return load_or_compute(path, load, read_and_save)
 
 
 def cached_corpus(source: str | Path, options: CorpusConfig, store: Path) -> Corpus | None:

@@ -12,7 +12,8 @@ see ``benchmarks/results/embedding_backends.md``).
 The built model is cached in ``<store>/cache/models/`` under a key of the model's
 files, the backend, the recipe and the library versions, as a checksummed blob
 (:mod:`io.blob`) written atomically: concurrent runs never see half a file, and a
-damaged one is rebuilt, never used.
+damaged one is rebuilt, never used. It is built under the entry's lock
+(:mod:`io.entry_lock`): processes that need it at once wait for one build.
 
 ``optimum`` (sentence-transformers' own ONNX route) is not used: installing it
 downgrades ``transformers``.
@@ -32,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from topicflow.pipelines.io.blob import read_blob, write_blob
+from topicflow.pipelines.io.entry_lock import load_or_compute
 
 BACKENDS = ("torch", "onnx-int8")
 # Bump when the export or quantisation recipe changes: cached models and vectors then miss.
@@ -142,10 +144,19 @@ def load_onnx_int8(encoder, fingerprint: str, directory: Path) -> OnnxEncoder:
         repr((fingerprint, "onnx-int8", RECIPE, library_versions())).encode()
     ).hexdigest()[:24]
     path = Path(directory) / f"{key}.onnx"
-    payload = read_blob(path)  # None when absent or damaged (then it is rebuilt)
-    if payload is None:
+
+    def load() -> tuple[bool, bytes | None]:
+        payload = read_blob(path)  # None when absent or damaged (then it is rebuilt)
+        return payload is not None, payload
+
+    def build_and_cache() -> bytes:
         payload = _build_int8(encoder)
         _cache_model(path, payload)
+        return payload
+
+    # Built once per store: processes that need it at once (a run's Dask workers, two
+    # runs) wait for the first build and load its file, rather than build it again.
+    payload, _ = load_or_compute(path, load, build_and_cache)
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1  # parallel across texts instead (see OnnxEncoder)
     options.inter_op_num_threads = 1
@@ -232,7 +243,7 @@ def _drop_quantiser_hint(record: logging.LogRecord) -> bool:
 
 
 def _cache_model(path: Path, payload: bytes) -> None:
-    """Concurrent builders each rename a whole file into place; the last one stays."""
+    """Keep the built model for later runs, written atomically (see the module's notes)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_blob(path, payload)

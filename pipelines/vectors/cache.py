@@ -69,6 +69,11 @@ class EmbeddingCache:
         self._refresh()
         return len(self._index)
 
+    def holds(self, keys: Sequence[str]) -> bool:
+        """Whether every key has a row (in verified shards); reads no vectors."""
+        self._refresh()
+        return all(key in self._index for key in keys)
+
     def get(self, keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(vectors, found): vectors is float32 (len(keys), dim) with zero rows where not found
         (shape (len(keys), 0) when the cache is empty and dim unknown); found is a bool mask."""

@@ -6,9 +6,11 @@ by a local directory (or by a name already in the Hugging Face cache).
 
 Backends (``backend``): ``torch`` is sentence-transformers' own fp32 path; ``onnx-int8``
 runs the same model through ONNX Runtime with int8 weights, several times faster on
-CPUs with VNNI at cosine about 0.995 to fp32 (``pipelines/embed_backends.py``). When
-the fast backend cannot run, the run says so once and uses torch; the cache key holds
-the backend actually used, so vectors of different backends never mix.
+CPUs with VNNI at cosine about 0.995 to fp32 (``vectors/backends.py``). When the
+fast backend cannot run, the embedder warns once per process, uses torch and keeps the
+reason in ``fallback_``; the cache key holds the backend actually used, so vectors of
+different backends never mix. A flow decides the backend once per run, so that every
+shard of it uses the same one.
 
 Long documents: ``truncate`` embeds the first ``max_seq_length`` word pieces, as
 sentence-transformers does; ``chunk_mean`` cuts the text at word-piece boundaries
@@ -18,6 +20,7 @@ averages them (weighted by length), so the whole post counts, not its first line
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import warnings
@@ -29,6 +32,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from topicflow.pipelines.errors import InputError
+from topicflow.pipelines.io.entry_lock import load_or_compute
 from topicflow.pipelines.vectors.backends import BACKENDS, BackendUnavailable, load_onnx_int8
 from topicflow.pipelines.vectors.cache import EmbeddingCache
 from topicflow.pipelines.vectors.identity import (
@@ -58,6 +62,44 @@ def cached_vectors(texts: Sequence[str], cache: EmbeddingCache) -> np.ndarray | 
         return None
     vectors, found = cache.get([EmbeddingCache.text_key(t) for t in texts])
     return vectors if found.all() else None
+
+
+def embed_once(
+    texts: Sequence[str],
+    cache: EmbeddingCache,
+    embedder: Callable[[], SentenceEmbedder],
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[np.ndarray, int]:
+    """Every text's vector through ``cache``, the missing ones embedded by one process only.
+
+    Runs that embed the same texts at once (the same shard of one corpus) take turns on a
+    lock named after the texts (:mod:`io.entry_lock`): the first embeds and stores them,
+    the others wait and then read them, without loading a model (``embedder`` is called
+    only when a text is missing after the wait). Runs whose texts merely overlap each
+    embed the overlap and the cache keeps both rows: each is that text's vector by the
+    same model, settings and backend, and readers use the first stored, so that costs
+    time and space but never mixes spaces. Returns the vectors and the cache hits.
+    """
+    keys = [EmbeddingCache.text_key(t) for t in texts]
+
+    def load() -> tuple[bool, tuple[np.ndarray, int]]:
+        vectors, found = cache.get(keys)
+        return bool(len(keys) and found.all()), (vectors, len(keys))
+
+    def embed() -> tuple[np.ndarray, int]:
+        # The lock names no file that changes, so look again here: stored while we waited?
+        stored, result = load()
+        return result if stored else embedder().transform_cached(texts, cache, progress)
+
+    result, _ = load_or_compute(texts_entry(cache.directory, keys), load, embed)
+    return result
+
+
+def texts_entry(directory: Path, keys: Sequence[str]) -> Path:
+    """What :func:`embed_once` locks for the texts of ``keys``: a name in the cache's
+    directory made of their keys, the same for every run that embeds these texts."""
+    digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:32]
+    return Path(directory) / f"texts-{digest}"
 
 
 class SentenceEmbedder(BaseEstimator):
@@ -112,7 +154,7 @@ class SentenceEmbedder(BaseEstimator):
         encoder.max_seq_length = min(self.max_seq_length, _model_limit(encoder))
         self.encoder_ = encoder
         self.dimension_ = int(encoder.get_embedding_dimension())
-        self.backend_, self.runner_ = self._load_backend(encoder, str(location))
+        self.backend_, self.runner_, self.fallback_ = self._load_backend(encoder, str(location))
         self.identity_ = embedding_identity(
             self.model,
             self.max_seq_length,
@@ -168,9 +210,10 @@ class SentenceEmbedder(BaseEstimator):
         return "cuda" if torch.cuda.is_available() else "cpu"
 
     def _load_backend(self, encoder, location: str):
-        """(backend actually used, its runner or None for torch), falling back to torch."""
+        """(backend actually used, its runner or None for torch, why it fell back or None),
+        falling back to torch."""
         if self.backend == "torch":
-            return "torch", None
+            return "torch", None, None
         try:
             if self._device() != "cpu":
                 raise BackendUnavailable(f"it runs on the CPU only, and device is {self._device()}")
@@ -185,8 +228,8 @@ class SentenceEmbedder(BaseEstimator):
             if message not in _reported:  # once per process, not once per shard or block
                 _reported.add(message)
                 warnings.warn(message, BackendFallbackWarning, stacklevel=3)
-            return "torch", None
-        return self.backend, runner
+            return "torch", None, message
+        return self.backend, runner, None
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         if self.runner_ is not None:

@@ -37,6 +37,11 @@ def loaded_embedder(params: dict[str, Any], model_cache: str | Path | None = Non
 
             embedder = SentenceEmbedder(**params, model_cache=model_cache).fit()
             _loaded[key] = embedder  # only once loaded: a failure is retried next time
+            if embedder.fallback_:
+                # It is also the torch embedder of these settings, which the run asks for
+                # next: its shards embed with the backend it decided on (torch now).
+                torch = _identity({**params, "backend": embedder.backend_}, None)
+                _loaded.setdefault(torch, embedder)
     return embedder
 
 

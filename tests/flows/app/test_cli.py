@@ -269,27 +269,6 @@ def test_run_killed_mid_embedding_then_rerun_leaves_one_complete_directory(tmp_p
 
 
 @pytest.mark.slow
-def test_two_runs_at_once_on_one_store_both_complete(tmp_path, topicflow_bin):
-    (tmp_path / "news.cor").write_text("\n".join(news_sentences(40, seed=5)) + "\n")
-    out, store = tmp_path / "runs", tmp_path / "store"
-    args = [topicflow_bin, "run", "--corpus", str(tmp_path / "news.cor"), "--out", str(out)]
-    args += ["--store", str(store), "--config", str(PROJECT_ROOT / "configs" / "smoke.yaml")]
-    runs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)]
-    runs.append(subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    results = [run.communicate(timeout=600) for run in runs]
-    assert [run.returncode for run in runs] == [0, 0], [err[-1500:] for _, err in results]
-    dirs = [Path(stdout.strip().splitlines()[-1]) for stdout, _ in results]
-    assert dirs[0] != dirs[1] and sorted(p.name for p in out.iterdir()) == sorted(
-        d.name for d in dirs
-    )
-    topics = [(d / "topics.json").read_text() for d in dirs]
-    assert topics[0] == topics[1]  # same input, same answer, whichever run filled the caches
-    history = run_cli(topicflow_bin, "history", "--store", str(store)).stdout.splitlines()
-    assert sorted(line.split()[0] for line in history[1:]) == sorted(d.name for d in dirs)
-    assert all(" complete " in line for line in history[1:])
-
-
-@pytest.mark.slow
 def test_an_unchanged_corpus_is_answered_from_its_last_run_without_prefect(tmp_path, topicflow_bin):
     corpus = tmp_path / "news.cor"
     corpus.write_text("\n".join(news_sentences(40, seed=3)) + "\n")

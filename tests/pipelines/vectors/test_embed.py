@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
+from tests.locks import WAIT_S, until, waiters
 from topicflow.pipelines.errors import InputError
 from topicflow.pipelines.vectors.cache import EmbeddingCache
-from topicflow.pipelines.vectors.embedder import SentenceEmbedder
+from topicflow.pipelines.vectors.embedder import SentenceEmbedder, embed_once
 
 pytestmark = pytest.mark.model
 
@@ -54,6 +57,43 @@ def test_cache_embeds_only_unseen_documents(embedder, tmp_path):
     assert hits == 3 and len(cache) == 4
     np.testing.assert_array_equal(again[:3], first[::-1])
     np.testing.assert_allclose(again[3], embedder.transform(["a new one"])[0], atol=1e-6)
+
+
+def test_texts_another_caller_is_embedding_are_waited_for_and_read(embedder, tmp_path):
+    # Two runs embedding the same shard at once: the second waits for the first's vectors
+    # and reads them, loading no model; the cache holds each text once.
+    directory = tmp_path / embedder.identity_
+    texts = ["first document", "second document", "third document"]
+    loads, results = [], {}
+
+    def loading(name: str):
+        def load():
+            loads.append(name)
+            if name == "first":  # nothing stored yet: wait until the second is queued
+                (lock,) = directory.glob(".*.lock")
+                until(lambda: waiters(lock) == 1)
+            return embedder
+
+        return load
+
+    def run(name: str) -> threading.Thread:
+        def embed() -> None:
+            results[name] = embed_once(texts, EmbeddingCache(directory), loading(name))
+
+        thread = threading.Thread(target=embed)
+        thread.start()
+        return thread
+
+    first = run("first")
+    until(lambda: loads == ["first"])
+    second = run("second")
+    first.join(WAIT_S), second.join(WAIT_S)
+    assert loads == ["first"]
+    (vectors, hits), (again, hits_again) = results["first"], results["second"]
+    assert (hits, hits_again) == (0, 3)
+    np.testing.assert_array_equal(again, vectors)
+    assert len(list(directory.glob("*.json"))) == 1  # one shard: no text embedded twice
+    assert [p.name for p in directory.iterdir() if p.name.startswith(".")] == []
 
 
 def test_missing_model_is_a_clear_error(tmp_path):

@@ -4,16 +4,21 @@ and the fallback to torch when it cannot run."""
 from __future__ import annotations
 
 import os
+import sys
+import threading
 import warnings
 
 import numpy as np
 import pytest
 
 from tests.damage import DAMAGE, REASON
-from topicflow.pipelines.config import load_config
+from tests.locks import WAIT_S, until, waiters
+from topicflow.pipelines.config import EmbedderConfig, load_config
 from topicflow.pipelines.errors import ConfigError
 from topicflow.pipelines.io.blob import read_blob, write_blob
+from topicflow.pipelines.io.entry_lock import entry_lock, lock_path
 from topicflow.pipelines.vectors import backends as embed_backends
+from topicflow.pipelines.vectors import loaded
 from topicflow.pipelines.vectors.backends import allowed_threads
 from topicflow.pipelines.vectors.cache import EmbeddingCache
 from topicflow.pipelines.vectors.embedder import BackendFallbackWarning, SentenceEmbedder
@@ -96,6 +101,47 @@ def test_corrupt_model_is_detected_and_rebuilt(int8, models, tmp_path, caplog, d
     assert rebuilt.backend_ == "onnx-int8"
     assert read_blob(damaged) is not None  # replaced by a sound one
     np.testing.assert_allclose(rebuilt.transform(SENTENCES), int8.transform(SENTENCES), atol=1e-5)
+
+
+@pytest.mark.model
+def test_a_model_another_process_is_building_is_waited_for_not_built_again(int8, models, tmp_path):
+    # Held here as if by a process building the model: a caller that needs it waits,
+    # then loads the file the builder left, building nothing itself.
+    target = tmp_path / _int8_file(models).name
+    builds, results = embed_backends.builds, {}
+    waiting = threading.Thread(
+        target=lambda: results.setdefault(
+            "embedder", SentenceEmbedder(backend="onnx-int8", model_cache=tmp_path).fit()
+        )
+    )
+    with entry_lock(target):
+        waiting.start()
+        until(lambda: waiters(lock_path(target)) == 1)
+        target.write_bytes(_int8_file(models).read_bytes())  # the build we "finished"
+    waiting.join(WAIT_S)
+    assert embed_backends.builds == builds and results["embedder"].backend_ == "onnx-int8"
+    np.testing.assert_array_equal(
+        results["embedder"].transform(SENTENCES), int8.transform(SENTENCES)
+    )
+
+
+@pytest.mark.model
+def test_a_fallback_says_why_and_serves_the_run_as_its_torch_embedder(
+    reference, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(loaded, "_loaded", {})
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as where it is not installed
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BackendFallbackWarning)
+        fallen = loaded.loaded_embedder(EmbedderConfig().estimator_params(), tmp_path)
+    assert fallen.backend_ == "torch" and fallen.identity_ == reference.identity_
+    assert fallen.fallback_.startswith(
+        "embedding backend 'onnx-int8' unavailable (onnxruntime is not installed"
+    )
+    # The run's shards then ask for torch, the backend it decided on: no second load.
+    torch = EmbedderConfig(backend="torch").estimator_params()
+    assert loaded.loaded_embedder(torch, tmp_path) is fallen
+    assert reference.fallback_ is None
 
 
 @pytest.mark.model

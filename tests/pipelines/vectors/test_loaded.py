@@ -25,6 +25,7 @@ def loads(monkeypatch) -> list[dict]:
         self.encoder_ = "loaded"
         settings = (self.max_seq_length, self.normalize, self.long_documents, self.max_chunks)
         self.identity_ = embedding_identity(self.model, *settings, self.backend)
+        self.backend_, self.fallback_ = self.backend, None
         return self
 
     monkeypatch.setattr(SentenceEmbedder, "fit", fit)
