@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -15,9 +16,15 @@ from topicflow.flows.app.cli import HEAD_RECORDS
 pytestmark = pytest.mark.subprocess
 
 
-def run_cli(topicflow_bin: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    topicflow_bin: str, *args: str, cwd: Path | None = None, api: str | None = None
+) -> subprocess.CompletedProcess:
+    """The command's result; ``api``: a Prefect API URL for it to use (the session's, from
+    the ``prefect_api_url`` fixture) instead of starting a temporary server of its own,
+    for tests whose assertions do not concern that server."""
+    env = {**os.environ, "PREFECT_API_URL": api} if api else None
     return subprocess.run(
-        [topicflow_bin, *args], capture_output=True, text=True, cwd=cwd, timeout=300
+        [topicflow_bin, *args], capture_output=True, text=True, cwd=cwd, timeout=300, env=env
     )
 
 
@@ -145,7 +152,9 @@ def test_version_and_help(topicflow_bin):
 
 
 @pytest.mark.slow
-def test_run_on_a_csv_prints_the_finished_run_directory_last(tmp_path, topicflow_bin):
+def test_run_on_a_csv_prints_the_finished_run_directory_last(
+    tmp_path, topicflow_bin, prefect_api_url
+):
     rows = ["id,body,topic"] + [
         f'd{i},"{text}",{["money", "space", "sport"][i % 3]}'
         for i, text in enumerate(news_sentences(30))
@@ -168,6 +177,7 @@ def test_run_on_a_csv_prints_the_finished_run_directory_last(tmp_path, topicflow
         str(PROJECT_ROOT / "configs" / "smoke.yaml"),
         "--out",
         str(tmp_path / "runs"),
+        api=prefect_api_url,
     )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
@@ -269,7 +279,9 @@ def test_run_killed_mid_embedding_then_rerun_leaves_one_complete_directory(tmp_p
 
 
 @pytest.mark.slow
-def test_an_unchanged_corpus_is_answered_from_its_last_run_without_prefect(tmp_path, topicflow_bin):
+def test_an_unchanged_corpus_is_answered_from_its_last_run_without_prefect(
+    tmp_path, topicflow_bin, prefect_api_url
+):
     corpus = tmp_path / "news.cor"
     corpus.write_text("\n".join(news_sentences(40, seed=3)) + "\n")
     out, store = tmp_path / "runs", tmp_path / "store"
@@ -277,7 +289,7 @@ def test_an_unchanged_corpus_is_answered_from_its_last_run_without_prefect(tmp_p
     args += ["--config", str(PROJECT_ROOT / "configs" / "smoke.yaml")]
 
     def run(*extra: str) -> tuple[Path, dict, str]:
-        result = run_cli(topicflow_bin, *args, *extra)
+        result = run_cli(topicflow_bin, *args, *extra, api=prefect_api_url)
         assert result.returncode == 0, result.stderr
         run_dir = Path(result.stdout.strip().splitlines()[-1])
         return run_dir, json.loads((run_dir / "manifest.json").read_text()), result.stderr
@@ -306,7 +318,7 @@ def test_an_unchanged_corpus_is_answered_from_its_last_run_without_prefect(tmp_p
 
 
 @pytest.mark.slow
-def test_three_models_in_every_output(tmp_path, topicflow_bin):
+def test_three_models_in_every_output(tmp_path, topicflow_bin, prefect_api_url):
     """NMF beside LDA and the embedding model, by config alone: three models' topics and
     assignment columns, three pairwise comparisons, and a report section for each."""
     config = tmp_path / "three.yaml"
@@ -316,10 +328,9 @@ def test_three_models_in_every_output(tmp_path, topicflow_bin):
     # three models is there all the same, and the run takes a fraction of the time.
     corpus = tmp_path / "news.cor"
     corpus.write_text("\n".join(news_sentences(60, seed=6)) + "\n")
-    out = subprocess.run(
-        [topicflow_bin, "run", "--config", str(config), "--corpus", str(corpus),
-         "--out", str(tmp_path / "runs"), "--store", str(tmp_path / "store")],
-        capture_output=True, text=True, timeout=600,
+    out = run_cli(
+        topicflow_bin, "run", "--config", str(config), "--corpus", str(corpus),
+        "--out", str(tmp_path / "runs"), "--store", str(tmp_path / "store"), api=prefect_api_url,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-2000:]
     run_dir = Path(out.stdout.strip().splitlines()[-1])

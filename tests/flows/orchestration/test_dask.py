@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -16,7 +17,9 @@ SMOKE = str(PROJECT_ROOT / "configs" / "smoke.yaml")
 
 
 @pytest.mark.slow
-def test_dask_local_cluster_gives_the_same_topics_as_threads(tmp_path, topicflow_bin):
+def test_dask_local_cluster_gives_the_same_topics_as_threads(
+    tmp_path, topicflow_bin, prefect_api_url
+):
     corpus = tmp_path / "news.cor"
     corpus.write_text("\n".join(news_sentences(45, seed=2)) + "\n")
     # The default onnx-int8 backend: its vectors are the same in every process. torch's
@@ -29,18 +32,19 @@ def test_dask_local_cluster_gives_the_same_topics_as_threads(tmp_path, topicflow
     config.write_text(yaml.safe_dump(settings))
     common = ["run", "--corpus", str(corpus), "--config", str(config)]
     common += ["--out", str(tmp_path / "runs")]
-    # Separate stores: each runner computes every step itself.
-    threads = run_cli(topicflow_bin, *common, "--store", str(tmp_path / "s1"))
-    dask = run_cli(
-        topicflow_bin,
-        *common,
-        "--store",
-        str(tmp_path / "s2"),
-        "--runner",
-        "dask",
-        "--dask-workers",
-        "2",
-    )
+    # Separate stores: each runner computes every step itself; the two runs at once. The
+    # Dask run starts its own temporary API server, as a user's does, which its workers
+    # must report to (flows/orchestration/prefect_env.py); the threads run uses the
+    # session's.
+    with ThreadPoolExecutor(2) as both:
+        threads_run = both.submit(
+            run_cli, topicflow_bin, *common, "--store", str(tmp_path / "s1"), api=prefect_api_url
+        )
+        dask_run = both.submit(
+            run_cli, topicflow_bin, *common, "--store", str(tmp_path / "s2"),
+            "--runner", "dask", "--dask-workers", "2",
+        )  # fmt: skip
+        threads, dask = threads_run.result(), dask_run.result()
     assert threads.returncode == 0, threads.stderr
     assert dask.returncode == 0, dask.stderr
     first = Path(threads.stdout.strip().splitlines()[-1])
