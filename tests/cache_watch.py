@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from topicflow.pipelines.io.atomic import file_signature
 from topicflow.pipelines.io.blob import MAGIC, read_blob
 
 POLL_S = 0.02
@@ -49,9 +50,9 @@ class CacheWatch:
 
     def _scan(self) -> None:
         for path, identity in list(self.seen.items()):
-            if _identity(path) != identity:
-                self.changed.append(f"{path}: {identity} became {_identity(path)}")
-                self.seen[path] = _identity(path)
+            if file_signature(path) != identity:
+                self.changed.append(f"{path}: {identity} became {file_signature(path)}")
+                self.seen[path] = file_signature(path)
         if not self.root.exists():
             return
         for path in sorted(self.root.rglob("*")):
@@ -59,9 +60,9 @@ class CacheWatch:
                 continue
             if path.suffix == ".npy":  # checked with its sidecar, which is written after it
                 if path.with_suffix(".json").exists():
-                    self.seen[path] = _identity(path)
+                    self.seen[path] = file_signature(path)
                 continue
-            self.seen[path] = _identity(path)
+            self.seen[path] = file_signature(path)
             self._check(path)
 
     def _check(self, path: Path) -> None:
@@ -77,16 +78,8 @@ class CacheWatch:
     def _check_shard(self, sidecar: Path) -> None:
         meta = json.loads(sidecar.read_text("utf-8"))
         vectors = sidecar.with_suffix(".npy")
-        self.seen.setdefault(vectors, _identity(vectors))
+        self.seen.setdefault(vectors, file_signature(vectors))
         if hashlib.sha256(vectors.read_bytes()).hexdigest() != meta["sha256"]:
             self.damaged.append(f"{vectors}: sha256 is not its sidecar's")
         elif [len(meta["keys"]), *np.load(vectors).shape[1:]] != meta["shape"]:
             self.damaged.append(f"{vectors}: shape is not its sidecar's")
-
-
-def _identity(path: Path) -> tuple[int, int, int] | None:
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return None
-    return stat.st_ino, stat.st_size, stat.st_mtime_ns

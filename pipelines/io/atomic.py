@@ -78,3 +78,20 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+Signature = tuple[int, int, int]
+
+
+def file_signature(path: str | Path) -> Signature | None:
+    """Which file is at ``path``: (inode, size, modification time), so that a replace
+    (an atomic write puts another file there) or a rewrite shows; None when there is none."""
+    try:
+        return stat_signature(os.stat(path))
+    except OSError:
+        return None
+
+
+def stat_signature(stat: os.stat_result) -> Signature:
+    """:func:`file_signature` of a file already stat-ed (e.g. the one a reader opened)."""
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns

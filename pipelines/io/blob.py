@@ -24,7 +24,7 @@ import os
 import struct
 from pathlib import Path
 
-from topicflow.pipelines.io.atomic import atomic_write
+from topicflow.pipelines.io.atomic import atomic_write, file_signature, stat_signature
 
 MAGIC = b"TFBLOB"
 VERSION = 1
@@ -72,12 +72,8 @@ def _damaged(path: str | Path, read: os.stat_result, reason: str) -> None:
     # sound entry. (A replacement in the instant between the check and the removal is
     # lost too, which costs that process's work, never a wrong result.)
     try:
-        if _identity(os.stat(path)) == _identity(read):
+        if file_signature(path) == stat_signature(read):
             os.unlink(path)
     except OSError:
         pass  # gone already, or not ours to remove: the next reader warns again
     return None
-
-
-def _identity(stat: os.stat_result) -> tuple[int, int, int]:
-    return stat.st_ino, stat.st_size, stat.st_mtime_ns

@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+from topicflow.pipelines.io.atomic import file_signature
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -55,12 +57,12 @@ def load_or_compute(
     read, not computed again. An unchanged file is not read twice, so a damaged one costs
     one warning, as before. Returns the value and whether it was loaded.
     """
-    before = _signature(Path(entry))
+    before = file_signature(entry)
     found, value = load()
     if found:
         return value, True
     with entry_lock(entry):
-        if _signature(Path(entry)) != before:
+        if file_signature(entry) != before:
             found, value = load()
             if found:
                 return value, True
@@ -107,15 +109,6 @@ def _acquire(path: Path) -> int | None:
             os.close(descriptor)
             raise
         os.close(descriptor)  # its holder removed it while we waited: lock the one there now
-
-
-def _signature(path: Path) -> tuple[int, int, int] | None:
-    """Which file is at ``path`` (a rename puts another there), None when there is none."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 def _same_file(path: Path, descriptor: int) -> bool:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from topicflow.pipelines.io.atomic import atomic_path
+from topicflow.pipelines.io.atomic import Signature, atomic_path, file_signature
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class _Shard:
     """A verified shard. Its file is mapped only while rows are copied out, not held open:
     a process with thousands of shards would otherwise hold thousands of descriptors."""
 
-    signature: tuple[int, int, int]  # (inode, size, mtime_ns) of the .npy when verified
+    signature: Signature  # of the .npy when verified
     keys: list[str]
     shape: tuple[int, int]
 
@@ -208,12 +208,8 @@ class EmbeddingCache:
             return None
         return _Shard(signature, keys, shape)
 
-    def _signature(self, name: str) -> tuple[int, int, int] | None:
-        try:
-            stat = (self.directory / f"{name}.npy").stat()
-        except OSError:
-            return None
-        return stat.st_ino, stat.st_size, stat.st_mtime_ns
+    def _signature(self, name: str) -> Signature | None:
+        return file_signature(self.directory / f"{name}.npy")
 
     def _reindex(self) -> None:
         self._index = {}
