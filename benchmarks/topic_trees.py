@@ -3,10 +3,11 @@
 Every model fits leaf topics, merges them into a tree and lets the granularity rule pick
 the cut (``lda/nmf/embedding.n_topics: auto``, HDBSCAN ``selection_method: leaf``).
 Each corpus runs once through the pipeline's own functions, as :func:`analyse` chains
-them (``prepare``, ``embed``, ``prepared_corpus``, ``fit_model`` per model, timed,
-``fit_trees``: matched levels, then ``compare``), with ``models: [lda, nmf, embedding]``
-and naming off. The same run fits the previous defaults, reproduced by overrides
-(``OLD``: LDA and NMF 10 topics, HDBSCAN's eom clusters as embedding topics), and
+them (``prepare``, ``embed``, ``prepared_corpus``, ``grow_model`` per model and its
+``set_level`` at the matched level, timed together, ``fit_trees``, then ``compare``),
+with ``models: [lda, nmf, embedding]`` and naming off. The same run fits the previous
+defaults, reproduced by overrides (``OLD``: LDA and NMF 10 topics, HDBSCAN's eom
+clusters as embedding topics, each model at its own count), and
 BERTopic 0.17.4 with its defaults on the same vectors (seeded UMAP; topic -1 counts as
 unassigned; its words scored as in ``labelled_corpora.py``: each topic's first 10 of 30
 that are in topicflow's reference).
@@ -47,11 +48,12 @@ import numpy as np
 from common import FILES, OCTIS_BBC, PASS_THROUGH, cached_vectors
 from labelled_corpora import in_reference, run_bertopic
 
+from topicflow.pipelines.analysis.levels import matched_levels
 from topicflow.pipelines.analysis.pipeline import (
     compare,
     embed,
-    fit_model,
     fit_trees,
+    grow_model,
     prepare,
     prepared_corpus,
 )
@@ -70,6 +72,7 @@ OLD = {
     "lda": {"n_topics": 10},
     "nmf": {"n_topics": 10},
     "embedding": {"n_topics": "natural", "hdbscan": {"selection_method": "eom"}},
+    "granularity": {"match_levels": False},
 }
 SUBJECT_MAX_WORDS = 12
 KEPT = "_Not run by the command above: kept from an earlier run of this script._"
@@ -141,9 +144,17 @@ def run_config(setting, overrides, prepared, corpus, labels):
     models, seconds = {}, {}
     for name in MODELS:
         start = time.perf_counter()
-        models[name] = fit_model(name, corpus, cfg)
+        models[name] = grow_model(name, corpus, cfg)
         seconds[name] = time.perf_counter() - start
-        print(f"  {setting} {name}: fitted in {seconds[name]:.0f} s", flush=True)
+        print(f"  {setting} {name}: grown in {seconds[name]:.0f} s", flush=True)
+    # The matched level, each model's set_level timed with its fit (a mixture refits).
+    for name, k in matched_levels(models, cfg.granularity).items():
+        start = time.perf_counter()
+        models[name].set_level(k, corpus)
+        seconds[name] += time.perf_counter() - start
+        print(
+            f"  {setting} {name}: level {models[name].level_} in {seconds[name]:.0f} s", flush=True
+        )
     start = time.perf_counter()
     fit_trees(models, corpus, cfg)
     topic_sets = {name: model.topics_ for name, model in models.items()}
@@ -353,13 +364,17 @@ def write(fresh: dict[str, str], command: str) -> None:
         "- topicflow at its defaults (seed 42; `n_topics: auto` for every model, HDBSCAN "
         "`selection_method: leaf`, `granularity` as shipped, `match_levels: true`), "
         "`models: [lda, nmf, embedding]`, naming off; run through `prepare`, `embed`, "
-        "`prepared_corpus`, `fit_model` (timed), `fit_trees` and `compare`, as `analyse` does.",
+        "`prepared_corpus`, `grow_model` and `set_level` at the matched level (timed "
+        "together: a mixture family refits there), `fit_trees` and `compare`, as `analyse` "
+        "does.",
         "- 'previous defaults' = the same run with the overrides "
         "`{lda: {n_topics: 10}, nmf: {n_topics: 10}, embedding: {n_topics: natural, "
-        "hdbscan: {selection_method: eom}}}`.",
-        "- 'topics' = the reported count (the matched level: the finest of the models' "
-        "preferred counts that every model has leaves for and admits); 'preferred' = the "
-        "count the model's own rule chose.",
+        "hdbscan: {selection_method: eom}}, granularity: {match_levels: false}}` (each model "
+        "at its own count, as before matched levels).",
+        "- 'topics' = the reported count (the matched level: the smallest count from the "
+        "smallest to the largest of the models' preferred counts that every model has leaves "
+        "for and admits, with no topic above 25 % of the documents if there is one; LDA and "
+        "NMF are fitted afresh at it); 'preferred' = the count the model's own rule chose.",
         "- BERTopic 0.17.4: its defaults on the same texts and MiniLM vectors, seeded UMAP, "
         "no topic reduction; topic -1 is unassigned; its words are each topic's first 10 of "
         "30 in topicflow's reference vocabulary.",
@@ -369,8 +384,8 @@ def write(fresh: dict[str, str], command: str) -> None:
         "all documents. NMI grows as the count nears the number of labels, so NMI at 35 to 40 "
         "topics against NMI at 10 is not like for like.",
         "- With `match_levels: true` every model is reported at the matched count, so a model "
-        "whose rule preferred fewer topics (often the embedding model) is shown finer than "
-        "its own choice.",
+        "whose rule preferred more topics is shown coarser than its own choice (its finer "
+        "levels are in its tree).",
         "- Targets (issue 16): OCTIS BBC embedding TD >= 0.85 with NPMI >= 0.19; raw corpora "
         "TD >= 0.80 at the chosen level, largest topic <= 1.5 x the largest gold class, "
         "<= 5 % unassigned, embedding NMI >= BERTopic's + 0.05; short texts: no worse than the "

@@ -190,6 +190,14 @@ def _levels(model: str, topics: TopicSet) -> list[dict]:
     ]
 
 
+def _background(model: str) -> dict:
+    """LDA's background topic (a mixture model's words every document uses), one word
+    hostile."""
+    if model != "lda":
+        return {}
+    return {"background": [{"words": ["said", "would", HOSTILE_WORD], "presence": 0.62}]}
+
+
 def _quality(topics: TopicSet, rng: np.random.Generator) -> dict:
     per_topic = [round(float(v), 6) for v in rng.uniform(-0.1, 0.4, topics.n_topics)]
     sizes = topics.sizes()
@@ -278,7 +286,8 @@ def synthetic_metrics(
             "mean_tokens_per_document": 6.5,
         },
         "models": {
-            name: _quality(t, rng) | {"levels": _levels(name, t)} for name, t in topics.items()
+            name: _quality(t, rng) | {"levels": _levels(name, t)} | _background(name)
+            for name, t in topics.items()
         },
         "comparisons": [
             _comparison(a, topics[a], b, topics[b], vectors=(a, b) != ("lda", "nmf"))

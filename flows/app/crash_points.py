@@ -31,12 +31,13 @@ def boundaries(models: Sequence[str] = DEFAULT_MODELS) -> tuple[str, ...]:
     A stage's boundary is passed once its result is durable: its cache entry written
     (for a stage that has one) and the stage recorded in the staging manifest. Each
     model's fit is a stage of the model's name, recorded after the documents' vectors
-    (``embed``); the ``report`` boundary has every run file written and the staging
-    directory not yet renamed. Stages of other settings (``stability``, ``update``) are
-    boundaries of their names too, not listed here.
+    (``embed``), then every model is set to the matched level (``levels``); the
+    ``report`` boundary has every run file written and the staging directory not yet
+    renamed. Stages of other settings (``stability``, ``update``) are boundaries of
+    their names too, not listed here.
     """
     embed = ("embed",) if any(MODELS[name].needs_vectors for name in models) else ()
-    stages = ("ingest", "preprocess", *embed, *models)
+    stages = ("ingest", "preprocess", *embed, *models, "levels")
     stages += ("name_topics", "document_map", "compare", "over_time", "report")
     return (*stages, *RUN_BOUNDARIES)
 

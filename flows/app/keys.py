@@ -36,6 +36,11 @@ def _model_entries(name: str) -> tuple[str, ...]:
 STAGE_ENTRIES: dict[str, tuple[str, ...]] = {
     "preprocess": _PREPROCESS,
     **{f"model-{name}": _model_entries(name) for name in MODELS},
+    # Models enter by their own keys; the levels are set by the models' code.
+    "levels": (
+        *(e for name in MODELS for e in _model_entries(name)),
+        "topicflow.pipelines.analysis.levels",
+    ),
     # Models enter the map's key by their own keys; the map's code is the pipeline's.
     "document-map": ("topicflow.pipelines.analysis.pipeline",),
     # Likewise the names (the pipeline imports models.names); phrases are embedded too.
@@ -80,6 +85,17 @@ def model_key(name: str, corpus_fingerprint: str, vectors_identity: str | None, 
         cfg.seed,
         cfg.top_words,
         stage_code(f"model-{name}"),
+    )
+
+
+def levels_key(
+    corpus_fingerprint: str, vectors_identity: str | None, models: Mapping, cfg: Config
+) -> str:
+    """The models grown under these keys, set to the matched level."""
+    return cache_key(
+        "levels",
+        [model_key(n, corpus_fingerprint, vectors_identity, cfg) for n in models],
+        stage_code("levels"),
     )
 
 

@@ -29,9 +29,14 @@ from topicflow.pipelines.analysis.incremental import (
     preprocess_incremental,
 )
 from topicflow.pipelines.analysis.incremental import update_topics as assign_to_fitted
+from topicflow.pipelines.analysis.levels import match_levels
 from topicflow.pipelines.analysis.pipeline import compare as compare_all
-from topicflow.pipelines.analysis.pipeline import document_map, prepare, topics_over_time
-from topicflow.pipelines.analysis.pipeline import fit_model as fit
+from topicflow.pipelines.analysis.pipeline import (
+    document_map,
+    grow_model,
+    prepare,
+    topics_over_time,
+)
 from topicflow.pipelines.analysis.pipeline import name_topics as name_all
 from topicflow.pipelines.config import Config, CorpusConfig, EmbedderConfig
 from topicflow.pipelines.corpus.documents import Corpus
@@ -140,18 +145,42 @@ def preprocess(texts: list[str], cfg: Config, store: Path, key: str) -> Staged[P
 def fit_model(
     name: str, corpus: PreparedCorpus, cfg: Config, store: Path, key: str
 ) -> Staged[TopicModel]:
-    """One model fitted on the prepared corpus (or taken from the store)."""
+    """One model's leaves, tree and preferred count (:func:`grow_model`), or the store's."""
     clock = _Clock(name)
-    model, hit = cached_result(store, f"model-{name}", key, lambda: fit(name, corpus, cfg))
-    topics = model.topics_
+    model, hit = cached_result(store, f"model-{name}", key, lambda: grow_model(name, corpus, cfg))
     get_run_logger().info(
-        "%s: %s topics, %.1f %% of documents unassigned%s",
+        "%s: %s leaf topics, %s preferred%s",
         title(name),
-        topics.n_topics,
-        100 * topics.unassigned_share(),
+        model.tree_.n_leaves,
+        model.preferred_,
         " [cached]" if hit else "",
     )
     return clock.staged(model, _outcome(hit))
+
+
+@task(name="set-levels")
+def set_levels(
+    models: dict[str, TopicModel], corpus: PreparedCorpus, cfg: Config, store: Path, key: str
+) -> Staged[dict[str, TopicModel]]:
+    """Every model at the matched level (a mixture family fits that level afresh), or the
+    store's levelled models."""
+    clock = _Clock("levels")
+
+    def levelled() -> dict[str, TopicModel]:
+        match_levels(models, corpus, cfg.granularity)
+        return models
+
+    models, hit = cached_result(store, "levels", key, levelled)
+    get_run_logger().info(
+        "levels: %s%s",
+        ", ".join(
+            f"{title(name)} {m.topics_.n_topics} topics, "
+            f"{100 * m.topics_.unassigned_share():.1f} % unassigned"
+            for name, m in models.items()
+        ),
+        " [cached]" if hit else "",
+    )
+    return clock.staged(models, _outcome(hit))
 
 
 @task(name="name-topics")

@@ -18,6 +18,7 @@ from topicflow.flows.app.envelope import Outcome, RunContext, execute_run, run_l
 from topicflow.flows.app.keys import (
     compare_key,
     fitted_state_key,
+    levels_key,
     map_key,
     model_key,
     names_key,
@@ -39,6 +40,7 @@ from topicflow.flows.orchestration.tasks import (
     over_time,
     preprocess,
     report,
+    set_levels,
     stability_check,
     update_topics,
 )
@@ -188,6 +190,12 @@ def _fit(r: RunContext, documents: Corpus) -> _Modelled:
         if name not in futures:
             futures[name] = _submit_fit(r, name, corpus, documents.fingerprint, identity)
     models = {name: futures[name].result().record(manifest, name) for name in cfg.models}
+    # The matched level (a mixture family's refit there) runs as a task, on a worker too.
+    key = levels_key(documents.fingerprint, identity, models, cfg)
+    levelled = _submit(
+        "levels", set_levels, _unwalked(models), _unwalked(corpus), cfg, r.store, key
+    )
+    models = levelled.result().record(manifest, "levels")
     # Levels, trees and names before topics.json and the incremental state are written,
     # so an incremental update keeps the level and names of its fit.
     fingerprint = documents.fingerprint

@@ -2,15 +2,16 @@
 each model's tree is shown at (``tree.json``).
 
 Every model's tree can be cut at any number of topics up to its leaves. Models are
-reported and compared at one *matched* count: the finest of the counts their rules
-chose, as far as every model has that many leaves, and then the largest count at or
-below it that every model's rule finds admissible (no catch-all, diverse words).
-The finest rather than the coarsest: a finer cut only splits topics, a coarser one
-can merge them into a catch-all, and merged LDA and NMF topics read worse than fitted
-ones (BBC News, LDA cut from 40 leaves to 10: NPMI 0.065, fitted at 10: 0.125;
-matched at the smallest of the choices, 20 topics, LDA read 0.071 against 0.131 at the
-finest, 38); the coarser views stay one level up in the tree. When no count suits
-every model, each keeps its own choice.
+reported and compared at one *matched* count: the smallest count, from the smallest of
+the counts their rules chose up to the largest, that every model has leaves for, that
+every model's rule finds admissible (no catch-all, diverse words) and at which no model
+has a topic above ``max_topic_share`` of the documents (if no count has that, the
+smallest admissible one). The smallest, because fewer and broader topics are what an
+analyst reads first (BBC News: 20 topics for 5 sections rather than 38) and the finer
+levels stay one click down the tree; a mixture family fits the matched count afresh
+rather than merging its leaves (:mod:`..models.mixture`), so its topics do not suffer
+from being shown coarser than its own choice. When no count suits every model, each
+keeps its own choice.
 """
 
 from __future__ import annotations
@@ -29,24 +30,38 @@ from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
 from topicflow.pipelines.models.tree import cut, ladder
 
 
+def matched_levels(
+    models: Mapping[str, TopicModel], granularity: GranularityConfig
+) -> dict[str, int]:
+    """The count each model is reported at (see the module docstring): the matched one,
+    or each model's own choice when ``match_levels`` is off or no count suits all."""
+    own = {name: model.preferred_ for name, model in models.items()}
+    if not granularity.match_levels or len(models) < 2:
+        return own
+    top = min(max(own.values()), *(model.tree_.n_leaves for model in models.values()))
+    admitted = [
+        k
+        for k in range(max(min(own.values()), 1), top + 1)
+        if all(_admissible(model, k, granularity) for model in models.values())
+    ]
+    small_topics = [
+        k
+        for k in admitted
+        if all(_largest_share(model, k) <= granularity.max_topic_share for model in models.values())
+    ]
+    target = next(iter(small_topics or admitted), None)
+    return own if target is None else {name: target for name in models}
+
+
 def match_levels(
     models: Mapping[str, TopicModel], corpus: PreparedCorpus, granularity: GranularityConfig
 ) -> dict[str, int]:
-    """Set every model to the matched level (see the module docstring); returns each
-    model's level. With ``match_levels`` off, each keeps the level its rule chose."""
-    if granularity.match_levels and len(models) > 1:
-        finest = max(model.preferred_ for model in models.values())
-        top = min(finest, *(model.tree_.n_leaves for model in models.values()))
-        suits_all = (
-            k
-            for k in range(top, 0, -1)
-            if all(_admissible(model, k, granularity) for model in models.values())
-        )
-        target = next(suits_all, None)
-        for model in models.values():
-            k = model.preferred_ if target is None else target
-            if model.level_ != k:
-                model.set_level(k, corpus)
+    """Report every model at its :func:`matched_levels` count (a model already set to
+    that count is left as it is); returns each model's level."""
+    for name, k in matched_levels(models, granularity).items():
+        model = models[name]
+        if getattr(model, "requested_level_", None) != k:
+            model.set_level(k, corpus)
     return {name: model.level_ for name, model in models.items()}
 
 
@@ -57,6 +72,13 @@ def _admissible(model: TopicModel, k: int, granularity: GranularityConfig) -> bo
         return k <= model.tree_.n_leaves
     level = next((lv for lv in model.levels_ if lv["n_topics"] == k), None)
     return level is not None and is_admissible(level, granularity)
+
+
+def _largest_share(model: TopicModel, k: int) -> float:
+    """The largest topic's share of the documents at ``k`` topics, as the model's rule
+    scored the cut (0 for a model without a rule: nothing to go by)."""
+    level = next((lv for lv in model.levels_ or () if lv["n_topics"] == k), None)
+    return 0.0 if level is None else level["largest_share"]
 
 
 def level_facts(model: TopicModel, corpus: PreparedCorpus) -> dict[str, Any]:

@@ -71,13 +71,20 @@ def build_model(name: str, cfg: Config, seed: int | None = None) -> TopicModel:
 
 
 def fit_model(name: str, corpus: PreparedCorpus, cfg: Config, seed: int | None = None):
-    """Model ``name`` fitted on ``corpus`` (``seed`` overrides the config's)."""
+    """Model ``name`` fitted on ``corpus`` (``seed`` overrides the config's), reported at
+    the level its rule prefers."""
     return build_model(name, cfg, seed).fit(corpus)
 
 
-def fit_models(corpus: PreparedCorpus, cfg: Config) -> dict[str, TopicModel]:
-    """Every model the config lists, fitted on the same corpus, in the config's order."""
-    return {name: fit_model(name, corpus, cfg) for name in cfg.models}
+def grow_model(name: str, corpus: PreparedCorpus, cfg: Config, seed: int | None = None):
+    """Model ``name`` with its leaves, tree and preferred count, no level reported yet
+    (:meth:`TopicModel.grow`): :func:`fit_trees` sets the matched level once."""
+    return build_model(name, cfg, seed).grow(corpus)
+
+
+def grow_models(corpus: PreparedCorpus, cfg: Config) -> dict[str, TopicModel]:
+    """Every model the config lists, grown on the same corpus, in the config's order."""
+    return {name: grow_model(name, corpus, cfg) for name in cfg.models}
 
 
 def name_topics(
@@ -120,7 +127,8 @@ def fit_trees(
     cfg: Config,
     namer: Namer | None = None,
 ) -> dict[str, TreeShape]:
-    """Put every model at the matched level, then take each model's topics at every
+    """Put every model at the matched level (models from :func:`grow_model`, or already
+    there), then take each model's topics at every
     level its tree is shown at (:mod:`.levels`), named by ``namer`` (default
     :func:`name_topics`; the flow passes its cached stage) when naming is on. Each
     model's ``topics_`` become its reported level's (named) topics, with the levels'
@@ -250,7 +258,7 @@ def analyse(
     # The model cache embed() used, so the names reuse the embedder it loaded.
     encoder = LazyEncoder(cfg.embedder, cache_dir(store, "models") if store else None)
     corpus = prepared_corpus(prepared, vectors, encoder)
-    models = fit_models(corpus, cfg)
+    models = grow_models(corpus, cfg)
     trees = fit_trees(models, corpus, cfg)
     coordinates = document_map(models, corpus, cfg.seed)
     analysis = Analysis(prepared, corpus, models, coordinates, trees)

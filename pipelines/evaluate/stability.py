@@ -1,7 +1,7 @@
 """Stability: re-fit every model with other seeds; how much do the metrics and topics move?
 
 The re-fits are built exactly as the run's models are (:func:`pipelines.analysis.
-pipeline.fit_model`) and cut at the level the run reported, so what is measured is
+pipeline.grow_model`) and set to the level the run reported, so what is measured is
 the model that was reported.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from topicflow.pipelines.analysis.pipeline import fit_model
+from topicflow.pipelines.analysis.pipeline import grow_model
 from topicflow.pipelines.config import Config
 from topicflow.pipelines.evaluate.compare import model_quality, summarize_runs, topic_recovery
 from topicflow.pipelines.models.base import PreparedCorpus
@@ -30,7 +30,7 @@ def stability(
     result: dict = {"seeds": list(seeds), "models": {}}
     for name, base in topic_sets.items():
         refits = [
-            fit_model(name, corpus, cfg, seed).set_level(base.n_topics, corpus).topics_
+            grow_model(name, corpus, cfg, seed).set_level(base.n_topics, corpus).topics_
             for seed in seeds
         ]
         result["models"][name] = {

@@ -83,11 +83,20 @@ class Preprocess(_Shape):
     mean_tokens_per_document: Number
 
 
+class BackgroundTopic(_Shape):
+    """Words a mixture model spent a topic on that most documents use and few are about
+    (kept out of the topics): its top words and the share of documents it is in."""
+
+    words: list[str]
+    presence: float
+
+
 class ModelQuality(BaseModel):
     """One model's numbers on the shared reference; model-specific extras are kept."""
 
     model_config = ConfigDict(extra="allow")
 
+    background: list[BackgroundTopic] = []
     n_topics: int
     topn: int
     npmi: Number

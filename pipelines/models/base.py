@@ -82,7 +82,8 @@ class TopicModel(BaseEstimator):
     """Base class of every model family (see the module docstring for the protocol).
 
     Every family fits *leaf* topics and merges them into a tree (:mod:`.tree`); the
-    topics it reports are a cut of that tree. ``fit`` here is the same for all:
+    topics it reports are a cut of that tree. ``fit`` here is the same for all: steps
+    1 to 3 are :meth:`grow`, step 4 is :meth:`set_level`.
 
     1. ``_fit_leaves(corpus)`` (the family's own work) sets ``leaf_assignments_``
        (each document's leaf topic or ``UNASSIGNED``);
@@ -91,7 +92,8 @@ class TopicModel(BaseEstimator):
        rule's choice (:mod:`.granularity`), kept as ``preferred_`` (with every cut's
        numbers in ``levels_``);
     4. ``set_level`` realises that cut as ``topics_`` through ``_topics_at(groups, k,
-       corpus)``, the family's way to describe merged topics.
+       corpus)``, the family's way to describe merged topics (a mixture family fits
+       the level afresh first and rebuilds the tree around that fit).
 
     ``transform`` places other documents at the current level; two optional
     capabilities have defaults here: ``document_map`` (the model's own 2-D layout of
@@ -117,6 +119,13 @@ class TopicModel(BaseEstimator):
         self.granularity = granularity
 
     def fit(self, corpus: PreparedCorpus, y=None) -> TopicModel:
+        """:meth:`grow` the tree, then report the level the model prefers."""
+        return self.grow(corpus).set_level(self.preferred_, corpus)
+
+    def grow(self, corpus: PreparedCorpus) -> TopicModel:
+        """Fit the leaves, build their tree and pick the preferred count (``preferred_``,
+        every cut's numbers in ``levels_``), without reporting a level yet: a run that
+        reports every model at one matched level calls :meth:`set_level` once, with it."""
         self.check_corpus(corpus)
         self._fit_leaves(corpus)
         leaves = self.leaf_assignments_
@@ -131,13 +140,15 @@ class TopicModel(BaseEstimator):
             self.preferred_, self.levels_ = choose_level(self.tree_, leaves, corpus, rule)
         else:  # every leaf its own topic ("natural"), or a single leaf
             self.preferred_, self.levels_ = n_leaves, None
-        self.set_level(self.preferred_, corpus)
         return self
 
     def set_level(self, n_topics: int, corpus: PreparedCorpus) -> TopicModel:
         """Report the tree cut at ``n_topics`` (capped at the leaves) from now on:
-        ``topics_``, ``level_`` and ``groups_`` (each leaf's topic at this level)."""
+        ``topics_``, ``level_``, ``groups_`` (each leaf's topic at this level) and
+        ``requested_level_`` (``n_topics`` as asked). A family
+        may fit the level afresh here (the mixture families do, :mod:`.mixture`)."""
         check_is_fitted(self, "tree_")
+        self.requested_level_ = int(n_topics)
         self.level_ = min(max(int(n_topics), 1), self.tree_.n_leaves)
         self.groups_ = self.tree_.partition(self.level_)
         self.topics_ = self.topics_at(self.level_, corpus)

@@ -1,13 +1,29 @@
-"""Leaf topics of the mixture families (LDA, NMF), and what merging them means.
+"""The mixture families (LDA, NMF): leaf topics for the tree, a fresh fit at the reported level.
 
-Both describe a document as weights over topics (``weights``: documents x leaves,
-LDA's proportions, NMF's W rescaled so that each topic's word row sums to one) and a
-topic as a distribution over words (``distributions``: leaves x vocabulary). Merging
-topics of a mixture is adding them: the merged topic's weight in a document is the
-sum of its parts', and its word distribution is their mixture, each part weighted by
-its mass in the corpus. A document's leaf is its largest weight; its topic at any
-level is the one its leaf falls in (so levels nest), and its score there is the
-merged topic's share of its weights.
+Both describe a document as weights over topics (``weights``: documents x topics, LDA's
+proportions, NMF's W rescaled so that each topic's word row sums to one) and a topic as
+a distribution over words (``distributions``: topics x vocabulary). Merging topics of a
+mixture is adding them: the merged topic's weight in a document is the sum of its
+parts', its word distribution their mixture weighted by mass. That makes every cut of
+the leaf tree cheap, and the granularity rule scores the cuts on it; but a merged
+topic reads worse than a topic fitted at that count (BBC News, LDA: 40 leaves cut to 10
+topics NPMI 0.065, fitted at 10 0.126; warm-starting a 10-topic fit from the cut 0.083),
+because the mixture's top words are the words its parts share.
+
+So the reported level is *fitted*: ``set_level(k)`` fits the family afresh with k
+topics, and the tree is rebuilt around that fit so that levels still nest. Each leaf
+goes under the fitted topic whose documents it shares most (every fitted topic gets at
+least one leaf); a document's leaf is its largest leaf weight among the leaves under
+its fitted topic; leaves merge by Ward's criterion within their fitted topic first,
+then the fitted topics merge. Levels at or above the reported one are described by the
+fitted topics (merged as a mixture), finer levels by the leaves.
+
+*Background topics.* On corpora of conversation (20 Newsgroups) a mixture model spends
+a topic on the words every document uses ("one, like, think, get, know"); as a
+document's largest weight it claimed 39 % of the posts. Such a topic is present in most
+documents but the main theme of few of them (:func:`background_topics`); it is kept out
+of the topics (no document is assigned to it, no comparison sees it) and reported as
+the model's ``background`` words.
 """
 
 from __future__ import annotations
@@ -18,33 +34,87 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.optimize import linear_sum_assignment
+from sklearn.utils.validation import check_is_fitted
 
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.granularity.config import GranularityConfig
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
-from topicflow.pipelines.models.tree import Profile, cut, distribution_view
+from topicflow.pipelines.models.tree import Profile, build_tree, cut, distribution_view
 
 # Topic-word distributions (topics x vocabulary) -> each topic's top word ids, best first.
 WordOrder = Callable[[np.ndarray], np.ndarray]
 
+# A topic is *present* in a document when it holds at least this share of its weights.
+PRESENT = 0.1
+# Background: present in at least this share of the documents...
+BACKGROUND_PRESENCE = 0.5
+# ...and the largest topic in at most this share of the documents it is present in.
+BACKGROUND_LEADS = 0.5
+
 
 @dataclass
-class MixtureLeaves:
-    weights: np.ndarray  # documents x leaves, non-negative
-    distributions: np.ndarray  # leaves x vocabulary, rows sum to 1 (or 0 for a dead leaf)
+class Mixture:
+    """A fitted mixture: documents' topic weights and the topics' word distributions."""
+
+    weights: np.ndarray  # documents x topics, non-negative
+    distributions: np.ndarray  # topics x vocabulary, rows sum to 1 (or 0 for a dead topic)
     has_words: np.ndarray  # documents with at least one vocabulary word
 
     @property
-    def n_leaves(self) -> int:
+    def n_topics(self) -> int:
         return self.distributions.shape[0]
 
-    def leaf_assignments(self) -> np.ndarray:
-        leaves = self.weights.argmax(axis=1) if self.n_leaves else np.zeros(len(self.weights))
-        usable = self.has_words & (self.weights.sum(axis=1) > 0)
-        return np.where(usable, leaves, UNASSIGNED).astype(np.int64)
+    def usable(self) -> np.ndarray:
+        """Documents with words and some weight (the others stay unassigned)."""
+        return self.has_words & (self.weights.sum(axis=1) > 0)
+
+    def largest(self) -> np.ndarray:
+        """Each document's largest-weight topic (``UNASSIGNED`` without words or weight)."""
+        best = self.weights.argmax(axis=1) if self.n_topics else np.zeros(len(self.weights))
+        return np.where(self.usable(), best, UNASSIGNED).astype(np.int64)
+
+    def prevalence(self) -> np.ndarray:
+        """Each topic's mean share of the usable documents' weights: P(topic)."""
+        usable = self.usable()
+        return self.shares()[usable].mean(axis=0) if usable.any() else np.zeros(self.n_topics)
+
+    def specificity(self, prevalence: np.ndarray) -> np.ndarray:
+        """Documents x topics, larger for the topic a document is more specifically about.
+
+        Among the topics *present* in a document (at least ``PRESENT`` of its weight):
+        its share over the topic's prevalence, P(t|d) / P(t), which is proportional to
+        P(d|t), the likelihood that the topic produced the document. Taking the largest
+        share instead (the a-posteriori choice) hands every document whose theme is
+        small to the topics every document uses a little of: on 20 Newsgroups a 26-topic
+        LDA's largest topic then held 20 % of the posts, against 7.8 % this way (and
+        NMI 0.387 against 0.409). Topics not present score below every present one, by
+        their share, so a document without a present topic gets its largest share."""
+        shares = self.shares()
+        ratio = np.divide(
+            shares, prevalence[None, :], out=np.zeros_like(shares), where=prevalence[None, :] > 0
+        )
+        return np.where(shares >= PRESENT, ratio, shares - 1.0)
+
+    def assign(self, prevalence: np.ndarray | None = None) -> np.ndarray:
+        """Each document's topic by :meth:`specificity` (``prevalence``: the fitted
+        corpus's, for new documents; by default these documents' own)."""
+        prevalence = self.prevalence() if prevalence is None else prevalence
+        if not self.n_topics:
+            return np.full(len(self.weights), UNASSIGNED, dtype=np.int64)
+        best = self.specificity(prevalence).argmax(axis=1)
+        return np.where(self.usable(), best, UNASSIGNED).astype(np.int64)
+
+    def shares(self) -> np.ndarray:
+        totals = self.weights.sum(axis=1, keepdims=True)
+        return np.divide(self.weights, totals, out=np.zeros_like(self.weights), where=totals > 0)
+
+    def select(self, topics: np.ndarray) -> Mixture:
+        """The mixture of ``topics`` only (a mask or indices, in that order)."""
+        return Mixture(self.weights[:, topics], self.distributions[topics], self.has_words)
 
     def mass(self) -> np.ndarray:
-        """Each leaf's total weight over the documents."""
+        """Each topic's total weight over the documents."""
         return self.weights.sum(axis=0)
 
     def profiles(self) -> list[Profile]:
@@ -53,11 +123,11 @@ class MixtureLeaves:
         return [Profile(self.distributions * self.mass()[:, None], distribution_view)]
 
     def merged(self, groups: np.ndarray, n_topics: int) -> tuple[np.ndarray, np.ndarray]:
-        """The weights (documents x topics) and distributions (topics x vocabulary) of
-        the leaves merged into ``groups``."""
+        """The weights (documents x groups) and distributions (groups x vocabulary) of
+        the topics merged into ``groups``."""
         join = sp.csr_matrix(
-            (np.ones(self.n_leaves), (np.arange(self.n_leaves), groups)),
-            shape=(self.n_leaves, n_topics),
+            (np.ones(self.n_topics), (np.arange(self.n_topics), groups)),
+            shape=(self.n_topics, n_topics),
         )
         weights = np.asarray(self.weights @ join)
         mixed = np.asarray(join.T @ (self.distributions * self.mass()[:, None]))
@@ -65,46 +135,86 @@ class MixtureLeaves:
         distributions = np.divide(mixed, totals, out=np.zeros_like(mixed), where=totals > 0)
         return weights, distributions
 
-    def scores(self, weights: np.ndarray, topics: np.ndarray) -> np.ndarray:
-        """Each document's weight share on ``topics`` (NaN where unassigned)."""
-        totals = weights.sum(axis=1)
-        rows = np.arange(len(weights))
-        picked = weights[rows, np.maximum(topics, 0)]
-        ok = (topics != UNASSIGNED) & (totals > 0)
-        return np.where(ok, picked / np.where(totals > 0, totals, 1), np.nan)
-
     def topics(
         self,
         groups: np.ndarray,
         n_topics: int,
+        assignments: np.ndarray,
         vocabulary: Any,
         word_order: WordOrder,
-        extra: dict[str, Any] | None = None,
     ) -> TopicSet:
-        """The merged topics: words by ``word_order`` with their probabilities, each
-        document's topic through its leaf, and its weight share there."""
+        """The topics merged into ``groups``: words by ``word_order`` with their
+        probabilities, the documents' ``assignments`` and their weight share there."""
         weights, distributions = self.merged(groups, n_topics)
-        assignments = cut(groups, self.leaf_assignments())
         order = word_order(distributions)
         return TopicSet(
             words=[[vocabulary[int(i)] for i in row] for row in order],
             weights=[[float(distributions[t, i]) for i in row] for t, row in enumerate(order)],
             assignments=assignments,
-            probabilities=self.scores(weights, assignments),
-            extra=extra or {},
+            probabilities=weight_share(weights, assignments),
             word_distributions=distributions,
         )
 
-    def placed(self, groups: np.ndarray, n_topics: int) -> tuple[np.ndarray, np.ndarray]:
-        """These documents' topics at the cut ``groups`` and their weight shares there."""
-        topics = cut(groups, self.leaf_assignments())
-        weights, _ = self.merged(groups, n_topics)
-        return topics, self.scores(weights, topics)
+
+def weight_share(weights: np.ndarray, topics: np.ndarray) -> np.ndarray:
+    """Each document's weight share on its topic in ``topics`` (NaN where unassigned)."""
+    totals = weights.sum(axis=1)
+    picked = weights[np.arange(len(weights)), np.maximum(topics, 0)]
+    ok = (topics != UNASSIGNED) & (totals > 0)
+    return np.where(ok, picked / np.where(totals > 0, totals, 1), np.nan)
+
+
+def background_topics(mixture: Mixture) -> np.ndarray:
+    """Which topics are background: present (``PRESENT``) in at least
+    ``BACKGROUND_PRESENCE`` of the documents with words, yet the largest topic in at
+    most ``BACKGROUND_LEADS`` of those. A broad theme of a corpus with few themes is
+    present in many documents *and* leads most of them, so it stays a topic. At most
+    all topics but two are background."""
+    usable = mixture.usable()
+    if mixture.n_topics < 3 or not usable.any():
+        return np.zeros(mixture.n_topics, dtype=bool)
+    present = mixture.shares()[usable] >= PRESENT
+    leads = np.bincount(mixture.largest()[usable], minlength=mixture.n_topics)
+    presence = present.mean(axis=0)
+    led = leads / np.maximum(present.sum(axis=0), 1)
+    background = (presence >= BACKGROUND_PRESENCE) & (led <= BACKGROUND_LEADS)
+    if background.sum() > mixture.n_topics - 2:  # keep the two least background-like
+        keep = np.argsort(-led)[:2]
+        background[keep] = False
+    return background
+
+
+def group_leaves(leaf_of: np.ndarray, topic_of: np.ndarray, n_leaves: int, n_topics: int):
+    """Each leaf's fitted topic: the one its documents share most, with every topic
+    given at least one leaf (a one-to-one assignment first, on the same counts)."""
+    both = (leaf_of != UNASSIGNED) & (topic_of != UNASSIGNED)
+    shared = np.zeros((n_leaves, n_topics))
+    np.add.at(shared, (leaf_of[both], topic_of[both]), 1)
+    rows, cols = linear_sum_assignment(-shared)
+    member = shared.argmax(axis=1)
+    member[rows] = cols
+    return member
+
+
+def leaves_within(leaves: Mixture, topics: np.ndarray, member: np.ndarray) -> np.ndarray:
+    """Each document's leaf (by :meth:`Mixture.specificity`) among the leaves under its
+    topic, so that its topic is its leaf's ancestor; unassigned documents stay so."""
+    allowed = member[None, :] == np.maximum(topics, 0)[:, None]
+    masked = np.where(allowed, leaves.specificity(leaves.prevalence()), -np.inf)
+    return np.where(topics == UNASSIGNED, UNASSIGNED, masked.argmax(axis=1)).astype(np.int64)
 
 
 class MixtureTopicModel(TopicModel):
-    """What the mixture families share: their leaves are the fitted topics (``leaves_``,
-    set through :meth:`_keep_leaves`), described and merged as a mixture."""
+    """What the mixture families share (see the module docstring). A family implements
+    ``_fit_mixture(k, corpus)`` (its estimator fitted with k topics), ``_mixture(estimator,
+    corpus)`` (the documents' weights under it), ``_word_order(estimator)`` and
+    ``_facts(estimator)`` (facts for the metrics).
+
+    Fitted state (besides the base's): ``leaf_estimator_`` and ``leaves_`` (the leaf fit,
+    background topics removed), ``estimator_`` and ``level_topics_`` (the fit at the
+    reported level, its topics in the cut's order), ``background_`` (its background
+    topics' words and presence).
+    """
 
     def _leaf_count(self, corpus: PreparedCorpus) -> int:
         """How many topics to fit: ``n_topics`` when it is a number, else the leaves the
@@ -114,12 +224,102 @@ class MixtureTopicModel(TopicModel):
             return requested
         return (self.granularity or GranularityConfig()).leaves_for(len(corpus))
 
-    def _keep_leaves(self, leaves: MixtureLeaves) -> None:
-        self.leaves_ = leaves
-        self.leaf_assignments_ = leaves.leaf_assignments()
+    def _fit_leaves(self, corpus: PreparedCorpus) -> None:
+        self.leaf_estimator_ = self._fit_mixture(self._leaf_count(corpus), corpus)
+        leaves = self._mixture(self.leaf_estimator_, corpus)
+        background = background_topics(leaves)
+        self.leaf_background_ = np.flatnonzero(background)
+        self.leaves_ = leaves.select(np.flatnonzero(~background))
+        self.leaf_assignments_ = self.leaves_.assign()
 
     def _n_leaves(self) -> int:
-        return self.leaves_.n_leaves
+        return self.leaves_.n_topics
 
     def _leaf_profiles(self, corpus: PreparedCorpus) -> list[Profile]:
         return self.leaves_.profiles()
+
+    def set_level(self, n_topics: int, corpus: PreparedCorpus) -> MixtureTopicModel:
+        """Fit the family with ``n_topics`` topics (the leaves themselves at the leaf
+        count) and rebuild the tree around that fit (see the module docstring). A fit
+        that finds background topics reports that many fewer; the fit asks for as many
+        more as the leaf fit found."""
+        check_is_fitted(self, "leaves_")
+        n_leaves = self.leaves_.n_topics
+        k = min(max(int(n_topics), 1), n_leaves)
+        if k < n_leaves:
+            wanted = min(k + len(self.leaf_background_), n_leaves)
+            estimator = self._fit_mixture(wanted, corpus)
+        else:
+            estimator = self.leaf_estimator_
+        fitted = self._mixture(estimator, corpus)
+        background = background_topics(fitted)
+        content = fitted.select(np.flatnonzero(~background))
+        leaves = self.leaves_
+        topic_of = content.assign()
+        member = group_leaves(leaves.assign(), topic_of, n_leaves, content.n_topics)
+        leaf_of = leaves_within(leaves, topic_of, member)
+        sizes = np.bincount(leaf_of[leaf_of != UNASSIGNED], minlength=n_leaves)
+        self.tree_ = build_tree(leaves.profiles(), sizes, within=member)
+        self.leaf_assignments_ = leaf_of
+        # The fitted topics in the order the tree's cut numbers them.
+        partition = self.tree_.partition(content.n_topics)
+        first_leaf = np.array([np.flatnonzero(member == t)[0] for t in range(content.n_topics)])
+        order = np.argsort(partition[first_leaf], kind="stable")
+        self.estimator_ = estimator
+        self.content_topics_ = np.flatnonzero(~background)[order]
+        self.level_topics_ = fitted.select(self.content_topics_)
+        self.background_ = self._background_facts(fitted, background, corpus.vocabulary)
+        super().set_level(content.n_topics, corpus)
+        self.requested_level_ = int(n_topics)
+        return self
+
+    def _topics_at(self, groups: np.ndarray, n_topics: int, corpus: PreparedCorpus) -> TopicSet:
+        fitted_level = self.level_topics_.n_topics
+        if n_topics <= fitted_level:  # the fitted topics, merged as the tree merges them
+            at_level = self.tree_.partition(fitted_level)
+            first_leaf = np.array([np.flatnonzero(at_level == t)[0] for t in range(fitted_level)])
+            source, source_groups = self.level_topics_, groups[first_leaf]
+            order = self._word_order(self.estimator_)
+        else:
+            source, source_groups = self.leaves_, groups
+            order = self._word_order(self.leaf_estimator_)
+        assignments = cut(groups, self.leaf_assignments_)
+        topics = source.topics(source_groups, n_topics, assignments, corpus.vocabulary, order)
+        topics.extra.update(self._facts(self.estimator_))
+        if self.background_:
+            topics.extra["background"] = self.background_
+        return topics
+
+    def transform(self, corpus: PreparedCorpus) -> tuple[np.ndarray, np.ndarray]:
+        """New documents' largest fitted topic at the reported level and its weight share."""
+        check_is_fitted(self, "level_topics_")
+        if not len(corpus):
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        mixture = self._mixture(self.estimator_, corpus).select(self.content_topics_)
+        topics = mixture.assign(self.level_topics_.prevalence())
+        return topics, weight_share(mixture.weights, topics)
+
+    def _background_facts(self, fitted: Mixture, background: np.ndarray, vocabulary) -> list:
+        """The background topics' words and the share of documents each is present in."""
+        if not background.any():
+            return []
+        presence = (fitted.shares()[fitted.usable()] >= PRESENT).mean(axis=0)
+        order = self._word_order(self.estimator_)(fitted.distributions[background])
+        return [
+            {"words": [vocabulary[int(i)] for i in row], "presence": round(float(p), 4)}
+            for row, p in zip(order, presence[background], strict=True)
+        ]
+
+    # The family's work ------------------------------------------------------------
+
+    def _fit_mixture(self, n_topics: int, corpus: PreparedCorpus) -> Any:
+        raise NotImplementedError
+
+    def _mixture(self, estimator: Any, corpus: PreparedCorpus) -> Mixture:
+        raise NotImplementedError
+
+    def _word_order(self, estimator: Any) -> WordOrder:
+        raise NotImplementedError
+
+    def _facts(self, estimator: Any) -> dict[str, Any]:
+        return {}

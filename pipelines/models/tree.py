@@ -113,12 +113,22 @@ def cut(groups: np.ndarray, leaves: np.ndarray) -> np.ndarray:
     return np.where(leaves < 0, leaves, groups[np.maximum(leaves, 0)])
 
 
-def build_tree(profiles: Sequence[Profile], sizes: Sequence[float]) -> TopicTree:
-    """Merge the leaves by Ward's criterion on the mean similarity over ``profiles``."""
+def build_tree(
+    profiles: Sequence[Profile], sizes: Sequence[float], within: Sequence[int] | None = None
+) -> TopicTree:
+    """Merge the leaves by Ward's criterion on the mean similarity over ``profiles``.
+
+    ``within`` (a group per leaf) constrains the order: leaves of one group merge with
+    each other before any two groups merge, so cutting the tree at the number of groups
+    gives exactly the groups (a mixture model's fitted level, :mod:`.mixture`)."""
     sizes = np.asarray(sizes, dtype=np.float64)
     n = len(sizes)
     if any(len(p.rows) != n for p in profiles):
         raise ValueError("every profile needs one row per leaf")
+    group = np.zeros(n, dtype=np.int64) if within is None else np.asarray(within, dtype=np.int64)
+    if len(group) != n:
+        raise ValueError("within needs one group per leaf")
+    separate = len(set(group.tolist()))  # groups not yet merged with another
     if n == 0:
         return TopicTree(n_leaves=0, merges=(), similarity=(), sizes=())
     rows = [np.array(p.rows, dtype=np.float64) for p in profiles]
@@ -134,6 +144,10 @@ def build_tree(profiles: Sequence[Profile], sizes: Sequence[float]) -> TopicTree
         cost[~active, :] = np.inf
         cost[:, ~active] = np.inf
         np.fill_diagonal(cost, np.inf)
+        if active.sum() > separate:  # some group still has two nodes: merge within groups
+            cost[group[:, None] != group[None, :]] = np.inf
+        else:
+            separate -= 1
         a, b = np.unravel_index(int(np.argmin(cost)), cost.shape)
         a, b = (int(a), int(b)) if a < b else (int(b), int(a))
         merges.append((node[a], node[b]))

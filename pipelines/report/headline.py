@@ -20,6 +20,11 @@ HEADLINE_ROWS = (
     ("unassigned documents", "unassigned_share", "{:.1%}"),
 )
 DRIFT_KINDS = ("persisted", "emerged", "vanished", "split", "merged")
+# Under a mixture model's background topics (pipelines.models.mixture), in both reports.
+BACKGROUND_NOTE = (
+    "The model spent a topic on words most documents use and few are about; it is kept "
+    "out of the topics and the comparison, and no document is assigned to it."
+)
 
 
 def headline_markdown(corpus: Mapping[str, Any], metrics: Metrics | Mapping[str, Any]) -> str:

@@ -35,6 +35,7 @@ from topicflow.pipelines.report.figures import (
 )
 from topicflow.pipelines.report.glossary import METRICS
 from topicflow.pipelines.report.headline import (
+    BACKGROUND_NOTE,
     DRIFT_KINDS,
     HEADLINE_ROWS,
     agreement_sentence,
@@ -218,9 +219,21 @@ def _topic_cards(run: RunData, model: str) -> str:
         )
     return _section(
         f"{model_title(model)} topics",
-        f'<div class="cards">{"".join(cards)}</div>',
+        f'<div class="cards">{"".join(cards)}</div>{_background(quality)}',
         anchor=f"topics-{model}",
     )
+
+
+def _background(quality) -> str:
+    """A mixture model's background topics: shown, labelled, and not counted as topics."""
+    if quality is None or not quality.background:
+        return ""
+    items = "".join(
+        f"<li>{_esc(', '.join(b.words[:10]))} <span class='muted'>(in "
+        f"{b.presence:.0%} of the documents)</span></li>"
+        for b in quality.background
+    )
+    return f"<h3>Background words</h3><p class='muted'>{_esc(BACKGROUND_NOTE)}</p><ul>{items}</ul>"
 
 
 def _drift(run: RunData) -> str:

@@ -7,6 +7,7 @@ from topicflow.pipelines.io.run_shapes import Comparison, TopicTree
 from topicflow.pipelines.models.registry import title
 from topicflow.pipelines.report.escape import markdown_text as _cell
 from topicflow.pipelines.report.headline import (
+    BACKGROUND_NOTE,
     agreement_sentence,
     drift_markdown,
     headline_markdown,
@@ -93,6 +94,13 @@ def _topic_table(run: RunData, model: str) -> list[str]:
         name = f" {_cell(topic.name or '')} |" if named else ""
         lines.append(f"| {topic.id} |{name} {topic.size:,} | {shown} | {words} |")
     lines.append("")
+    for background in quality.background if quality is not None else []:
+        words = _cell(", ".join(background.words[:10]))
+        lines += [
+            f"Background words (in {background.presence:.0%} of the documents): {words}. "
+            f"{BACKGROUND_NOTE}",
+            "",
+        ]
     return lines
 
 

@@ -3,43 +3,52 @@
 TF-IDF (smoothed idf, unit-length rows) of the shared tokens is factorised as
 ``W @ H``: ``H`` holds each topic's word weights, ``W`` each document's topic
 weights. Rescaled so that each row of ``H`` sums to one (and ``W``'s columns by the
-same factors), the factorisation is a mixture like LDA's, and its leaves merge the
-same way (:mod:`..mixture`). A document's topic is its largest weight and its score
-that weight's share of the row; a document without vocabulary words has an
-all-zero row and stays unassigned. With ``n_topics: auto`` NMF fits the leaves
-``granularity.leaves_for`` gives and the granularity rule picks the cut.
+same factors), the factorisation is a mixture like LDA's: its leaves merge the same
+way and the reported level is a fit of its own (:mod:`..mixture`). A document's topic
+is its largest weight and its score that weight's share of the row; a document
+without vocabulary words has an all-zero row and stays unassigned.
 """
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfTransformer
-from sklearn.utils.validation import check_is_fitted
 
 from topicflow.pipelines.models.base import PreparedCorpus
-from topicflow.pipelines.models.mixture import MixtureLeaves, MixtureTopicModel
+from topicflow.pipelines.models.mixture import Mixture, MixtureTopicModel, WordOrder
 from topicflow.pipelines.models.nmf.config import NmfConfig
-from topicflow.pipelines.models.topicset import TopicSet
+
+
+@dataclass
+class NmfFit:
+    """One NMF fit: the TF-IDF weighting it was fitted on and the factorisation."""
+
+    tfidf: TfidfTransformer
+    nmf: NMF
+
+    def weights(self, counts) -> np.ndarray:
+        return self.nmf.transform(self.tfidf.transform(counts))
 
 
 class NmfModel(MixtureTopicModel):
-    """Fitted state (besides the base's): ``tfidf_`` (the fitted TF-IDF weighting),
-    ``nmf_`` and ``leaves_`` (documents' rescaled weights, leaves' word distributions)."""
+    """The ``nmf`` model family: :class:`NmfFit` fits."""
 
     def _config(self) -> NmfConfig:
         return self.config or NmfConfig()
 
-    def _fit_leaves(self, corpus: PreparedCorpus) -> None:
-        config, k = self._config(), self._leaf_count(corpus)
-        if k > len(corpus):
-            raise ValueError(f"nmf.n_topics is {k}, more than the {len(corpus)} documents")
-        self.tfidf_ = TfidfTransformer().fit(corpus.counts)
-        self.nmf_ = NMF(
-            n_components=k,
+    def _fit_mixture(self, n_topics: int, corpus: PreparedCorpus) -> NmfFit:
+        config = self._config()
+        if n_topics > len(corpus):
+            raise ValueError(f"nmf.n_topics is {n_topics}, more than the {len(corpus)} documents")
+        tfidf = TfidfTransformer().fit(corpus.counts)
+        nmf = NMF(
+            n_components=n_topics,
             init=config.init,
             beta_loss=config.beta_loss,
             solver="mu" if config.beta_loss != "frobenius" else "cd",
@@ -52,30 +61,22 @@ class NmfModel(MixtureTopicModel):
         with warnings.catch_warnings():
             # Not converging within max_iter still gives usable topics; the run goes on.
             warnings.simplefilter("ignore", ConvergenceWarning)
-            weights = self.nmf_.fit_transform(self.tfidf_.transform(corpus.counts))
-        self._keep_leaves(self._mixture(weights))
-        self.reconstruction_error_ = round(float(self.nmf_.reconstruction_err_), 6)
+            nmf.fit(tfidf.transform(corpus.counts))
+        return NmfFit(tfidf, nmf)
 
-    def _topics_at(self, groups: np.ndarray, n_topics: int, corpus: PreparedCorpus) -> TopicSet:
-        return self.leaves_.topics(
-            groups,
-            n_topics,
-            corpus.vocabulary,
-            lambda dist: np.argsort(-dist, axis=1, kind="stable")[:, : self.top_words],
-            extra={"reconstruction_error": self.reconstruction_error_},
-        )
-
-    def transform(self, corpus: PreparedCorpus) -> tuple[np.ndarray, np.ndarray]:
-        check_is_fitted(self, "topics_")
-        if len(corpus) == 0:
-            return np.empty(0, dtype=np.int64), np.empty(0)
-        weights = self.nmf_.transform(self.tfidf_.transform(corpus.counts))
-        return self._mixture(weights).placed(self.groups_, self.level_)
-
-    def _mixture(self, weights: np.ndarray) -> MixtureLeaves:
-        components = self.nmf_.components_
+    def _mixture(self, estimator: NmfFit, corpus: PreparedCorpus) -> Mixture:
+        components = estimator.nmf.components_
+        if not len(corpus):
+            return Mixture(np.zeros((0, len(components))), components, np.zeros(0, dtype=bool))
+        weights = estimator.weights(corpus.counts)
         totals = components.sum(axis=1)
         distributions = np.divide(
             components, totals[:, None], out=np.zeros_like(components), where=totals[:, None] > 0
         )
-        return MixtureLeaves(weights * totals, distributions, weights.sum(axis=1) > 0)
+        return Mixture(weights * totals, distributions, weights.sum(axis=1) > 0)
+
+    def _word_order(self, estimator: NmfFit) -> WordOrder:
+        return lambda dist: np.argsort(-dist, axis=1, kind="stable")[:, : self.top_words]
+
+    def _facts(self, estimator: NmfFit) -> dict[str, Any]:
+        return {"reconstruction_error": round(float(estimator.nmf.reconstruction_err_), 6)}

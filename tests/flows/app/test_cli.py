@@ -196,6 +196,7 @@ def test_run_on_a_csv_prints_the_finished_run_directory_last(
         "lda",
         "embed",
         "embedding",
+        "levels",
         "name_topics",
         "document_map",
         "compare",

@@ -34,6 +34,7 @@ KINDS = {
     "models",  # the int8 ONNX model
     "model-lda",
     "model-embedding",
+    "levels",
     "fitted-state",
     "preprocess",
     "name-topics",
@@ -41,7 +42,16 @@ KINDS = {
     "compare",
 }
 # The stages that read a cache kind the damage reaches: each recomputes.
-RECOMPUTED = ("preprocess", "embed", "lda", "embedding", "name_topics", "document_map", "compare")
+RECOMPUTED = (
+    "preprocess",
+    "embed",
+    "lda",
+    "embedding",
+    "levels",
+    "name_topics",
+    "document_map",
+    "compare",
+)
 DAMAGES = {"flipped byte": flip_byte, "truncated": truncate}
 
 

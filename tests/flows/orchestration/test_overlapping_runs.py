@@ -31,7 +31,15 @@ from topicflow.pipelines.vectors.embedder import texts_entry
 from topicflow.pipelines.vectors.identity import embedding_identity
 
 # The stages whose results the store caches: each is computed by exactly one of the runs.
-CACHED_STAGES = ("preprocess", "lda", "embedding", "name_topics", "document_map", "compare")
+CACHED_STAGES = (
+    "preprocess",
+    "lda",
+    "embedding",
+    "levels",
+    "name_topics",
+    "document_map",
+    "compare",
+)
 
 
 def _config(tmp_path: Path, **embedder) -> Path:

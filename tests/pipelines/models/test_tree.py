@@ -84,3 +84,18 @@ def test_profiles_need_one_row_per_leaf():
 )
 def test_ladder(reported, leaves, expected):
     assert ladder(reported, leaves) == expected
+
+
+def test_leaves_merge_within_their_group_first_so_the_group_count_cuts_out_the_groups():
+    """The mixture families' rebuilt tree: leaves of one fitted topic merge before any two
+    fitted topics do, even when a leaf is closer to another group's leaves."""
+    rows = _families()
+    # Leaf 1 belongs with 0 by profile, but its fitted topic is the one of 2 and 3.
+    within = [0, 1, 1, 1, 2, 2]
+    tree = build_tree([Profile(rows, unit_view)], sizes=[10] * 6, within=within)
+    groups = tree.partition(3)
+    assert [len({groups[i] for i in range(6) if within[i] == g}) for g in range(3)] == [1] * 3
+    assert len(set(groups.tolist())) == 3
+    assert tree.partition(2)[4] != tree.partition(2)[2] or tree.partition(2)[0] != groups[0]
+    with pytest.raises(ValueError, match="one group per leaf"):
+        build_tree([Profile(rows, unit_view)], sizes=[10] * 6, within=[0, 1])

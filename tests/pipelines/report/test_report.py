@@ -74,6 +74,19 @@ def test_hostile_words_and_snippets_stay_text(synthetic_run):
     assert "| 0 | 11 | " in markdown and "&lt;script&gt;alert(1)&lt;/script&gt;, a\\|b" in markdown
 
 
+def test_background_words_are_shown_apart_from_the_topics(synthetic_run):
+    page = (synthetic_run / REPORT_HTML_FILE).read_text()
+    lda = page.split('<section id="topics-lda">', 1)[1].split("</section>", 1)[0]
+    assert "<h3>Background words</h3>" in lda and "no document is assigned to it" in lda
+    assert "<li>said, would, &lt;script&gt;alert(1)&lt;/script&gt; <span" in lda
+    assert "(in 62% of the documents)" in lda
+    assert page.count("<h3>Background words</h3>") == 1  # NMF and Embedding have none
+    markdown = (synthetic_run / REPORT_MD_FILE).read_text()
+    line = next(x for x in markdown.splitlines() if x.startswith("Background words"))
+    assert line.startswith("Background words (in 62% of the documents): said, would, &lt;")
+    assert markdown.index("## LDA topics") < markdown.index(line) < markdown.index("## NMF")
+
+
 def test_topic_names_show_everywhere_and_a_hostile_one_stays_text(synthetic_run):
     from topicflow.pipelines.report.escape import html_text, markdown_text
 

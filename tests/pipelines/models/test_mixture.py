@@ -1,0 +1,148 @@
+"""The mixture families (LDA, NMF): a fresh fit at the reported level inside a nested
+tree, documents placed by the topic that most likely produced them, background topics
+kept out of the topics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gensim.corpora import Dictionary
+from sklearn.metrics import adjusted_rand_score
+
+from tests.planted import block_corpus
+from topicflow.pipelines.models.base import PreparedCorpus
+from topicflow.pipelines.models.granularity.config import GranularityConfig
+from topicflow.pipelines.models.lda.config import LdaConfig
+from topicflow.pipelines.models.lda.model import LdaModel
+from topicflow.pipelines.models.mixture import Mixture, MixtureTopicModel, background_topics
+from topicflow.pipelines.models.nmf.config import NmfConfig
+from topicflow.pipelines.models.nmf.model import NmfModel
+from topicflow.pipelines.models.topicset import UNASSIGNED
+from topicflow.pipelines.models.tree import cut
+
+
+def _corpus(docs) -> PreparedCorpus:
+    return PreparedCorpus([" ".join(d) for d in docs], docs, Dictionary(docs))
+
+
+def test_a_document_goes_to_the_topic_that_most_likely_produced_it():
+    """Topic 0 is a little of every document; document 0 is mostly it, but is the only
+    document with a fifth of its weight on topic 2: topic 2 produced it, not topic 0."""
+    weights = np.array(
+        [[0.7, 0.1, 0.2], [0.6, 0.4, 0.0], [0.5, 0.5, 0.0], [0.6, 0.4, 0.0], [0.9, 0.0, 0.05]]
+    )
+    mixture = Mixture(weights, np.full((3, 4), 0.25), np.ones(5, dtype=bool))
+    assert mixture.largest().tolist() == [0, 0, 0, 0, 0]
+    # Topic 2's prevalence is 0.05: 0.2 / 0.05 beats 0.7 / 0.66. Document 4 has 0.05 on
+    # topic 2, below the 0.1 a topic needs to be present, so its largest share decides.
+    assert mixture.assign().tolist() == [2, 1, 1, 1, 0]
+    words = Mixture(weights, np.full((3, 4), 0.25), np.array([True, True, True, True, False]))
+    assert words.assign()[-1] == UNASSIGNED
+
+
+def test_a_topic_in_most_documents_that_leads_few_is_background():
+    rng = np.random.default_rng(0)
+    themes = rng.integers(0, 4, size=200)
+    weights = np.zeros((200, 5))
+    weights[np.arange(200), themes] = 0.7
+    weights[:, 4] = 0.3  # in every document, nobody's main topic
+    mixture = Mixture(weights, np.full((5, 3), 1 / 3), np.ones(200, dtype=bool))
+    assert background_topics(mixture).tolist() == [False] * 4 + [True]
+    # A broad theme in most documents that leads them is a topic, not background.
+    weights[:150, 4] = 0.9
+    assert not background_topics(Mixture(weights, mixture.distributions, mixture.has_words)).any()
+
+
+def _leafy(model_cls, config, n_themes=4, per_theme=30, seed=3):
+    docs, truth, _ = block_corpus(n_topics=n_themes, docs_per_topic=per_theme, seed=seed)
+    corpus = _corpus(docs)
+    rule = GranularityConfig(min_topics=2, max_topics=8, documents_per_leaf=15)
+    return model_cls(config, random_state=0, granularity=rule).grow(corpus), corpus, truth
+
+
+@pytest.mark.parametrize("family", ["lda", "nmf"])
+def test_the_reported_level_is_a_fresh_fit_and_levels_still_nest(family):
+    model_cls, config = {
+        "lda": (LdaModel, LdaConfig(passes=3)),
+        "nmf": (NmfModel, NmfConfig()),
+    }[family]
+    model, corpus, truth = _leafy(model_cls, config)
+    assert model.tree_.n_leaves == 8
+    model.set_level(4, corpus)
+    assert model.level_ == 4 and model.estimator_ is not model.leaf_estimator_
+    # Its topics are those of a model fitted with four topics from the start.
+    fresh = model_cls(config.model_copy(update={"n_topics": 4}), random_state=0).fit(corpus)
+    assert sorted(map(tuple, model.topics_.words)) == sorted(map(tuple, fresh.topics_.words))
+    assert adjusted_rand_score(truth, model.topics_.assignments) == 1.0
+    # Nested: every document's topic, at every level, is the one its leaf falls in.
+    for k in (2, 3, 4, 6, 8):
+        topics = model.topics_at(k, corpus)
+        assert topics.n_topics == k
+        expected = cut(model.tree_.partition(k), model.leaf_assignments_)
+        assert (topics.assignments == expected).all()
+    # New documents are placed in the fitted level's topics.
+    again, truth_again, _ = block_corpus(n_topics=4, docs_per_topic=3, seed=9)
+    placed, scores = model.transform(
+        PreparedCorpus([" ".join(d) for d in again], again, corpus.vocabulary)
+    )
+    assert adjusted_rand_score(truth_again, placed) == 1.0 and np.all(scores > 0.5)
+
+
+def test_the_leaf_count_is_reported_from_the_leaves_without_a_refit():
+    model, corpus, _ = _leafy(NmfModel, NmfConfig())
+    model.set_level(100, corpus)
+    assert model.level_ == 8 and model.estimator_ is model.leaf_estimator_
+
+
+class _PlantedFamily(MixtureTopicModel):
+    """A mixture family whose every fit is planted: one topic per theme, plus (from five
+    topics up) a topic that is a third of every document and nobody's main theme, as
+    LDA's "one, like, think, get, know" on 20 Newsgroups. The machinery around the fits
+    (background, tree, levels, placement) is the real one."""
+
+    def __init__(self, truth, n_words, **kwargs):
+        super().__init__(**kwargs)
+        self.truth, self.n_words = truth, n_words
+
+    def _fit_mixture(self, n_topics, corpus):
+        return n_topics
+
+    def _mixture(self, n_topics, corpus):
+        truth = np.asarray(self.truth)[: len(corpus)]
+        weights = np.zeros((len(truth), n_topics))
+        planted = np.zeros((n_topics, self.n_words))  # over words w0, w1, ...
+        themes = n_topics - 1 if n_topics > 4 else n_topics
+        weights[np.arange(len(truth)), truth % themes] = 0.6
+        for t in range(themes):
+            planted[t, t * 10 : t * 10 + 10] = 0.1
+        if themes < n_topics:
+            weights[:, -1] = 0.3
+            planted[-1, -6:] = 1 / 6
+        distributions = np.zeros_like(planted)
+        ids = [corpus.vocabulary.token2id[f"w{i}"] for i in range(self.n_words)]
+        distributions[:, ids] = planted
+        return Mixture(weights, distributions, np.ones(len(truth), dtype=bool))
+
+    def _word_order(self, n_topics):
+        return lambda dist: np.argsort(-dist, axis=1, kind="stable")[:, : self.top_words]
+
+    def _config(self):
+        return NmfConfig(n_topics=self.config)
+
+
+def test_a_background_topic_is_reported_apart_and_claims_no_document():
+    docs = [[f"w{i}" for i in range(46)]] * 80
+    corpus = _corpus(docs)
+    truth = np.arange(80) % 4
+    model = _PlantedFamily(truth, 46, config=5).fit(corpus)
+    background = model.topics_.extra["background"]
+    assert len(background) == 1 and background[0]["presence"] == 1.0
+    assert set(background[0]["words"][:6]) == {f"w{i}" for i in range(40, 46)}
+    # The four themes are the topics; the background is none of them.
+    assert model.topics_.n_topics == 4 and model.level_ == 4
+    assert adjusted_rand_score(truth, model.topics_.assignments) == 1.0
+    shared = {f"w{i}" for i in range(40, 46)}
+    assert not any(w in shared for words in model.topics_.words for w in words)
+    # New documents are placed among the four themes only.
+    placed, _ = model.transform(corpus.subset(range(8)))
+    assert adjusted_rand_score(truth[:8], placed) == 1.0 and placed.max() < 4
