@@ -370,7 +370,9 @@ def write(fresh: dict[str, str], command: str) -> None:
         "- 'previous defaults' = the same run with the overrides "
         "`{lda: {n_topics: 10}, nmf: {n_topics: 10}, embedding: {n_topics: natural, "
         "hdbscan: {selection_method: eom}}, granularity: {match_levels: false}}` (each model "
-        "at its own count, as before matched levels).",
+        "at its own count, as before matched levels), run through today's code: LDA and NMF "
+        "there also leave out background topics and place documents by likelihood, so a "
+        "10-topic fit can report 9.",
         "- 'topics' = the reported count (the matched level: the smallest count from the "
         "smallest to the largest of the models' preferred counts that every model has leaves "
         "for and admits, with no topic above 25 % of the documents if there is one; LDA and "

@@ -13,10 +13,14 @@ because the mixture's top words are the words its parts share.
 So the reported level is *fitted*: ``set_level(k)`` fits the family afresh with k
 topics, and the tree is rebuilt around that fit so that levels still nest. Each leaf
 goes under the fitted topic whose documents it shares most (every fitted topic gets at
-least one leaf); a document's leaf is its largest leaf weight among the leaves under
-its fitted topic; leaves merge by Ward's criterion within their fitted topic first,
-then the fitted topics merge. Levels at or above the reported one are described by the
-fitted topics (merged as a mixture), finer levels by the leaves.
+least one leaf); a document's leaf is chosen among the leaves under its fitted topic;
+leaves merge by Ward's criterion within their fitted topic first, then the fitted
+topics merge. Levels at or above the reported one are described by the fitted topics
+(merged as a mixture), finer levels by the leaves.
+
+*A document's topic* (and leaf) is the one that most likely produced it, among the
+topics that hold a real share of it (:meth:`Mixture.specificity`), not simply its
+largest weight: that choice favours the topics every document uses a little of.
 
 *Background topics.* On corpora of conversation (20 Newsgroups) a mixture model spends
 a topic on the words every document uses ("one, like, think, get, know"); as a
