@@ -102,6 +102,9 @@ class TopicModel(BaseEstimator):
     """
 
     needs_vectors: ClassVar[bool] = False
+    # Whether set_level fits the family afresh at any count (the mixture families), so
+    # that a run's matched level can follow the families that can only cut their tree.
+    refits_levels: ClassVar[bool] = False
 
     def __init__(
         self,

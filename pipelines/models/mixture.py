@@ -200,6 +200,11 @@ def group_leaves(leaf_of: np.ndarray, topic_of: np.ndarray, n_leaves: int, n_top
     return member
 
 
+def first_members(groups: np.ndarray) -> np.ndarray:
+    """The first index in each group ``0..k-1`` (every group has a member)."""
+    return np.unique(groups, return_index=True)[1]
+
+
 def leaves_within(leaves: Mixture, topics: np.ndarray, member: np.ndarray) -> np.ndarray:
     """Each document's leaf (by :meth:`Mixture.specificity`) among the leaves under its
     topic, so that its topic is its leaf's ancestor; unassigned documents stay so."""
@@ -219,6 +224,8 @@ class MixtureTopicModel(TopicModel):
     reported level, its topics in the cut's order), ``background_`` (its background
     topics' words and presence).
     """
+
+    refits_levels = True
 
     def _leaf_count(self, corpus: PreparedCorpus) -> int:
         """How many topics to fit: ``n_topics`` when it is a number, else the leaves the
@@ -267,8 +274,7 @@ class MixtureTopicModel(TopicModel):
         self.leaf_assignments_ = leaf_of
         # The fitted topics in the order the tree's cut numbers them.
         partition = self.tree_.partition(content.n_topics)
-        first_leaf = np.array([np.flatnonzero(member == t)[0] for t in range(content.n_topics)])
-        order = np.argsort(partition[first_leaf], kind="stable")
+        order = np.argsort(partition[first_members(member)], kind="stable")
         self.estimator_ = estimator
         self.content_topics_ = np.flatnonzero(~background)[order]
         self.level_topics_ = fitted.select(self.content_topics_)
@@ -281,8 +287,7 @@ class MixtureTopicModel(TopicModel):
         fitted_level = self.level_topics_.n_topics
         if n_topics <= fitted_level:  # the fitted topics, merged as the tree merges them
             at_level = self.tree_.partition(fitted_level)
-            first_leaf = np.array([np.flatnonzero(at_level == t)[0] for t in range(fitted_level)])
-            source, source_groups = self.level_topics_, groups[first_leaf]
+            source, source_groups = self.level_topics_, groups[first_members(at_level)]
             order = self._word_order(self.estimator_)
         else:
             source, source_groups = self.leaves_, groups
@@ -295,7 +300,8 @@ class MixtureTopicModel(TopicModel):
         return topics
 
     def transform(self, corpus: PreparedCorpus) -> tuple[np.ndarray, np.ndarray]:
-        """New documents' largest fitted topic at the reported level and its weight share."""
+        """The reported level's topic that most likely produced each new document (by the
+        fitted corpus's topic prevalence) and the document's weight share there."""
         check_is_fitted(self, "level_topics_")
         if not len(corpus):
             return np.empty(0, dtype=np.int64), np.empty(0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pytest
 from gensim.corpora import Dictionary
@@ -12,6 +14,7 @@ from topicflow.pipelines.analysis.levels import (
     leaf_nodes,
     level_facts,
     match_levels,
+    matched_levels,
     tree_levels,
     tree_shape,
 )
@@ -21,6 +24,7 @@ from topicflow.pipelines.models.lda.config import LdaConfig
 from topicflow.pipelines.models.lda.model import LdaModel
 from topicflow.pipelines.models.nmf.config import NmfConfig
 from topicflow.pipelines.models.nmf.model import NmfModel
+from topicflow.pipelines.models.tree import TopicTree
 
 
 @pytest.fixture(scope="module")
@@ -128,3 +132,43 @@ def test_a_model_that_finds_no_topic_has_no_tree_and_breaks_nothing():
     metrics = compare({n: m.topics_ for n, m in models.items()}, corpus, None, cfg)
     assert metrics["models"]["embedding"]["n_topics"] == 0
     assert metrics["comparisons"][0]["groups"] == []
+
+
+@dataclass
+class _Grown:
+    """What matched_levels reads of a grown model: its rule's numbers per cut."""
+
+    preferred_: int
+    refits_levels: bool
+    levels_: list[dict]
+    tree_: TopicTree = field(default_factory=lambda: TopicTree(40, (), (), ()))
+
+
+def _cuts(largest: dict[int, float] | None = None) -> list[dict]:
+    largest = largest or {}
+    return [
+        {"n_topics": k, "npmi": 0.1, "diversity": 0.9, "catch_alls": 0, "largest_share": s}
+        for k in range(2, 41)
+        for s in [largest.get(k, 0.1)]
+    ]
+
+
+def test_the_models_that_can_only_cut_their_tree_lead_the_matched_level():
+    rule = GranularityConfig()
+    mixture = _Grown(preferred_=20, refits_levels=True, levels_=_cuts())
+    cut_only = _Grown(preferred_=31, refits_levels=False, levels_=_cuts())
+    # A refitting family reads as well at 31 as at 20; the tree cut to 20 would merge.
+    assert matched_levels({"lda": mixture, "embedding": cut_only}, rule) == {
+        "lda": 31,
+        "embedding": 31,
+    }
+    # Only refitting families: the smallest of their choices.
+    other = _Grown(preferred_=26, refits_levels=True, levels_=_cuts())
+    assert matched_levels({"lda": mixture, "nmf": other}, rule) == {"lda": 20, "nmf": 20}
+    # A count with a topic above a quarter of the documents is passed over when a
+    # larger one up to the largest choice has none.
+    crowded = _Grown(preferred_=5, refits_levels=False, levels_=_cuts({5: 0.3, 6: 0.28}))
+    wide = _Grown(preferred_=14, refits_levels=True, levels_=_cuts())
+    assert matched_levels({"embedding": crowded, "lda": wide}, rule)["lda"] == 7
+    off = GranularityConfig(match_levels=False)
+    assert matched_levels({"embedding": crowded, "lda": wide}, off) == {"embedding": 5, "lda": 14}
