@@ -92,21 +92,24 @@ def levels_key(
     corpus_fingerprint: str, vectors_identity: str | None, models: Mapping, cfg: Config
 ) -> str:
     """The models grown under these keys, set to the matched level."""
-    return cache_key(
-        "levels",
-        [model_key(n, corpus_fingerprint, vectors_identity, cfg) for n in models],
-        stage_code("levels"),
-    )
+    return _of_models("levels", corpus_fingerprint, vectors_identity, models, cfg)
 
 
 def map_key(
     corpus_fingerprint: str, vectors_identity: str | None, models: Mapping, cfg: Config
 ) -> str:
     """The document map of the models fitted under these keys."""
+    return _of_models("document-map", corpus_fingerprint, vectors_identity, models, cfg)
+
+
+def _of_models(
+    stage: str, corpus_fingerprint: str, vectors_identity: str | None, models: Mapping, cfg
+) -> str:
+    """A stage whose inputs are the models fitted under their keys, and its code."""
     return cache_key(
-        "document-map",
+        stage,
         [model_key(n, corpus_fingerprint, vectors_identity, cfg) for n in models],
-        stage_code("document-map"),
+        stage_code(stage),
     )
 
 
