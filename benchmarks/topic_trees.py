@@ -18,7 +18,7 @@ Corpora:
 - ``bbc_news``: raw BBC News (2,225 articles; exact duplicates dropped by the reader).
 - ``20newsgroups``: raw 20 Newsgroups (18,846 posts), ``clean_usenet: true``;
   ``--sample N`` fits a seeded sample of N posts instead.
-- ``subjects``: short texts, 20 Newsgroups subject lines (see :func:`subject_lines`).
+- ``subjects``: short texts, 20 Newsgroups subject lines (see ``subject_lines.py``).
 
 Columns: topics reported (after ``match_levels``), the count the model's rule preferred,
 leaves, NPMI (``c_npmi``, top 10, on the corpus's reference), TD (unique top-10 words /
@@ -35,8 +35,6 @@ run this time are kept from the file as it was (marked so).
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import os
 import platform
 import re
@@ -47,6 +45,8 @@ from pathlib import Path
 import numpy as np
 from common import FILES, OCTIS_BBC, PASS_THROUGH, cached_vectors
 from labelled_corpora import in_reference, run_bertopic
+from subject_lines import SUBJECT_MAX_WORDS, subject_lines
+from topic_trees_table import MODELS, render_corpus
 
 from topicflow.pipelines.analysis.levels import matched_levels
 from topicflow.pipelines.analysis.pipeline import (
@@ -67,43 +67,13 @@ from topicflow.pipelines.vectors.encoder import LazyEncoder
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "topic_trees.md"
 CORPORA = ("octis_bbc", "bbc_news", "20newsgroups", "subjects")
-MODELS = ("lda", "nmf", "embedding")
 OLD = {
     "lda": {"n_topics": 10},
     "nmf": {"n_topics": 10},
     "embedding": {"n_topics": "natural", "hdbscan": {"selection_method": "eom"}},
     "granularity": {"match_levels": False},
 }
-SUBJECT_MAX_WORDS = 12
 KEPT = "_Not run by the command above: kept from an earlier run of this script._"
-
-
-def subject_lines(path: Path) -> tuple[list[str], list[str]]:
-    """20 Newsgroups subject lines as short documents, with their newsgroup as label.
-
-    Each post's first ``Subject:`` header (in the header block, before the first blank
-    line); every leading reply marker (``Re:``, ``RE:``, ``Re^2:``, ``Re[2]:``) stripped,
-    whitespace collapsed; lines left empty or with 12 words or more dropped; a line
-    equal to an earlier one (case-insensitively) dropped, so a thread counts once, under
-    the newsgroup of its first post in the file's order.
-    """
-    reply = re.compile(r"^\s*(re(\^\d+|\[\d+\])?\s*:\s*)+", re.IGNORECASE)
-    texts, labels, seen = [], [], set()
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            post = json.loads(line)
-            header = post["text"].split("\n\n", 1)[0]
-            match = re.search(r"(?mi)^subject:(.*)$", header)
-            if not match:
-                continue
-            subject = " ".join(reply.sub("", match.group(1).strip()).split())
-            key = subject.lower()
-            if not subject or len(subject.split()) >= SUBJECT_MAX_WORDS or key in seen:
-                continue
-            seen.add(key)
-            texts.append(subject)
-            labels.append(post["label"])
-    return texts, labels
 
 
 def load(name: str, sample: int | None, seed: int) -> tuple[list[str], list[str], dict, str]:
@@ -247,98 +217,6 @@ def run_corpus(name: str, args, store: Path) -> dict:
         "after": after,
         "rows": rows,
     }
-
-
-def fmt(value, pattern="{}"):
-    return "–" if value is None else pattern.format(value)
-
-
-def render_corpus(result: dict) -> str:
-    gold = result["gold_largest"]
-    lines = [
-        f"## {result['name']}: {result['documents']:,} documents, {result['labels']} labels, "
-        f"vocabulary {result['vocabulary']:,}",
-        "",
-        f"{result['what']}. Largest gold class: {100 * gold:.1f} % of the documents "
-        f"(target for the largest topic: at most 1.5 x = {150 * gold:.1f} %). "
-        f"Preprocess {result['prep_s']:.0f} s; embedding {result['embed_s']:.0f} s "
-        f"({result['hits']} of {result['documents']} vectors from the cache); trees, levels "
-        "and comparison after the fits: "
-        + ", ".join(f"{k} {v:.0f} s" for k, v in result["after"].items())
-        + ".",
-        "",
-        "| model | setting | topics | preferred | leaves | NPMI | TD | NMI "
-        "| largest topic | largest / gold | unassigned | fit s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in result["rows"]:
-        lines.append(
-            f"| {r['model']} | {r['setting']} | {r['topics']} | {fmt(r['preferred'])} "
-            f"| {fmt(r['leaves'])} | {r['npmi']:.3f} | {r['td']:.3f} | {r['nmi']:.3f} "
-            f"| {100 * r['largest']:.1f} % | {r['largest'] / gold:.2f} x "
-            f"| {100 * r['unassigned']:.1f} % | {r['seconds']:.0f} |"
-        )
-    lines += ["", "What this shows: " + verdict(result), ""]
-    return "\n".join(lines)
-
-
-def verdict(result: dict) -> str:
-    """The targets, met or not, stated from the numbers (no judgement by hand)."""
-    rows = {(r["model"], r["setting"]): r for r in result["rows"]}
-    new = {m: rows[m, "new defaults"] for m in MODELS}
-    bert = rows["BERTopic 0.17.4", "its defaults"]
-    gold = result["gold_largest"]
-    out = []
-
-    def met(flag):
-        return "met" if flag else "NOT met"
-
-    emb = new["embedding"]
-    if result["name"] == "octis_bbc":
-        ok = emb["td"] >= 0.85 and emb["npmi"] >= 0.19
-        out.append(
-            f"embedding topics at the defaults: NPMI {emb['npmi']:.3f}, TD {emb['td']:.3f} "
-            f"with {emb['topics']} topics; target TD >= 0.85 with NPMI >= 0.19 {met(ok)}"
-            f" (BERTopic: NPMI {bert['npmi']:.3f}, TD {bert['td']:.3f}, {bert['topics']} "
-            f"topics, {100 * bert['unassigned']:.1f} % unassigned)."
-        )
-    for m in MODELS:
-        r = new[m]
-        checks = [
-            f"TD {r['td']:.2f} >= 0.80 {met(r['td'] >= 0.80)}",
-            f"largest topic {r['largest'] / gold:.2f} x gold <= 1.5 "
-            f"{met(r['largest'] <= 1.5 * gold)}",
-            f"unassigned {100 * r['unassigned']:.1f} % <= 5 % {met(r['unassigned'] <= 0.05)}",
-        ]
-        out.append(
-            f"{m} ({r['topics']} topics, rule preferred {r['preferred']}): "
-            + "; ".join(checks)
-            + "."
-        )
-    ok = emb["nmi"] >= bert["nmi"] + 0.05
-    out.append(f"Embedding NMI {emb['nmi']:.3f} vs BERTopic {bert['nmi']:.3f} + 0.05: {met(ok)}.")
-    if any(s == "previous defaults" for _, s in rows):
-        worse = []
-        for m in MODELS:
-            old = rows[m, "previous defaults"]
-            deltas = (
-                new[m]["npmi"] - old["npmi"],
-                new[m]["td"] - old["td"],
-                new[m]["nmi"] - old["nmi"],
-            )
-            worse += [
-                f"{m} {label} {d:+.3f}"
-                for label, d in zip(("NPMI", "TD", "NMI"), deltas, strict=True)
-                if d < 0
-            ]
-        out.append(
-            "Against the previous defaults, lower at the new ones: "
-            + (", ".join(worse) if worse else "nothing (NPMI, TD and NMI all as good or better)")
-            + "."
-        )
-        if result["name"] == "subjects":
-            out.append(f"Short-text target (must not get worse): {met(not worse)}.")
-    return " ".join(out)
 
 
 def earlier_sections(path: Path) -> dict[str, str]:

@@ -1,0 +1,98 @@
+"""The Markdown of ``topic_trees.py``: a corpus's table and what it shows against issue
+16's targets."""
+
+from __future__ import annotations
+
+MODELS = ("lda", "nmf", "embedding")
+
+
+def fmt(value, pattern="{}"):
+    return "–" if value is None else pattern.format(value)
+
+
+def render_corpus(result: dict) -> str:
+    gold = result["gold_largest"]
+    lines = [
+        f"## {result['name']}: {result['documents']:,} documents, {result['labels']} labels, "
+        f"vocabulary {result['vocabulary']:,}",
+        "",
+        f"{result['what']}. Largest gold class: {100 * gold:.1f} % of the documents "
+        f"(target for the largest topic: at most 1.5 x = {150 * gold:.1f} %). "
+        f"Preprocess {result['prep_s']:.0f} s; embedding {result['embed_s']:.0f} s "
+        f"({result['hits']} of {result['documents']} vectors from the cache); trees, levels "
+        "and comparison after the fits: "
+        + ", ".join(f"{k} {v:.0f} s" for k, v in result["after"].items())
+        + ".",
+        "",
+        "| model | setting | topics | preferred | leaves | NPMI | TD | NMI "
+        "| largest topic | largest / gold | unassigned | fit s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in result["rows"]:
+        lines.append(
+            f"| {r['model']} | {r['setting']} | {r['topics']} | {fmt(r['preferred'])} "
+            f"| {fmt(r['leaves'])} | {r['npmi']:.3f} | {r['td']:.3f} | {r['nmi']:.3f} "
+            f"| {100 * r['largest']:.1f} % | {r['largest'] / gold:.2f} x "
+            f"| {100 * r['unassigned']:.1f} % | {r['seconds']:.0f} |"
+        )
+    lines += ["", "What this shows: " + verdict(result), ""]
+    return "\n".join(lines)
+
+
+def verdict(result: dict) -> str:
+    """The targets, met or not, stated from the numbers (no judgement by hand)."""
+    rows = {(r["model"], r["setting"]): r for r in result["rows"]}
+    new = {m: rows[m, "new defaults"] for m in MODELS}
+    bert = rows["BERTopic 0.17.4", "its defaults"]
+    gold = result["gold_largest"]
+    out = []
+
+    def met(flag):
+        return "met" if flag else "NOT met"
+
+    emb = new["embedding"]
+    if result["name"] == "octis_bbc":
+        ok = emb["td"] >= 0.85 and emb["npmi"] >= 0.19
+        out.append(
+            f"embedding topics at the defaults: NPMI {emb['npmi']:.3f}, TD {emb['td']:.3f} "
+            f"with {emb['topics']} topics; target TD >= 0.85 with NPMI >= 0.19 {met(ok)}"
+            f" (BERTopic: NPMI {bert['npmi']:.3f}, TD {bert['td']:.3f}, {bert['topics']} "
+            f"topics, {100 * bert['unassigned']:.1f} % unassigned)."
+        )
+    for m in MODELS:
+        r = new[m]
+        checks = [
+            f"TD {r['td']:.2f} >= 0.80 {met(r['td'] >= 0.80)}",
+            f"largest topic {r['largest'] / gold:.2f} x gold <= 1.5 "
+            f"{met(r['largest'] <= 1.5 * gold)}",
+            f"unassigned {100 * r['unassigned']:.1f} % <= 5 % {met(r['unassigned'] <= 0.05)}",
+        ]
+        out.append(
+            f"{m} ({r['topics']} topics, rule preferred {r['preferred']}): "
+            + "; ".join(checks)
+            + "."
+        )
+    ok = emb["nmi"] >= bert["nmi"] + 0.05
+    out.append(f"Embedding NMI {emb['nmi']:.3f} vs BERTopic {bert['nmi']:.3f} + 0.05: {met(ok)}.")
+    if any(s == "previous defaults" for _, s in rows):
+        worse = []
+        for m in MODELS:
+            old = rows[m, "previous defaults"]
+            deltas = (
+                new[m]["npmi"] - old["npmi"],
+                new[m]["td"] - old["td"],
+                new[m]["nmi"] - old["nmi"],
+            )
+            worse += [
+                f"{m} {label} {d:+.3f}"
+                for label, d in zip(("NPMI", "TD", "NMI"), deltas, strict=True)
+                if d < 0
+            ]
+        out.append(
+            "Against the previous defaults, lower at the new ones: "
+            + (", ".join(worse) if worse else "nothing (NPMI, TD and NMI all as good or better)")
+            + "."
+        )
+        if result["name"] == "subjects":
+            out.append(f"Short-text target (must not get worse): {met(not worse)}.")
+    return " ".join(out)
