@@ -304,10 +304,25 @@ def _incremental(r: RunContext, documents: Corpus) -> tuple[_Modelled, dict[str,
         result = update_topics(_unwalked(state), hashes, _unwalked(corpus))
         result = result.record(manifest, "update")
         save_entry(r.store, "fitted-state", key, result.state)
-        modelled = _Modelled(prepared, corpus, identity, result.topic_sets, result.coordinates)
+        modelled = _Modelled(
+            prepared,
+            corpus,
+            identity,
+            result.topic_sets,
+            result.coordinates,
+            trees=result.trees,
+            leaves=result.leaves,
+        )
     else:
         modelled = _fit(r, documents)
-        state = fitted_state(hashes, modelled.prepared, modelled.models, modelled.coordinates)
+        state = fitted_state(
+            hashes,
+            modelled.prepared,
+            modelled.models,
+            modelled.coordinates,
+            modelled.trees,
+            modelled.leaves,
+        )
         save_entry(r.store, "fitted-state", key, state)
     get_run_logger().info("update: %s (%s)", plan.record()["performed"], plan.reason)
     return modelled, {**plan.record(), "state": key}

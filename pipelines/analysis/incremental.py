@@ -9,21 +9,25 @@ nearest topic centroid). It refits everything instead when too much is new
 (``incremental.max_new_share`` of the corpus since the last full fit) or when too
 many new documents fit no existing topic of some model (``incremental.max_novel_share``;
 models that can tell implement ``novel``): the topics no longer describe the corpus.
+The fit's topic trees are kept as well, with the new documents placed in them
+(:mod:`.placed_trees`), so an update's run directory has its ``tree.json`` too.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from topicflow.pipelines.analysis.placed_trees import place_in_tree
 from topicflow.pipelines.config import IncrementalConfig
 from topicflow.pipelines.evaluate.alignment import unit_rows
+from topicflow.pipelines.io.run_shapes import TopicTree
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
-from topicflow.pipelines.models.topicset import TopicSet
+from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
 from topicflow.pipelines.text.clean import strip_usenet
 from topicflow.pipelines.text.preprocess import Preprocessed, Preprocessor
 
@@ -49,9 +53,15 @@ class FittedState:
     assignments: dict[str, np.ndarray]  # model -> each document's topic
     scores: dict[str, np.ndarray]  # model -> how strongly it belongs there
     coordinates: np.ndarray  # n x 2 document-map positions
+    trees: dict[str, TopicTree] = field(default_factory=dict)  # model -> tree.json entry
+    leaves: dict[str, np.ndarray] = field(default_factory=dict)  # model -> each one's leaf node
 
     def index(self) -> dict[str, int]:
         return {h: i for i, h in enumerate(self.hashes)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A state stored before trees were kept has none: its updates write no tree.
+        self.__dict__.update({"trees": {}, "leaves": {}, **state})
 
 
 def fitted_state(
@@ -59,8 +69,11 @@ def fitted_state(
     prepared: Preprocessed,
     models: Mapping[str, TopicModel],
     coordinates: np.ndarray,
+    trees: Mapping[str, TopicTree] | None = None,
+    leaves: Mapping[str, np.ndarray] | None = None,
 ) -> FittedState:
-    """The state a full fit leaves for the next run."""
+    """The state a full fit leaves for the next run (with each model's tree and every
+    document's leaf node in it, when the fit has them)."""
     if prepared.preprocessor is None:
         raise ValueError("the preprocessing was not fitted in this run")
     return FittedState(
@@ -72,6 +85,8 @@ def fitted_state(
         assignments={n: np.asarray(m.topics_.assignments) for n, m in models.items()},
         scores={n: np.asarray(m.topics_.probabilities, dtype=float) for n, m in models.items()},
         coordinates=np.asarray(coordinates, dtype=float),
+        trees=dict(trees or {}),
+        leaves={n: np.asarray(nodes) for n, nodes in (leaves or {}).items()},
     )
 
 
@@ -170,6 +185,8 @@ class IncrementalResult:
     coordinates: np.ndarray
     state: FittedState  # to hand to the next run
     new_documents: int
+    trees: dict[str, TopicTree] = field(default_factory=dict)  # the fit's, resized
+    leaves: dict[str, np.ndarray] = field(default_factory=dict)  # each document's leaf node
 
 
 def update_topics(
@@ -191,6 +208,13 @@ def update_topics(
             topic[new], score[new] = model.transform(fresh)
         assignments[name], scores[name] = topic, score
         topic_sets[name] = replace(model.topics_, assignments=topic, probabilities=score)
+    trees, leaves = {}, {}
+    for name, tree in state.trees.items():
+        known = np.full(len(hashes), UNASSIGNED, dtype=np.int64)
+        known[old] = state.leaves[name][rows[old]]
+        trees[name], leaves[name] = place_in_tree(
+            tree, assignments[name], known, rows < 0, corpus.counts
+        )
 
     coordinates = np.empty((len(hashes), 2))
     coordinates[old] = state.coordinates[rows[old]]
@@ -206,8 +230,10 @@ def update_topics(
         assignments=assignments,
         scores=scores,
         coordinates=coordinates,
+        trees=state.trees,  # as fitted: the next update resizes them again
+        leaves=leaves,
     )
-    return IncrementalResult(topic_sets, coordinates, following, len(new))
+    return IncrementalResult(topic_sets, coordinates, following, len(new), trees, leaves)
 
 
 def _place_on_map(new: np.ndarray, seen: np.ndarray, seen_xy: np.ndarray) -> np.ndarray:

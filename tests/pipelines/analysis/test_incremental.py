@@ -162,6 +162,32 @@ def _assignments(run: Path) -> list[tuple[int, int]]:
     return [(row["lda_topic"], row["embedding_topic"]) for row in table]
 
 
+def _assert_tree_holds(run: Path, model: str, fitted: Path) -> None:
+    """``run``'s tree of ``model`` is ``fitted``'s (levels, links, words), and its sizes
+    and each document's leaf agree with the run's topics."""
+    tree = json.loads((run / "tree.json").read_text())[model]
+    fit = json.loads((fitted / "tree.json").read_text())[model]
+    assert [(n["id"], n["parent"], n["words"]) for n in tree["nodes"]] == [
+        (n["id"], n["parent"], n["words"]) for n in fit["nodes"]
+    ]
+    nodes = {n["id"]: n for n in tree["nodes"]}
+    rows = pq.read_table(run / "assignments.parquet").to_pylist()
+    topic_node = {n["topic"]: n["id"] for n in tree["nodes"] if n["topic"] is not None}
+    for row in rows:
+        node = row[f"{model}_leaf"]
+        if row[f"{model}_topic"] == -1:
+            assert node == -1
+            continue
+        while nodes[node]["level"] != tree["reported"]:
+            node = nodes[node]["parent"]
+        assert node == topic_node[row[f"{model}_topic"]]
+    assigned = sum(row[f"{model}_topic"] != -1 for row in rows)
+    for level in tree["levels"]:
+        assert sum(n["size"] for n in tree["nodes"] if n["level"] == level) == assigned
+    for topic in json.loads((run / "topics.json").read_text())[model]:
+        assert nodes[topic["node"]]["size"] == topic["size"]
+
+
 @pytest.mark.slow
 def test_incremental_runs_through_the_flow(tmp_path, store, prefect_api):
     from topicflow.flows.orchestration.topic_analysis import topic_analysis
@@ -200,6 +226,8 @@ def test_incremental_runs_through_the_flow(tmp_path, store, prefect_api):
         return {model: [t["name"] for t in records] for model, records in topics.items()}
 
     assert names(second) == names(first)  # an update keeps the names of its fit
+    for model in ("lda", "embedding"):
+        _assert_tree_holds(second, model, fitted=first)
     assert all(names(first).values()) and "name_topics" not in manifest["stages"]
 
     before, after = _assignments(first), _assignments(second)
