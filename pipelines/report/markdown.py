@@ -150,7 +150,7 @@ def _tree_outline(model: str, tree: TopicTree) -> list[str]:
             break
         shown.append(level)
     lines = [f"## {title(model)} topic tree", "", level_note(model, tree), ""]
-    for depth, node in walk(tree):
+    for depth, node in walk(tree, echoes=False):
         if node.level not in shown:
             continue
         label = _cell(node_label(node))

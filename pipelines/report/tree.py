@@ -32,23 +32,43 @@ def trees_with_leaves(run: RunData) -> dict[str, TopicTree]:
     }
 
 
-def walk(tree: TopicTree) -> Iterator[tuple[int, TreeNode]]:
+def walk(tree: TopicTree, echoes: bool = True) -> Iterator[tuple[int, TreeNode]]:
     """Every node with its depth (0: the coarsest level), parents before their children
-    and siblings largest first: the order a reader scans an outline in."""
+    and siblings largest first: the order a reader scans an outline in.
+
+    ``echoes=False`` leaves out a node that only repeats its parent (its only child,
+    with the same documents: a topic no finer level splits) unless it is a reported
+    topic; its children take its place. An outline then shows "Qantas (36 docs)" once,
+    not three times down to the leaves."""
     by_id = {node.id: node for node in tree.nodes}
 
     def largest_first(ids) -> list[TreeNode]:
         found = [by_id[i] for i in ids if i in by_id]
         return sorted(found, key=lambda n: (-n.size, n.id))
 
+    def shown_children(node: TreeNode) -> list[TreeNode]:
+        children, seen = largest_first(node.children), {node.id}
+        while not echoes and len(children) == 1 and _echoes(children[0], node, tree):
+            if children[0].id in seen:  # a cycle in a broken file
+                return []
+            seen.add(children[0].id)
+            children = largest_first(children[0].children)
+        return children
+
     def down(node: TreeNode, depth: int) -> Iterator[tuple[int, TreeNode]]:
         yield depth, node
-        for child in largest_first(node.children):
+        for child in shown_children(node):
             yield from down(child, depth + 1)
 
     roots = [n.id for n in tree.nodes if n.parent is None or n.parent not in by_id]
     for root in largest_first(roots):
         yield from down(root, 0)
+
+
+def _echoes(child: TreeNode, parent: TreeNode, tree: TopicTree) -> bool:
+    """Whether ``child`` (an only child) holds its parent's documents and is no topic."""
+    reported = child.level == tree.reported and child.topic is not None
+    return child.size == parent.size and not reported
 
 
 def ancestor_at(tree: TopicTree, level: int) -> dict[int, int]:

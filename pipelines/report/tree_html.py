@@ -89,7 +89,7 @@ def _level_table(run: RunData, model: str, tree: TopicTree) -> str:
 def _outline(tree: TopicTree) -> str:
     """The tree as nested lists, largest first, the reported topics in bold with their id."""
     out, depth_now = [], -1
-    for depth, node in walk(tree):
+    for depth, node in walk(tree, echoes=False):
         if depth > depth_now:
             out.append('<ul class="tree">' * (depth - depth_now))
         else:

@@ -37,6 +37,27 @@ def test_walk_reads_parents_first_and_siblings_largest_first():
     ]  # fmt: skip
 
 
+def test_an_outline_shows_a_topic_no_finer_level_splits_once():
+    chain = TopicTree(
+        levels=[1, 2, 4, 8, 16],
+        reported=2,
+        preferred=2,
+        nodes=[
+            _node(0, 1, None, [1], 5),  # repeated by its reported child: both shown
+            _node(1, 2, 0, [2], 5, topic=0),
+            _node(2, 4, 1, [3], 5),  # echoes 1, and 3 echoes 2: left out
+            _node(3, 8, 2, [4, 5], 5),
+            _node(4, 16, 3, [], 3),
+            _node(5, 16, 3, [], 2),
+        ],
+    )
+    assert [(d, n.id) for d, n in walk(chain, echoes=False)] == [
+        (0, 0), (1, 1), (2, 4), (2, 5),
+    ]  # fmt: skip
+    assert [n.id for _, n in walk(chain)] == [0, 1, 2, 3, 4, 5]
+    assert [n.id for _, n in walk(TREE, echoes=False)] == [n.id for _, n in walk(TREE)]
+
+
 def test_a_leaf_s_topic_at_any_level_is_its_ancestor_there():
     assert ancestor_at(TREE, 4) == {3: 3, 4: 4, 5: 5, 6: 6}
     assert ancestor_at(TREE, 2) == {1: 1, 2: 2, 3: 1, 4: 1, 5: 2, 6: 2}
