@@ -1,9 +1,10 @@
 """Reduce embeddings with UMAP and cluster them with HDBSCAN, both seeded.
 
 UMAP with a ``random_state`` runs single-threaded and is then deterministic, so
-the same embeddings and seed give the same clusters. For large corpora UMAP can be
-fitted on a sample of ``fit_sample`` documents and applied to the rest: the
-neighbour graph, the expensive part, then grows with the sample, not the corpus.
+the same embeddings and seed give the same clusters. Above ``fit_sample`` documents
+(20,000 by default) UMAP is fitted on a seeded sample of that many and applied to the
+rest, for the clustering and for the document map alike: the neighbour graph, the
+expensive part in time and memory, then grows with the sample, not the corpus.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ class EmbeddingClusterer(BaseEstimator):
         n = len(embeddings)
         if n < 3:
             raise ValueError(f"clustering needs at least 3 documents, got {n}")
-        sample = self._sample(n)
+        sample = sample_rows(n, self.fit_sample, self.random_state)
         reducer = _umap(
             len(sample),
             n_neighbors=self.n_neighbors,
@@ -92,14 +93,7 @@ class EmbeddingClusterer(BaseEstimator):
             metric=self.metric,
             random_state=self.random_state,
         )
-        with warnings.catch_warnings():
-            # UMAP warns that a seed disables parallelism: that is the point of the seed.
-            warnings.filterwarnings("ignore", message=".*n_jobs value.*", category=UserWarning)
-            if len(sample) == n:
-                reduced = reducer.fit_transform(embeddings)
-            else:
-                reducer.fit(embeddings[sample])
-                reduced = reducer.transform(embeddings)
+        reduced = _reduce(reducer, embeddings, sample)
         clusterer = hdbscan.HDBSCAN(
             min_cluster_size=min(self.min_cluster_size, n),
             min_samples=self.min_samples,
@@ -123,26 +117,43 @@ class EmbeddingClusterer(BaseEstimator):
         vectors = hdbscan.all_points_membership_vectors(self.clusterer_)
         return np.asarray(vectors, dtype=np.float64).reshape(len(self.labels_), -1)
 
-    def _sample(self, n: int) -> np.ndarray:
-        if not self.fit_sample or n <= self.fit_sample:
-            return np.arange(n)
-        rng = np.random.default_rng(self.random_state)
-        return np.sort(rng.choice(n, size=self.fit_sample, replace=False))
+
+
+def sample_rows(n: int, fit_sample: int | None, random_state: int | None) -> np.ndarray:
+    """The rows UMAP is fitted on: all of them, or a seeded sample of ``fit_sample``."""
+    if not fit_sample or n <= fit_sample:
+        return np.arange(n)
+    rng = np.random.default_rng(random_state)
+    return np.sort(rng.choice(n, size=fit_sample, replace=False))
+
+
+def _reduce(reducer, data: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``reducer`` fitted on ``rows`` of ``data``, and every row mapped."""
+    with warnings.catch_warnings():
+        # UMAP warns that a seed disables parallelism: that is the point of the seed.
+        warnings.filterwarnings("ignore", message=".*n_jobs value.*", category=UserWarning)
+        if len(rows) == len(data):
+            return reducer.fit_transform(data)
+        reducer.fit(data[rows])
+        return reducer.transform(data)
 
 
 def document_map(
-    reduced: np.ndarray, random_state: int | None, n_neighbors: int = 15
+    reduced: np.ndarray,
+    random_state: int | None,
+    n_neighbors: int = 15,
+    fit_sample: int | None = None,
 ) -> np.ndarray:
-    """2-D coordinates for the report's document map, from the already reduced vectors."""
+    """2-D coordinates for the report's document map, from the already reduced vectors
+    (the 2-D UMAP fitted on ``fit_sample`` of them, as the first, when there are more)."""
     if len(reduced) < 4:
         return np.zeros((len(reduced), 2), dtype=np.float32)
+    rows = sample_rows(len(reduced), fit_sample, random_state)
     reducer = _umap(
-        len(reduced),
+        len(rows),
         n_neighbors=n_neighbors,
         n_components=2,
         min_dist=0.1,
         random_state=random_state,
     )
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*n_jobs value.*", category=UserWarning)
-        return np.asarray(reducer.fit_transform(reduced), dtype=np.float32)
+    return np.asarray(_reduce(reducer, reduced, rows), dtype=np.float32)

@@ -14,7 +14,9 @@ class UmapConfig(Section):
     n_components: int = Field(5, ge=1, le=100)
     min_dist: float = Field(0.0, ge=0, le=1)
     metric: Literal["cosine", "euclidean", "manhattan", "correlation"] = "cosine"
-    fit_sample: int | None = Field(None, ge=100, le=10_000_000)
+    # Above this many documents UMAP is fitted on a seeded sample of them and maps the
+    # rest (its neighbour graph grows with the sample, not the corpus); None: on all.
+    fit_sample: int | None = Field(20_000, ge=100, le=10_000_000)
 
 
 class HdbscanConfig(Section):

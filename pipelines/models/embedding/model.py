@@ -142,8 +142,8 @@ class EmbeddingTopicModel(TopicModel):
     def document_map(self, seed: int) -> np.ndarray:
         """A second UMAP, to 2-D, of the space the documents were clustered in."""
         check_is_fitted(self, "reduced_")
-        neighbours = self._config().umap.n_neighbors
-        return document_map(self.reduced_, seed, neighbours)
+        umap = self._config().umap
+        return document_map(self.reduced_, seed, umap.n_neighbors, umap.fit_sample)
 
     def _nearest(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         similarity = unit_rows(vectors) @ self.centroids_.T

@@ -10,7 +10,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from tests.planted import block_corpus
 from topicflow.pipelines.models.base import PreparedCorpus
-from topicflow.pipelines.models.embedding.cluster import EmbeddingClusterer
+from topicflow.pipelines.models.embedding.cluster import EmbeddingClusterer, document_map
 from topicflow.pipelines.models.embedding.config import EmbeddingTopicsConfig
 from topicflow.pipelines.models.embedding.model import EmbeddingTopicModel
 from topicflow.pipelines.models.embedding.topics import reassign_outliers
@@ -52,6 +52,17 @@ def test_umap_fitted_on_a_sample_still_finds_the_blobs(planted):
     model = EmbeddingClusterer(n_neighbors=10, min_cluster_size=15, fit_sample=120, random_state=0)
     labels = model.fit(x).labels_
     assert adjusted_rand_score(y[labels >= 0], labels[labels >= 0]) == 1.0
+
+
+def test_the_document_map_fitted_on_a_sample_keeps_the_blobs_apart(planted):
+    x, y = planted
+    model = EmbeddingClusterer(n_neighbors=10, min_cluster_size=15, random_state=0).fit(x)
+    xy = document_map(model.reduced_, 0, 10, fit_sample=120)
+    assert xy.shape == (len(x), 2) and len(x) > 120
+    # Every document's nearest other document on the map lies in its own blob.
+    distance = np.linalg.norm(xy[:, None] - xy[None], axis=2)
+    np.fill_diagonal(distance, np.inf)
+    assert np.array_equal(y[distance.argmin(axis=1)], y)
 
 
 def _topics_on_blobs(config: EmbeddingTopicsConfig, noise: int = 0, families: bool = False):
