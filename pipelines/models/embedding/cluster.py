@@ -118,7 +118,6 @@ class EmbeddingClusterer(BaseEstimator):
         return np.asarray(vectors, dtype=np.float64).reshape(len(self.labels_), -1)
 
 
-
 def sample_rows(n: int, fit_sample: int | None, random_state: int | None) -> np.ndarray:
     """The rows UMAP is fitted on: all of them, or a seeded sample of ``fit_sample``."""
     if not fit_sample or n <= fit_sample:
