@@ -55,7 +55,7 @@ def check_cluster(address: str, api_url: str | None) -> str | None:
     if not answers:
         return (
             f"the Dask scheduler at {address} has no workers yet: the run's tasks wait "
-            "until workers join (limits.stage_timeout_s bounds the wait)"
+            "until workers join (limits.stage_timeout_s, if set, bounds the wait)"
         )
     problems = sorted((worker, answer) for worker, answer in answers.items() if answer)
     if problems:

@@ -80,5 +80,5 @@ def test_a_cluster_without_workers_is_said_and_not_an_error(in_process, prefect_
     notice = check_cluster(address, prefect_like_api)
     assert notice == (
         f"the Dask scheduler at {address} has no workers yet: the run's tasks wait until "
-        "workers join (limits.stage_timeout_s bounds the wait)"
+        "workers join (limits.stage_timeout_s, if set, bounds the wait)"
     )
