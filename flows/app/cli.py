@@ -39,7 +39,11 @@ from topicflow.flows.app.options import (
 )
 from topicflow.flows.app.preflight import check_room, check_writable, prepare
 from topicflow.flows.app.stopping import RUN_ENV, exit_on_signals
-from topicflow.flows.orchestration.prefect_env import prefect_api, prepare_prefect
+from topicflow.flows.orchestration.prefect_env import (
+    configured_api_url,
+    prefect_api,
+    prepare_prefect,
+)
 from topicflow.pipelines import __version__
 from topicflow.pipelines.config import Config
 from topicflow.pipelines.corpus.documents import require_documents
@@ -194,6 +198,19 @@ def _check_runner(runner: str, dask_address: str | None, dask_workers: int) -> N
         fail(InputError(f"--dask-workers must be at least 1, got {dask_workers}"))
 
 
+def _check_cluster(address: str, store: Path) -> None:
+    """An existing Dask cluster that cannot run the flow's tasks fails here, in one line,
+    before the run starts (see flows/orchestration/dask_cluster.py)."""
+    from topicflow.flows.orchestration.dask_cluster import check_cluster
+
+    try:
+        notice = check_cluster(address, configured_api_url(store))
+    except InputError as exc:
+        fail(exc)
+    if notice:
+        typer.echo(f"topicflow: {notice}", err=True)
+
+
 def _stops_on_signals(command: Callable[..., None]) -> Callable[..., None]:
     """The command stops within seconds on SIGTERM or SIGINT, its run and child
     processes with it, and exits 143 or 130 (see flows/app/stopping.py)."""
@@ -237,6 +254,8 @@ def run(
         typer.echo(reused)
         return
     room_checked = _check_inputs(cfg, source, store_path, out)
+    if dask_address:
+        _check_cluster(dask_address, store_path)
     with prefect_api(store_path) as api_ready:  # it boots while the corpus is read
         _read_corpus(cfg, source, store_path, out, room_checked)
         from topicflow.flows.orchestration.runners import task_runner

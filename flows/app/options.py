@@ -61,7 +61,10 @@ RunnerOpt = Annotated[
 ]
 DaskAddressOpt = Annotated[
     str | None,
-    typer.Option(help="Scheduler of an existing Dask cluster, e.g. tcp://host:8786."),
+    typer.Option(
+        help="Scheduler of an existing Dask cluster, e.g. tcp://host:8786; needs PREFECT_API_URL "
+        "(a Prefect server the workers reach too)."
+    ),
 ]
 DaskWorkersOpt = Annotated[
     int, typer.Option(help="Worker processes of the local Dask cluster (no --dask-address).")

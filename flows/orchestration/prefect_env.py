@@ -39,6 +39,16 @@ def prefect_home(store: Path) -> Path:
     return Path(os.environ.get("PREFECT_HOME") or store / "prefect").expanduser()
 
 
+def configured_api_url(store: Path) -> str | None:
+    """The Prefect API URL the user configured (environment, Prefect profile, .env,
+    prefect.toml) for runs on ``store``; None when they would use Prefect's temporary
+    local server."""
+    prepare_prefect(store)
+    from prefect.settings import get_current_settings
+
+    return get_current_settings().api.url
+
+
 @contextlib.contextmanager
 def prefect_api(store: Path) -> Iterator[Callable[[], None]]:
     """Prefect set up for ``store``, its temporary API server already booting.
