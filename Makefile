@@ -8,7 +8,7 @@ ARGS ?=
 
 .PHONY: install install-bench system-deps run test test-fast lint bench bench-lda bench-embedding \
 	bench-labelled bench-side bench-scaling bench-backends bench-names bench-lemmas bench-trees bench-time \
-	constraints clean
+	bench-prefect constraints clean
 
 install: $(STAMP)
 
@@ -50,7 +50,7 @@ system-deps:
 # Benchmarks: minutes each (20 Newsgroups: most of an hour on 2 cores, mostly embedding),
 # results as Markdown tables in benchmarks/results/. Not part of `make test`.
 bench: bench-lda bench-embedding bench-labelled bench-side bench-scaling bench-backends bench-names \
-	bench-lemmas bench-trees bench-time
+	bench-lemmas bench-trees bench-time bench-prefect
 
 install-bench: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
@@ -91,6 +91,11 @@ bench-trees: install-bench
 # with BERTopic's topics_over_time on the same vectors and periods.
 bench-time: install-bench
 	$(BIN)/python benchmarks/topics_over_time.py
+
+# What Prefect's temporary API server costs beside a run: the sample corpus and BBC News,
+# cold and warm (~12 min).
+bench-prefect: install-bench
+	$(BIN)/python benchmarks/prefect_overhead.py
 
 lint: install
 	$(BIN)/ruff check pipelines flows tests benchmarks

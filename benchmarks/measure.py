@@ -1,8 +1,11 @@
-"""Wall time and peak memory of a whole command, child processes included.
+"""Wall time, peak memory and CPU time of a whole command, child processes included.
 
 ``getrusage(RUSAGE_CHILDREN)`` reports only the largest single descendant and never
 forgets it, so it cannot tell one run's memory from the next. Instead the process tree
-is sampled while the command runs: the peak of the summed resident set sizes.
+is sampled while the command runs: the peak of the summed resident set sizes, and each
+process's CPU seconds as last seen (a process's CPU after its last sample, under 0.2 s
+of it, is missed), summed by role: ``api server`` (Prefect's temporary server, a
+uvicorn process), ``run`` (the command's own process) and ``other`` (e.g. Dask workers).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ class Measured:
     seconds: float
     peak_rss_mb: float
     stdout: str
+    cpu_seconds: dict[str, float] | None = None  # by role, see the module docstring
 
 
 def run_measured(command: list[str], env: dict[str, str] | None = None) -> Measured:
@@ -34,14 +38,35 @@ def run_measured(command: list[str], env: dict[str, str] | None = None) -> Measu
     )
     peak = 0
     root = psutil.Process(process.pid)
+    cpu: dict[int, tuple[str, float]] = {}
     while process.poll() is None:
         peak = max(peak, _tree_rss(root))
+        _note_cpu(root, cpu)
         time.sleep(SAMPLE_SECONDS)
     stdout, stderr = process.communicate()
     seconds = time.perf_counter() - start
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command[:3])} failed:\n{stderr[-3000:]}")
-    return Measured(seconds, peak / 2**20, stdout)
+    roles: dict[str, float] = {}
+    for role, used in cpu.values():
+        roles[role] = roles.get(role, 0.0) + used
+    return Measured(seconds, peak / 2**20, stdout, roles)
+
+
+def _note_cpu(root: psutil.Process, cpu: dict[int, tuple[str, float]]) -> None:
+    """Each live process's role and CPU seconds so far (user + system), by pid."""
+    try:
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return
+    for proc in processes:
+        with contextlib.suppress(psutil.Error):
+            times = proc.cpu_times()
+            if proc.pid not in cpu:
+                command = " ".join(proc.cmdline())
+                role = "run" if proc.pid == root.pid else "other"
+                cpu[proc.pid] = ("api server" if "uvicorn" in command else role, 0.0)
+            cpu[proc.pid] = (cpu[proc.pid][0], times.user + times.system)
 
 
 def _tree_rss(root: psutil.Process) -> int:
