@@ -30,6 +30,18 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
 
 
+def int8_kernels() -> str:
+    """Which int8 matrix kernels ONNX Runtime runs here: ``vnni`` (the CPU has VNNI or
+    AMX, exact int8 dot products) or ``no-vnni`` (AVX2/AVX-512BW ``vpmaddubsw``, whose
+    16-bit sums saturate). The onnx-int8 vectors, and so the embedding topics, differ
+    slightly between the two; on one kind of CPU they are the same every run."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return "no-vnni"
+    return "vnni" if any(f in flags for f in ("avx512_vnni", "avx_vnni", "amx_int8")) else "no-vnni"
+
+
 def pytest_configure(config):
     # A suite started as a background job of a non-interactive shell (as a CI script may
     # start it) inherits an ignored SIGINT, and so would every process it starts: the
