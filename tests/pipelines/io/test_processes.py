@@ -47,6 +47,6 @@ def test_a_zombie_is_not_alive(child):
     assert not process_alive(child.pid)
 
 
-@pytest.mark.parametrize("pid", [0, -1, -os.getpid()])
+@pytest.mark.parametrize("pid", [0, -1, -os.getpid()], ids=["zero", "minus-one", "own-group"])
 def test_numbers_that_address_process_groups_are_no_process(pid):
     assert not process_alive(pid)
