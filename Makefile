@@ -8,7 +8,7 @@ ARGS ?=
 
 .PHONY: install install-bench system-deps run test test-fast lint bench bench-lda bench-embedding \
 	bench-labelled bench-side bench-scaling bench-backends bench-names bench-lemmas bench-trees bench-time \
-	bench-prefect constraints clean
+	bench-prefect bench-overlap constraints clean
 
 install: $(STAMP)
 
@@ -58,7 +58,7 @@ system-deps:
 # Benchmarks: minutes each (20 Newsgroups: most of an hour on 2 cores, mostly embedding),
 # results as Markdown tables in benchmarks/results/. Not part of `make test`.
 bench: bench-lda bench-embedding bench-labelled bench-side bench-scaling bench-backends bench-names \
-	bench-lemmas bench-trees bench-time bench-prefect
+	bench-lemmas bench-trees bench-time bench-prefect bench-overlap
 
 install-bench: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
@@ -104,6 +104,11 @@ bench-time: install-bench
 # cold and warm (~12 min).
 bench-prefect: install-bench
 	$(BIN)/python benchmarks/prefect_overhead.py
+
+# Whether fitting LDA beside the embedding pays: two cold runs on BBC News (~17 min on a
+# CPU without VNNI).
+bench-overlap: install-bench
+	$(BIN)/python benchmarks/overlap.py
 
 lint: install
 	$(BIN)/ruff check pipelines flows tests benchmarks

@@ -16,6 +16,7 @@ import platform
 import subprocess
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import psutil
 
@@ -85,6 +86,25 @@ def machine() -> str:
     """One line describing the machine, for result tables."""
     memory = psutil.virtual_memory().total / 2**30
     return (
-        f"{platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GiB RAM, "
+        f"{platform.machine()}, {_cpu()}, {os.cpu_count()} cores, {memory:.0f} GiB RAM, "
         f"Python {platform.python_version()}, no GPU"
     )
+
+
+def _cpu() -> str:
+    """The CPU's model name and whether it has VNNI: the int8 embedding runs about ten
+    times faster with it (README, "CPUs without VNNI")."""
+    try:
+        info = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+    except OSError:
+        return "CPU unknown"
+    name = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in info.splitlines()
+            if line.startswith("model name")
+        ),
+        "CPU unknown",
+    )
+    vnni = any(flag in info for flag in ("avx512_vnni", "avx_vnni", "amx_int8"))
+    return f"{name} ({'with' if vnni else 'without'} VNNI)"
