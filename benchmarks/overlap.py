@@ -1,8 +1,9 @@
 """Does running the models at once pay? Issue 18, item 1, measured with whole cold runs.
 
-A run fits the models that read only words (LDA) while the documents are embedded,
-in threads of one process. That overlap is a gain only if the branches do not slow
-each other down more than they save. Two cold `topicflow run` commands on the same
+A run fits the models that read only words (LDA) while the documents are embedded
+(from 1,000 documents in a low-priority process of their own, ``flows/orchestration/
+apart.py``). That overlap is a gain only if the branches do not slow each other down
+more than they save. Two cold `topicflow run` commands on the same
 corpus, each on an empty store of its own, answer it:
 
 1. **embedding alone**: `models: [embedding]`. Nothing runs beside the embedding
@@ -91,7 +92,8 @@ def render(measured: dict[str, list[dict]], n_rows: int) -> str:
         "default config; every run cold, on an empty store of its own (the int8 model is "
         "built in each embed stage).",
         "- 'embedding alone': `models: [embedding]`; 'default run': `models: [lda, embedding]` "
-        "(LDA's fit runs in a thread while the documents are embedded).",
+        "(LDA's fit runs beside the embedding: in a low-priority process of its own from "
+        "1,000 documents, see flows/orchestration/apart.py).",
         f"- Machine: {machine()}",
         f"- Command: `.venv/bin/python benchmarks/overlap.py"
         f"{'' if n_rows == 2225 else f' --limit {n_rows}'}`",

@@ -23,6 +23,7 @@ from prefect.cache_policies import NO_CACHE
 from topicflow.flows.app.crash_points import crash_point
 from topicflow.flows.app.progress import progress_reporter
 from topicflow.flows.app.stage_limit import stage_ended, stage_started
+from topicflow.flows.orchestration.apart import run_apart
 from topicflow.pipelines.analysis.incremental import (
     FittedState,
     IncrementalResult,
@@ -143,11 +144,16 @@ def preprocess(texts: list[str], cfg: Config, store: Path, key: str) -> Staged[P
 
 @task(name="fit-model", task_run_name="fit-{name}")
 def fit_model(
-    name: str, corpus: PreparedCorpus, cfg: Config, store: Path, key: str
+    name: str, corpus: PreparedCorpus, cfg: Config, store: Path, key: str, apart: bool = False
 ) -> Staged[TopicModel]:
-    """One model's leaves, tree and preferred count (:func:`grow_model`), or the store's."""
+    """One model's leaves, tree and preferred count (:func:`grow_model`), or the store's;
+    ``apart``: computed in a low-priority process of its own (:mod:`.apart`)."""
     clock = _Clock(name)
-    model, hit = cached_result(store, f"model-{name}", key, lambda: grow_model(name, corpus, cfg))
+
+    def grow() -> TopicModel:
+        return run_apart(grow_model, name, corpus, cfg) if apart else grow_model(name, corpus, cfg)
+
+    model, hit = cached_result(store, f"model-{name}", key, grow)
     get_run_logger().info(
         "%s: %s leaf topics, %s preferred%s",
         title(name),

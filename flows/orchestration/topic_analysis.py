@@ -72,6 +72,10 @@ from topicflow.pipelines.vectors.cache import EmbeddingCache
 from topicflow.pipelines.vectors.encoder import LazyEncoder
 from topicflow.pipelines.vectors.identity import embedding_identity
 
+# Below this many documents a word model's fit takes a second or two, less than starting
+# a process for it (the imports alone take seconds): it fits in a thread here.
+APART_MIN_DOCUMENTS = 1_000
+
 
 def _flow_run_name() -> str:
     params = flow_run.parameters
@@ -183,7 +187,10 @@ def _fit(r: RunContext, documents: Corpus) -> _Modelled:
     # those that need vectors start when the vectors are there. Each records its own stage.
     words_only = [n for n in cfg.models if not spec(n).needs_vectors]
     plain = _prepared_corpus(r, prepared, None)
-    futures = {n: _submit_fit(r, n, plain, documents.fingerprint, None) for n in words_only}
+    # Beside an embedding in this process they fit in a low-priority process of their own
+    # (flows/orchestration/apart.py): in threads here they slow the embedding down.
+    apart = cfg.needs_vectors() and _in_this_process() and len(documents) >= APART_MIN_DOCUMENTS
+    futures = {n: _submit_fit(r, n, plain, documents.fingerprint, None, apart) for n in words_only}
     vectors, identity, embedder = _embed(r, prepared) if cfg.needs_vectors() else (None,) * 3
     corpus = _prepared_corpus(r, prepared, vectors, embedder)
     for name in cfg.models:
@@ -232,9 +239,11 @@ def _prepared_corpus(
     return prepared_corpus(prepared, vectors, encoder)
 
 
-def _submit_fit(r: RunContext, name: str, corpus, fingerprint: str, identity: str | None):
+def _submit_fit(
+    r: RunContext, name: str, corpus, fingerprint: str, identity: str | None, apart=False
+):
     key = model_key(name, fingerprint, identity, r.cfg)
-    return _submit(name, fit_model, name, _unwalked(corpus), r.cfg, r.store, key)
+    return _submit(name, fit_model, name, _unwalked(corpus), r.cfg, r.store, key, apart)
 
 
 def _submit(stage: str, task, *args):
