@@ -240,7 +240,7 @@ def _prepared_corpus(
 
 
 def _submit_fit(
-    r: RunContext, name: str, corpus, fingerprint: str, identity: str | None, apart=False
+    r: RunContext, name: str, corpus, fingerprint: str, identity: str | None, apart: bool = False
 ):
     key = model_key(name, fingerprint, identity, r.cfg)
     return _submit(name, fit_model, name, _unwalked(corpus), r.cfg, r.store, key, apart)
