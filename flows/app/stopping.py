@@ -21,6 +21,11 @@ this module, reading that pipe, stops the process itself:
    ``os._exit``: 128 + the signal's number (143 for SIGTERM, 130 for SIGINT), or
    :data:`EXIT_STAGE_TIMEOUT`. So a stop takes at most about five seconds.
 
+Once the stop says why (its first line on stderr), the rest of the process no longer
+writes to stderr: what other threads would say now are the stop's own consequences (a
+task whose worker process was just ended "failed"), and the reason must stay the last
+word a scheduler's log shows. Only the stop's own lines still get through.
+
 The handlers Prefect and others install stay in place (the pipe sees their signals
 too); the main thread may still unwind on its own meanwhile, and the process ends the
 same way. Only topicflow's own processes stop like this: the CLI commands
@@ -92,6 +97,7 @@ class _Guard:
                 self._stop(*self.request)
 
     def _stop(self, reason: str, code: int, error: bool) -> None:
+        _quiet_the_others()
         _say(f"topicflow: {'error: ' if error else ''}{reason}")
         deadline = time.monotonic() + CLEANUP_S
         cleaning = threading.Thread(target=self._clean, args=(reason,), daemon=True)
@@ -243,7 +249,21 @@ def _ignores_sigterm(pid: int) -> bool:
     return False
 
 
+_stderr = 2  # where the stop's own lines go: fd 2 until the stop quiets it
+
+
+def _quiet_the_others() -> None:
+    """Point fd 2 at /dev/null for every other writer; keep a copy for :func:`_say`."""
+    global _stderr
+    with contextlib.suppress(OSError):
+        saved = os.dup(2)
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
+        os.close(null)
+        _stderr = saved
+
+
 def _say(line: str) -> None:
     # os.write, not print: sys.stderr's lock may be held by the thread this one stops.
     with contextlib.suppress(OSError):
-        os.write(2, (line + "\n").encode())
+        os.write(_stderr, (line + "\n").encode())

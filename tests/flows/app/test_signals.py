@@ -160,7 +160,9 @@ def _assert_left_nothing(out: Path, store: Path, reason: str, children: _Childre
 
 
 def test_sigterm_stops_a_run_while_it_embeds_and_fits_lda(tmp_path, topicflow_bin):
-    # LDA with many passes runs in a thread beside the embedding stage (torch).
+    # LDA with many passes runs beside the embedding stage (torch), in a process of its own
+    # (1,500 documents: the flow fits word-only models apart from 1,000). Ending that
+    # process fails its task: the stop's reason must still be the last line.
     config = _config(tmp_path, lda={"passes": 1000})
     out, store = tmp_path / "runs", tmp_path / "store"
     run = _Command(

@@ -18,6 +18,8 @@ from topicflow.flows.app.stopping import EXIT_STAGE_TIMEOUT, exit_on_signals, gu
 
 # The main thread blocks in a read that no signal handler of the guard interrupts (PEP 475
 # retries it), a worker thread sleeps, a child process runs: none of them helps the stop.
+# Another thread waits for the child and complains when the stop ends it, as a task does
+# whose worker process the stop ended: the stop's reason must stay the last line.
 _GUARDED = textwrap.dedent(
     """
     import os, subprocess, sys, threading, time
@@ -28,6 +30,8 @@ _GUARDED = textwrap.dedent(
     with exit_on_signals(), on_stop(lambda reason: record.write_text(reason)):
         child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
         threading.Thread(target=time.sleep, args=(120,)).start()
+        complain = lambda: child.wait() or print("the child failed", file=sys.stderr, flush=True)
+        threading.Thread(target=complain).start()
         if sys.argv[2] == "stop":
             threading.Timer(0.5, stop, args=("stage 'x' ran past a limit", 124)).start()
         print(child.pid, flush=True)
