@@ -1,29 +1,23 @@
 """The flow's tasks: each times its stage and delegates to ``pipelines`` in a few lines.
 
-A task returns a :class:`Staged` value: the result plus the stage's start, end and
-cache outcome, which the flow writes to the manifest (tasks may run in other
-processes, so they report timings instead of writing the manifest themselves).
-The expensive steps keep their results in the store under keys from
-:mod:`topicflow.flows.app.keys`, so a re-run with the same inputs, settings and code reuses them.
+A task returns a :class:`~topicflow.flows.orchestration.staged.Staged` value: the
+result plus the stage's start, end and cache outcome, which the flow writes to the
+manifest. The embedding branch's tasks are in
+:mod:`topicflow.flows.orchestration.embedding_tasks`. The expensive steps keep their
+results in the store under keys from :mod:`topicflow.flows.app.keys`, so a re-run with
+the same inputs, settings and code reuses them.
 """
 
 from __future__ import annotations
 
-import time
-import warnings
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import numpy as np
 from prefect import get_run_logger
-from prefect import task as prefect_task
-from prefect.cache_policies import NO_CACHE
 
-from topicflow.flows.app.crash_points import crash_point
-from topicflow.flows.app.progress import progress_reporter
-from topicflow.flows.app.stage_limit import stage_ended, stage_started
 from topicflow.flows.orchestration.apart import run_apart
+from topicflow.flows.orchestration.staged import Clock, Staged, not_an_input_error, outcome, task
 from topicflow.pipelines.analysis.incremental import (
     FittedState,
     IncrementalResult,
@@ -39,78 +33,21 @@ from topicflow.pipelines.analysis.pipeline import (
     topics_over_time,
 )
 from topicflow.pipelines.analysis.pipeline import name_topics as name_all
-from topicflow.pipelines.config import Config, CorpusConfig, EmbedderConfig
+from topicflow.pipelines.config import Config, CorpusConfig
 from topicflow.pipelines.corpus.documents import Corpus
-from topicflow.pipelines.errors import InputError
 from topicflow.pipelines.evaluate.stability import stability
-from topicflow.pipelines.io.manifest import Manifest, now
-from topicflow.pipelines.io.store import cache_dir, cached_result, read_corpus_cached
+from topicflow.pipelines.io.store import cached_result, read_corpus_cached
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.registry import title
 from topicflow.pipelines.models.topicset import TopicSet
 from topicflow.pipelines.report.html import write_report
 from topicflow.pipelines.text.preprocess import Preprocessed
-from topicflow.pipelines.vectors.cache import EmbeddingCache
-from topicflow.pipelines.vectors.embedder import BackendFallbackWarning, embed_once
-from topicflow.pipelines.vectors.identity import embedding_identity
-from topicflow.pipelines.vectors.loaded import loaded_embedder
-
-T = TypeVar("T")
 
 
-def task(**options):
-    """Prefect's ``@task`` without its default input-hashing cache: the inputs here are large
-    (token lists, embedding matrices) and the expensive steps cache by keys of their own.
-    A task that fails ends its stage for ``limits.stage_timeout_s`` (see :class:`_Clock`)."""
-    return prefect_task(cache_policy=NO_CACHE, on_failure=[_stage_failed], **options)
-
-
-def _stage_failed(task, task_run, state) -> None:
-    stage_ended()  # Prefect calls the hook in the task's thread
-
-
-@dataclass
-class Staged(Generic[T]):
-    """A task's value with the timing and cache outcome the manifest records for its stage."""
-
-    value: T
-    started_at: str
-    finished_at: str
-    seconds: float
-    cache: str | None = None  # "hit", "miss", "partial", or None for stages without a cache
-
-    def record(self, manifest: Manifest, stage: str) -> T:
-        manifest.record_stage(stage, self.started_at, self.finished_at, self.seconds, self.cache)
-        crash_point(stage)  # test-only: the stage is durable here (flows/app/crash_points.py)
-        return self.value
-
-
-class _Clock:
-    """A stage's timing, started with the task; it also tells the watchdog of
-    ``limits.stage_timeout_s`` (:mod:`topicflow.flows.app.stage_limit`) that ``stage`` runs."""
-
-    def __init__(self, stage: str) -> None:
-        self.started_at, self.start = now(), time.perf_counter()
-        stage_started(stage)
-
-    def staged(self, value: T, cache: str | None = None) -> Staged[T]:
-        stage_ended()
-        return Staged(value, self.started_at, now(), time.perf_counter() - self.start, cache)
-
-
-def _outcome(hit: bool) -> str:
-    return "hit" if hit else "miss"
-
-
-def _not_an_input_error(task, task_run, state) -> bool:
-    """Retry I/O failures, never bad input: re-reading a malformed file cannot help."""
-    return not isinstance(getattr(state, "data", None), InputError)
-
-
-@task(name="ingest", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_not_an_input_error)
+@task(name="ingest", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=not_an_input_error)
 def ingest_corpus(source: str, options: CorpusConfig, store: Path) -> Staged[Corpus]:
     logger = get_run_logger()
-    clock = _Clock("ingest")
+    clock = Clock("ingest")
 
     def progress(records: int) -> None:
         logger.info("ingest: %s records read", f"{records:,}")
@@ -125,12 +62,12 @@ def ingest_corpus(source: str, options: CorpusConfig, store: Path) -> Staged[Cor
         stats.duplicates_dropped,
         " [cached]" if hit else "",
     )
-    return clock.staged(corpus, _outcome(hit))
+    return clock.staged(corpus, outcome(hit))
 
 
 @task(name="preprocess")
 def preprocess(texts: list[str], cfg: Config, store: Path, key: str) -> Staged[Preprocessed]:
-    clock = _Clock("preprocess")
+    clock = Clock("preprocess")
     prepared, hit = cached_result(store, "preprocess", key, lambda: prepare(texts, cfg))
     summary = prepared.summary()
     get_run_logger().info(
@@ -139,7 +76,7 @@ def preprocess(texts: list[str], cfg: Config, store: Path, key: str) -> Staged[P
         summary["documents_without_tokens"],
         " [cached]" if hit else "",
     )
-    return clock.staged(prepared, _outcome(hit))
+    return clock.staged(prepared, outcome(hit))
 
 
 @task(name="fit-model", task_run_name="fit-{name}")
@@ -148,7 +85,7 @@ def fit_model(
 ) -> Staged[TopicModel]:
     """One model's leaves, tree and preferred count (:func:`grow_model`), or the store's;
     ``apart``: computed in a low-priority process of its own (:mod:`.apart`)."""
-    clock = _Clock(name)
+    clock = Clock(name)
 
     def grow() -> TopicModel:
         return run_apart(grow_model, name, corpus, cfg) if apart else grow_model(name, corpus, cfg)
@@ -161,7 +98,7 @@ def fit_model(
         model.preferred_,
         " [cached]" if hit else "",
     )
-    return clock.staged(model, _outcome(hit))
+    return clock.staged(model, outcome(hit))
 
 
 @task(name="set-levels")
@@ -170,7 +107,7 @@ def set_levels(
 ) -> Staged[dict[str, TopicModel]]:
     """Every model at the matched level (a mixture family fits that level afresh), or the
     store's levelled models."""
-    clock = _Clock("levels")
+    clock = Clock("levels")
 
     def levelled() -> dict[str, TopicModel]:
         match_levels(models, corpus, cfg.granularity)
@@ -186,7 +123,7 @@ def set_levels(
         ),
         " [cached]" if hit else "",
     )
-    return clock.staged(models, _outcome(hit))
+    return clock.staged(models, outcome(hit))
 
 
 @task(name="name-topics")
@@ -195,7 +132,7 @@ def name_topics(
 ) -> Staged[dict[Any, list[str]]]:
     """A short readable name for every topic of every set (every level of every model's
     tree), or the store's names."""
-    clock = _Clock("name_topics")
+    clock = Clock("name_topics")
     names, hit = cached_result(
         store,
         "name-topics",
@@ -207,7 +144,7 @@ def name_topics(
         per_model[model] = per_model.get(model, 0) + len(topic_names)
     named = ", ".join(f"{count} {title(model)}" for model, count in per_model.items())
     get_run_logger().info("names: %s topics named%s", named, " [cached]" if hit else "")
-    return clock.staged(names, _outcome(hit))
+    return clock.staged(names, outcome(hit))
 
 
 @task(name="document-map")
@@ -215,11 +152,11 @@ def draw_map(
     models: dict[str, TopicModel], corpus: PreparedCorpus, seed: int, store: Path, key: str
 ) -> Staged[np.ndarray]:
     """The report's 2-D document map (see :func:`pipelines.analysis.pipeline.document_map`)."""
-    clock = _Clock("document_map")
+    clock = Clock("document_map")
     coordinates, hit = cached_result(
         store, "document-map", key, lambda: document_map(models, corpus, seed)
     )
-    return clock.staged(coordinates, _outcome(hit))
+    return clock.staged(coordinates, outcome(hit))
 
 
 @task(name="preprocess-incremental")
@@ -227,7 +164,7 @@ def incremental_preprocess(
     state: FittedState, texts: list[str], hashes: list[str], clean_usenet: bool
 ) -> Staged[Preprocessed]:
     """Tokens of seen documents from the fitted state; only new documents are tokenised."""
-    clock = _Clock("preprocess")
+    clock = Clock("preprocess")
     prepared = preprocess_incremental(state, texts, hashes, clean_usenet)
     return clock.staged(prepared)
 
@@ -237,7 +174,7 @@ def update_topics(
     state: FittedState, hashes: list[str], corpus: PreparedCorpus
 ) -> Staged[IncrementalResult]:
     """New documents into the fitted topics of every model, without refitting."""
-    clock = _Clock("update")
+    clock = Clock("update")
     result = assign_to_fitted(state, hashes, corpus)
     counts = ", ".join(f"{t.n_topics} {title(n)}" for n, t in result.topic_sets.items())
     get_run_logger().info(
@@ -246,84 +183,6 @@ def update_topics(
         counts,
     )
     return clock.staged(result)
-
-
-@task(name="embed-backend")
-def embedding_backend(
-    config: EmbedderConfig, store: Path
-) -> Staged[tuple[EmbedderConfig, str | None]]:
-    """The embedder settings every shard of the run uses, and why it fell back, if it did.
-
-    Loading the model decides the backend: the configured one, or torch when it cannot
-    run here (loading builds the int8 model on first use in a store, once: shards and runs
-    that need it meanwhile wait for it). Decided once, here, so that a run never embeds
-    some shards with one backend and some with another.
-    """
-    clock = _Clock("embed")
-    # The run says it in its own log, below: not also as a Python warning on stderr.
-    warnings.filterwarnings("ignore", category=BackendFallbackWarning)
-    embedder = loaded_embedder(config.estimator_params(), cache_dir(store, "models"))
-    if embedder.fallback_:
-        get_run_logger().warning("embed: %s for every shard of this run", embedder.fallback_)
-    decided = config.model_copy(update={"backend": embedder.backend_})
-    return clock.staged((decided, embedder.fallback_))
-
-
-@task(name="embed-shard", retries=1, retry_condition_fn=_not_an_input_error)
-def embed_shard(
-    texts: list[str], config: EmbedderConfig, store: Path, shard: str
-) -> Staged[tuple[np.ndarray, int]]:
-    """Embed one shard with the run's backend (``config.backend``) through the cache:
-    (vectors, cache hits). Texts another run is embedding are waited for and read."""
-    logger = get_run_logger()
-    clock = _Clock("embed")
-
-    def embedder():
-        # Loaded once per process: the other shards and the topic names reuse it.
-        loaded = loaded_embedder(config.estimator_params(), cache_dir(store, "models"))
-        if loaded.backend_ != config.backend:  # never one shard on another backend
-            raise RuntimeError(
-                f"embed {shard}: this run embeds with the {config.backend} backend, "
-                f"which cannot run in this process: {loaded.fallback_}"
-            )
-        return loaded
-
-    if config.cache:
-        identity = embedding_identity(**config.identity_params())
-        cache = EmbeddingCache(cache_dir(store, "embeddings") / identity)
-        progress = progress_reporter(logger, f"embed {shard}", len(texts))
-        vectors, hits = embed_once(texts, cache, embedder, progress)
-    else:
-        vectors, hits = embedder().transform(texts), 0
-    if hits == len(texts):
-        logger.info("embed %s: all %s documents from the cache", shard, f"{len(texts):,}")
-    else:
-        logger.info(
-            "embed %s: %s documents, %s from the cache (%s backend)",
-            shard,
-            f"{len(texts):,}",
-            f"{hits:,}",
-            config.backend,
-        )
-    return clock.staged((vectors, hits))
-
-
-def merge_shards(
-    shards: list[Staged[tuple]], cached: bool, decision: Staged | None = None
-) -> Staged[np.ndarray]:
-    """One ``embed`` stage from its shards (and the backend decision before them, if
-    any): vectors in order, first start to last end."""
-    vectors = np.vstack([s.value[0] for s in shards])
-    hits = sum(s.value[1] for s in shards)
-    outcome = None
-    if cached:
-        outcome = "hit" if hits == len(vectors) else "miss" if hits == 0 else "partial"
-    parts = [*shards, *([decision] if decision else [])]
-    started = min(s.started_at for s in parts)
-    finished = max(s.finished_at for s in parts)
-    # Shards overlap, after the decision: the longest shard bounds the stage.
-    seconds = max(s.seconds for s in shards) + (decision.seconds if decision else 0.0)
-    return Staged(vectors, started, finished, seconds, outcome)
 
 
 @task(name="compare")
@@ -336,7 +195,7 @@ def compare(
     key: str,
 ) -> Staged[dict]:
     """Every model on the shared reference, every pair of models, the gold labels."""
-    clock = _Clock("compare")
+    clock = Clock("compare")
     metrics, hit = cached_result(
         store, "compare", key, lambda: compare_all(topic_sets, corpus, labels, cfg)
     )
@@ -353,7 +212,7 @@ def compare(
             pair["agreement"]["nmi"],
             " [cached]" if hit else "",
         )
-    return clock.staged(metrics, _outcome(hit))
+    return clock.staged(metrics, outcome(hit))
 
 
 @task(name="over-time")
@@ -365,7 +224,7 @@ def over_time(
     comparisons: list[dict],
 ) -> Staged[dict]:
     """Every model's topic shares per period, their trends and words per period."""
-    clock = _Clock("over_time")
+    clock = Clock("over_time")
     result = topics_over_time(topic_sets, corpus, times, cfg, comparisons)
     logger = get_run_logger()
     if not result["available"]:
@@ -393,7 +252,7 @@ def over_time(
 def stability_check(
     corpus: PreparedCorpus, cfg: Config, topic_sets: dict[str, TopicSet]
 ) -> Staged[dict]:
-    clock = _Clock("stability")
+    clock = Clock("stability")
     seeds = [cfg.seed + i for i in range(1, cfg.stability.seeds + 1)]
     result = stability(corpus, cfg, topic_sets, seeds)
     recovered = ", ".join(
@@ -406,7 +265,7 @@ def stability_check(
 @task(name="report")
 def report(run_dir: Path) -> Staged[Path]:
     """report.html and report.md, built from the run directory's own files."""
-    clock = _Clock("report")
+    clock = Clock("report")
     html = write_report(run_dir)
     get_run_logger().info("report: %s (%.1f MB)", html.name, html.stat().st_size / 1e6)
     return clock.staged(html)

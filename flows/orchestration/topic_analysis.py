@@ -27,15 +27,17 @@ from topicflow.flows.app.keys import (
 from topicflow.flows.app.preflight import corpus_display_name, corpus_name, prepare
 from topicflow.flows.app.reuse import answer_from, find_reusable, reuse_message, run_key
 from topicflow.flows.app.stage_limit import stage_ended, stage_started
+from topicflow.flows.orchestration.embedding_tasks import (
+    embed_shard,
+    embedding_backend,
+    merge_shards,
+)
 from topicflow.flows.orchestration.tasks import (
     compare,
     draw_map,
-    embed_shard,
-    embedding_backend,
     fit_model,
     incremental_preprocess,
     ingest_corpus,
-    merge_shards,
     name_topics,
     over_time,
     preprocess,

@@ -1,0 +1,97 @@
+"""The embedding branch's tasks: one backend decision per run, then the shards, each
+through the embedding cache, merged back into one ``embed`` stage."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+from prefect import get_run_logger
+
+from topicflow.flows.app.progress import progress_reporter
+from topicflow.flows.orchestration.staged import Clock, Staged, not_an_input_error, task
+from topicflow.pipelines.config import EmbedderConfig
+from topicflow.pipelines.io.store import cache_dir
+from topicflow.pipelines.vectors.cache import EmbeddingCache
+from topicflow.pipelines.vectors.embedder import BackendFallbackWarning, embed_once
+from topicflow.pipelines.vectors.identity import embedding_identity
+from topicflow.pipelines.vectors.loaded import loaded_embedder
+
+
+@task(name="embed-backend")
+def embedding_backend(
+    config: EmbedderConfig, store: Path
+) -> Staged[tuple[EmbedderConfig, str | None]]:
+    """The embedder settings every shard of the run uses, and why it fell back, if it did.
+
+    Loading the model decides the backend: the configured one, or torch when it cannot
+    run here (loading builds the int8 model on first use in a store, once: shards and runs
+    that need it meanwhile wait for it). Decided once, here, so that a run never embeds
+    some shards with one backend and some with another.
+    """
+    clock = Clock("embed")
+    # The run says it in its own log, below: not also as a Python warning on stderr.
+    warnings.filterwarnings("ignore", category=BackendFallbackWarning)
+    embedder = loaded_embedder(config.estimator_params(), cache_dir(store, "models"))
+    if embedder.fallback_:
+        get_run_logger().warning("embed: %s for every shard of this run", embedder.fallback_)
+    decided = config.model_copy(update={"backend": embedder.backend_})
+    return clock.staged((decided, embedder.fallback_))
+
+
+@task(name="embed-shard", retries=1, retry_condition_fn=not_an_input_error)
+def embed_shard(
+    texts: list[str], config: EmbedderConfig, store: Path, shard: str
+) -> Staged[tuple[np.ndarray, int]]:
+    """Embed one shard with the run's backend (``config.backend``) through the cache:
+    (vectors, cache hits). Texts another run is embedding are waited for and read."""
+    logger = get_run_logger()
+    clock = Clock("embed")
+
+    def embedder():
+        # Loaded once per process: the other shards and the topic names reuse it.
+        loaded = loaded_embedder(config.estimator_params(), cache_dir(store, "models"))
+        if loaded.backend_ != config.backend:  # never one shard on another backend
+            raise RuntimeError(
+                f"embed {shard}: this run embeds with the {config.backend} backend, "
+                f"which cannot run in this process: {loaded.fallback_}"
+            )
+        return loaded
+
+    if config.cache:
+        identity = embedding_identity(**config.identity_params())
+        cache = EmbeddingCache(cache_dir(store, "embeddings") / identity)
+        progress = progress_reporter(logger, f"embed {shard}", len(texts))
+        vectors, hits = embed_once(texts, cache, embedder, progress)
+    else:
+        vectors, hits = embedder().transform(texts), 0
+    if hits == len(texts):
+        logger.info("embed %s: all %s documents from the cache", shard, f"{len(texts):,}")
+    else:
+        logger.info(
+            "embed %s: %s documents, %s from the cache (%s backend)",
+            shard,
+            f"{len(texts):,}",
+            f"{hits:,}",
+            config.backend,
+        )
+    return clock.staged((vectors, hits))
+
+
+def merge_shards(
+    shards: list[Staged[tuple]], cached: bool, decision: Staged | None = None
+) -> Staged[np.ndarray]:
+    """One ``embed`` stage from its shards (and the backend decision before them, if
+    any): vectors in order, first start to last end."""
+    vectors = np.vstack([s.value[0] for s in shards])
+    hits = sum(s.value[1] for s in shards)
+    outcome = None
+    if cached:
+        outcome = "hit" if hits == len(vectors) else "miss" if hits == 0 else "partial"
+    parts = [*shards, *([decision] if decision else [])]
+    started = min(s.started_at for s in parts)
+    finished = max(s.finished_at for s in parts)
+    # Shards overlap, after the decision: the longest shard bounds the stage.
+    seconds = max(s.seconds for s in shards) + (decision.seconds if decision else 0.0)
+    return Staged(vectors, started, finished, seconds, outcome)
