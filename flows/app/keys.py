@@ -98,8 +98,17 @@ def levels_key(
 def map_key(
     corpus_fingerprint: str, vectors_identity: str | None, models: Mapping, cfg: Config
 ) -> str:
-    """The document map of the models fitted under these keys."""
-    return _of_models("document-map", corpus_fingerprint, vectors_identity, models, cfg)
+    """The document map: the layout of the models fitted under these keys, or without one
+    (no model given, or none with a layout), of these vectors or these tokens."""
+    return cache_key(
+        "document-map",
+        corpus_fingerprint,
+        vectors_identity,
+        cfg.preprocess.model_dump(),
+        cfg.seed,
+        [model_key(n, corpus_fingerprint, vectors_identity, cfg) for n in models],
+        stage_code("document-map"),
+    )
 
 
 def _of_models(

@@ -204,10 +204,11 @@ def compare(
         primary = pair["alignment"]["primary"]
         matched = len(pair["alignment"][primary]["alignment"]["matched"])
         logger.info(
-            "compare: %s of %s %s topics match a %s topic; document NMI %.3f%s",
+            "compare: %s of %s %s topics match one of %s %s topics; document NMI %.3f%s",
             matched,
             topic_sets[pair["a"]].n_topics,
             title(pair["a"]),
+            topic_sets[pair["b"]].n_topics,
             title(pair["b"]),
             pair["agreement"]["nmi"],
             " [cached]" if hit else "",

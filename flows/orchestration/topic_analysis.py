@@ -195,10 +195,18 @@ def _fit(r: RunContext, documents: Corpus) -> _Modelled:
     futures = {n: _submit_fit(r, n, plain, documents.fingerprint, None, apart) for n in words_only}
     vectors, identity, embedder = _embed(r, prepared) if cfg.needs_vectors() else (None,) * 3
     corpus = _prepared_corpus(r, prepared, vectors, embedder)
-    for name in cfg.models:
-        if name not in futures:
-            futures[name] = _submit_fit(r, name, corpus, documents.fingerprint, identity)
-    models = {name: futures[name].result().record(manifest, name) for name in cfg.models}
+    vectorised = [n for n in cfg.models if n not in futures]
+    for name in vectorised:
+        futures[name] = _submit_fit(r, name, corpus, documents.fingerprint, identity)
+    # The document map is the layout of the models that read vectors (or of the vectors,
+    # or of the tokens): it is drawn while the word-only models finish and levels are set.
+    fitted = {n: futures[n].result().record(manifest, n) for n in cfg.models if n in vectorised}
+    key = map_key(documents.fingerprint, identity, fitted, cfg)
+    drawn = _submit(
+        "document_map", draw_map, _unwalked(fitted), _unwalked(corpus), cfg.seed, r.store, key
+    )
+    fitted |= {n: futures[n].result().record(manifest, n) for n in words_only}
+    models = {name: fitted[name] for name in cfg.models}
     # The matched level (a mixture family's refit there) runs as a task, on a worker too.
     key = levels_key(documents.fingerprint, identity, models, cfg)
     levelled = _submit(
@@ -211,9 +219,7 @@ def _fit(r: RunContext, documents: Corpus) -> _Modelled:
     trees = fit_trees(
         models, corpus, cfg, namer=lambda sets, c, _: _name(r, sets, c, fingerprint, identity)
     )
-    key = map_key(documents.fingerprint, identity, models, cfg)
-    coordinates = draw_map(models, _unwalked(corpus), cfg.seed, r.store, key)
-    coordinates = coordinates.record(manifest, "document_map")
+    coordinates = drawn.result().record(manifest, "document_map")
     topic_sets = {name: model.topics_ for name, model in models.items()}
     leaves = {name: leaf_nodes(models[name], tree) for name, tree in trees.items()}
     return _Modelled(prepared, corpus, identity, topic_sets, coordinates, models, trees, leaves)

@@ -165,3 +165,17 @@ def test_mmr_skips_near_duplicate_words():
     assert words == [["car", "cars"]]
     words, _ = topic_words(scores, vocabulary, 2, embeddings, labels, diverse, embed_words)
     assert words[0][0] == "car" and words[0][1] != "cars"
+
+
+def test_umap_and_pynndescent_kernels_are_kept_on_disk_except_those_keyed_per_process():
+    from numba.core.caching import NullCache
+    from pynndescent import distances, pynndescent_
+    from umap import umap_
+
+    from topicflow.pipelines.models.embedding.cluster import _persist_umap_kernels
+
+    _persist_umap_kernels()
+    for kept in (umap_.compute_membership_strengths, distances.euclidean):
+        assert not isinstance(kept._cache, NullCache), kept
+    # nn_descent takes the distance kernel as an argument: a new cache entry every process.
+    assert isinstance(pynndescent_.nn_descent._cache, NullCache)
