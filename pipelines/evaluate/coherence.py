@@ -1,7 +1,9 @@
 """Topic quality on the one shared reference (the preprocessed tokens and their vocabulary).
 
 NPMI is gensim's ``c_npmi`` (sliding window of 10 tokens, top-10 words), the
-measure of the BERTopic paper and OCTIS, so our numbers line up with theirs.
+measure of the BERTopic paper and OCTIS, so our numbers line up with theirs; it is
+counted by :mod:`.windows` (the same numbers, without gensim's pass in Python over
+every window, once per call). The other measures are gensim's own.
 Topic diversity is the share of unique words among all topics' top words.
 """
 
@@ -9,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from gensim.corpora import Dictionary
 from gensim.models.coherencemodel import CoherenceModel
+
+from topicflow.pipelines.evaluate import windows
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,10 @@ class Reference:
     ) -> list[float]:
         """Per-topic coherence of each topic's first ``topn`` words (NaN for an empty topic)."""
         usable = [list(words[:topn]) for words in topics]
+        if measure == "c_npmi":
+            token2id = self.vocabulary.token2id
+            ids = [np.array([token2id[w] for w in words if w in token2id]) for words in usable]
+            return windows.npmi(self._index, ids)
         scored = [i for i, words in enumerate(usable) if len(words) >= 2]
         result = [float("nan")] * len(usable)
         if not scored:
@@ -45,6 +54,11 @@ class Reference:
 
     def npmi(self, topics: Sequence[Sequence[str]], topn: int = 10) -> list[float]:
         return self.coherence(topics, "c_npmi", topn)
+
+    @cached_property
+    def _index(self) -> windows.TokenIndex:
+        # Built once per reference (a frozen dataclass still takes a cached_property).
+        return windows.TokenIndex.build(self.tokens, self.vocabulary.token2id)
 
 
 def topic_diversity(topics: Sequence[Sequence[str]], topn: int = 10) -> float:

@@ -52,8 +52,9 @@ class PreparedCorpus:
     def __len__(self) -> int:
         return len(self.tokens)
 
-    @property
+    @cached_property
     def reference(self) -> Reference:
+        # One per corpus: it keeps the index its NPMI counts windows in.
         return Reference(self.tokens, self.vocabulary)
 
     @cached_property
