@@ -72,8 +72,10 @@ bench-embedding: install-bench
 bench-labelled: install
 	$(BIN)/python benchmarks/labelled_corpora.py
 
+# Whole runs against BERTopic + LdaMulticore: BBC News (~10 min), then 20 Newsgroups (~50 min).
 bench-side: install-bench
-	$(BIN)/python benchmarks/side_by_side.py
+	$(BIN)/python benchmarks/side_by_side.py --corpus bbc_news
+	$(BIN)/python benchmarks/side_by_side.py --corpus 20newsgroups
 
 bench-scaling: install-bench
 	$(BIN)/python benchmarks/scaling.py
