@@ -200,13 +200,13 @@ def _fit(r: RunContext, documents: Corpus) -> _Modelled:
         futures[name] = _submit_fit(r, name, corpus, documents.fingerprint, identity)
     # The document map is the layout of the models that read vectors (or of the vectors,
     # or of the tokens): it is drawn while the word-only models finish and levels are set.
-    fitted = {n: futures[n].result().record(manifest, n) for n in cfg.models if n in vectorised}
-    key = map_key(documents.fingerprint, identity, fitted, cfg)
+    laid_out = {n: futures[n].result().value for n in vectorised}
+    key = map_key(documents.fingerprint, identity, laid_out, cfg)
     drawn = _submit(
-        "document_map", draw_map, _unwalked(fitted), _unwalked(corpus), cfg.seed, r.store, key
+        "document_map", draw_map, _unwalked(laid_out), _unwalked(corpus), cfg.seed, r.store, key
     )
-    fitted |= {n: futures[n].result().record(manifest, n) for n in words_only}
-    models = {name: fitted[name] for name in cfg.models}
+    # Stages are recorded in the config's order, whichever model finished first.
+    models = {name: futures[name].result().record(manifest, name) for name in cfg.models}
     # The matched level (a mixture family's refit there) runs as a task, on a worker too.
     key = levels_key(documents.fingerprint, identity, models, cfg)
     levelled = _submit(
