@@ -87,14 +87,16 @@ def _kind(store: Path, path: Path) -> str:
 
 def _damage_plan(store: Path) -> dict[str, dict[Path, str]]:
     """Per copy, the damage of each file: blobs flipped in one copy and truncated in the
-    other; of two embedding shards, the vectors (.npy) of one and the sidecar (.json) of
-    the other, flipped in one copy and truncated in the other."""
+    other; of the embedding shards, the vectors (.npy) of every other one and the sidecar
+    (.json) of the rest, flipped in one copy and truncated in the other. Every shard:
+    the documents' vectors share the directory with the topic names' phrase vectors, and
+    which shard holds which is down to their random names."""
     files = sorted(p for p in (store / "cache").rglob("*") if p.is_file())
     assert {_kind(store, p) for p in files} == KINDS
     shards = sorted({p.parent / p.stem for p in files if _kind(store, p) == "embeddings"})
     assert len(shards) >= 2, shards
     damaged = [p for p in files if _kind(store, p) != "embeddings"]
-    damaged += [shards[0].with_suffix(".npy"), shards[1].with_suffix(".json")]
+    damaged += [shard.with_suffix((".npy", ".json")[i % 2]) for i, shard in enumerate(shards)]
     return {
         "flip": dict.fromkeys(damaged, "flipped byte"),
         "cut": dict.fromkeys(damaged, "truncated"),
