@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from gensim.corpora import Dictionary
@@ -179,3 +182,21 @@ def test_umap_and_pynndescent_kernels_are_kept_on_disk_except_those_keyed_per_pr
         assert not isinstance(kept._cache, NullCache), kept
     # nn_descent takes the distance kernel as an argument: a new cache entry every process.
     assert isinstance(pynndescent_.nn_descent._cache, NullCache)
+
+
+@pytest.mark.subprocess
+def test_clustering_a_large_corpus_starts_no_worker_processes():
+    """Above 16,384 points hdbscan's default computes core distances in 4 joblib worker
+    processes, 830 MB that then idle for the rest of the run. In a fresh interpreter: a
+    process here may have joblib workers from another test already."""
+    script = """
+import numpy as np, psutil
+from sklearn.datasets import make_blobs
+from topicflow.pipelines.models.embedding.cluster import _hdbscan
+x, y = make_blobs(n_samples=16_500, n_features=5, centers=4, random_state=0)
+labels = _hdbscan(15, None, "eom").fit_predict(x)
+print(len(psutil.Process().children(recursive=True)), len(set(labels) - {-1}))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["0", "4"]
