@@ -6,9 +6,11 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pytest
 from gensim.corpora import Dictionary
 from gensim.models.coherencemodel import CoherenceModel
 
+from topicflow.pipelines.evaluate import windows
 from topicflow.pipelines.evaluate.coherence import Reference
 from topicflow.pipelines.evaluate.windows import TokenIndex, window_presence
 
@@ -27,7 +29,11 @@ def test_windows_follow_gensims_incremental_marks():
     ]
 
 
-def test_npmi_equals_gensims_c_npmi_exactly():
+@pytest.mark.parametrize("block_tokens", [windows.BLOCK_TOKENS, 50])
+def test_npmi_equals_gensims_c_npmi_exactly(block_tokens, monkeypatch):
+    # Counted a block of documents at a time: with 50 tokens, about 150 blocks, some of
+    # a single document longer than that.
+    monkeypatch.setattr(windows, "BLOCK_TOKENS", block_tokens)
     rng = random.Random(7)
     words = [f"w{i}" for i in range(40)]
     # Few distinct words, so they repeat within windows; lengths around the window size.
@@ -51,3 +57,14 @@ def test_unknown_words_are_left_out_of_a_topic_as_gensim_does():
     reference = Reference(docs, Dictionary(docs))
     assert reference.npmi([["a", "zz", "b"]]) == reference.npmi([["a", "b"]])
     assert np.isnan(reference.npmi([["a", "zz"]])[0])
+
+
+def test_blocks_hold_every_document_once_in_order():
+    docs = [["a"] * n for n in (0, 3, 7, 0, 0, 2, 11, 1, 0)]
+    index = TokenIndex.build(docs, {"a": 0})
+    blocks = list(index.blocks(4))
+    assert len(blocks) > 3
+    assert [len(b.starts) - 1 for b in blocks] != [len(docs)]
+    lengths = [int(n) for b in blocks for n in np.diff(b.starts)]
+    assert lengths == [len(doc) for doc in docs]
+    assert all(b.starts[0] == 0 and b.starts[-1] == len(b.ids) for b in blocks)

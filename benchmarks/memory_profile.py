@@ -1,0 +1,143 @@
+"""Where a run's memory goes: the resident set of each process of one cold ``topicflow run``,
+sampled every 0.2 s, set against the stages its manifest records.
+
+    .venv/bin/python benchmarks/memory_profile.py [--corpus 20newsgroups|bbc_news]
+        [--config FILE] [--out FILE]
+
+The corpus is read as ``side_by_side.py`` reads it (the first 99 %; 20 Newsgroups with
+``clean_usenet``), into an empty store. Reported: the tree's peak and what ran then, and
+per stage the largest RSS of each process role while the stage ran: ``run`` (the
+command's own process), ``api server`` (Prefect's temporary server) and ``worker``
+(processes the run starts, e.g. the one LDA fits in). Writes
+``benchmarks/results/memory_<corpus>.md`` unless ``--out`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import psutil
+from common import FILES
+from measure import SAMPLE_SECONDS, machine
+from side_by_side import CORPORA, TOPICFLOW
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+MB = 2**20
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", choices=sorted(CORPORA), default="20newsgroups")
+    parser.add_argument("--config", type=Path, help="config beyond the corpus's own")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    source = FILES[args.corpus]
+    if not source.is_file():
+        print(f"skipped: {source} not found (the shared datasets are not on this machine)")
+        return 0
+    work = Path(tempfile.mkdtemp(prefix="topicflow-memory-"))
+    with gzip.open(source, "rt", encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh]
+    corpus = work / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows[: int(len(rows) * 0.99)]))
+    config = work / "config.yaml"
+    extra = args.config.read_text() if args.config else ""
+    config.write_text((CORPORA[args.corpus][2] + extra) or "{}\n")
+    env = {**os.environ, "TOPICFLOW_STORE": str(work / "store"), "HF_HUB_OFFLINE": "1"}
+    command = [TOPICFLOW, "run", "--corpus", str(corpus), "--label-field", "label"]
+    command += ["--config", str(config), "--out", str(work / "runs")]
+    samples, seconds = _sampled(command, env)
+    (manifest,) = (work / "runs").glob("*/manifest.json")
+    stages = json.loads(manifest.read_text())["stages"]
+    out = args.out or RESULTS / f"memory_{args.corpus}.md"
+    n_docs = int(len(rows) * 0.99)
+    out.write_text(render(samples, stages, seconds, args.corpus, n_docs, extra))
+    print(out.read_text())
+    return 0
+
+
+def _sampled(command: list[str], env: dict) -> tuple[list[tuple[float, dict[str, int]]], float]:
+    """(samples, wall seconds): per sample, the wall-clock time and RSS bytes by role."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    root = psutil.Process(process.pid)
+    roles: dict[int, str] = {}
+    samples = []
+    while process.poll() is None:
+        by_role: dict[str, int] = {}
+        with contextlib.suppress(psutil.NoSuchProcess):
+            for proc in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    if proc.pid not in roles:
+                        roles[proc.pid] = _role(proc, root)
+                    role = roles[proc.pid]
+                    by_role[role] = by_role.get(role, 0) + proc.memory_info().rss
+        samples.append((time.time(), by_role))
+        time.sleep(SAMPLE_SECONDS)
+    _, stderr = process.communicate()
+    if process.returncode != 0:
+        raise SystemExit(f"topicflow run failed:\n{stderr.decode()[-3000:]}")
+    return samples, time.perf_counter() - start
+
+
+def _role(proc: psutil.Process, root: psutil.Process) -> str:
+    if proc.pid == root.pid:
+        return "run"
+    return "api server" if "uvicorn" in " ".join(proc.cmdline()) else "worker"
+
+
+def render(samples, stages: dict, seconds: float, corpus: str, n_docs: int, extra: str) -> str:
+    total = [sum(by_role.values()) for _, by_role in samples]
+    peak_at = max(range(len(samples)), key=total.__getitem__)
+    when = samples[peak_at][0]
+    spans = {
+        name: (_epoch(s["started_at"]), _epoch(s["finished_at"]))
+        for name, s in stages.items()
+        if s.get("started_at")
+    }
+    running = [name for name, (a, b) in spans.items() if a <= when <= b] or ["(between stages)"]
+    roles = ("run", "worker", "api server")
+    lines = [
+        f"# Memory of one cold run: {CORPORA[corpus][0]}",
+        "",
+        f"- {n_docs:,} documents, empty store, the default config"
+        + (" plus `clean_usenet: true`" if CORPORA[corpus][2] else "")
+        + (f" plus\n  ```yaml\n  {extra.strip()}\n  ```" if extra.strip() else "")
+        + f"; {seconds:.0f} s wall.",
+        f"- Machine: {machine()}; {datetime.now():%Y-%m-%d}.",
+        "- RSS of each process sampled every 0.2 s (`benchmarks/memory_profile.py`); "
+        "`run` is the command's own process, `worker` the processes it starts (LDA fits "
+        "in one), `api server` Prefect's temporary server.",
+        "",
+        f"**Peak of the process tree: {total[peak_at] / MB:,.0f} MB** "
+        f"({', '.join(f'{r} {samples[peak_at][1].get(r, 0) / MB:,.0f}' for r in roles)}), "
+        f"while {', '.join(running)} ran.",
+        "",
+        "| stage | seconds | largest RSS while it ran (MB): " + " | ".join(roles) + " | tree |",
+        "|---|---:|" + "---:|" * (len(roles) + 1),
+    ]
+    for name, (a, b) in sorted(spans.items(), key=lambda item: item[1]):
+        inside = [by_role for t, by_role in samples if a <= t <= b] or [{}]
+        cells = [f"{max(s.get(r, 0) for s in inside) / MB:,.0f}" for r in roles]
+        tree = max(sum(s.values()) for s in inside) / MB
+        lines.append(f"| {name} | {b - a:.1f} | " + " | ".join(cells) + f" | {tree:,.0f} |")
+    return "\n".join(lines) + "\n"
+
+
+def _epoch(stamp: str) -> float:
+    return datetime.fromisoformat(stamp).timestamp()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
