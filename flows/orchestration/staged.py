@@ -7,8 +7,11 @@ value instead of writing the manifest themselves; the flow records them.
 
 from __future__ import annotations
 
+import ctypes
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Generic, TypeVar
 
 from prefect import task as prefect_task
@@ -59,7 +62,26 @@ class Clock:
 
     def staged(self, value: T, cache: str | None = None) -> Staged[T]:
         stage_ended()
+        _return_free_memory()
         return Staged(value, self.started_at, now(), time.perf_counter() - self.start, cache)
+
+
+@cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: its allocator keeps what it keeps
+        return None
+
+
+def _return_free_memory() -> None:
+    """Hand the memory a stage freed back to the system. glibc keeps freed blocks for
+    reuse in each thread's arena; the stages' transients (tokenising, UMAP, NPMI's
+    matrices) left ~150 MB of them in the run's process (20 Newsgroups), counted in
+    its RSS while the next stage grows. Milliseconds."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def outcome(hit: bool) -> str:
