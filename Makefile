@@ -8,7 +8,7 @@ ARGS ?=
 
 .PHONY: install install-bench system-deps run test test-fast lint bench bench-lda bench-embedding \
 	bench-labelled bench-side bench-scaling bench-backends bench-names bench-lemmas bench-trees bench-time \
-	bench-prefect bench-overlap constraints clean
+	bench-prefect bench-overlap bench-memory constraints clean
 
 install: $(STAMP)
 
@@ -58,7 +58,7 @@ system-deps:
 # Benchmarks: minutes each (20 Newsgroups: most of an hour on 2 cores, mostly embedding),
 # results as Markdown tables in benchmarks/results/. Not part of `make test`.
 bench: bench-lda bench-embedding bench-labelled bench-side bench-scaling bench-backends bench-names \
-	bench-lemmas bench-trees bench-time bench-prefect bench-overlap
+	bench-lemmas bench-trees bench-time bench-prefect bench-overlap bench-memory
 
 install-bench: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
@@ -111,6 +111,11 @@ bench-prefect: install-bench
 # CPU without VNNI).
 bench-overlap: install-bench
 	$(BIN)/python benchmarks/overlap.py
+
+# Where a cold 20 Newsgroups run's memory goes: each process's RSS against its stages
+# (~8 min).
+bench-memory: install
+	$(BIN)/python benchmarks/memory_profile.py --corpus 20newsgroups
 
 lint: install
 	$(BIN)/ruff check pipelines flows tests benchmarks

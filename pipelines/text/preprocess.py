@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gensim.corpora import Dictionary
@@ -121,18 +121,15 @@ class Preprocessor(BaseEstimator):
         self.n_documents_ = len(tokens)
         known = vocabulary.token2id
         self.surface_ = _most_frequent_surfaces(surfaces, known)
-        return [[t for t in doc if t in known] for doc in tokens]
+        return _in_vocabulary(tokens, known)
 
     def transform(self, texts: Iterable[str]) -> list[list[str]]:
         check_is_fitted(self, "vocabulary_")
-        known = self.vocabulary_.token2id
-        out = []
+        docs = []
         for text in texts:
             doc = self._surface_and_tokens(text)[1]
-            if self.phrases_ is not None:
-                doc = self.phrases_(doc)
-            out.append([t for t in doc if t in known])
-        return out
+            docs.append(self.phrases_(doc) if self.phrases_ is not None else doc)
+        return _in_vocabulary(docs, self.vocabulary_.token2id)
 
     def display(self, words: Iterable[str]) -> list[str]:
         """``words`` (tokens) as the texts spell them: lemmas become their most frequent
@@ -250,6 +247,14 @@ def _most_frequent_surfaces(counts: dict[str, Counter], known: dict[str, int]) -
             if best != token:
                 out[token] = best
     return out
+
+
+def _in_vocabulary(docs: list[list[str]], known: Mapping[str, int]) -> list[list[str]]:
+    """Each document's tokens in the vocabulary, every occurrence of a word one shared
+    string: the tokenizer makes a new one per occurrence, 1.4 M strings (80 MB) for the
+    25,000 words of 20 Newsgroups. Pickling keeps the sharing (cached, or sent to a worker)."""
+    shared = {word: word for word in known}
+    return [[shared[t] for t in doc if t in shared] for doc in docs]
 
 
 @dataclass

@@ -160,3 +160,12 @@ def test_usenet_cleaning_drops_encoded_attachments_and_keeps_prose():
     post = "\n".join(["Here is the picture:", "begin 666 pic.bmp", *uuencoded, base64, prose])
     body = strip_usenet(post)
     assert body.splitlines() == ["Here is the picture:", "begin 666 pic.bmp", prose]
+
+
+def test_every_occurrence_of_a_word_is_one_string_in_memory():
+    texts = ["markets rallied as markets opened", "markets fell", "rain fell on markets"] * 3
+    preprocessor = Preprocessor(no_below=1, no_above=1.0)
+    docs = preprocessor.fit_transform(texts) + preprocessor.transform(["markets again fell"])
+    occurrences = [token for doc in docs for token in doc]
+    assert occurrences.count("markets") == 13
+    assert len({id(token) for token in occurrences}) == len(set(occurrences))
