@@ -2,14 +2,18 @@
 sampled every 0.2 s, set against the stages its manifest records.
 
     .venv/bin/python benchmarks/memory_profile.py [--corpus 20newsgroups|bbc_news]
-        [--config FILE] [--out FILE]
+        [--synthetic N] [--config FILE] [--out FILE]
 
 The corpus is read as ``side_by_side.py`` reads it (the first 99 %; 20 Newsgroups with
-``clean_usenet``), into an empty store. Reported: the tree's peak and what ran then, and
-per stage the largest RSS of each process role while the stage ran: ``run`` (the
-command's own process), ``api server`` (Prefect's temporary server) and ``worker``
-(processes the run starts, e.g. the one LDA fits in). Writes
-``benchmarks/results/memory_<corpus>.md`` unless ``--out`` says otherwise.
+``clean_usenet``), into an empty store; ``--synthetic N`` takes instead N distinct
+sentences of 20 Newsgroups and BBC News, as ``scaling.py`` builds its large corpora.
+
+Reported: the tree's peak and what ran then, and per stage the largest RSS of each
+process role while the stage ran: ``run`` (the command's own process), ``api server``
+(Prefect's temporary server) and ``worker`` (processes the run starts, e.g. the one LDA
+fits in). Writes
+``benchmarks/results/memory_<corpus>.md`` (``memory_synthetic_<N>.md``) unless ``--out``
+says otherwise.
 """
 
 from __future__ import annotations
@@ -26,9 +30,11 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import psutil
 from common import FILES
 from measure import SAMPLE_SECONDS, machine
+from scaling import real_documents, sentences
 from side_by_side import CORPORA, TOPICFLOW
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +45,7 @@ MB = 2**20
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", choices=sorted(CORPORA), default="20newsgroups")
+    parser.add_argument("--synthetic", type=int, help="N distinct sentences instead")
     parser.add_argument("--config", type=Path, help="config beyond the corpus's own")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
@@ -47,22 +54,31 @@ def main() -> int:
         print(f"skipped: {source} not found (the shared datasets are not on this machine)")
         return 0
     work = Path(tempfile.mkdtemp(prefix="topicflow-memory-"))
-    with gzip.open(source, "rt", encoding="utf-8") as fh:
-        rows = [json.loads(line) for line in fh]
     corpus = work / "corpus.jsonl"
-    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows[: int(len(rows) * 0.99)]))
+    if args.synthetic:
+        pool = sentences(real_documents())
+        picked = np.random.default_rng(0).choice(len(pool), args.synthetic, replace=False)
+        rows = [{"text": pool[i]} for i in picked]
+        title, settings = f"{args.synthetic:,} distinct sentences", ""
+    else:
+        with gzip.open(source, "rt", encoding="utf-8") as fh:
+            rows = [json.loads(line) for line in fh]
+        rows = rows[: int(len(rows) * 0.99)]
+        title, settings = CORPORA[args.corpus][0], CORPORA[args.corpus][2]
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows))
     config = work / "config.yaml"
     extra = args.config.read_text() if args.config else ""
-    config.write_text((CORPORA[args.corpus][2] + extra) or "{}\n")
+    config.write_text((settings + extra) or "{}\n")
     env = {**os.environ, "TOPICFLOW_STORE": str(work / "store"), "HF_HUB_OFFLINE": "1"}
-    command = [TOPICFLOW, "run", "--corpus", str(corpus), "--label-field", "label"]
+    command = [TOPICFLOW, "run", "--corpus", str(corpus)]
+    command += [] if args.synthetic else ["--label-field", "label"]
     command += ["--config", str(config), "--out", str(work / "runs")]
     samples, seconds = _sampled(command, env)
     (manifest,) = (work / "runs").glob("*/manifest.json")
     stages = json.loads(manifest.read_text())["stages"]
-    out = args.out or RESULTS / f"memory_{args.corpus}.md"
-    n_docs = int(len(rows) * 0.99)
-    out.write_text(render(samples, stages, seconds, args.corpus, n_docs, extra))
+    name = f"synthetic_{args.synthetic}" if args.synthetic else args.corpus
+    out = args.out or RESULTS / f"memory_{name}.md"
+    out.write_text(render(samples, stages, seconds, title, settings, len(rows), extra))
     print(out.read_text())
     return 0
 
@@ -97,7 +113,9 @@ def _role(proc: psutil.Process, root: psutil.Process) -> str:
     return "api server" if "uvicorn" in " ".join(proc.cmdline()) else "worker"
 
 
-def render(samples, stages: dict, seconds: float, corpus: str, n_docs: int, extra: str) -> str:
+def render(
+    samples, stages: dict, seconds: float, title: str, settings: str, n_docs: int, extra: str
+) -> str:
     total = [sum(by_role.values()) for _, by_role in samples]
     peak_at = max(range(len(samples)), key=total.__getitem__)
     when = samples[peak_at][0]
@@ -109,10 +127,10 @@ def render(samples, stages: dict, seconds: float, corpus: str, n_docs: int, extr
     running = [name for name, (a, b) in spans.items() if a <= when <= b] or ["(between stages)"]
     roles = ("run", "worker", "api server")
     lines = [
-        f"# Memory of one cold run: {CORPORA[corpus][0]}",
+        f"# Memory of one cold run: {title}",
         "",
         f"- {n_docs:,} documents, empty store, the default config"
-        + (" plus `clean_usenet: true`" if CORPORA[corpus][2] else "")
+        + (" plus `clean_usenet: true`" if settings else "")
         + (f" plus\n  ```yaml\n  {extra.strip()}\n  ```" if extra.strip() else "")
         + f"; {seconds:.0f} s wall.",
         f"- Machine: {machine()}; {datetime.now():%Y-%m-%d}.",
