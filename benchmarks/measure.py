@@ -64,10 +64,16 @@ def _note_cpu(root: psutil.Process, cpu: dict[int, tuple[str, float]]) -> None:
         with contextlib.suppress(psutil.Error):
             times = proc.cpu_times()
             if proc.pid not in cpu:
-                command = " ".join(proc.cmdline())
-                role = "run" if proc.pid == root.pid else "other"
-                cpu[proc.pid] = ("api server" if "uvicorn" in command else role, 0.0)
+                cpu[proc.pid] = (role(proc, root, "other"), 0.0)
             cpu[proc.pid] = (cpu[proc.pid][0], times.user + times.system)
+
+
+def role(proc: psutil.Process, root: psutil.Process, child: str) -> str:
+    """``run`` for the command's own process, ``api server`` for Prefect's temporary
+    server (a uvicorn process), ``child`` for any other process it started."""
+    if proc.pid == root.pid:
+        return "run"
+    return "api server" if "uvicorn" in " ".join(proc.cmdline()) else child
 
 
 def _tree_rss(root: psutil.Process) -> int:

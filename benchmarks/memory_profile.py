@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 from common import FILES
-from measure import SAMPLE_SECONDS, machine
+from measure import SAMPLE_SECONDS, machine, role
 from scaling import real_documents, sentences
 from side_by_side import CORPORA, TOPICFLOW
 
@@ -96,21 +96,15 @@ def _sampled(command: list[str], env: dict) -> tuple[list[tuple[float, dict[str,
             for proc in [root, *root.children(recursive=True)]:
                 with contextlib.suppress(psutil.Error):
                     if proc.pid not in roles:
-                        roles[proc.pid] = _role(proc, root)
-                    role = roles[proc.pid]
-                    by_role[role] = by_role.get(role, 0) + proc.memory_info().rss
+                        roles[proc.pid] = role(proc, root, "worker")
+                    kind = roles[proc.pid]
+                    by_role[kind] = by_role.get(kind, 0) + proc.memory_info().rss
         samples.append((time.time(), by_role))
         time.sleep(SAMPLE_SECONDS)
     _, stderr = process.communicate()
     if process.returncode != 0:
         raise SystemExit(f"topicflow run failed:\n{stderr.decode()[-3000:]}")
     return samples, time.perf_counter() - start
-
-
-def _role(proc: psutil.Process, root: psutil.Process) -> str:
-    if proc.pid == root.pid:
-        return "run"
-    return "api server" if "uvicorn" in " ".join(proc.cmdline()) else "worker"
 
 
 def render(
