@@ -99,6 +99,17 @@ def test_negative_seed_from_the_command_line():
         load_config(None, {"seed": -1})
 
 
+@pytest.mark.parametrize("passes", [0, "often"])
+def test_lda_passes_are_auto_or_a_count(passes):
+    assert load_config().lda.passes == "auto"
+    assert load_config(None, {"lda": {"passes": 3}}).lda.passes == 3
+    with pytest.raises(
+        ConfigError,
+        match=r"^invalid config: lda\.passes: .*\(allowed: an integer >= 1 and <= 1000 \| auto, ",
+    ):
+        load_config(None, {"lda": {"passes": passes}})
+
+
 def test_wrong_type(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("seed: lots\n")

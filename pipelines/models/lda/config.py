@@ -14,7 +14,8 @@ class LdaConfig(Section):
 
     # auto: fit leaf topics and let the granularity rule pick the cut (see .model).
     n_topics: Annotated[int, Field(ge=1, le=1000)] | Literal["auto"] = "auto"
-    passes: int = Field(10, ge=1, le=1000)
+    # auto: about 100,000 document visits, 1 to 10 passes (see .estimator.auto_passes).
+    passes: Annotated[int, Field(ge=1, le=1000)] | Literal["auto"] = "auto"
     iterations: int = Field(400, ge=1, le=100_000)
     chunksize: int = Field(256, ge=1, le=1_000_000)
     alpha: Literal["symmetric", "asymmetric", "auto"] | PositiveFloat = "auto"

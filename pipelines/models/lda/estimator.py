@@ -23,6 +23,25 @@ from sklearn.utils.validation import check_is_fitted
 
 Prior = str | float
 
+# ``passes="auto"``: as many passes as make about this many document visits, 1 to 10.
+# Online variational Bayes from the NMF start has settled long before ten passes over a
+# large corpus (Hoffman et al. 2010 fit millions of documents in one): measured with 40
+# topics, 20 Newsgroups (18,846 posts) scored NPMI 0.063 after 1 pass, 0.062 after 3 and
+# 0.060 after 10; 100,000 sentences -0.060 after 1, -0.053 after 2 and -0.049 after 10,
+# for 5.5x the time. A corpus of fewer than 10,000 documents keeps all ten passes.
+AUTO_PASS_VISITS = 100_000
+MAX_AUTO_PASSES = 10
+# The NMF start stops after this many iterations: it only has to put every topic on a
+# theme that LDA then refines. Measured (20 topics, 10 passes), NPMI after 50 iterations
+# against 300: BBC News 0.147 / 0.136, OCTIS BBC 0.154 / 0.153, and with 40 topics on
+# 20 Newsgroups 0.069 / 0.059; the start itself takes 5 s instead of 27 there.
+NMF_START_ITERATIONS = 50
+
+
+def auto_passes(n_documents: int) -> int:
+    """The passes ``passes="auto"`` makes over ``n_documents`` (see AUTO_PASS_VISITS)."""
+    return int(min(MAX_AUTO_PASSES, max(1, -(-AUTO_PASS_VISITS // max(n_documents, 1)))))
+
 
 class LdaTopicModel(BaseEstimator):
     """Latent Dirichlet allocation (online variational Bayes, gensim).
@@ -32,6 +51,9 @@ class LdaTopicModel(BaseEstimator):
     gensim's single-process ``LdaModel``; otherwise ``workers > 1`` uses
     ``LdaMulticore`` (faster on many cores, but the order in which workers report
     makes the result vary between runs: ``workers=1`` is exactly reproducible).
+
+    ``passes``: a number, or "auto" (:func:`auto_passes`: fewer passes over a large
+    corpus; the passes made are ``passes_``).
 
     ``init="nmf"`` starts the topic-word statistics from an NMF of the TF-IDF matrix
     instead of gensim's random start. Online variational Bayes started at random
@@ -51,7 +73,7 @@ class LdaTopicModel(BaseEstimator):
         self,
         n_topics: int = 10,
         *,
-        passes: int = 10,
+        passes: int | str = 10,
         iterations: int = 400,
         chunksize: int = 256,
         alpha: Prior = "auto",
@@ -85,10 +107,11 @@ class LdaTopicModel(BaseEstimator):
         bows = [vocabulary.doc2bow(doc) for doc in documents]
         if not any(bows):
             raise ValueError("LDA needs at least one document with a word in the vocabulary")
+        self.passes_ = auto_passes(len(bows)) if self.passes == "auto" else int(self.passes)
         common = dict(
             id2word=vocabulary,
             num_topics=self.n_topics,
-            passes=self.passes,
+            passes=self.passes_,
             iterations=self.iterations,
             chunksize=self.chunksize,
             alpha=self.alpha,
@@ -157,7 +180,7 @@ class LdaTopicModel(BaseEstimator):
         nmf = NMF(
             self.n_topics,
             init="nndsvda" if nndsvd else "random",
-            max_iter=300,
+            max_iter=NMF_START_ITERATIONS,
             random_state=self.random_state,
         )
         with warnings.catch_warnings():
@@ -170,7 +193,11 @@ class LdaTopicModel(BaseEstimator):
     def _validate(self) -> None:
         if not isinstance(self.n_topics, int | np.integer) or self.n_topics < 1:
             raise ValueError(f"n_topics must be a positive integer, got {self.n_topics!r}")
-        for name in ("passes", "iterations", "chunksize", "workers"):
+        if self.passes != "auto" and (
+            not isinstance(self.passes, int | np.integer) or self.passes < 1
+        ):
+            raise ValueError(f"passes must be 'auto' or an integer >= 1, got {self.passes!r}")
+        for name in ("iterations", "chunksize", "workers"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if not 0 <= self.relevance <= 1:

@@ -13,7 +13,7 @@ from tests.planted import block_corpus
 from topicflow.pipelines.models.base import PreparedCorpus
 from topicflow.pipelines.models.granularity.config import GranularityConfig
 from topicflow.pipelines.models.lda.config import LdaConfig
-from topicflow.pipelines.models.lda.estimator import LdaTopicModel
+from topicflow.pipelines.models.lda.estimator import LdaTopicModel, auto_passes
 from topicflow.pipelines.models.lda.model import LdaModel
 
 
@@ -66,6 +66,32 @@ def test_parameters_are_only_stored_until_fit():
         ValueError, match="alpha must be 'symmetric', 'asymmetric', 'auto' or a number"
     ):
         LdaTopicModel(alpha="sometimes").fit([["a", "b"]])
+
+
+@pytest.mark.parametrize(
+    ("n_documents", "passes"),
+    [(0, 10), (293, 10), (10_000, 10), (11_112, 9), (18_846, 6), (50_000, 2), (100_000, 1)]
+    + [(1_000_000, 1)],
+)
+def test_auto_passes_make_about_100000_document_visits(n_documents, passes):
+    assert auto_passes(n_documents) == passes
+
+
+def test_auto_passes_fit_as_the_explicit_count_and_find_the_blocks():
+    # 20,000 planted documents: "auto" makes 5 passes, the same fit as passes=5.
+    docs, truth, blocks = block_corpus(n_topics=4, docs_per_topic=5_000, doc_length=8)
+    auto = LdaTopicModel(n_topics=4, passes="auto", random_state=0).fit(docs)
+    assert auto.passes_ == 5
+    five = LdaTopicModel(n_topics=4, passes=5, random_state=0).fit(docs)
+    np.testing.assert_array_equal(auto.components_, five.components_)
+    assert sorted(sorted(w) for w in auto.top_words(12)) == sorted(sorted(b) for b in blocks)
+    assert adjusted_rand_score(truth[:2_000], auto.transform(docs[:2_000]).argmax(axis=1)) == 1.0
+
+
+@pytest.mark.parametrize("passes", [0, "sometimes", 2.5])
+def test_passes_must_be_auto_or_a_positive_integer(passes):
+    with pytest.raises(ValueError, match="passes must be 'auto' or an integer >= 1"):
+        LdaTopicModel(n_topics=2, passes=passes).fit([["a", "b"]])
 
 
 def test_no_words_at_all_is_an_error():
