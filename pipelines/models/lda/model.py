@@ -9,6 +9,8 @@ the reported level (:mod:`..mixture`: merged LDA topics read worse than fitted o
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from topicflow.pipelines.models.base import PreparedCorpus
@@ -43,3 +45,7 @@ class LdaModel(MixtureTopicModel):
     def _word_order(self, estimator: LdaTopicModel) -> WordOrder:
         relevance, probabilities = self._config().relevance, estimator.word_probabilities_
         return lambda dist: relevance_order(dist, probabilities, relevance, self.top_words)
+
+    def _facts(self, estimator: LdaTopicModel) -> dict[str, Any]:
+        # With passes: auto the count depends on the corpus: the metrics say which ran.
+        return {"passes": estimator.passes_}

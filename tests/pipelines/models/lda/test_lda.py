@@ -128,6 +128,7 @@ def test_auto_topic_count_picks_the_planted_count(max_share):
     assert [level["n_topics"] for level in model.levels_ if level["chosen"]] == [5]
     assert model.topics_.n_topics == 5
     assert adjusted_rand_score(truth, model.topics_.assignments) == 1.0
+    assert model.topics_.extra["passes"] == 10  # passes: auto, 150 documents
 
 
 def test_documents_without_words_are_unassigned(planted):
