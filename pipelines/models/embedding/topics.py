@@ -36,6 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
+from topicflow.pipelines.evaluate.alignment import member_sums
 from topicflow.pipelines.models.topicset import UNASSIGNED
 from topicflow.pipelines.models.words import (
     class_counts,
@@ -73,21 +74,23 @@ def reassign_outliers(labels, embeddings, counts, clusterer, config) -> np.ndarr
     k = int(labels.max()) + 1
     strategy = config.outliers.strategy
     if strategy == "centroid":
-        scores = normalize(embeddings[outliers]) @ centroids(embeddings, labels, k).T
-    elif strategy == "soft":
-        raw = clusterer.soft_membership()[outliers]
-        # soft_membership columns follow HDBSCAN's numbering; map them to ours.
-        scores = np.zeros((len(outliers), k))
-        for old in range(raw.shape[1]):
-            new = _renumbered(clusterer.labels_, labels, old)
-            if new is not None:
-                scores[:, new] = raw[:, old]
-    else:  # ctfidf
-        topic_rows = normalize(_ctfidf(counts, labels, k, config))
-        docs = counts[outliers].multiply(_idf(counts)).tocsr()
-        scores = np.asarray(normalize(docs) @ topic_rows.T)
-    best = scores.argmax(axis=1)
-    keep = scores[np.arange(len(outliers)), best] >= config.outliers.threshold
+        best, score = _nearest_centroid(embeddings[outliers], centroids(embeddings, labels, k))
+    else:
+        if strategy == "soft":
+            raw = clusterer.soft_membership()[outliers]
+            # soft_membership columns follow HDBSCAN's numbering; map them to ours.
+            scores = np.zeros((len(outliers), k))
+            for old in range(raw.shape[1]):
+                new = _renumbered(clusterer.labels_, labels, old)
+                if new is not None:
+                    scores[:, new] = raw[:, old]
+        else:  # ctfidf
+            topic_rows = normalize(_ctfidf(counts, labels, k, config))
+            docs = counts[outliers].multiply(_idf(counts)).tocsr()
+            scores = np.asarray(normalize(docs) @ topic_rows.T)
+        best = scores.argmax(axis=1)
+        score = scores[np.arange(len(outliers)), best]
+    keep = score >= config.outliers.threshold
     labels[outliers[keep]] = best[keep]
     return labels
 
@@ -157,11 +160,8 @@ def _idf(counts: sp.csr_matrix) -> np.ndarray:
 
 
 def centroids(embeddings: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
-    members = sp.csr_matrix(
-        (np.ones(int((labels >= 0).sum())), (labels[labels >= 0], np.flatnonzero(labels >= 0))),
-        shape=(k, len(labels)),
-    )
-    return normalize(np.asarray(members @ normalize(embeddings)))
+    """Each topic's unit-length mean of its documents' unit-length embeddings."""
+    return normalize(member_sums(embeddings, labels, k))
 
 
 def centroid_similarity(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -170,11 +170,27 @@ def centroid_similarity(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarra
     out = np.full(len(labels), np.nan)
     if k:
         rows = centroids(embeddings, labels, k)
-        assigned = labels >= 0
-        out[assigned] = np.einsum(
-            "ij,ij->i", normalize(embeddings[assigned]), rows[labels[assigned]]
-        )
+        # A block of documents at a time: one row per document of their centroids, and
+        # a unit-length copy of the vectors, are each as large as the corpus's vectors.
+        for block in _blocks(np.flatnonzero(labels >= 0)):
+            out[block] = np.einsum("ij,ij->i", normalize(embeddings[block]), rows[labels[block]])
     return out
+
+
+def _nearest_centroid(vectors: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each vector's most similar of the unit-length ``rows`` and that cosine, a block of
+    vectors at a time (the full similarity matrix of 100,000 outliers and 600 leaves is
+    half a gigabyte)."""
+    best, score = np.zeros(len(vectors), dtype=np.int64), np.zeros(len(vectors))
+    for block in _blocks(np.arange(len(vectors))):
+        similarity = normalize(vectors[block]) @ rows.T
+        best[block] = similarity.argmax(axis=1)
+        score[block] = similarity[np.arange(len(block)), best[block]]
+    return best, score
+
+
+def _blocks(rows: np.ndarray, size: int = 16_384) -> list[np.ndarray]:
+    return [rows[start : start + size] for start in range(0, len(rows), size)]
 
 
 def _renumbered(original: np.ndarray, renumbered: np.ndarray, old: int) -> int | None:
