@@ -46,7 +46,7 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
 MEASURES = tuple(DEFAULT_THRESHOLDS)
 PRIMARY = "jensen_shannon"
 
-MEMBER_BLOCK = 16_384  # documents whose vectors are summed at a time (member_sums)
+MEMBER_BLOCK = 16_384  # documents whose vectors are summed at a time (_member_sums)
 
 
 def jaccard_matrix(
@@ -114,10 +114,10 @@ def topic_vectors_from_documents(
     topic contains, whichever model made the partition; an empty topic gets the zero
     vector. Documents with label -1 are left out.
     """
-    return unit_rows(member_sums(doc_embeddings, labels, n_topics))
+    return unit_rows(_member_sums(doc_embeddings, labels, n_topics))
 
 
-def member_sums(doc_embeddings: np.ndarray, labels: np.ndarray, n_topics: int) -> np.ndarray:
+def _member_sums(doc_embeddings: np.ndarray, labels: np.ndarray, n_topics: int) -> np.ndarray:
     """Each topic's sum of its documents' unit-length embeddings (float64, topics x dims).
 
     A block of documents at a time: a unit-length float64 copy of all the vectors

@@ -36,7 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
-from topicflow.pipelines.evaluate.alignment import member_sums
+from topicflow.pipelines.evaluate.alignment import topic_vectors_from_documents
 from topicflow.pipelines.models.topicset import UNASSIGNED
 from topicflow.pipelines.models.words import (
     class_counts,
@@ -161,7 +161,7 @@ def _idf(counts: sp.csr_matrix) -> np.ndarray:
 
 def centroids(embeddings: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
     """Each topic's unit-length mean of its documents' unit-length embeddings."""
-    return normalize(member_sums(embeddings, labels, k))
+    return topic_vectors_from_documents(embeddings, labels, k)
 
 
 def centroid_similarity(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:
