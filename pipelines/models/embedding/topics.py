@@ -36,7 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
-from topicflow.pipelines.evaluate.alignment import topic_vectors_from_documents
+from topicflow.pipelines.evaluate.alignment import row_blocks, topic_vectors_from_documents
 from topicflow.pipelines.models.topicset import UNASSIGNED
 from topicflow.pipelines.models.words import (
     class_counts,
@@ -74,20 +74,13 @@ def reassign_outliers(labels, embeddings, counts, clusterer, config) -> np.ndarr
     k = int(labels.max()) + 1
     strategy = config.outliers.strategy
     if strategy == "centroid":
-        best, score = _nearest_centroid(embeddings[outliers], centroids(embeddings, labels, k))
+        rows = topic_vectors_from_documents(embeddings, labels, k)
+        best, score = _nearest_centroid(embeddings[outliers], rows)
     else:
         if strategy == "soft":
-            raw = clusterer.soft_membership()[outliers]
-            # soft_membership columns follow HDBSCAN's numbering; map them to ours.
-            scores = np.zeros((len(outliers), k))
-            for old in range(raw.shape[1]):
-                new = _renumbered(clusterer.labels_, labels, old)
-                if new is not None:
-                    scores[:, new] = raw[:, old]
-        else:  # ctfidf
-            topic_rows = normalize(_ctfidf(counts, labels, k, config))
-            docs = counts[outliers].multiply(_idf(counts)).tocsr()
-            scores = np.asarray(normalize(docs) @ topic_rows.T)
+            scores = _soft_scores(clusterer, labels, outliers, k)
+        else:
+            scores = _ctfidf_scores(counts, labels, outliers, k, config)
         best = scores.argmax(axis=1)
         score = scores[np.arange(len(outliers)), best]
     keep = score >= config.outliers.threshold
@@ -159,20 +152,15 @@ def _idf(counts: sp.csr_matrix) -> np.ndarray:
     return np.log((1 + counts.shape[0]) / (1 + df)) + 1
 
 
-def centroids(embeddings: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
-    """Each topic's unit-length mean of its documents' unit-length embeddings."""
-    return topic_vectors_from_documents(embeddings, labels, k)
-
-
 def centroid_similarity(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Cosine similarity of each document to its topic's centroid (NaN when unassigned)."""
     k = int(labels.max()) + 1
     out = np.full(len(labels), np.nan)
     if k:
-        rows = centroids(embeddings, labels, k)
+        rows = topic_vectors_from_documents(embeddings, labels, k)
         # A block of documents at a time: one row per document of their centroids, and
         # a unit-length copy of the vectors, are each as large as the corpus's vectors.
-        for block in _blocks(np.flatnonzero(labels >= 0)):
+        for block in row_blocks(np.flatnonzero(labels >= 0)):
             out[block] = np.einsum("ij,ij->i", normalize(embeddings[block]), rows[labels[block]])
     return out
 
@@ -182,15 +170,29 @@ def _nearest_centroid(vectors: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray
     vectors at a time (the full similarity matrix of 100,000 outliers and 600 leaves is
     half a gigabyte)."""
     best, score = np.zeros(len(vectors), dtype=np.int64), np.zeros(len(vectors))
-    for block in _blocks(np.arange(len(vectors))):
+    for block in row_blocks(np.arange(len(vectors))):
         similarity = normalize(vectors[block]) @ rows.T
         best[block] = similarity.argmax(axis=1)
         score[block] = similarity[np.arange(len(block)), best[block]]
     return best, score
 
 
-def _blocks(rows: np.ndarray, size: int = 16_384) -> list[np.ndarray]:
-    return [rows[start : start + size] for start in range(0, len(rows), size)]
+def _soft_scores(clusterer, labels: np.ndarray, outliers: np.ndarray, k: int) -> np.ndarray:
+    """The outliers' HDBSCAN soft-cluster memberships, columns in our topic numbering."""
+    raw = clusterer.soft_membership()[outliers]
+    scores = np.zeros((len(outliers), k))
+    for old in range(raw.shape[1]):
+        new = _renumbered(clusterer.labels_, labels, old)
+        if new is not None:
+            scores[:, new] = raw[:, old]
+    return scores
+
+
+def _ctfidf_scores(counts, labels: np.ndarray, outliers: np.ndarray, k: int, config) -> np.ndarray:
+    """Cosine of each outlier's TF-IDF vector with each topic's c-TF-IDF row."""
+    topic_rows = normalize(_ctfidf(counts, labels, k, config))
+    docs = counts[outliers].multiply(_idf(counts)).tocsr()
+    return np.asarray(normalize(docs) @ topic_rows.T)
 
 
 def _renumbered(original: np.ndarray, renumbered: np.ndarray, old: int) -> int | None:

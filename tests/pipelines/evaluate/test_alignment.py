@@ -258,9 +258,9 @@ def test_topic_vectors_are_unit_centroids_and_empty_topics_are_zero():
 @pytest.mark.parametrize("block", [3, 7, 16_384])
 def test_member_sums_in_blocks_equal_the_sum_of_unit_vectors(monkeypatch, block):
     import topicflow.pipelines.evaluate.alignment as alignment
-    from topicflow.pipelines.models.embedding.topics import centroid_similarity, centroids
+    from topicflow.pipelines.models.embedding.topics import centroid_similarity
 
-    monkeypatch.setattr(alignment, "MEMBER_BLOCK", block)
+    monkeypatch.setattr(alignment, "ROW_BLOCK", block)
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(40, 6)).astype(np.float32)
     vectors[5] = 0  # a zero vector adds nothing
@@ -269,7 +269,7 @@ def test_member_sums_in_blocks_equal_the_sum_of_unit_vectors(monkeypatch, block)
     expected = np.stack([unit[labels == t].sum(axis=0) for t in range(4)])
     np.testing.assert_allclose(alignment._member_sums(vectors, labels, 4), expected, atol=1e-6)
     rows = expected / np.linalg.norm(expected, axis=1, keepdims=True)
-    np.testing.assert_allclose(centroids(vectors, labels, 4), rows, atol=1e-6)
+    np.testing.assert_allclose(topic_vectors_from_documents(vectors, labels, 4), rows, atol=1e-6)
     similarity = centroid_similarity(vectors, labels)
     assigned = (labels >= 0) & (np.arange(40) != 5)
     np.testing.assert_allclose(
