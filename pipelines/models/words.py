@@ -18,6 +18,7 @@ word scores high only when it is both common in the topic and concentrated there
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,18 +27,17 @@ from gensim.corpora import Dictionary
 
 
 def count_matrix(tokens: Sequence[Sequence[str]], vocabulary: Dictionary) -> sp.csr_matrix:
-    """Documents x vocabulary term counts (words outside the vocabulary are ignored)."""
+    """Documents x vocabulary term counts (words outside the vocabulary are ignored),
+    each row's columns sorted. Built in compact arrays (4 bytes a token), not Python
+    lists of ints: a million short documents hold ten million tokens."""
     index = vocabulary.token2id
-    rows, cols = [], []
-    for row, doc in enumerate(tokens):
-        for word in doc:
-            col = index.get(word)
-            if col is not None:
-                rows.append(row)
-                cols.append(col)
-    data = np.ones(len(rows), dtype=np.float64)
-    shape = (len(tokens), len(vocabulary))
-    matrix = sp.csr_matrix((data, (rows, cols)), shape=shape)
+    columns, ends = array("i"), array("q", [0])
+    for doc in tokens:
+        columns.extend([col for col in map(index.get, doc) if col is not None])
+        ends.append(len(columns))
+    indices, indptr = np.array(columns, dtype=np.int32), np.array(ends, dtype=np.int64)
+    data = np.ones(len(indices), dtype=np.float64)
+    matrix = sp.csr_matrix((data, indices, indptr), shape=(len(tokens), len(vocabulary)))
     matrix.sum_duplicates()
     return matrix
 

@@ -9,17 +9,19 @@ guarded by ``check_is_fitted``. Input documents are token lists from
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
+import scipy.sparse as sp
 from gensim.corpora import Dictionary
-from gensim.matutils import corpus2csc
 from gensim.models import LdaModel, LdaMulticore
 from sklearn.base import BaseEstimator
 from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.utils.validation import check_is_fitted
+
+from topicflow.pipelines.models.words import count_matrix
 
 Prior = str | float
 
@@ -104,10 +106,10 @@ class LdaTopicModel(BaseEstimator):
         """Fit on token lists; ``vocabulary`` (a gensim Dictionary) defaults to their words."""
         self._validate()
         vocabulary = vocabulary if vocabulary is not None else Dictionary(documents)
-        bows = [vocabulary.doc2bow(doc) for doc in documents]
-        if not any(bows):
+        counts = count_matrix(documents, vocabulary)
+        if not counts.nnz:
             raise ValueError("LDA needs at least one document with a word in the vocabulary")
-        self.passes_ = auto_passes(len(bows)) if self.passes == "auto" else int(self.passes)
+        self.passes_ = auto_passes(counts.shape[0]) if self.passes == "auto" else int(self.passes)
         common = dict(
             id2word=vocabulary,
             num_topics=self.n_topics,
@@ -127,18 +129,14 @@ class LdaTopicModel(BaseEstimator):
         else:
             model = LdaModel(**common)
         if self.init == "nmf":
-            start = self._nmf_topics(bows, len(vocabulary))
-            n_tokens = sum(count for bow in bows for _, count in bow)
-            model.state.sstats[...] = start * (n_tokens / self.n_topics)
+            start = self._nmf_topics(counts)
+            model.state.sstats[...] = start * (counts.sum() / self.n_topics)
             model.sync_state()
-        model.update(bows)
+        model.update(RowCorpus(counts))
         self.model_ = model
         topics = self.model_.get_topics().astype(np.float64)
         self.components_ = topics / topics.sum(axis=1, keepdims=True)
-        frequencies = np.zeros(len(vocabulary))
-        for bow in bows:
-            for word, count in bow:
-                frequencies[word] += count
+        frequencies = np.asarray(counts.sum(axis=0)).ravel()
         self.word_probabilities_ = (frequencies + 1) / (frequencies.sum() + len(vocabulary))
         self.vocabulary_ = vocabulary
         self.n_features_in_ = len(vocabulary)
@@ -171,9 +169,8 @@ class LdaTopicModel(BaseEstimator):
         check_is_fitted(self, "components_")
         return relevance_order(self.components_, self.word_probabilities_, self.relevance, n)
 
-    def _nmf_topics(self, bows: list, n_words: int) -> np.ndarray:
+    def _nmf_topics(self, counts: sp.csr_matrix) -> np.ndarray:
         """Topic-word rows (each summing to 1) from an NMF of the sublinear TF-IDF matrix."""
-        counts = corpus2csc(bows, num_terms=n_words).T.tocsr()
         tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
         # NNDSVD is deterministic given the seed and needs k <= min(docs, words).
         nndsvd = self.n_topics <= min(tfidf.shape)
@@ -222,3 +219,21 @@ def relevance_order(
     lift = log_topic - np.log(word_probabilities)
     score = relevance * log_topic + (1 - relevance) * lift
     return np.argsort(-score, axis=1, kind="stable")[:, :n]
+
+
+class RowCorpus:
+    """A documents x vocabulary count matrix as the bag-of-words corpus gensim streams:
+    each row's ``(word id, count)`` pairs, made a chunk at a time as gensim reads them.
+    The CSR matrix takes 12 bytes per distinct word of a document, where a list of
+    gensim's bag-of-words tuples takes about 100 (a gigabyte for a million short texts)."""
+
+    def __init__(self, counts: sp.csr_matrix) -> None:
+        self.counts = counts
+
+    def __len__(self) -> int:
+        return self.counts.shape[0]
+
+    def __iter__(self) -> Iterator[list[tuple[int, float]]]:
+        indptr, indices, data = self.counts.indptr, self.counts.indices, self.counts.data
+        for start, end in zip(indptr[:-1].tolist(), indptr[1:].tolist(), strict=True):
+            yield list(zip(indices[start:end].tolist(), data[start:end].tolist(), strict=True))

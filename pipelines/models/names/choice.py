@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from topicflow.pipelines.evaluate.alignment import topic_vectors_from_documents
 from topicflow.pipelines.models.names.phrases import PhraseIndex, plain_spelling, word_count
 from topicflow.pipelines.models.names.shortlist import topic_shortlists
 
@@ -150,12 +151,9 @@ def _topic_vectors(
     centers: np.ndarray | None = None
     missing = list(range(n_topics))
     if vectors is not None and len(vectors):
-        unit = _unit(vectors)
-        centers = np.zeros((n_topics, unit.shape[1]))
-        for topic in range(n_topics):
-            members = assignments == topic
-            if members.any():
-                centers[topic] = unit[members].mean(axis=0)
+        # Blocks of documents at a time: no float64 copy of every vector per named level.
+        labels = np.where((assignments >= 0) & (assignments < n_topics), assignments, -1)
+        centers = topic_vectors_from_documents(vectors, labels, n_topics)
         missing = [t for t in range(n_topics) if not centers[t].any()]
     described = [t for t in missing if words[t]]
     if described:

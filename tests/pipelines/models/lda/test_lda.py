@@ -13,8 +13,9 @@ from tests.planted import block_corpus
 from topicflow.pipelines.models.base import PreparedCorpus
 from topicflow.pipelines.models.granularity.config import GranularityConfig
 from topicflow.pipelines.models.lda.config import LdaConfig
-from topicflow.pipelines.models.lda.estimator import LdaTopicModel, auto_passes
+from topicflow.pipelines.models.lda.estimator import LdaTopicModel, RowCorpus, auto_passes
 from topicflow.pipelines.models.lda.model import LdaModel
+from topicflow.pipelines.models.words import count_matrix
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +87,17 @@ def test_auto_passes_fit_as_the_explicit_count_and_find_the_blocks():
     np.testing.assert_array_equal(auto.components_, five.components_)
     assert sorted(sorted(w) for w in auto.top_words(12)) == sorted(sorted(b) for b in blocks)
     assert adjusted_rand_score(truth[:2_000], auto.transform(docs[:2_000]).argmax(axis=1)) == 1.0
+
+
+def test_lda_streams_the_bags_of_words_gensim_would_build():
+    # The count matrix's rows are exactly doc2bow's pairs (ids sorted, repeats counted),
+    # including an empty document and words outside the vocabulary.
+    docs = [["b", "a", "b", "c"], [], ["zzz", "c"], ["a", "a", "a"]]
+    vocabulary = Dictionary([["a", "b", "c"]])
+    streamed = list(RowCorpus(count_matrix(docs, vocabulary)))
+    assert streamed == [vocabulary.doc2bow(doc) for doc in docs]
+    assert len(RowCorpus(count_matrix(docs, vocabulary))) == 4
+    assert list(RowCorpus(count_matrix(docs, vocabulary))) == streamed  # iterable again
 
 
 @pytest.mark.parametrize("passes", [0, "sometimes", 2.5])
