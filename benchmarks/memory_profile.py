@@ -5,8 +5,8 @@ sampled every 0.2 s, set against the stages its manifest records.
         [--synthetic N] [--config FILE] [--out FILE]
 
 The corpus is read as ``side_by_side.py`` reads it (the first 99 %; 20 Newsgroups with
-``clean_usenet``), into an empty store; ``--synthetic N`` takes instead N distinct
-sentences of 20 Newsgroups and BBC News, as ``scaling.py`` builds its large corpora.
+``clean_usenet``), into an empty store; ``--synthetic N`` takes instead N short spans cut from 20
+Newsgroups and BBC News (:mod:`synthetic`, as ``scaling.py`` builds its large corpora).
 
 Reported: the tree's peak and what ran then, and per stage the largest RSS of each
 process role while the stage ran: ``run`` (the command's own process), ``api server``
@@ -27,14 +27,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
 import psutil
+import synthetic
 from common import FILES
 from measure import SAMPLE_SECONDS, machine, role
-from scaling import real_documents, sentences
 from side_by_side import CORPORA, TOPICFLOW
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +45,7 @@ MB = 2**20
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", choices=sorted(CORPORA), default="20newsgroups")
-    parser.add_argument("--synthetic", type=int, help="N distinct sentences instead")
+    parser.add_argument("--synthetic", type=int, help="N short spans instead")
     parser.add_argument("--config", type=Path, help="config beyond the corpus's own")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
@@ -56,10 +56,8 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="topicflow-memory-"))
     corpus = work / "corpus.jsonl"
     if args.synthetic:
-        pool = sentences(real_documents())
-        picked = np.random.default_rng(0).choice(len(pool), args.synthetic, replace=False)
-        rows = [{"text": pool[i]} for i in picked]
-        title, settings = f"{args.synthetic:,} distinct sentences", ""
+        rows = [{"text": text} for text in synthetic.corpus("short", args.synthetic)]
+        title, settings = f"{args.synthetic:,} short spans", ""
     else:
         with gzip.open(source, "rt", encoding="utf-8") as fh:
             rows = [json.loads(line) for line in fh]
@@ -73,17 +71,18 @@ def main() -> int:
     command = [TOPICFLOW, "run", "--corpus", str(corpus)]
     command += [] if args.synthetic else ["--label-field", "label"]
     command += ["--config", str(config), "--out", str(work / "runs")]
-    samples, seconds = _sampled(command, env)
+    samples, seconds = sampled(command, env)
     (manifest,) = (work / "runs").glob("*/manifest.json")
     stages = json.loads(manifest.read_text())["stages"]
     name = f"synthetic_{args.synthetic}" if args.synthetic else args.corpus
     out = args.out or RESULTS / f"memory_{name}.md"
-    out.write_text(render(samples, stages, seconds, title, settings, len(rows), extra))
+    table = profile_table(samples, stages)
+    out.write_text(table.markdown(title, len(rows), seconds, settings + extra))
     print(out.read_text())
     return 0
 
 
-def _sampled(command: list[str], env: dict) -> tuple[list[tuple[float, dict[str, int]]], float]:
+def sampled(command: list[str], env: dict) -> tuple[list[tuple[float, dict[str, int]]], float]:
     """(samples, wall seconds): per sample, the wall-clock time and RSS bytes by role."""
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
@@ -107,9 +106,45 @@ def _sampled(command: list[str], env: dict) -> tuple[list[tuple[float, dict[str,
     return samples, time.perf_counter() - start
 
 
-def render(
-    samples, stages: dict, seconds: float, title: str, settings: str, n_docs: int, extra: str
-) -> str:
+ROLES = ("run", "worker", "api server")
+
+
+@dataclass
+class ProfileTable:
+    """The samples set against the stages: the tree's peak and, per stage, the largest
+    RSS of each role while it ran (MB)."""
+
+    peak_mb: float
+    peak_roles: dict[str, float]
+    peak_during: str
+    stages: list[tuple[str, float, list[float], float]]  # name, seconds, by role, tree
+
+    def markdown(self, title: str, n_docs: int, seconds: float, config: str) -> str:
+        lines = [
+            f"# Memory of one cold run: {title}",
+            "",
+            f"- {n_docs:,} documents, empty store, {seconds:.0f} s wall; the default config"
+            + (f" plus\n  ```yaml\n  {_indent(config.strip())}\n  ```" if config.strip() else "."),
+            f"- Machine: {machine()}; {datetime.now():%Y-%m-%d}.",
+            "- RSS of each process sampled every 0.2 s (`benchmarks/memory_profile.py`); "
+            "`run` is the command's own process, `worker` the processes it starts (LDA fits "
+            "in one), `api server` Prefect's temporary server.",
+            "",
+            f"**Peak of the process tree: {self.peak_mb:,.0f} MB** "
+            f"({', '.join(f'{r} {self.peak_roles.get(r, 0):,.0f}' for r in ROLES)}), "
+            f"while {self.peak_during} ran.",
+            "",
+            "| stage | seconds | largest RSS while it ran (MB): " + " | ".join(ROLES) + " | tree |",
+            "|---|---:|" + "---:|" * (len(ROLES) + 1),
+        ]
+        for name, spent, by_role, tree in self.stages:
+            cells = " | ".join(f"{mb:,.0f}" for mb in by_role)
+            lines.append(f"| {name} | {spent:.1f} | {cells} | {tree:,.0f} |")
+        return "\n".join(lines) + "\n"
+
+
+def profile_table(samples: list[tuple[float, dict[str, int]]], stages: dict) -> ProfileTable:
+    """``samples`` (from :func:`sampled`) against ``stages`` (the manifest's)."""
     total = [sum(by_role.values()) for _, by_role in samples]
     peak_at = max(range(len(samples)), key=total.__getitem__)
     when = samples[peak_at][0]
@@ -119,32 +154,17 @@ def render(
         if s.get("started_at")
     }
     running = [name for name, (a, b) in spans.items() if a <= when <= b] or ["(between stages)"]
-    roles = ("run", "worker", "api server")
-    lines = [
-        f"# Memory of one cold run: {title}",
-        "",
-        f"- {n_docs:,} documents, empty store, the default config"
-        + (" plus `clean_usenet: true`" if settings else "")
-        + (f" plus\n  ```yaml\n  {extra.strip()}\n  ```" if extra.strip() else "")
-        + f"; {seconds:.0f} s wall.",
-        f"- Machine: {machine()}; {datetime.now():%Y-%m-%d}.",
-        "- RSS of each process sampled every 0.2 s (`benchmarks/memory_profile.py`); "
-        "`run` is the command's own process, `worker` the processes it starts (LDA fits "
-        "in one), `api server` Prefect's temporary server.",
-        "",
-        f"**Peak of the process tree: {total[peak_at] / MB:,.0f} MB** "
-        f"({', '.join(f'{r} {samples[peak_at][1].get(r, 0) / MB:,.0f}' for r in roles)}), "
-        f"while {', '.join(running)} ran.",
-        "",
-        "| stage | seconds | largest RSS while it ran (MB): " + " | ".join(roles) + " | tree |",
-        "|---|---:|" + "---:|" * (len(roles) + 1),
-    ]
+    rows = []
     for name, (a, b) in sorted(spans.items(), key=lambda item: item[1]):
         inside = [by_role for t, by_role in samples if a <= t <= b] or [{}]
-        cells = [f"{max(s.get(r, 0) for s in inside) / MB:,.0f}" for r in roles]
-        tree = max(sum(s.values()) for s in inside) / MB
-        lines.append(f"| {name} | {b - a:.1f} | " + " | ".join(cells) + f" | {tree:,.0f} |")
-    return "\n".join(lines) + "\n"
+        by_role = [max(s.get(r, 0) for s in inside) / MB for r in ROLES]
+        rows.append((name, b - a, by_role, max(sum(s.values()) for s in inside) / MB))
+    peak_roles = {r: samples[peak_at][1].get(r, 0) / MB for r in ROLES}
+    return ProfileTable(total[peak_at] / MB, peak_roles, ", ".join(running), rows)
+
+
+def _indent(text: str) -> str:
+    return text.replace("\n", "\n  ")
 
 
 def _epoch(stamp: str) -> float:

@@ -1,156 +1,206 @@
-"""How a whole `topicflow run` grows with the corpus: 1k, 5k, 20k and 200k documents.
+"""How a whole cold `topicflow run` grows with the corpus, up to a million documents.
 
-Real documents for 1k / 5k / 20k: a seeded sample (nested: each size contains the
-smaller ones) of raw 20 Newsgroups plus raw BBC News (21,071 documents; USENET
-headers, quotes and signatures stripped). The 200k corpus is synthetic: 200,000
-distinct sentences of 5 to 60 words drawn without replacement from those documents
-(which hold about 202,000), one sentence per document, as short texts such as
-tickets or reviews are. Distinct, because ingestion drops duplicate documents.
+Three shapes of corpus (``--shape``):
 
-Each size is a cold `topicflow run` (empty store) with the default config except
-``preprocess.clean_usenet: true`` and ``embedding.umap.fit_sample: 20000`` (UMAP is fitted
-on 20,000 documents and applied to the rest; a no-op up to 20k). Reported: wall time,
-the peak resident memory of the whole process tree, each stage's seconds, and which
-stage dominates.
+- ``documents``: a seeded nested sample of raw 20 Newsgroups plus raw BBC News (up to
+  their 21,071 documents, about 290 words each);
+- ``short``: spans of 5 to 40 words (22 on average) cut from those documents,
+  :mod:`synthetic`'s short shape, for 100k to 1M;
+- ``paragraphs``: spans of 100 to 200 words (144 on average), for 100k and 300k; a
+  million of them would take about three hours of embedding alone on two cores, so
+  the 1M figure is extrapolated linearly from those two points and labelled so.
 
-    .venv/bin/python benchmarks/scaling.py [--sizes 1000,5000,20000,200000]
+Each size is a cold run (empty store) with the default config plus
+``preprocess.clean_usenet: true``, the process tree's RSS sampled every 0.2 s. Per row:
+wall time, milliseconds per document, the tree's peak RSS, each stage's seconds (from
+the manifest; the LDA and embedding branches overlap, so they do not add up), and the
+stage the peak fell in. Synthetic sizes also write their memory profile
+(``memory_<shape>_<N>.md``, as :mod:`memory_profile` does).
 
-Writes ``benchmarks/results/scaling.md``.
+    .venv/bin/python benchmarks/scaling.py --shape short --sizes 100000,300000,1000000
+
+Runs of a million documents take over an hour, so rows accumulate: each run's rows
+replace those of the same shape and size in ``benchmarks/results/scaling.json`` (with
+their date and machine), and ``scaling.md`` is rendered from all of them.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
-import re
+import subprocess
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-from measure import machine, run_measured
+import synthetic
+from measure import machine
+from memory_profile import profile_table, sampled
 
 from topicflow.pipelines.io.run_files import read_manifest
-from topicflow.pipelines.text.clean import strip_usenet
 
 ROOT = Path(__file__).resolve().parents[1]
-DATASETS = ROOT.parent / "shared" / "datasets"
-SOURCES = (
-    DATASETS / "20newsgroups" / "20news-bydate.jsonl.gz",
-    DATASETS / "bbc_news" / "bbc_news.jsonl.gz",
-)
-RESULTS = ROOT / "benchmarks" / "results" / "scaling.md"
+RESULTS = ROOT / "benchmarks" / "results"
+ROWS = RESULTS / "scaling.json"
 TOPICFLOW = str(Path(sys.executable).parent / "topicflow")
-# The manifest's stages: the fixed ones and one per model the default config fits.
-STAGES = ("ingest", "preprocess", "embed", "lda", "embedding", "document_map", "compare", "report")
-CONFIG = "preprocess:\n  clean_usenet: true\nembedding:\n  umap:\n    fit_sample: 20000\n"
-SYNTHETIC_FROM = 100_000  # sizes above this are synthetic sentences
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+CONFIG = "preprocess:\n  clean_usenet: true\n"
+KINDS = {
+    "documents": "20NG + BBC documents",
+    "short": "short spans",
+    "paragraphs": "paragraph spans",
+}
+# Issue 18's targets for the short shape.
+TARGET_PEAK_MB, TARGET_PER_DOCUMENT_RATIO, TARGET_SECONDS = 6 * 1024, 1.3, 2 * 3600
 
 
-def real_documents() -> list[str]:
-    texts = []
-    for source in SOURCES:
-        with gzip.open(source, "rt", encoding="utf-8") as fh:
-            texts += [json.loads(line)["text"] for line in fh]
-    return texts
-
-
-def sentences(texts: list[str]) -> list[str]:
-    """The distinct whole sentences of 5 to 60 words in the cleaned documents, sorted."""
-    found = set()
-    for text in texts:
-        for sentence in _SENTENCE.split(" ".join(strip_usenet(text).split())):
-            if 5 <= len(sentence.split()) <= 60:
-                found.add(sentence)
-    return sorted(found)
-
-
-def write_corpus(texts: list[str], path: Path) -> Path:
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.writelines(json.dumps({"text": t}) + "\n" for t in texts)
-    return path
+def documents(size: int, seed: int = 0) -> list[str]:
+    texts = synthetic.real_documents()
+    if size > len(texts):
+        raise SystemExit(f"there are {len(texts):,} real documents, not {size:,}")
+    order = np.random.default_rng(seed).permutation(len(texts))[:size]
+    return [texts[i] for i in order]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,5000,20000,200000")
+    parser.add_argument("--shape", choices=sorted(KINDS), default="documents")
+    parser.add_argument("--sizes", default="1000,5000,20000")
     args = parser.parse_args()
-    if not all(source.is_file() for source in SOURCES):
-        print(f"skipped: {SOURCES} not found (the shared datasets are not on this machine)")
+    if not synthetic.available():
+        print(f"skipped: {synthetic.SOURCES} not found (the shared datasets are not here)")
         return 0
-    sizes = [int(s) for s in args.sizes.split(",")]
-    rng = np.random.default_rng(0)
-    texts = real_documents()
-    order = rng.permutation(len(texts))
-    pool = sentences(texts) if max(sizes) > SYNTHETIC_FROM else []
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    if args.shape == "documents":
+        texts = documents(max(sizes))
+    else:
+        texts = synthetic.corpus(args.shape, max(sizes))
     work = Path(tempfile.mkdtemp(prefix="topicflow-scaling-"))
     (work / "config.yaml").write_text(CONFIG)
-    rows = []
     for size in sizes:
-        if size > SYNTHETIC_FROM:
-            corpus = [pool[i] for i in rng.choice(len(pool), size, replace=False)]
-            kind = "synthetic sentences"
-        else:
-            corpus = [texts[i] for i in order[:size]]
-            kind = "20NG + BBC documents"
-        path = write_corpus(corpus, work / f"corpus_{size}.jsonl")
-        env = {**os.environ, "TOPICFLOW_STORE": str(work / f"store_{size}")}
-        command = [TOPICFLOW, "run", "--corpus", str(path), "--config", str(work / "config.yaml")]
-        measured = run_measured(command + ["--out", str(work / "runs")], env)
-        run_dir = Path(measured.stdout.strip().splitlines()[-1])
-        manifest = read_manifest(run_dir)
-        timing = manifest.stages
-        stages = {name: timing[name].seconds if name in timing else 0.0 for name in STAGES}
-        rows.append(
-            {
-                "size": size,
-                "kind": kind,
-                "documents": manifest.corpus.documents,
-                "seconds": measured.seconds,
-                "rss": measured.peak_rss_mb,
-                "stages": stages,
-                "words": sum(len(t.split()) for t in corpus) / len(corpus),
-            }
-        )
-        print(json.dumps(rows[-1]), flush=True)
-    RESULTS.write_text(render(rows, args.sizes))
-    print(RESULTS.read_text())
+        row = measure(texts[:size], args.shape, work)
+        store(row)
+        print(json.dumps(row), flush=True)
+    (RESULTS / "scaling.md").write_text(render(load_rows()))
+    print((RESULTS / "scaling.md").read_text())
     return 0
 
 
-def render(rows: list[dict], sizes: str) -> str:
+def measure(texts: list[str], shape: str, work: Path) -> dict:
+    """One cold run on ``texts``: its row, and its memory profile for a synthetic shape."""
+    size = len(texts)
+    corpus = work / f"corpus_{shape}_{size}.jsonl"
+    corpus.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
+    runs = work / f"runs_{shape}_{size}"
+    env = {**os.environ, "TOPICFLOW_STORE": str(work / f"store_{shape}_{size}")}
+    command = [TOPICFLOW, "run", "--corpus", str(corpus), "--config", str(work / "config.yaml")]
+    samples, seconds = sampled(command + ["--out", str(runs)], env)
+    (run_dir,) = runs.iterdir()
+    manifest = read_manifest(run_dir)
+    stages = {name: round(stage.seconds, 1) for name, stage in manifest.stages.items()}
+    table = profile_table(samples, json.loads((run_dir / "manifest.json").read_text())["stages"])
+    if shape != "documents":
+        title = f"{size:,} {KINDS[shape]} (`scaling.py --shape {shape}`)"
+        path = RESULTS / f"memory_{shape}_{size}.md"
+        path.write_text(table.markdown(title, size, seconds, CONFIG))
+    return {
+        "shape": shape,
+        "documents": manifest.corpus.documents,
+        "words": round(sum(len(t.split()) for t in texts) / size, 1),
+        "seconds": round(seconds, 1),
+        "peak_mb": round(table.peak_mb),
+        "peak_during": table.peak_during,
+        "stages": stages,
+        "date": f"{datetime.now():%Y-%m-%d}",
+        "commit": _commit(),
+        "machine": machine(),
+    }
+
+
+def _commit() -> str:
+    """The code the row measured: the checkout's commit, marked when it had changes."""
+    git = ["git", "-C", str(ROOT)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(
+        [*git, "status", "--porcelain", "--", "pipelines", "flows"], capture_output=True, text=True
+    )
+    return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
+
+
+def load_rows() -> list[dict]:
+    return json.loads(ROWS.read_text()) if ROWS.is_file() else []
+
+
+def store(row: dict) -> None:
+    key = (row["shape"], row["documents"])
+    rows = [r for r in load_rows() if (r["shape"], r["documents"]) != key]
+    rows = sorted(rows + [row], key=lambda r: (list(KINDS).index(r["shape"]), r["documents"]))
+    ROWS.write_text(json.dumps(rows, indent=1) + "\n")
+
+
+def render(rows: list[dict]) -> str:
+    stages = list(dict.fromkeys(name for row in rows for name in row["stages"]))
     lines = [
         "# Scaling: one cold `topicflow run` at growing corpus sizes",
         "",
-        "- Corpora: a seeded nested sample of raw 20 Newsgroups + raw BBC News (USENET "
-        "headers, quotes and signatures stripped) up to 20k; 200k = synthetic, one distinct "
-        "sentence (5-60 words) drawn from those documents per document.",
-        "- Config: defaults plus `preprocess.clean_usenet: true` and "
-        "`embedding.umap.fit_sample: 20000`; "
-        "store empty before each run; threads runner; models `lda` (10 topics) and "
-        "`embedding` (HDBSCAN's natural count); stages named as in the manifest.",
-        f"- Machine: {machine()}.",
-        f"- Command: `.venv/bin/python benchmarks/scaling.py --sizes {sizes}`",
+        "- Shapes (`benchmarks/synthetic.py`): real 20 Newsgroups + BBC News documents; "
+        "`short` spans of 5-40 words and `paragraph` spans of 100-200 words cut from them.",
+        "- Config: defaults plus `preprocess.clean_usenet: true`; empty store before each run.",
+        "- Command: `.venv/bin/python benchmarks/scaling.py --shape SHAPE --sizes N,...`; rows "
+        "accumulate in `scaling.json` (each with its date and machine, below).",
         "- Stage seconds come from each run's manifest; the LDA and embedding branches run "
-        "concurrently, so stages overlap and do not add up to the wall time.",
+        "concurrently, so stages overlap and do not add up to the wall time. Peak: the whole "
+        "process tree's RSS.",
         "",
-        "| documents | kind | mean words | wall s | peak RSS (MB) | "
-        + " | ".join(STAGES)
-        + " | dominant stage |",
-        "|---|---|---|---|---|" + "---|" * len(STAGES) + "---|",
+        "| documents | kind | mean words | wall s | ms per document | peak RSS (MB) | "
+        + " | ".join(["peak during", *stages])
+        + " |",
+        "|---:|---|---:|---:|---:|---:|---|" + "---:|" * len(stages),
     ]
     for row in rows:
-        stages = row["stages"]
-        dominant = max(stages, key=stages.get)
-        cells = " | ".join(f"{stages[name]:.1f}" for name in STAGES)
+        cells = " | ".join(f"{row['stages'].get(name, 0.0):.1f}" for name in stages)
         lines.append(
-            f"| {row['documents']:,} | {row['kind']} | {row['words']:.0f} | "
-            f"{row['seconds']:.0f} | {row['rss']:.0f} | {cells} | {dominant} |"
+            f"| {row['documents']:,} | {KINDS[row['shape']]} | {row['words']:.0f} | "
+            f"{row['seconds']:,.0f} | {1000 * row['seconds'] / row['documents']:.2f} | "
+            f"{row['peak_mb']:,} | {row['peak_during']} | {cells} |"
         )
-    return "\n".join(lines + [""])
+    lines += ["", *targets(rows), "", "Measured on (date, commit, machine):", ""]
+    lines += sorted(
+        {
+            f"- {r['documents']:,} {r['shape']}: {r['date']}, {r['commit']}, {r['machine']}"
+            for r in rows
+        }
+    )
+    return "\n".join(lines) + "\n"
+
+
+def targets(rows: list[dict]) -> list[str]:
+    """Issue 18's million-document targets against the short rows, and the paragraph
+    shape's million extrapolated from its 100k and 300k rows."""
+    short = {r["documents"]: r for r in rows if r["shape"] == "short"}
+    out = ["## Targets", ""]
+    if 1_000_000 in short:
+        big = short[1_000_000]
+        out.append(
+            f"- 1M short spans, cold: {big['seconds']:,.0f} s (target <= {TARGET_SECONDS:,}), "
+            f"peak {big['peak_mb']:,} MB (target <= {TARGET_PEAK_MB:,})."
+        )
+        if 100_000 in short:
+            ratio = (big["seconds"] / 1e6) / (short[100_000]["seconds"] / 1e5)
+            out.append(
+                f"- Wall time per document at 1M / at 100k: {ratio:.2f} "
+                f"(target <= {TARGET_PER_DOCUMENT_RATIO})."
+            )
+    else:
+        out.append("- No 1,000,000-document row yet.")
+    paragraphs = {r["documents"]: r for r in rows if r["shape"] == "paragraphs"}
+    if {100_000, 300_000} <= paragraphs.keys():
+        a, b = paragraphs[100_000]["seconds"], paragraphs[300_000]["seconds"]
+        guess = b + (b - a) / 200_000 * 700_000
+        out.append(f"- Paragraphs at 1M, extrapolated linearly from 100k and 300k: {guess:,.0f} s.")
+    return out
 
 
 if __name__ == "__main__":

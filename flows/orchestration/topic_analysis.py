@@ -281,8 +281,9 @@ def _embed(r: RunContext, prepared: Preprocessed) -> tuple[np.ndarray, str, Embe
         _submit("embed", embed_shard, texts[i : i + size], config, r.store, f"{i // size + 1}")
         for i in range(0, len(texts), size)
     ]
-    results = [shard.result() for shard in shards]
-    vectors = merge_shards(results, config.cache, decision).record(r.manifest, "embed")
+    # Each shard's future is let go once read: the merge keeps only the vectors.
+    results = (shards.pop(0).result() for _ in range(len(shards)))
+    vectors = merge_shards(results, len(texts), config.cache, decision).record(r.manifest, "embed")
     r.manifest.update(embedding_backend=config.backend)
     return vectors, embedding_identity(**config.identity_params()), config
 
