@@ -14,6 +14,7 @@ import contextlib
 import os
 import platform
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,20 +33,22 @@ class Measured:
 
 
 def run_measured(command: list[str], env: dict[str, str] | None = None) -> Measured:
-    """Run ``command`` to completion; SystemExit with its stderr tail if it fails."""
+    """Run ``command`` to completion; SystemExit with its stderr tail if it fails. Its
+    output goes to files, not pipes: a pipe nobody reads fills at 64 KB and stops the
+    run (a million documents log more than that)."""
     start = time.perf_counter()
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
-    peak = 0
-    root = psutil.Process(process.pid)
-    cpu: dict[int, tuple[str, float]] = {}
-    while process.poll() is None:
-        peak = max(peak, _tree_rss(root))
-        _note_cpu(root, cpu)
-        time.sleep(SAMPLE_SECONDS)
-    stdout, stderr = process.communicate()
-    seconds = time.perf_counter() - start
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(command, stdout=out, stderr=err, text=True, env=env)
+        peak = 0
+        root = psutil.Process(process.pid)
+        cpu: dict[int, tuple[str, float]] = {}
+        while process.poll() is None:
+            peak = max(peak, _tree_rss(root))
+            _note_cpu(root, cpu)
+            time.sleep(SAMPLE_SECONDS)
+        seconds = time.perf_counter() - start
+        out.seek(0), err.seek(0)
+        stdout, stderr = out.read(), err.read()
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command[:3])} failed:\n{stderr[-3000:]}")
     roles: dict[str, float] = {}

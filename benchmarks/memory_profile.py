@@ -71,7 +71,7 @@ def main() -> int:
     command = [TOPICFLOW, "run", "--corpus", str(corpus)]
     command += [] if args.synthetic else ["--label-field", "label"]
     command += ["--config", str(config), "--out", str(work / "runs")]
-    samples, seconds = sampled(command, env)
+    samples, seconds = sampled(command, env, work / "run.log")
     (manifest,) = (work / "runs").glob("*/manifest.json")
     stages = json.loads(manifest.read_text())["stages"]
     name = f"synthetic_{args.synthetic}" if args.synthetic else args.corpus
@@ -82,10 +82,14 @@ def main() -> int:
     return 0
 
 
-def sampled(command: list[str], env: dict) -> tuple[list[tuple[float, dict[str, int]]], float]:
-    """(samples, wall seconds): per sample, the wall-clock time and RSS bytes by role."""
+def sampled(
+    command: list[str], env: dict, log: Path
+) -> tuple[list[tuple[float, dict[str, int]]], float]:
+    """(samples, wall seconds): per sample, the wall-clock time and RSS bytes by role.
+    The command's output goes to ``log`` (a pipe nobody reads would fill and stop it)."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    with open(log, "w", encoding="utf-8") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=output, env=env)
     root = psutil.Process(process.pid)
     roles: dict[int, str] = {}
     samples = []
@@ -100,9 +104,8 @@ def sampled(command: list[str], env: dict) -> tuple[list[tuple[float, dict[str, 
                     by_role[kind] = by_role.get(kind, 0) + proc.memory_info().rss
         samples.append((time.time(), by_role))
         time.sleep(SAMPLE_SECONDS)
-    _, stderr = process.communicate()
-    if process.returncode != 0:
-        raise SystemExit(f"topicflow run failed:\n{stderr.decode()[-3000:]}")
+    if process.wait() != 0:
+        raise SystemExit(f"topicflow run failed ({log}):\n{log.read_text()[-3000:]}")
     return samples, time.perf_counter() - start
 
 

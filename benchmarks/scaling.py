@@ -96,7 +96,9 @@ def measure(texts: list[str], shape: str, work: Path) -> dict:
     runs = work / f"runs_{shape}_{size}"
     env = {**os.environ, "TOPICFLOW_STORE": str(work / f"store_{shape}_{size}")}
     command = [TOPICFLOW, "run", "--corpus", str(corpus), "--config", str(work / "config.yaml")]
-    samples, seconds = sampled(command + ["--out", str(runs)], env)
+    log = work / f"run_{shape}_{size}.log"
+    print(f"{size:,} {shape}: running, output in {log}", flush=True)
+    samples, seconds = sampled(command + ["--out", str(runs)], env, log)
     (run_dir,) = runs.iterdir()
     manifest = read_manifest(run_dir)
     stages = {name: round(stage.seconds, 1) for name, stage in manifest.stages.items()}
