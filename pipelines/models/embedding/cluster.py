@@ -5,12 +5,21 @@ the same embeddings and seed give the same clusters. Above ``fit_sample`` docume
 (20,000 by default) UMAP is fitted on a seeded sample of that many and applied to the
 rest, for the clustering and for the document map alike: the neighbour graph, the
 expensive part in time and memory, then grows with the sample, not the corpus.
+
+HDBSCAN's ``min_cluster_size: auto`` (the default) is 10 documents up to 20,000 and a
+2,000th of the corpus above: with a fixed 10, the leaf clusters grew with the corpus
+(185 on 20 Newsgroups, 660 on 200,000 sentences), and with them the topic tree (its
+merging is cubic in the leaves), the names of every level and the report, for topics of
+0.005 % of the documents that no analyst reads. ``min_samples`` (the density estimate)
+stays at 10 then: core distances for 500 neighbours of a million points would take
+gigabytes.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import math
 import pkgutil
 import warnings
 from functools import cache
@@ -18,6 +27,20 @@ from functools import cache
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
+
+from topicflow.pipelines.models.embedding.config import AUTO_CLUSTER_FLOOR, AUTO_CLUSTER_SHARE
+
+
+def cluster_sizes(
+    min_cluster_size: int | str, min_samples: int | None, n: int
+) -> tuple[int, int | None]:
+    """HDBSCAN's ``min_cluster_size`` and ``min_samples`` for ``n`` documents (see the
+    module docstring for ``auto``); never more than ``n``."""
+    if min_cluster_size != "auto":
+        return min(int(min_cluster_size), n), min_samples
+    size = max(AUTO_CLUSTER_FLOOR, math.ceil(n / AUTO_CLUSTER_SHARE))
+    samples = min_samples if min_samples is not None else AUTO_CLUSTER_FLOOR
+    return min(size, n), min(samples, n)
 
 
 @cache
@@ -79,7 +102,7 @@ class EmbeddingClusterer(BaseEstimator):
         min_dist: float = 0.0,
         metric: str = "cosine",
         fit_sample: int | None = None,
-        min_cluster_size: int = 10,
+        min_cluster_size: int | str = "auto",
         min_samples: int | None = None,
         selection_method: str = "eom",
         random_state: int | None = None,
@@ -109,7 +132,9 @@ class EmbeddingClusterer(BaseEstimator):
             random_state=self.random_state,
         )
         reduced = _reduce(reducer, embeddings, sample)
-        clusterer = _hdbscan(min(self.min_cluster_size, n), self.min_samples, self.selection_method)
+        size, samples = cluster_sizes(self.min_cluster_size, self.min_samples, n)
+        clusterer = _hdbscan(size, samples, self.selection_method)
+        self.min_cluster_size_ = size
         self.labels_ = clusterer.fit_predict(reduced).astype(np.int64)
         self.probabilities_ = np.asarray(clusterer.probabilities_, dtype=np.float64)
         self.reduced_ = np.asarray(reduced, dtype=np.float32)

@@ -8,6 +8,11 @@ from pydantic import Field
 
 from topicflow.pipelines.config_section import Section
 
+# min_cluster_size "auto": at least this many documents, and an AUTO_CLUSTER_SHARE-th of
+# them (models.embedding.cluster says why).
+AUTO_CLUSTER_FLOOR = 10
+AUTO_CLUSTER_SHARE = 2_000
+
 
 class UmapConfig(Section):
     n_neighbors: int = Field(30, ge=2, le=1000)
@@ -20,7 +25,8 @@ class UmapConfig(Section):
 
 
 class HdbscanConfig(Section):
-    min_cluster_size: int = Field(10, ge=2, le=1_000_000)
+    # auto: 10 documents, and a 2,000th of a corpus above 20,000 (models.embedding.cluster).
+    min_cluster_size: Annotated[int, Field(ge=2, le=1_000_000)] | Literal["auto"] = "auto"
     min_samples: int | None = Field(None, ge=1, le=1_000_000)
     # leaf: the finest clusters of HDBSCAN's condensed tree. They are the topic tree's
     # leaves; merging them (models.tree) gives every coarser level, where eom would
@@ -52,4 +58,5 @@ class EmbeddingTopicsConfig(Section):
 
     def min_documents(self) -> int:
         """Enough documents for HDBSCAN to find a cluster."""
-        return self.hdbscan.min_cluster_size + 1
+        size = self.hdbscan.min_cluster_size
+        return (AUTO_CLUSTER_FLOOR if size == "auto" else size) + 1

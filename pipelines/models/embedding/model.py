@@ -64,6 +64,7 @@ class EmbeddingTopicModel(TopicModel):
         ).fit(corpus.vectors)
         core = largest_first(clusterer.labels_)
         self.n_leaves_ = int(core.max()) + 1
+        self.min_cluster_size_ = clusterer.min_cluster_size_
         self.noise_share_ = round(float(np.mean(core == UNASSIGNED)), 6)
         leaves = core
         if self.n_leaves_ and config.outliers.strategy != "none":
@@ -105,6 +106,7 @@ class EmbeddingTopicModel(TopicModel):
         )
         extra: dict[str, Any] = {
             "hdbscan_noise_share": self.noise_share_,
+            "hdbscan_min_cluster_size": self.min_cluster_size_,
             "outlier_strategy": config.outliers.strategy,
         }
         similarity = centroid_similarity(corpus.vectors, assignments)

@@ -13,7 +13,11 @@ from sklearn.metrics import adjusted_rand_score
 
 from tests.planted import block_corpus
 from topicflow.pipelines.models.base import PreparedCorpus
-from topicflow.pipelines.models.embedding.cluster import EmbeddingClusterer, document_map
+from topicflow.pipelines.models.embedding.cluster import (
+    EmbeddingClusterer,
+    cluster_sizes,
+    document_map,
+)
 from topicflow.pipelines.models.embedding.config import EmbeddingTopicsConfig
 from topicflow.pipelines.models.embedding.model import EmbeddingTopicModel
 from topicflow.pipelines.models.embedding.topics import reassign_outliers
@@ -40,6 +44,42 @@ def test_blobs_are_recovered(planted):
     assert clustered.mean() > 0.9
     assert adjusted_rand_score(y[clustered], model.labels_[clustered]) == 1.0
     assert model.reduced_.shape == (len(x), 5)
+
+
+@pytest.mark.parametrize(
+    ("n", "sizes"),
+    [
+        (5, (5, 5)),
+        (293, (10, 10)),
+        (20_000, (10, 10)),
+        (20_001, (11, 10)),
+        (200_000, (100, 10)),
+        (1_000_000, (500, 10)),
+    ],
+)
+def test_auto_min_cluster_size_is_ten_then_a_two_thousandth(n, sizes):
+    # The density estimate (min_samples) stays at 10 documents.
+    assert cluster_sizes("auto", None, n) == sizes
+
+
+def test_explicit_cluster_sizes_are_kept_and_clipped_to_the_corpus():
+    assert cluster_sizes(50, None, 1_000_000) == (50, None)
+    assert cluster_sizes(50, 7, 30) == (30, 7)
+    assert cluster_sizes("auto", 3, 1_000_000) == (500, 3)
+
+
+def test_auto_min_cluster_size_clusters_a_small_corpus_as_ten(planted):
+    x, _ = planted
+    auto = EmbeddingClusterer(n_neighbors=10, random_state=0).fit(x)
+    ten = EmbeddingClusterer(n_neighbors=10, min_cluster_size=10, random_state=0).fit(x)
+    assert auto.min_cluster_size_ == ten.min_cluster_size_ == 10
+    np.testing.assert_array_equal(auto.labels_, ten.labels_)
+
+
+def test_min_cluster_size_must_be_auto_or_a_count():
+    with pytest.raises(ValueError, match="min_cluster_size"):
+        EmbeddingTopicsConfig(hdbscan={"min_cluster_size": "tiny"})
+    assert EmbeddingTopicsConfig().min_documents() == 11
 
 
 def test_same_seed_same_clusters(planted):
@@ -105,6 +145,7 @@ def test_topic_words_come_from_the_cluster_vocabulary(word_score):
     assert adjusted_rand_score(y, topics.assignments[: len(y)]) == 1.0
     for words in topics.words:
         assert any(set(words) <= set(block) for block in blocks)
+    assert topics.extra["hdbscan_min_cluster_size"] == 15  # in metrics.json
 
 
 def test_the_tree_joins_the_most_similar_topics_first():
