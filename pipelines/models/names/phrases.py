@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -158,33 +159,41 @@ class PhraseIndex:
         """Phrases at least ``min_documents`` documents use (each counted once a document)."""
         if len(texts) != len(tokens):
             raise ValueError(f"{len(texts)} texts for {len(tokens)} token lists")
-        interned: dict[str, str] = {}
-        found: list[list[str]] = []
-        frequency: Counter[str] = Counter()  # documents using each phrase
-        plain: Counter[str] = Counter()  # documents spelling it as its tokens do
-        other: dict[str, Counter[str]] = {}  # documents spelling it otherwise, by spelling
+        # Phrases by id, and per document the ids it uses, in compact arrays (4 bytes an
+        # entry): a million short documents use some 25 million, which as Python lists of
+        # keys and of row and column numbers took gigabytes.
+        ids: dict[str, int] = {}
+        found, ends, plain = array("i"), array("q", [0]), array("i")
+        other: dict[int, Counter[str]] = {}  # documents spelling a phrase otherwise, by spelling
         for text, doc in zip(texts, tokens, strict=True):
-            seen: dict[str, None] = {}
-            plainly: set[str] = set()
-            otherwise: set[tuple[str, str]] = set()
+            seen: dict[int, None] = {}
+            plainly: set[int] = set()
+            otherwise: set[tuple[int, str]] = set()
             for key, spelling in document_phrases(text, list(doc), max_tokens):
-                key = interned.setdefault(key, key)
-                seen[key] = None
+                j = ids.setdefault(key, len(ids))
+                seen[j] = None
                 if spelling == key or spelling == plain_spelling(key):
-                    plainly.add(key)
+                    plainly.add(j)
                 else:
-                    otherwise.add((key, spelling))
-            found.append(list(seen))
-            frequency.update(seen.keys())
-            plain.update(plainly)
-            for key, spelling in otherwise:
-                other.setdefault(key, Counter())[spelling] += 1
-        keys = sorted(k for k, n in frequency.items() if n >= min_documents)
-        column = {k: j for j, k in enumerate(keys)}
-        rows = [r for r, doc in enumerate(found) for k in doc if k in column]
-        cols = [column[k] for doc in found for k in doc if k in column]
-        matrix = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(tokens), len(keys)))
-        spellings = [_spelling(k, plain[k], other.get(k)) for k in keys]
+                    otherwise.add((j, spelling))
+            found.extend(seen)
+            ends.append(len(found))
+            plain.extend(plainly)
+            for j, spelling in otherwise:
+                other.setdefault(j, Counter())[spelling] += 1
+        used = np.array(found, dtype=np.int64)
+        frequency = np.bincount(used, minlength=len(ids))  # documents using each phrase
+        plainly_spelt = np.bincount(np.array(plain, dtype=np.int64), minlength=len(ids))
+        keys = sorted(k for k, j in ids.items() if frequency[j] >= min_documents)
+        column = np.full(len(ids), -1, dtype=np.int64)
+        column[[ids[k] for k in keys]] = np.arange(len(keys))
+        rows = np.repeat(np.arange(len(tokens)), np.diff(np.array(ends, dtype=np.int64)))
+        cols = column[used]
+        kept = cols >= 0
+        matrix = sp.csr_matrix(
+            (np.ones(int(kept.sum())), (rows[kept], cols[kept])), shape=(len(tokens), len(keys))
+        )
+        spellings = [_spelling(k, int(plainly_spelt[ids[k]]), other.get(ids[k])) for k in keys]
         return cls(keys, matrix, spellings)
 
     def tokens(self, j: int) -> set[str]:
