@@ -20,6 +20,7 @@ tokens themselves (LDA's input, the coherence reference) stay lemmas.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -161,7 +162,9 @@ class Preprocessor(BaseEstimator):
         drop_numbers = self.numbers == "drop"
         surfaces, tokens = [], []
         for word in _TOKEN.findall(text):
-            word = word.removesuffix("'s")
+            # One string per distinct word, not one per occurrence: the token lists of a
+            # million short texts hold ten million words (600 MB as separate strings).
+            word = sys.intern(word.removesuffix("'s"))
             if word in connectors:
                 surfaces.append(word)
                 tokens.append(word)
@@ -170,7 +173,7 @@ class Preprocessor(BaseEstimator):
                 continue
             if drop_numbers and _DIGIT.search(word):
                 continue
-            token = lemma(word) if lemma is not None else word
+            token = sys.intern(lemma(word)) if lemma is not None else word
             if token in stop:  # "told" -> "tell"
                 continue
             surfaces.append(word)
