@@ -4,9 +4,12 @@ through the embedding cache, merged back into one ``embed`` stage."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from prefect import get_run_logger
@@ -63,7 +66,7 @@ def embed_shard(
 
     if config.cache:
         identity = embedding_identity(**config.identity_params())
-        cache = EmbeddingCache(cache_dir(store, "embeddings") / identity)
+        cache = EmbeddingCache.shared(cache_dir(store, "embeddings") / identity)
         progress = progress_reporter(logger, f"embed {shard}", len(texts))
         vectors, hits = embed_once(texts, cache, embedder, progress)
     else:
@@ -79,6 +82,26 @@ def embed_shard(
             config.backend,
         )
     return clock.staged((vectors, hits))
+
+
+def shard_results(
+    texts: list[str], size: int, submit: Callable[[list[str], str], Any], window: int | None
+) -> Iterator[Staged]:
+    """Each shard's result (``submit(texts, label)`` returns its future), in order, with at
+    most ``window`` shards submitted and not yet read (None: all at once). A future is
+    let go once read, so only the caller keeps what it took from it."""
+    starts = deque(range(0, len(texts), size))
+
+    def submit_next() -> Any:
+        i = starts.popleft()
+        return submit(texts[i : i + size], f"{i // size + 1}")
+
+    running = deque(submit_next() for _ in range(min(window or len(starts), len(starts))))
+    while running:
+        result = running.popleft().result()
+        if starts:
+            running.append(submit_next())
+        yield result
 
 
 def merge_shards(
@@ -104,6 +127,11 @@ def merge_shards(
     parts = [*timings, *([decision] if decision else [])]
     started = min(s.started_at for s in parts)
     finished = max(s.finished_at for s in parts)
-    # Shards overlap, after the decision: the longest shard bounds the stage.
-    seconds = max(s.seconds for s in timings) + (decision.seconds if decision else 0.0)
+    # After the decision, from the first shard's start to the last one's end (they overlap).
+    span = _epoch(max(s.finished_at for s in timings)) - _epoch(min(s.started_at for s in timings))
+    seconds = max(span, max(s.seconds for s in timings)) + (decision.seconds if decision else 0.0)
     return Staged(vectors, started, finished, seconds, outcome)
+
+
+def _epoch(stamp: str) -> float:
+    return datetime.fromisoformat(stamp).timestamp()

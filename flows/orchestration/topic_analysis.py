@@ -31,6 +31,7 @@ from topicflow.flows.orchestration.embedding_tasks import (
     embed_shard,
     embedding_backend,
     merge_shards,
+    shard_results,
 )
 from topicflow.flows.orchestration.tasks import (
     compare,
@@ -77,6 +78,8 @@ from topicflow.pipelines.vectors.identity import embedding_identity
 # Below this many documents a word model's fit takes a second or two, less than starting
 # a process for it (the imports alone take seconds): it fits in a thread here.
 APART_MIN_DOCUMENTS = 1_000
+# Embedding shards running at once in this process: the next starts while one ends.
+SHARDS_IN_FLIGHT = 2
 
 
 def _flow_run_name() -> str:
@@ -275,15 +278,20 @@ def _embed(r: RunContext, prepared: Preprocessed) -> tuple[np.ndarray, str, Embe
         config, fallback = decision.value
         if fallback:
             r.manifest.update(embedding_fallback=fallback)
-    # Embedding is split into shards, separate tasks that a Dask cluster spreads out.
-    size = config.shard_size
-    shards = [
-        _submit("embed", embed_shard, texts[i : i + size], config, r.store, f"{i // size + 1}")
-        for i in range(0, len(texts), size)
-    ]
-    # Each shard's future is let go once read: the merge keeps only the vectors.
-    results = (shards.pop(0).result() for _ in range(len(shards)))
+    # Embedding is split into shards, separate tasks that a Dask cluster spreads out. In this
+    # process at most SHARDS_IN_FLIGHT run at once: they share its cores, and each holds a
+    # view of the cache and its vectors (a million documents started 100 shards together
+    # and held 5.6 GB); a cluster gets them all.
+    window = SHARDS_IN_FLIGHT if _in_this_process() else None
+    # Held while the shards run, so that they all read one view of the cache, indexed once.
+    view = _cache_view(config, r.store) if config.cache else None
+
+    def submit(shard: list[str], label: str) -> Any:
+        return _submit("embed", embed_shard, shard, config, r.store, label)
+
+    results = shard_results(texts, config.shard_size, submit, window)
     vectors = merge_shards(results, len(texts), config.cache, decision).record(r.manifest, "embed")
+    del view
     r.manifest.update(embedding_backend=config.backend)
     return vectors, embedding_identity(**config.identity_params()), config
 
@@ -295,9 +303,13 @@ def _backend_undecided(texts: list[str], config: EmbedderConfig, store: Path) ->
         return False
     if not config.cache:
         return True
+    return not _cache_view(config, store).holds([EmbeddingCache.text_key(t) for t in texts])
+
+
+def _cache_view(config: EmbedderConfig, store: Path) -> EmbeddingCache:
+    """This process's view of the embedding cache of ``config``'s settings."""
     identity = embedding_identity(**config.identity_params())
-    cache = EmbeddingCache(cache_dir(store, "embeddings") / identity)
-    return not cache.holds([EmbeddingCache.text_key(t) for t in texts])
+    return EmbeddingCache.shared(cache_dir(store, "embeddings") / identity)
 
 
 def _identity(cfg: Config) -> str:

@@ -56,7 +56,7 @@ def embed(texts: Sequence[str], cfg: Config, store: Path | None = None) -> np.nd
     embedder = loaded_embedder(cfg.embedder.estimator_params(), models)
     if store is None or not cfg.embedder.cache:
         return embedder.transform(list(texts))
-    cache = EmbeddingCache(cache_dir(store, "embeddings") / embedder.identity_)
+    cache = EmbeddingCache.shared(cache_dir(store, "embeddings") / embedder.identity_)
     return embedder.transform_cached(list(texts), cache)[0]
 
 

@@ -18,7 +18,9 @@ import hashlib
 import io
 import json
 import logging
+import threading
 import uuid
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,9 @@ from topicflow.pipelines.io.atomic import Signature, atomic_path, file_signature
 log = logging.getLogger(__name__)
 
 _CHUNK = 1 << 20
+# EmbeddingCache.shared: one view of a directory per process while anyone holds it.
+_SHARED: weakref.WeakValueDictionary[Path, EmbeddingCache] = weakref.WeakValueDictionary()
+_SHARED_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,20 @@ class EmbeddingCache:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._shards: dict[str, _Shard] = {}
         self._index: dict[str, tuple[str, int]] = {}  # key -> (shard name, row)
+        self._lock = threading.RLock()
+
+    @classmethod
+    def shared(cls, directory: str | Path) -> EmbeddingCache:
+        """This process's one view of ``directory`` while anyone holds it: each shard is
+        verified and indexed once however many tasks read it. A view per task re-read
+        every sidecar and re-hashed every shard, and a million documents' run kept 100
+        indexes of up to a million keys."""
+        path = Path(directory).expanduser().resolve()
+        with _SHARED_LOCK:
+            cache = _SHARED.get(path)
+            if cache is None:
+                cache = _SHARED[path] = cls(path)
+            return cache
 
     @staticmethod
     def text_key(text: str) -> str:
@@ -66,17 +85,28 @@ class EmbeddingCache:
         return next((shard.shape[1] for shard in self._shards.values()), None)
 
     def __len__(self) -> int:
-        self._refresh()
-        return len(self._index)
+        with self._lock:
+            self._refresh()
+            return len(self._index)
 
     def holds(self, keys: Sequence[str]) -> bool:
         """Whether every key has a row (in verified shards); reads no vectors."""
-        self._refresh()
-        return all(key in self._index for key in keys)
+        with self._lock:
+            self._refresh()
+            return all(key in self._index for key in keys)
 
     def get(self, keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(vectors, found): vectors is float32 (len(keys), dim) with zero rows where not found
         (shape (len(keys), 0) when the cache is empty and dim unknown); found is a bool mask."""
+        with self._lock:
+            return self._get(keys)
+
+    def put(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        """Store new rows as one new shard (keys already present are skipped)."""
+        with self._lock:
+            self._put(keys, vectors)
+
+    def _get(self, keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         self._refresh()
         vectors = np.zeros((len(keys), self.dim or 0), np.float32)
         found = np.zeros(len(keys), bool)
@@ -99,8 +129,7 @@ class EmbeddingCache:
             found[positions] = True
         return vectors, found
 
-    def put(self, keys: Sequence[str], vectors: np.ndarray) -> None:
-        """Store new rows as one new shard (keys already present are skipped)."""
+    def _put(self, keys: Sequence[str], vectors: np.ndarray) -> None:
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[0] != len(keys) or vectors.shape[1] == 0:
             raise ValueError(f"need ({len(keys)}, dim>0) vectors for {len(keys)} keys")
@@ -137,8 +166,7 @@ class EmbeddingCache:
             tmp_sidecar.write_text(json.dumps(meta), "utf-8")
         signature = self._signature(name)
         if signature is not None:  # trust what we just wrote: no need to hash it back
-            self._shards[name] = _Shard(signature, keys, (len(keys), vectors.shape[1]))
-            self._reindex()
+            self._add(name, _Shard(signature, keys, (len(keys), vectors.shape[1])))
 
     def _refresh(self) -> None:
         """Pick up shards committed by any process; drop ones deleted or changed since."""
@@ -149,19 +177,18 @@ class EmbeddingCache:
                     committed[sidecar.stem] = sidecar.stat().st_mtime_ns
                 except OSError:
                     continue  # deleted between listing and stat
-        changed = False
+        removed = False
         for name, shard in list(self._shards.items()):
             if name not in committed or self._signature(name) != shard.signature:
                 del self._shards[name]  # re-verified below if still there
-                changed = True
+                removed = True
+        if removed:  # rows may now come from other shards: index again
+            self._reindex()
         # Oldest first, so the first shard written sets the width and an odd one is dropped.
         for name in sorted(committed.keys() - self._shards.keys(), key=lambda n: (committed[n], n)):
             shard = self._verify(name)
             if shard is not None:
-                self._shards[name] = shard
-                changed = True
-        if changed:
-            self._reindex()
+                self._add(name, shard)
 
     def _verify(self, name: str) -> _Shard | None:
         """The shard if every check passes; otherwise delete its files and return None."""
@@ -211,7 +238,15 @@ class EmbeddingCache:
     def _signature(self, name: str) -> Signature | None:
         return file_signature(self.directory / f"{name}.npy")
 
+    def _add(self, name: str, shard: _Shard) -> None:
+        """A verified shard, newest: its keys index it where no older shard holds them
+        (one pass over its own keys, not over every shard's as rebuilding would)."""
+        self._shards[name] = shard
+        for row, key in enumerate(shard.keys):
+            self._index.setdefault(key, (name, row))
+
     def _reindex(self) -> None:
+        """Every key's first shard, oldest first (after a shard went away)."""
         self._index = {}
         for name, shard in self._shards.items():
             for row, key in enumerate(shard.keys):

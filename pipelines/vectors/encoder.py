@@ -41,7 +41,7 @@ class LazyEncoder:
             from topicflow.pipelines.vectors.identity import embedding_identity
 
             identity = embedding_identity(**self.config.identity_params())
-            vectors = cached_vectors(texts, EmbeddingCache(self.vectors_cache / identity))
+            vectors = cached_vectors(texts, EmbeddingCache.shared(self.vectors_cache / identity))
             if vectors is not None:
                 return vectors
         if self._embedder is None:
@@ -53,7 +53,7 @@ class LazyEncoder:
         # stores are exactly those it uses.
         vectors = self._embedder.transform(texts)
         if self.vectors_cache is not None and len(texts):
-            cache = EmbeddingCache(self.vectors_cache / self._embedder.identity_)
+            cache = EmbeddingCache.shared(self.vectors_cache / self._embedder.identity_)
             cache.put([EmbeddingCache.text_key(t) for t in texts], vectors)
         return vectors
 

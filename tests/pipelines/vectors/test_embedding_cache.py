@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import subprocess
 import sys
 import textwrap
+import threading
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -92,6 +95,42 @@ def test_shards_written_by_another_instance_after_init_are_seen(tmp_path):
     vectors, found = reader.get(["x"])
     assert found.all()
     np.testing.assert_array_equal(vectors, _vectors(1, start=7))
+
+
+def test_one_shared_view_per_directory_while_it_is_held(tmp_path):
+    view = EmbeddingCache.shared(tmp_path / "a")
+    assert EmbeddingCache.shared(tmp_path / "a" / ".." / "a") is view
+    assert EmbeddingCache.shared(tmp_path / "b") is not view
+    view.put(_keys(3), _vectors(3))
+    held = weakref.ref(view)
+    del view
+    gc.collect()
+    assert held() is None  # a long-lived process (serve) does not keep every index it read
+    assert len(EmbeddingCache.shared(tmp_path / "a")) == 3
+
+
+def test_threads_sharing_a_view_lose_nothing_and_index_each_shard_once(tmp_path):
+    view = EmbeddingCache.shared(tmp_path)
+    blocks = [
+        (_keys(16, prefix=f"t{t}b{b}-"), _vectors(16, start=100 * t + 16 * b))
+        for t in range(4)
+        for b in range(5)
+    ]
+
+    def write(t: int) -> None:
+        for keys, vectors in blocks[5 * t : 5 * t + 5]:
+            view.put(keys, vectors)
+            assert view.get(keys)[1].all()
+
+    threads = [threading.Thread(target=write, args=(t,)) for t in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    keys = [k for block, _ in blocks for k in block]
+    vectors, found = EmbeddingCache(tmp_path).get(keys)  # as another process reads them
+    assert found.all() and len(_shards(tmp_path)) == 20
+    np.testing.assert_array_equal(vectors, np.vstack([v for _, v in blocks]))
 
 
 def test_put_rejects_vectors_that_do_not_fit(tmp_path):
