@@ -65,8 +65,7 @@ def embed_shard(
         return loaded
 
     if config.cache:
-        identity = embedding_identity(**config.identity_params())
-        cache = EmbeddingCache.shared(cache_dir(store, "embeddings") / identity)
+        cache = cache_view(config, store)
         progress = progress_reporter(logger, f"embed {shard}", len(texts))
         vectors, hits = embed_once(texts, cache, embedder, progress)
     else:
@@ -82,6 +81,22 @@ def embed_shard(
             config.backend,
         )
     return clock.staged((vectors, hits))
+
+
+def backend_undecided(texts: list[str], config: EmbedderConfig, store: Path) -> bool:
+    """Whether the run must load the model to learn which backend runs: not for torch
+    (always there), nor when every text is in the cache (a re-run loads no model)."""
+    if config.backend == "torch":
+        return False
+    if not config.cache:
+        return True
+    return not cache_view(config, store).holds([EmbeddingCache.text_key(t) for t in texts])
+
+
+def cache_view(config: EmbedderConfig, store: Path) -> EmbeddingCache:
+    """This process's view of the embedding cache of ``config``'s settings."""
+    identity = embedding_identity(**config.identity_params())
+    return EmbeddingCache.shared(cache_dir(store, "embeddings") / identity)
 
 
 def shard_results(

@@ -28,6 +28,8 @@ from topicflow.flows.app.preflight import corpus_display_name, corpus_name, prep
 from topicflow.flows.app.reuse import answer_from, find_reusable, reuse_message, run_key
 from topicflow.flows.app.stage_limit import stage_ended, stage_started
 from topicflow.flows.orchestration.embedding_tasks import (
+    backend_undecided,
+    cache_view,
     embed_shard,
     embedding_backend,
     merge_shards,
@@ -71,7 +73,6 @@ from topicflow.pipelines.models.registry import spec
 from topicflow.pipelines.models.topicset import TopicSet
 from topicflow.pipelines.report.headline import drift_markdown, headline_markdown
 from topicflow.pipelines.text.preprocess import Preprocessed
-from topicflow.pipelines.vectors.cache import EmbeddingCache
 from topicflow.pipelines.vectors.encoder import LazyEncoder
 from topicflow.pipelines.vectors.identity import embedding_identity
 
@@ -273,7 +274,7 @@ def _embed(r: RunContext, prepared: Preprocessed) -> tuple[np.ndarray, str, Embe
     one backend for the whole run, the configured one or torch after a fallback."""
     texts, config = prepared.texts, r.cfg.embedder
     decision = None
-    if _backend_undecided(texts, config, r.store):
+    if backend_undecided(texts, config, r.store):
         decision = _submit("embed", embedding_backend, config, r.store).result()
         config, fallback = decision.value
         if fallback:
@@ -284,7 +285,7 @@ def _embed(r: RunContext, prepared: Preprocessed) -> tuple[np.ndarray, str, Embe
     # and held 5.6 GB); a cluster gets them all.
     window = SHARDS_IN_FLIGHT if _in_this_process() else None
     # Held while the shards run, so that they all read one view of the cache, indexed once.
-    view = _cache_view(config, r.store) if config.cache else None
+    view = cache_view(config, r.store) if config.cache else None
 
     def submit(shard: list[str], label: str) -> Any:
         return _submit("embed", embed_shard, shard, config, r.store, label)
@@ -294,22 +295,6 @@ def _embed(r: RunContext, prepared: Preprocessed) -> tuple[np.ndarray, str, Embe
     del view
     r.manifest.update(embedding_backend=config.backend)
     return vectors, embedding_identity(**config.identity_params()), config
-
-
-def _backend_undecided(texts: list[str], config: EmbedderConfig, store: Path) -> bool:
-    """Whether the run must load the model to learn which backend runs: not for torch
-    (always there), nor when every text is in the cache (a re-run loads no model)."""
-    if config.backend == "torch":
-        return False
-    if not config.cache:
-        return True
-    return not _cache_view(config, store).holds([EmbeddingCache.text_key(t) for t in texts])
-
-
-def _cache_view(config: EmbedderConfig, store: Path) -> EmbeddingCache:
-    """This process's view of the embedding cache of ``config``'s settings."""
-    identity = embedding_identity(**config.identity_params())
-    return EmbeddingCache.shared(cache_dir(store, "embeddings") / identity)
 
 
 def _identity(cfg: Config) -> str:
