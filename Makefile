@@ -7,8 +7,8 @@ STAMP := $(VENV)/.installed
 ARGS ?=
 
 .PHONY: install install-bench system-deps run test test-fast lint bench bench-lda bench-embedding \
-	bench-labelled bench-side bench-scaling bench-backends bench-names bench-lemmas bench-trees bench-time \
-	bench-prefect bench-overlap bench-memory constraints clean
+	bench-labelled bench-side bench-scaling bench-scaling-paragraphs bench-backends bench-names \
+	bench-lemmas bench-trees bench-time bench-prefect bench-overlap bench-memory constraints clean
 
 install: $(STAMP)
 
@@ -77,8 +77,15 @@ bench-side: install-bench
 	$(BIN)/python benchmarks/side_by_side.py --corpus bbc_news
 	$(BIN)/python benchmarks/side_by_side.py --corpus 20newsgroups
 
+# Cold runs at growing sizes: real documents to 20k (~15 min), short spans to a million
+# (~2.5 hours); rows accumulate in benchmarks/results/scaling.json.
 bench-scaling: install-bench
-	$(BIN)/python benchmarks/scaling.py
+	$(BIN)/python benchmarks/scaling.py --shape documents --sizes 1000,5000,20000
+	$(BIN)/python benchmarks/scaling.py --shape short --sizes 100000,300000,1000000
+
+# Paragraph spans of about 150 words at 100k and 300k (~2.5 hours; 1M is extrapolated).
+bench-scaling-paragraphs: install-bench
+	$(BIN)/python benchmarks/scaling.py --shape paragraphs --sizes 100000,300000
 
 # torch fp32 against the onnx-int8 backend on BBC News and 2,000 20 Newsgroups posts (~15 min).
 bench-backends: install
