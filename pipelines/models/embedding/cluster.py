@@ -30,6 +30,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from topicflow.pipelines.models.embedding.config import AUTO_CLUSTER_FLOOR, AUTO_CLUSTER_SHARE
 
+# Rows UMAP maps at once after fitting on a sample (each call reseeds: deterministic).
+TRANSFORM_BLOCK = 100_000
+
 
 def cluster_sizes(
     min_cluster_size: int | str, min_samples: int | None, n: int
@@ -185,7 +188,14 @@ def _reduce(reducer, data: np.ndarray, rows: np.ndarray) -> np.ndarray:
         if len(rows) == len(data):
             return reducer.fit_transform(data)
         reducer.fit(data[rows])
-        return reducer.transform(data)
+        # A block at a time: UMAP's transform holds about 2 KB per row while it optimises
+        # (neighbours, graph, epoch schedules), 2 GB at once for a million documents.
+        return np.concatenate(
+            [
+                reducer.transform(data[start : start + TRANSFORM_BLOCK])
+                for start in range(0, len(data), TRANSFORM_BLOCK)
+            ]
+        )
 
 
 def document_map(

@@ -13,6 +13,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from tests.planted import block_corpus
 from topicflow.pipelines.models.base import PreparedCorpus
+from topicflow.pipelines.models.embedding import cluster
 from topicflow.pipelines.models.embedding.cluster import (
     EmbeddingClusterer,
     cluster_sizes,
@@ -95,6 +96,21 @@ def test_umap_fitted_on_a_sample_still_finds_the_blobs(planted):
     model = EmbeddingClusterer(n_neighbors=10, min_cluster_size=15, fit_sample=120, random_state=0)
     labels = model.fit(x).labels_
     assert adjusted_rand_score(y[labels >= 0], labels[labels >= 0]) == 1.0
+
+
+def test_umap_maps_the_rest_a_block_at_a_time_deterministically(planted, monkeypatch):
+    # Five blocks of 50 rows instead of one: still the blobs, and the same every time.
+    monkeypatch.setattr(cluster, "TRANSFORM_BLOCK", 50)
+    x, y = planted
+    a, b = (
+        EmbeddingClusterer(n_neighbors=10, min_cluster_size=15, fit_sample=120, random_state=0).fit(
+            x
+        )
+        for _ in range(2)
+    )
+    assert adjusted_rand_score(y[a.labels_ >= 0], a.labels_[a.labels_ >= 0]) == 1.0
+    np.testing.assert_array_equal(a.reduced_, b.reduced_)
+    assert a.reduced_.shape == (len(x), 5)
 
 
 def test_the_document_map_fitted_on_a_sample_keeps_the_blobs_apart(planted):

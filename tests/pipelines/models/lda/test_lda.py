@@ -12,6 +12,7 @@ from sklearn.metrics import adjusted_rand_score
 from tests.planted import block_corpus
 from topicflow.pipelines.models.base import PreparedCorpus
 from topicflow.pipelines.models.granularity.config import GranularityConfig
+from topicflow.pipelines.models.lda import estimator
 from topicflow.pipelines.models.lda.config import LdaConfig
 from topicflow.pipelines.models.lda.estimator import LdaTopicModel, RowCorpus, auto_passes
 from topicflow.pipelines.models.lda.model import LdaModel
@@ -87,6 +88,22 @@ def test_auto_passes_fit_as_the_explicit_count_and_find_the_blocks():
     np.testing.assert_array_equal(auto.components_, five.components_)
     assert sorted(sorted(w) for w in auto.top_words(12)) == sorted(sorted(b) for b in blocks)
     assert adjusted_rand_score(truth[:2_000], auto.transform(docs[:2_000]).argmax(axis=1)) == 1.0
+
+
+def test_the_nmf_start_of_a_large_corpus_reads_a_seeded_sample(monkeypatch):
+    # Above NMF_START_SAMPLE documents the start is the NMF of a seeded sample of them,
+    # and it still puts each topic on one planted block.
+    monkeypatch.setattr(estimator, "NMF_START_SAMPLE", 100)
+    docs, _, blocks = block_corpus(n_topics=4, docs_per_topic=100, doc_length=10)
+    vocabulary = Dictionary(docs)
+    counts = count_matrix(docs, vocabulary)
+    lda = LdaTopicModel(n_topics=4, random_state=3)
+    start = lda._nmf_topics(counts)
+    rows = np.sort(np.random.default_rng(3).choice(400, 100, replace=False))
+    monkeypatch.setattr(estimator, "NMF_START_SAMPLE", 400)
+    np.testing.assert_array_equal(start, lda._nmf_topics(counts[rows]))
+    tops = [{vocabulary[i] for i in np.argsort(-row)[:12]} for row in start]
+    assert sorted(map(sorted, tops)) == sorted(map(sorted, blocks))
 
 
 def test_lda_streams_the_bags_of_words_gensim_would_build():
