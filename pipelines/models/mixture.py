@@ -32,7 +32,7 @@ the model's ``background`` words.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +41,7 @@ import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 from sklearn.utils.validation import check_is_fitted
 
+from topicflow.pipelines.evaluate.alignment import row_blocks
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.granularity.config import GranularityConfig
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
@@ -80,8 +81,17 @@ class Mixture:
 
     def prevalence(self) -> np.ndarray:
         """Each topic's mean share of the usable documents' weights: P(topic)."""
-        usable = self.usable()
-        return self.shares()[usable].mean(axis=0) if usable.any() else np.zeros(self.n_topics)
+        total = np.zeros(self.n_topics)
+        for _, part in self.blocks():
+            total += part.shares()[part.usable()].sum(axis=0)
+        return total / max(int(self.usable().sum()), 1)
+
+    def present_counts(self) -> np.ndarray:
+        """How many usable documents each topic is present in (``PRESENT``)."""
+        counts = np.zeros(self.n_topics, dtype=np.int64)
+        for _, part in self.blocks():
+            counts += (part.shares()[part.usable()] >= PRESENT).sum(axis=0)
+        return counts
 
     def specificity(self, prevalence: np.ndarray) -> np.ndarray:
         """Documents x topics, larger for the topic a document is more specifically about.
@@ -104,14 +114,24 @@ class Mixture:
         """Each document's topic by :meth:`specificity` (``prevalence``: the fitted
         corpus's, for new documents; by default these documents' own)."""
         prevalence = self.prevalence() if prevalence is None else prevalence
+        topics = np.full(len(self.weights), UNASSIGNED, dtype=np.int64)
         if not self.n_topics:
-            return np.full(len(self.weights), UNASSIGNED, dtype=np.int64)
-        best = self.specificity(prevalence).argmax(axis=1)
-        return np.where(self.usable(), best, UNASSIGNED).astype(np.int64)
+            return topics
+        for block, part in self.blocks():
+            best = part.specificity(prevalence).argmax(axis=1)
+            topics[block] = np.where(part.usable(), best, UNASSIGNED)
+        return topics
 
     def shares(self) -> np.ndarray:
         totals = self.weights.sum(axis=1, keepdims=True)
         return np.divide(self.weights, totals, out=np.zeros_like(self.weights), where=totals > 0)
+
+    def blocks(self) -> Iterator[tuple[np.ndarray, Mixture]]:
+        """The documents' indices and their mixture, a block at a time (``row_blocks``):
+        every documents x topics product (shares, specificity) of a large corpus is as
+        large as the weights, 400 MB for 50 topics of a million documents."""
+        for block in row_blocks(np.arange(len(self.weights))):
+            yield block, Mixture(self.weights[block], self.distributions, self.has_words[block])
 
     def select(self, topics: np.ndarray) -> Mixture:
         """The mixture of ``topics`` only (a mask or indices, in that order)."""
@@ -177,10 +197,10 @@ def background_topics(mixture: Mixture) -> np.ndarray:
     usable = mixture.usable()
     if mixture.n_topics < 3 or not usable.any():
         return np.zeros(mixture.n_topics, dtype=bool)
-    present = mixture.shares()[usable] >= PRESENT
+    present = mixture.present_counts()
     leads = np.bincount(mixture.largest()[usable], minlength=mixture.n_topics)
-    presence = present.mean(axis=0)
-    led = leads / np.maximum(present.sum(axis=0), 1)
+    presence = present / usable.sum()
+    led = leads / np.maximum(present, 1)
     background = (presence >= BACKGROUND_PRESENCE) & (led <= BACKGROUND_LEADS)
     if background.sum() > mixture.n_topics - 2:  # keep the two least background-like
         keep = np.argsort(-led)[:2]
@@ -208,9 +228,13 @@ def first_members(groups: np.ndarray) -> np.ndarray:
 def leaves_within(leaves: Mixture, topics: np.ndarray, member: np.ndarray) -> np.ndarray:
     """Each document's leaf (by :meth:`Mixture.specificity`) among the leaves under its
     topic, so that its topic is its leaf's ancestor; unassigned documents stay so."""
-    allowed = member[None, :] == np.maximum(topics, 0)[:, None]
-    masked = np.where(allowed, leaves.specificity(leaves.prevalence()), -np.inf)
-    return np.where(topics == UNASSIGNED, UNASSIGNED, masked.argmax(axis=1)).astype(np.int64)
+    prevalence = leaves.prevalence()
+    leaf_of = np.full(len(topics), UNASSIGNED, dtype=np.int64)
+    for block, part in leaves.blocks():
+        allowed = member[None, :] == np.maximum(topics[block], 0)[:, None]
+        best = np.where(allowed, part.specificity(prevalence), -np.inf).argmax(axis=1)
+        leaf_of[block] = np.where(topics[block] == UNASSIGNED, UNASSIGNED, best)
+    return leaf_of
 
 
 class MixtureTopicModel(TopicModel):
@@ -313,7 +337,7 @@ class MixtureTopicModel(TopicModel):
         """The background topics' words and the share of documents each is present in."""
         if not background.any():
             return []
-        presence = (fitted.shares()[fitted.usable()] >= PRESENT).mean(axis=0)
+        presence = fitted.present_counts() / max(int(fitted.usable().sum()), 1)
         order = self._word_order(self.estimator_)(fitted.distributions[background])
         return [
             {"words": [vocabulary[int(i)] for i in row], "presence": round(float(p), 4)}

@@ -16,13 +16,14 @@ from typing import Any
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from topicflow.pipelines.evaluate.alignment import topic_vectors_from_documents, unit_rows
+from topicflow.pipelines.evaluate.alignment import topic_vectors_from_documents
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.embedding.cluster import EmbeddingClusterer, document_map
 from topicflow.pipelines.models.embedding.config import EmbeddingTopicsConfig
 from topicflow.pipelines.models.embedding.topics import (
     centroid_similarity,
     largest_first,
+    nearest_centroid,
     reassign_outliers,
     topic_words,
     word_counts,
@@ -119,8 +120,8 @@ class EmbeddingTopicModel(TopicModel):
             self.centroids_ = np.zeros((0, vectors.shape[1]))
             self.novelty_floor_ = np.zeros(0)
             return self
-        self.centroids_ = unit_rows(topic_vectors_from_documents(vectors, labels, self.level_))
-        self.novelty_floor_ = _novelty_floor(vectors, labels, self.centroids_)
+        self.centroids_ = topic_vectors_from_documents(vectors, labels, self.level_)
+        self.novelty_floor_ = _novelty_floor(vectors, labels, self.level_)
         return self
 
     def transform(self, corpus: PreparedCorpus) -> tuple[np.ndarray, np.ndarray]:
@@ -130,7 +131,7 @@ class EmbeddingTopicModel(TopicModel):
         self.check_corpus(corpus)
         if len(corpus) == 0 or len(self.centroids_) == 0:
             return np.full(len(corpus), UNASSIGNED), np.full(len(corpus), np.nan)
-        best, cosine = self._nearest(corpus.vectors)
+        best, cosine = nearest_centroid(corpus.vectors, self.centroids_)
         threshold = self._config().outliers.threshold
         return np.where(cosine >= threshold, best, UNASSIGNED), cosine
 
@@ -138,7 +139,7 @@ class EmbeddingTopicModel(TopicModel):
         check_is_fitted(self, "centroids_")
         if len(corpus) == 0 or len(self.centroids_) == 0:
             return np.ones(len(corpus), dtype=bool)
-        best, cosine = self._nearest(corpus.vectors)
+        best, cosine = nearest_centroid(corpus.vectors, self.centroids_)
         return cosine < self.novelty_floor_[best]
 
     def document_map(self, seed: int) -> np.ndarray:
@@ -147,17 +148,13 @@ class EmbeddingTopicModel(TopicModel):
         umap = self._config().umap
         return document_map(self.reduced_, seed, umap.n_neighbors, umap.fit_sample)
 
-    def _nearest(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        similarity = unit_rows(vectors) @ self.centroids_.T
-        best = similarity.argmax(axis=1)
-        return best, similarity[np.arange(len(vectors)), best]
 
-
-def _novelty_floor(vectors: np.ndarray, labels: np.ndarray, centroids: np.ndarray) -> np.ndarray:
-    cosine = unit_rows(vectors) @ centroids.T
-    floor = np.full(len(centroids), np.inf)  # an empty topic fits nothing new
-    for topic in range(len(centroids)):
-        members = cosine[labels == topic, topic]
+def _novelty_floor(vectors: np.ndarray, labels: np.ndarray, n_topics: int) -> np.ndarray:
+    """Each topic's NOVELTY_PERCENTILE of its own documents' cosine to its centroid."""
+    cosine = centroid_similarity(vectors, labels)  # a block at a time: no copy of the vectors
+    floor = np.full(n_topics, np.inf)  # an empty topic fits nothing new
+    for topic in range(n_topics):
+        members = cosine[labels == topic]
         if len(members):
             floor[topic] = np.percentile(members, NOVELTY_PERCENTILE)
     return floor

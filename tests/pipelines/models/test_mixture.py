@@ -4,17 +4,25 @@ kept out of the topics."""
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pytest
 from gensim.corpora import Dictionary
 from sklearn.metrics import adjusted_rand_score
 
 from tests.planted import block_corpus
+from topicflow.pipelines.evaluate import alignment
 from topicflow.pipelines.models.base import PreparedCorpus
 from topicflow.pipelines.models.granularity.config import GranularityConfig
 from topicflow.pipelines.models.lda.config import LdaConfig
 from topicflow.pipelines.models.lda.model import LdaModel
-from topicflow.pipelines.models.mixture import Mixture, MixtureTopicModel, background_topics
+from topicflow.pipelines.models.mixture import (
+    Mixture,
+    MixtureTopicModel,
+    background_topics,
+    leaves_within,
+)
 from topicflow.pipelines.models.nmf.config import NmfConfig
 from topicflow.pipelines.models.nmf.model import NmfModel
 from topicflow.pipelines.models.topicset import UNASSIGNED
@@ -146,3 +154,39 @@ def test_a_background_topic_is_reported_apart_and_claims_no_document():
     # New documents are placed among the four themes only.
     placed, _ = model.transform(corpus.subset(range(8)))
     assert adjusted_rand_score(truth[:8], placed) == 1.0 and placed.max() < 4
+
+
+def _reference_assign(weights: np.ndarray) -> np.ndarray:
+    """:meth:`Mixture.assign` written out over the whole matrix at once."""
+    shares = weights / weights.sum(axis=1, keepdims=True)
+    prevalence = shares.mean(axis=0)
+    specificity = np.where(shares >= 0.1, shares / prevalence, shares - 1.0)
+    return specificity.argmax(axis=1)
+
+
+def test_documents_are_assigned_a_block_at_a_time_as_all_at_once(monkeypatch):
+    rng = np.random.default_rng(1)
+    weights = rng.dirichlet(np.full(6, 0.3), size=1_000)
+    mixture = Mixture(weights, np.full((6, 4), 0.25), np.ones(1_000, dtype=bool))
+    monkeypatch.setattr(alignment, "ROW_BLOCK", 64)  # 16 blocks
+    np.testing.assert_allclose(mixture.prevalence(), weights.mean(axis=0), rtol=1e-12)
+    assert mixture.assign().tolist() == _reference_assign(weights).tolist()
+    present = (weights >= 0.1).sum(axis=0)
+    assert mixture.present_counts().tolist() == present.tolist()
+
+
+def test_assigning_a_large_mixture_holds_no_copy_of_its_weights(monkeypatch):
+    monkeypatch.setattr(alignment, "ROW_BLOCK", 2_048)
+    rng = np.random.default_rng(2)
+    weights = rng.dirichlet(np.full(40, 0.3), size=100_000)  # 32 MB
+    mixture = Mixture(weights, np.full((40, 4), 0.25), np.ones(len(weights), dtype=bool))
+    topics = mixture.assign()
+    tracemalloc.start()
+    try:
+        mixture.assign()
+        leaves_within(mixture, topics % 5, np.arange(40) % 5)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # All at once, shares, ratios and specificity were each as large as the weights.
+    assert peak < weights.nbytes / 2, f"{peak / 1e6:.0f} MB for {weights.nbytes / 1e6:.0f} MB"
