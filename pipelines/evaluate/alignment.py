@@ -24,6 +24,7 @@ import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 from scipy.special import rel_entr
 
+from topicflow.pipelines.blocks import row_blocks
 from topicflow.pipelines.models.topicset import TopicSet
 from topicflow.pipelines.models.words import class_counts
 
@@ -45,10 +46,6 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
 }
 MEASURES = tuple(DEFAULT_THRESHOLDS)
 PRIMARY = "jensen_shannon"
-
-# Rows (documents) a corpus-sized computation handles at a time (row_blocks): a copy of
-# 16,384 vectors is 25 MB in float64, where all 200,000 documents' would be 600 MB.
-ROW_BLOCK = 16_384
 
 
 def jaccard_matrix(
@@ -131,11 +128,6 @@ def _member_sums(doc_embeddings: np.ndarray, labels: np.ndarray, n_topics: int) 
         )
         sums += members @ unit_rows(vectors[rows])
     return sums
-
-
-def row_blocks(rows: np.ndarray) -> list[np.ndarray]:
-    """``rows`` (indices) in consecutive blocks of :data:`ROW_BLOCK`."""
-    return [rows[start : start + ROW_BLOCK] for start in range(0, len(rows), ROW_BLOCK)]
 
 
 def embedding_similarity_matrix(a_vectors: np.ndarray, b_vectors: np.ndarray) -> np.ndarray:

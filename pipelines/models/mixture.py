@@ -41,7 +41,7 @@ import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 from sklearn.utils.validation import check_is_fitted
 
-from topicflow.pipelines.evaluate.alignment import row_blocks
+from topicflow.pipelines.blocks import row_blocks
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.granularity.config import GranularityConfig
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet

@@ -36,7 +36,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
-from topicflow.pipelines.evaluate.alignment import row_blocks, topic_vectors_from_documents
+from topicflow.pipelines.blocks import row_blocks
+from topicflow.pipelines.evaluate.alignment import topic_vectors_from_documents
 from topicflow.pipelines.models.topicset import UNASSIGNED
 from topicflow.pipelines.models.words import (
     class_counts,

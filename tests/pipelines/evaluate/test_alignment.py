@@ -258,9 +258,10 @@ def test_topic_vectors_are_unit_centroids_and_empty_topics_are_zero():
 @pytest.mark.parametrize("block", [3, 7, 16_384])
 def test_member_sums_in_blocks_equal_the_sum_of_unit_vectors(monkeypatch, block):
     import topicflow.pipelines.evaluate.alignment as alignment
+    from topicflow.pipelines import blocks
     from topicflow.pipelines.models.embedding.topics import centroid_similarity
 
-    monkeypatch.setattr(alignment, "ROW_BLOCK", block)
+    monkeypatch.setattr(blocks, "ROW_BLOCK", block)
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(40, 6)).astype(np.float32)
     vectors[5] = 0  # a zero vector adds nothing

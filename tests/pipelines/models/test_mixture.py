@@ -12,7 +12,7 @@ from gensim.corpora import Dictionary
 from sklearn.metrics import adjusted_rand_score
 
 from tests.planted import block_corpus
-from topicflow.pipelines.evaluate import alignment
+from topicflow.pipelines import blocks
 from topicflow.pipelines.models.base import PreparedCorpus
 from topicflow.pipelines.models.granularity.config import GranularityConfig
 from topicflow.pipelines.models.lda.config import LdaConfig
@@ -168,7 +168,7 @@ def test_documents_are_assigned_a_block_at_a_time_as_all_at_once(monkeypatch):
     rng = np.random.default_rng(1)
     weights = rng.dirichlet(np.full(6, 0.3), size=1_000)
     mixture = Mixture(weights, np.full((6, 4), 0.25), np.ones(1_000, dtype=bool))
-    monkeypatch.setattr(alignment, "ROW_BLOCK", 64)  # 16 blocks
+    monkeypatch.setattr(blocks, "ROW_BLOCK", 64)  # 16 blocks
     np.testing.assert_allclose(mixture.prevalence(), weights.mean(axis=0), rtol=1e-12)
     assert mixture.assign().tolist() == _reference_assign(weights).tolist()
     present = (weights >= 0.1).sum(axis=0)
@@ -176,7 +176,7 @@ def test_documents_are_assigned_a_block_at_a_time_as_all_at_once(monkeypatch):
 
 
 def test_assigning_a_large_mixture_holds_no_copy_of_its_weights(monkeypatch):
-    monkeypatch.setattr(alignment, "ROW_BLOCK", 2_048)
+    monkeypatch.setattr(blocks, "ROW_BLOCK", 2_048)
     rng = np.random.default_rng(2)
     weights = rng.dirichlet(np.full(40, 0.3), size=100_000)  # 32 MB
     mixture = Mixture(weights, np.full((40, 4), 0.25), np.ones(len(weights), dtype=bool))

@@ -7,6 +7,7 @@ import tracemalloc
 
 import numpy as np
 
+from topicflow.pipelines import blocks
 from topicflow.pipelines.evaluate import alignment
 from topicflow.pipelines.models.embedding.model import NOVELTY_PERCENTILE, _novelty_floor
 from topicflow.pipelines.models.embedding.topics import nearest_centroid
@@ -24,7 +25,7 @@ def _planted(n: int, dims: int = 64, k: int = 3, seed: int = 0):
 
 def test_each_vector_goes_to_its_nearest_centroid_across_blocks(monkeypatch):
     vectors, labels, centroids = _planted(1_000)
-    monkeypatch.setattr(alignment, "ROW_BLOCK", 64)  # 16 blocks
+    monkeypatch.setattr(blocks, "ROW_BLOCK", 64)  # 16 blocks
     best, cosine = nearest_centroid(vectors, centroids)
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     expected = unit @ centroids.T
@@ -37,7 +38,7 @@ def test_the_novelty_floor_is_the_percentile_of_each_topics_own_cosines(monkeypa
     vectors, labels, centroids = _planted(1_000, k=4)
     labels[labels == 3] = -1  # unassigned documents count for no topic
     centroids = alignment.topic_vectors_from_documents(vectors, labels, 4)  # topic 3 empty
-    monkeypatch.setattr(alignment, "ROW_BLOCK", 64)
+    monkeypatch.setattr(blocks, "ROW_BLOCK", 64)
     floor = _novelty_floor(vectors, labels, 4)
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     for topic in range(3):
@@ -48,7 +49,7 @@ def test_the_novelty_floor_is_the_percentile_of_each_topics_own_cosines(monkeypa
 
 def test_placing_holds_no_copy_of_the_vectors(monkeypatch):
     vectors, labels, centroids = _planted(60_000)
-    monkeypatch.setattr(alignment, "ROW_BLOCK", 4_096)
+    monkeypatch.setattr(blocks, "ROW_BLOCK", 4_096)
     tracemalloc.start()
     try:
         nearest_centroid(vectors, centroids)
