@@ -216,6 +216,7 @@ def compare(
     then every pair of models, then each model against the gold labels."""
     return {
         "models": models_quality(topic_sets, corpus.reference),
+        "reference": corpus.reference.facts(),
         **compare_models(
             topic_sets, corpus, labels, thresholds=cfg.compare.thresholds.model_dump()
         ),

@@ -5,6 +5,12 @@ measure of the BERTopic paper and OCTIS, so our numbers line up with theirs; it 
 counted by :mod:`.windows` (the same numbers, without gensim's pass in Python over
 every window, once per call). The other measures are gensim's own.
 Topic diversity is the share of unique words among all topics' top words.
+
+A large corpus is measured on a sample (:func:`bounded_reference`): coherence estimates
+how often a topic's words occur together, which a few million tokens estimate as well
+as a billion, while counting (and gensim's C_V and UMass passes) grows with the corpus.
+The sample's error is stated: each model's NPMI comes with its delete-a-group jackknife
+standard error (:meth:`Reference.npmi_replicates`).
 """
 
 from __future__ import annotations
@@ -19,6 +25,14 @@ from gensim.models.coherencemodel import CoherenceModel
 
 from topicflow.pipelines.evaluate import windows
 
+# The reference holds at most this many tokens; a larger corpus is measured on a seeded
+# sample of whole documents. 20 Newsgroups has 1.4 M, so only corpora several times its
+# size are sampled (a million short texts: 22 M tokens, one document in four kept).
+REFERENCE_TOKENS = 5_000_000
+REFERENCE_SEED = 0  # a fixed sample: runs with other model seeds are measured alike
+# Groups of documents the sampling error is estimated over (delete-a-group jackknife).
+JACKKNIFE_GROUPS = 10
+
 
 @dataclass(frozen=True)
 class Reference:
@@ -26,6 +40,25 @@ class Reference:
 
     tokens: Sequence[Sequence[str]]
     vocabulary: Dictionary
+    corpus_documents: int | None = None  # set when ``tokens`` are a sample of that many
+
+    @property
+    def sampled(self) -> bool:
+        return self.corpus_documents is not None
+
+    def facts(self) -> dict:
+        """For ``metrics.json``: what every coherence number was measured on."""
+        documents = len(self.tokens)
+        return {
+            "documents": documents,
+            "tokens": int(self._index.starts[-1]),
+            "corpus_documents": documents
+            if self.corpus_documents is None
+            else self.corpus_documents,
+            "sampled": self.sampled,
+            "max_tokens": REFERENCE_TOKENS,
+            "seed": REFERENCE_SEED,
+        }
 
     def coherence(
         self, topics: Sequence[Sequence[str]], measure: str = "c_npmi", topn: int = 10
@@ -33,9 +66,7 @@ class Reference:
         """Per-topic coherence of each topic's first ``topn`` words (NaN for an empty topic)."""
         usable = [list(words[:topn]) for words in topics]
         if measure == "c_npmi":
-            token2id = self.vocabulary.token2id
-            ids = [np.array([token2id[w] for w in words if w in token2id]) for words in usable]
-            return windows.npmi(self._index, ids)
+            return windows.npmi(self._index, self._ids(usable, topn))
         scored = [i for i, words in enumerate(usable) if len(words) >= 2]
         result = [float("nan")] * len(usable)
         if not scored:
@@ -55,10 +86,45 @@ class Reference:
     def npmi(self, topics: Sequence[Sequence[str]], topn: int = 10) -> list[float]:
         return self.coherence(topics, "c_npmi", topn)
 
+    def npmi_replicates(
+        self, topics: Sequence[Sequence[str]], topn: int = 10
+    ) -> tuple[list[float], list[list[float]]]:
+        """:meth:`npmi`, and the same with each of ``JACKKNIFE_GROUPS`` random groups of
+        the reference's documents left out (see :func:`jackknife_error`)."""
+        ids = self._ids(topics, topn)
+        return windows.npmi_replicates(self._index, ids, JACKKNIFE_GROUPS)
+
+    def _ids(self, topics: Sequence[Sequence[str]], topn: int) -> list[np.ndarray]:
+        token2id = self.vocabulary.token2id
+        return [np.array([token2id[w] for w in words[:topn] if w in token2id]) for words in topics]
+
     @cached_property
     def _index(self) -> windows.TokenIndex:
         # Built once per reference (a frozen dataclass still takes a cached_property).
         return windows.TokenIndex.build(self.tokens, self.vocabulary.token2id)
+
+
+def bounded_reference(tokens: Sequence[Sequence[str]], vocabulary: Dictionary) -> Reference:
+    """The corpus as the reference, or, above ``REFERENCE_TOKENS`` tokens, a seeded sample
+    of whole documents holding at most that many, in random order (so that the index's
+    consecutive blocks, the jackknife's groups, are random groups of documents)."""
+    lengths = np.fromiter((len(doc) for doc in tokens), dtype=np.int64, count=len(tokens))
+    if lengths.sum() <= REFERENCE_TOKENS:
+        return Reference(tokens, vocabulary)
+    order = np.random.default_rng(REFERENCE_SEED).permutation(len(tokens))
+    kept = int(np.searchsorted(np.cumsum(lengths[order]), REFERENCE_TOKENS, side="right"))
+    sample = [tokens[i] for i in order[:kept]]
+    return Reference(sample, vocabulary, corpus_documents=len(tokens))
+
+
+def jackknife_error(replicates: Sequence[float]) -> float:
+    """The delete-a-group jackknife standard error of an estimate from its replicates
+    (the estimate with each group left out): sqrt((g - 1) / g * sum((r - mean r)^2))."""
+    values = np.asarray([v for v in replicates if np.isfinite(v)], dtype=float)
+    if len(values) < 2:
+        return float("nan")
+    g = len(values)
+    return float(np.sqrt((g - 1) / g * np.sum((values - values.mean()) ** 2)))
 
 
 def topic_diversity(topics: Sequence[Sequence[str]], topn: int = 10) -> float:

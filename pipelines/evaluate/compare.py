@@ -31,7 +31,12 @@ from topicflow.pipelines.evaluate.alignment import (
     topic_vectors_from_documents,
     topic_word_distributions,
 )
-from topicflow.pipelines.evaluate.coherence import Reference, mean, topic_diversity
+from topicflow.pipelines.evaluate.coherence import (
+    Reference,
+    jackknife_error,
+    mean,
+    topic_diversity,
+)
 from topicflow.pipelines.evaluate.edges import topic_edges
 from topicflow.pipelines.models.base import PreparedCorpus
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
@@ -87,11 +92,20 @@ def models_quality(
     counts = [len(models[name].words) for name in names]
     starts = np.cumsum([0, *counts])
     per_model: dict[str, dict[str, list[float]]] = {name: {} for name in names}
+    replicates: list[list[float]] = []
     for key, measure in COHERENCE.items():
-        scores = reference.coherence(joined, measure, topn)
+        if key == "npmi" and reference.sampled:
+            scores, replicates = reference.npmi_replicates(joined, topn)
+        else:
+            scores = reference.coherence(joined, measure, topn)
         for name, start, count in zip(names, starts, counts, strict=False):
             per_model[name][key] = scores[start : start + count]
-    return {name: _quality(models[name], per_model[name], topn) for name in names}
+    quality = {name: _quality(models[name], per_model[name], topn) for name in names}
+    for name, start, count in zip(names, starts, counts, strict=False):
+        # The sample's error on each model's NPMI; none when the reference is the corpus.
+        means = [mean(scores[start : start + count]) for scores in replicates]
+        quality[name]["npmi_se"] = round(jackknife_error(means), 6) if replicates else None
+    return quality
 
 
 def _quality(topics: TopicSet, coherence: Mapping[str, list[float]], topn: int) -> dict:

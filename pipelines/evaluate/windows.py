@@ -103,15 +103,58 @@ def npmi(index: TokenIndex, topics: Sequence[np.ndarray], size: int = 10) -> lis
     every ordered pair of its words (NaN below two words)."""
     if not topics:
         return []
-    words = np.unique(np.concatenate([np.asarray(t, dtype=np.int64) for t in topics]))
-    together = sp.csr_matrix((len(words), len(words)), dtype=np.int64)
-    n_windows = 0.0
+    words = _words(topics)
+    ((together, n_windows),) = _counts(index, words, size, groups=1)
+    return _scores(together, n_windows, words, topics)
+
+
+def npmi_replicates(
+    index: TokenIndex, topics: Sequence[np.ndarray], groups: int, size: int = 10
+) -> tuple[list[float], list[list[float]]]:
+    """:func:`npmi` of each topic, and its delete-a-group jackknife replicates: the same
+    scores with each of ``groups`` groups of documents left out (document ``d`` is in
+    group ``d % groups``). Window counts add over documents, so each replicate is the
+    total less one group's counts: one pass over the index."""
+    if not topics:
+        return [], []
+    words = _words(topics)
+    counts = _counts(index, words, size, groups)
+    together = sum((c for c, _ in counts), start=sp.csr_matrix((len(words), len(words))))
+    n_windows = sum(n for _, n in counts)
+    replicates = [_scores(together - part, n_windows - n, words, topics) for part, n in counts if n]
+    return _scores(together, n_windows, words, topics), replicates
+
+
+def _words(topics: Sequence[np.ndarray]) -> np.ndarray:
+    return np.unique(np.concatenate([np.asarray(t, dtype=np.int64) for t in topics]))
+
+
+def _counts(
+    index: TokenIndex, words: np.ndarray, size: int, groups: int
+) -> list[tuple[sp.csr_matrix, float]]:
+    """Per group of documents (document ``d`` in group ``d % groups``): the windows
+    holding each pair of ``words`` (words x words, the diagonal each word's windows) and
+    the number of windows. Splitting a block's windows by group adds no work: the
+    groups' products together cost what the block's does."""
+    empty = sp.csr_matrix((len(words), len(words)), dtype=np.int64)
+    together, n_windows = [empty] * groups, [0.0] * groups
+    first = 0  # the block's first document in the index
     for block in index.blocks(BLOCK_TOKENS):
-        presence = window_presence(block, words, size)
-        # The diagonal holds each word's windows.
-        together = together + (presence.T @ presence).astype(np.int64)
-        n_windows += presence.shape[0]
-    together = together.tocsr()
+        presence = window_presence(block, words, size).tocsr()
+        per_document, _ = block.windows(size)
+        documents = np.arange(first, first + len(per_document))
+        first += len(per_document)
+        group_of = np.repeat(documents % groups, per_document)
+        for group in range(groups):
+            part = presence if groups == 1 else presence[group_of == group]
+            together[group] = together[group] + (part.T @ part).astype(np.int64)
+            n_windows[group] += part.shape[0]
+    return [(t.tocsr(), n) for t, n in zip(together, n_windows, strict=True)]
+
+
+def _scores(
+    together: sp.csr_matrix, n_windows: float, words: np.ndarray, topics: Sequence[np.ndarray]
+) -> list[float]:
     alone = together.diagonal() / n_windows
     result = []
     for topic in topics:

@@ -101,6 +101,8 @@ class ModelQuality(BaseModel):
     topn: int
     npmi: Number
     npmi_per_topic: list[Number]
+    # NPMI's standard error when the reference is a sample of the corpus (else None).
+    npmi_se: Number = None
     c_v: Number
     c_v_per_topic: list[Number]
     u_mass: Number
@@ -318,11 +320,24 @@ class Drift(_Shape):
     models: dict[str, ModelDrift] | None = None  # absent on a corpus's first run
 
 
+class ReferenceFacts(_Shape):
+    """What the coherence numbers were measured on: the corpus, or a seeded sample of
+    whole documents when it holds more than ``max_tokens`` tokens."""
+
+    documents: int
+    tokens: int
+    corpus_documents: int
+    sampled: bool
+    max_tokens: int
+    seed: int
+
+
 class Metrics(_Shape):
     """``metrics.json``."""
 
     preprocess: Preprocess
     models: dict[str, ModelQuality]
+    reference: ReferenceFacts | None = None  # absent in runs from before it was recorded
     comparisons: list[Comparison]
     labels: dict[str, LabelScores] | None = None  # only when the corpus has labels
     stability: Stability | None = None  # only when enabled

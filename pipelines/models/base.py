@@ -22,7 +22,7 @@ from gensim.corpora import Dictionary
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from topicflow.pipelines.evaluate.coherence import Reference
+from topicflow.pipelines.evaluate.coherence import Reference, bounded_reference
 from topicflow.pipelines.models.granularity.config import GranularityConfig
 from topicflow.pipelines.models.granularity.rule import choose_level
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
@@ -55,7 +55,7 @@ class PreparedCorpus:
     @cached_property
     def reference(self) -> Reference:
         # One per corpus: it keeps the index its NPMI counts windows in.
-        return Reference(self.tokens, self.vocabulary)
+        return bounded_reference(self.tokens, self.vocabulary)
 
     @cached_property
     def counts(self) -> sp.csr_matrix:

@@ -14,6 +14,11 @@ METRICS: dict[str, str] = {
         "10-token windows, averaged over pairs and topics; -1 (never together) to 1 "
         "(always together), above 0 means the words co-occur more than by chance."
     ),
+    "npmi_se": (
+        "Standard error of npmi when the corpus is too large to measure whole and coherence "
+        "is measured on a seeded sample of its documents (delete-a-group jackknife over 10 "
+        "random groups of the sample); empty when the whole corpus is the reference."
+    ),
     "c_v": (
         "C_V coherence: how similar the co-occurrence profiles (NPMI vectors, 110-token "
         "windows) of a topic's top-10 words are to the topic as a whole; 0 to 1, higher is "

@@ -100,6 +100,23 @@ def agreement_sentence(metrics: Metrics) -> str:
     return f"Document agreement between the models: {pairs}."
 
 
+def reference_note(metrics: Metrics) -> str:
+    """A sentence when coherence was measured on a sample of the corpus (empty otherwise):
+    how large, and each model's NPMI with its standard error."""
+    reference = metrics.reference
+    if reference is None or not reference.sampled:
+        return ""
+    errors = ", ".join(
+        f"{title(name)} {format_value('{:.3f}', q.npmi)} ± {format_value('{:.3f}', q.npmi_se)}"
+        for name, q in metrics.models.items()
+    )
+    return (
+        f"Coherence was measured on a seeded sample of {reference.documents:,} of the "
+        f"{reference.corpus_documents:,} documents ({reference.tokens:,} tokens); NPMI ± "
+        f"its standard error over the sample: {errors}."
+    )
+
+
 def drift_title(drift: Drift) -> str:
     since = str(drift.since or "")[:16].replace("T", " ")
     return f"What changed since {since} UTC" if since else "What changed"

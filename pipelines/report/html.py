@@ -42,6 +42,7 @@ from topicflow.pipelines.report.headline import (
     drift_lines,
     drift_title,
     format_value,
+    reference_note,
     reused_note,
 )
 from topicflow.pipelines.report.lives_html import lives_section
@@ -169,7 +170,7 @@ def _headline(run: RunData) -> str:
         f"documents; run {_esc(run.manifest.run_id)}, started "
         f"{_esc(run.manifest.started_at)}, stage time {seconds:.0f} s. "
         f"{_esc(reused_note(run.manifest))}"
-        f"{_esc(agreement_sentence(run.metrics))}</p>"
+        f"{_esc(agreement_sentence(run.metrics))} {_esc(reference_note(run.metrics))}</p>"
     )
     return _section("At a glance", facts + table)
 

@@ -11,6 +11,7 @@ from topicflow.pipelines.report.headline import (
     agreement_sentence,
     drift_markdown,
     headline_markdown,
+    reference_note,
     reused_note,
 )
 from topicflow.pipelines.report.time_text import (
@@ -48,6 +49,8 @@ def render_markdown(run: RunData) -> str:
         lines.append(lives + "\n")
     if agreement := agreement_sentence(run.metrics):
         lines.append(agreement + "\n")
+    if sample := reference_note(run.metrics):
+        lines.append(sample + "\n")
     for model in run.model_names:
         lines += _topic_table(run, model)
     for model in run.model_names:

@@ -31,7 +31,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from topicflow.pipelines.config import PreprocessConfig
-from topicflow.pipelines.evaluate.coherence import Reference
+from topicflow.pipelines.evaluate.coherence import Reference, bounded_reference
 from topicflow.pipelines.text.clean import strip_usenet
 from topicflow.pipelines.text.lemmatize import LEMMATIZERS, lemmatizer
 from topicflow.pipelines.text.phrases import CONNECTORS, DELIMITER, PhraseModel
@@ -271,7 +271,7 @@ class Preprocessed:
 
     @property
     def reference(self) -> Reference:
-        return Reference(self.tokens, self.vocabulary)
+        return bounded_reference(self.tokens, self.vocabulary)
 
     def summary(self) -> dict:
         lengths = [len(doc) for doc in self.tokens]
