@@ -31,6 +31,8 @@ from pathlib import Path
 from common import FILES
 from measure import Measured, machine, run_measured
 
+from topicflow.flows.orchestration.prefect_env import DEFAULTS
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "prefect_overhead.md"
 BIN = Path(sys.executable).parent / "topicflow"
@@ -39,9 +41,10 @@ BIN = Path(sys.executable).parent / "topicflow"
 IDLE_S = 30
 
 
-def server_alone() -> dict[str, float]:
-    """CPU seconds of the temporary API server: to start on a fresh home, to start on
-    that home again, and idle for ``IDLE_S`` seconds after that start."""
+def server_alone(settings: dict[str, str]) -> dict[str, float]:
+    """CPU seconds of the temporary API server with ``settings`` (environment variables):
+    to start on a fresh home, to start on that home again, and idle for ``IDLE_S``
+    seconds after that start."""
     script = (
         "import time, psutil\n"
         "from prefect.server.api.server import SubprocessASGIServer\n"
@@ -56,6 +59,7 @@ def server_alone() -> dict[str, float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env |= {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     env |= {"DO_NOT_TRACK": "1", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
+    env |= settings
     try:
         fresh, _ = _run_script(script, 0, env)
         again, idle = _run_script(script, IDLE_S, env)
@@ -132,7 +136,7 @@ def row(name, kind, measured: Measured, counts, before) -> dict:
     }
 
 
-def render(alone: dict[str, float], rows: list[dict], command: str) -> str:
+def render(alone: dict[str, dict[str, float]], rows: list[dict], command: str) -> str:
     lines = [
         "# Prefect overhead: CPU of the temporary API server beside the run's own",
         "",
@@ -143,12 +147,17 @@ def render(alone: dict[str, float], rows: list[dict], command: str) -> str:
         "- CPU seconds sampled every 0.2 s over the process tree (`benchmarks/measure.py`);"
         " task runs and log records counted in the server's database.",
         "",
-        "The API server alone, CPU seconds:",
+        "The API server alone, CPU seconds, with Prefect's own services and with the"
+        " settings a run gives its server (`flows/orchestration/prefect_env.py`: triggers,"
+        " event persister and event stream off):",
         "",
-        f"| start, fresh home (database created) | start again | idle {IDLE_S} s |",
-        "|---|---|---|",
-        f"| {alone['fresh_start_cpu_s']:.1f} | {alone['start_cpu_s']:.1f} "
-        f"| {alone['idle_cpu_s']:.2f} |",
+        f"| services | start, fresh home (database created) | start again | idle {IDLE_S} s |",
+        "|---|---|---|---|",
+        *(
+            f"| {label} | {a['fresh_start_cpu_s']:.1f} | {a['start_cpu_s']:.1f} "
+            f"| {a['idle_cpu_s']:.2f} |"
+            for label, a in alone.items()
+        ),
         "",
         "Whole runs:",
         "",
@@ -169,7 +178,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpora", default="sample,bbc_news")
     args = parser.parse_args()
-    alone = server_alone()
+    alone = {
+        "Prefect's": server_alone({}),
+        "a run's": server_alone({k: v for k, v in DEFAULTS.items() if k.startswith("PREFECT_")}),
+    }
     print(json.dumps(alone), flush=True)
     rows = [r for name in args.corpora.split(",") for r in measure(name)]
     command = ".venv/bin/python benchmarks/prefect_overhead.py --corpora " + args.corpora

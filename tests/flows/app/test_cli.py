@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -277,6 +278,16 @@ def test_run_killed_mid_embedding_then_rerun_leaves_one_complete_directory(tmp_p
     listing = run_cli(topicflow_bin, "history", "--store", str(store)).stdout.splitlines()
     assert len(listing) == 3 and " complete " in listing[1] and " failed " in listing[2]
     assert f"interrupted: process {victim.pid} on " in listing[2]
+    # The run's temporary server recorded its task runs, and kept no copy of every event
+    # (prefect_env.DEFAULTS turns its event persister off).
+    with sqlite3.connect(Path(os.environ["PREFECT_HOME"]) / "prefect.db") as db:
+        completed = db.execute(
+            "SELECT count(*) FROM task_run JOIN flow_run ON task_run.flow_run_id = flow_run.id"
+            " WHERE task_run.state_type = 'COMPLETED' AND flow_run.parameters LIKE ?",
+            (f"%{store}%",),
+        )
+        assert completed.fetchone()[0] >= 5
+        assert db.execute("SELECT count(*) FROM events").fetchone()[0] == 0
 
 
 @pytest.mark.slow
