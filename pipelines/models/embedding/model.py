@@ -16,14 +16,14 @@ from typing import Any
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from topicflow.pipelines.evaluate.alignment import topic_vectors_from_documents
+from topicflow.pipelines.blocks import row_blocks
+from topicflow.pipelines.evaluate.alignment import topic_vectors_from_documents, unit_rows
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.embedding.cluster import EmbeddingClusterer, document_map
 from topicflow.pipelines.models.embedding.config import EmbeddingTopicsConfig
 from topicflow.pipelines.models.embedding.topics import (
     centroid_similarity,
     largest_first,
-    nearest_centroid,
     reassign_outliers,
     topic_words,
     word_counts,
@@ -120,8 +120,8 @@ class EmbeddingTopicModel(TopicModel):
             self.centroids_ = np.zeros((0, vectors.shape[1]))
             self.novelty_floor_ = np.zeros(0)
             return self
-        self.centroids_ = topic_vectors_from_documents(vectors, labels, self.level_)
-        self.novelty_floor_ = _novelty_floor(vectors, labels, self.level_)
+        self.centroids_ = unit_rows(topic_vectors_from_documents(vectors, labels, self.level_))
+        self.novelty_floor_ = _novelty_floor(vectors, labels, self.centroids_)
         return self
 
     def transform(self, corpus: PreparedCorpus) -> tuple[np.ndarray, np.ndarray]:
@@ -131,7 +131,7 @@ class EmbeddingTopicModel(TopicModel):
         self.check_corpus(corpus)
         if len(corpus) == 0 or len(self.centroids_) == 0:
             return np.full(len(corpus), UNASSIGNED), np.full(len(corpus), np.nan)
-        best, cosine = nearest_centroid(corpus.vectors, self.centroids_)
+        best, cosine = _nearest(corpus.vectors, self.centroids_)
         threshold = self._config().outliers.threshold
         return np.where(cosine >= threshold, best, UNASSIGNED), cosine
 
@@ -139,7 +139,7 @@ class EmbeddingTopicModel(TopicModel):
         check_is_fitted(self, "centroids_")
         if len(corpus) == 0 or len(self.centroids_) == 0:
             return np.ones(len(corpus), dtype=bool)
-        best, cosine = nearest_centroid(corpus.vectors, self.centroids_)
+        best, cosine = _nearest(corpus.vectors, self.centroids_)
         return cosine < self.novelty_floor_[best]
 
     def document_map(self, seed: int) -> np.ndarray:
@@ -149,12 +149,31 @@ class EmbeddingTopicModel(TopicModel):
         return document_map(self.reduced_, seed, umap.n_neighbors, umap.fit_sample)
 
 
-def _novelty_floor(vectors: np.ndarray, labels: np.ndarray, n_topics: int) -> np.ndarray:
-    """Each topic's NOVELTY_PERCENTILE of its own documents' cosine to its centroid."""
-    cosine = centroid_similarity(vectors, labels)  # a block at a time: no copy of the vectors
-    floor = np.full(n_topics, np.inf)  # an empty topic fits nothing new
-    for topic in range(n_topics):
-        members = cosine[labels == topic]
+def _cosines(vectors: np.ndarray, centroids: np.ndarray):
+    """Each block of documents' rows and their cosines to every centroid, a block at a
+    time: a float64 unit copy of a million vectors would be 3 GB."""
+    for block in row_blocks(np.arange(len(vectors))):
+        yield block, unit_rows(vectors[block]) @ centroids.T
+
+
+def _nearest(vectors: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each document's most similar centroid and that cosine."""
+    best, cosine = np.zeros(len(vectors), dtype=np.int64), np.zeros(len(vectors))
+    for block, similarity in _cosines(vectors, centroids):
+        best[block] = similarity.argmax(axis=1)
+        cosine[block] = similarity[np.arange(len(block)), best[block]]
+    return best, cosine
+
+
+def _novelty_floor(vectors: np.ndarray, labels: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    """Each topic's NOVELTY_PERCENTILE of its own documents' cosines to its centroid."""
+    own = np.full(len(vectors), np.nan)
+    for block, similarity in _cosines(vectors, centroids):
+        placed = labels[block] >= 0
+        own[block[placed]] = similarity[np.flatnonzero(placed), labels[block][placed]]
+    floor = np.full(len(centroids), np.inf)  # an empty topic fits nothing new
+    for topic in range(len(centroids)):
+        members = own[labels == topic]
         if len(members):
             floor[topic] = np.percentile(members, NOVELTY_PERCENTILE)
     return floor

@@ -76,7 +76,7 @@ def reassign_outliers(labels, embeddings, counts, clusterer, config) -> np.ndarr
     strategy = config.outliers.strategy
     if strategy == "centroid":
         rows = topic_vectors_from_documents(embeddings, labels, k)
-        best, score = nearest_centroid(embeddings[outliers], rows)
+        best, score = _nearest_centroid(embeddings[outliers], rows)
     else:
         if strategy == "soft":
             scores = _soft_scores(clusterer, labels, outliers, k)
@@ -166,7 +166,7 @@ def centroid_similarity(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarra
     return out
 
 
-def nearest_centroid(vectors: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _nearest_centroid(vectors: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each vector's most similar of the unit-length ``rows`` and that cosine, a block of
     vectors at a time (the full similarity matrix of 100,000 outliers and 600 leaves is
     half a gigabyte)."""

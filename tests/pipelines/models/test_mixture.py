@@ -173,6 +173,13 @@ def test_documents_are_assigned_a_block_at_a_time_as_all_at_once(monkeypatch):
     assert mixture.assign().tolist() == _reference_assign(weights).tolist()
     present = (weights >= 0.1).sum(axis=0)
     assert mixture.present_counts().tolist() == present.tolist()
+    # Leaves within their topic, and background topics, as computed in one block.
+    topics, member = rng.integers(-1, 3, 1_000), np.arange(6) % 3
+    in_blocks = leaves_within(mixture, topics, member), background_topics(mixture)
+    monkeypatch.setattr(blocks, "ROW_BLOCK", 16_384)
+    whole = leaves_within(mixture, topics, member), background_topics(mixture)
+    assert in_blocks[0].tolist() == whole[0].tolist() and (topics == -1).any()
+    assert in_blocks[1].tolist() == whole[1].tolist()
 
 
 def test_assigning_a_large_mixture_holds_no_copy_of_its_weights(monkeypatch):

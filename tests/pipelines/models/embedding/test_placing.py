@@ -1,5 +1,7 @@
-"""Placing documents against the embedding model's topic centroids: right, and a block of
-documents at a time (a float64 unit copy of a million vectors was 3 GB, twice over)."""
+"""Placing documents against the embedding model's topic centroids a block of documents
+at a time (a float64 unit copy of a million vectors was 3 GB): the numbers of the whole
+matrix at once (to BLAS's rounding across blocks; in one block, below ROW_BLOCK
+documents, the same bits), with a bounded copy."""
 
 from __future__ import annotations
 
@@ -8,9 +10,8 @@ import tracemalloc
 import numpy as np
 
 from topicflow.pipelines import blocks
-from topicflow.pipelines.evaluate import alignment
-from topicflow.pipelines.models.embedding.model import NOVELTY_PERCENTILE, _novelty_floor
-from topicflow.pipelines.models.embedding.topics import nearest_centroid
+from topicflow.pipelines.evaluate.alignment import topic_vectors_from_documents, unit_rows
+from topicflow.pipelines.models.embedding.model import NOVELTY_PERCENTILE, _nearest, _novelty_floor
 
 
 def _planted(n: int, dims: int = 64, k: int = 3, seed: int = 0):
@@ -19,31 +20,31 @@ def _planted(n: int, dims: int = 64, k: int = 3, seed: int = 0):
     labels = rng.integers(0, k, n)
     vectors = rng.normal(0, 0.3, (n, dims)).astype(np.float32)
     vectors[np.arange(n), labels] += 1.0
-    centroids = alignment.topic_vectors_from_documents(vectors, labels, k)
-    return vectors, labels, centroids
+    return vectors, labels, unit_rows(topic_vectors_from_documents(vectors, labels, k))
 
 
 def test_each_vector_goes_to_its_nearest_centroid_across_blocks(monkeypatch):
     vectors, labels, centroids = _planted(1_000)
+    expected = unit_rows(vectors) @ centroids.T  # the whole matrix, as before the blocks
     monkeypatch.setattr(blocks, "ROW_BLOCK", 64)  # 16 blocks
-    best, cosine = nearest_centroid(vectors, centroids)
-    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-    expected = unit @ centroids.T
+    best, cosine = _nearest(vectors, centroids)
     assert (best == labels).mean() > 0.95
     assert best.tolist() == expected.argmax(axis=1).tolist()
-    np.testing.assert_allclose(cosine, expected.max(axis=1), atol=1e-6)
+    np.testing.assert_allclose(cosine, expected.max(axis=1), rtol=1e-12)
+    monkeypatch.setattr(blocks, "ROW_BLOCK", 16_384)  # one block: the same bits
+    assert _nearest(vectors, centroids)[1].tolist() == expected.max(axis=1).tolist()
 
 
 def test_the_novelty_floor_is_the_percentile_of_each_topics_own_cosines(monkeypatch):
-    vectors, labels, centroids = _planted(1_000, k=4)
-    labels[labels == 3] = -1  # unassigned documents count for no topic
-    centroids = alignment.topic_vectors_from_documents(vectors, labels, 4)  # topic 3 empty
+    vectors, labels, _ = _planted(1_000, k=4)
+    labels[labels == 3] = -1  # unassigned documents count for no topic; topic 3 is empty
+    centroids = unit_rows(topic_vectors_from_documents(vectors, labels, 4))
+    cosine = unit_rows(vectors) @ centroids.T
     monkeypatch.setattr(blocks, "ROW_BLOCK", 64)
-    floor = _novelty_floor(vectors, labels, 4)
-    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    floor = _novelty_floor(vectors, labels, centroids)
     for topic in range(3):
-        own = unit[labels == topic] @ centroids[topic]
-        assert abs(floor[topic] - np.percentile(own, NOVELTY_PERCENTILE)) < 1e-6
+        expected = np.percentile(cosine[labels == topic, topic], NOVELTY_PERCENTILE)
+        np.testing.assert_allclose(floor[topic], expected, rtol=1e-12)
     assert floor[3] == np.inf  # an empty topic fits nothing new
 
 
@@ -52,8 +53,8 @@ def test_placing_holds_no_copy_of_the_vectors(monkeypatch):
     monkeypatch.setattr(blocks, "ROW_BLOCK", 4_096)
     tracemalloc.start()
     try:
-        nearest_centroid(vectors, centroids)
-        _novelty_floor(vectors, labels, 3)
+        _nearest(vectors, centroids)
+        _novelty_floor(vectors, labels, centroids)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
