@@ -113,13 +113,15 @@ def bounded_reference(tokens: Sequence[Sequence[str]], vocabulary: Dictionary) -
         return Reference(tokens, vocabulary)
     order = np.random.default_rng(REFERENCE_SEED).permutation(len(tokens))
     kept = int(np.searchsorted(np.cumsum(lengths[order]), REFERENCE_TOKENS, side="right"))
+    kept = max(kept, 1)  # a first document longer than the cap is still a reference
     sample = [tokens[i] for i in order[:kept]]
     return Reference(sample, vocabulary, corpus_documents=len(tokens))
 
 
 def jackknife_error(replicates: Sequence[float]) -> float:
     """The delete-a-group jackknife standard error of an estimate from its replicates
-    (the estimate with each group left out): sqrt((g - 1) / g * sum((r - mean r)^2))."""
+    (the estimate with each group left out): sqrt((g - 1) / g * sum((r - mean r)^2)).
+    The groups hold the same number of documents (give or take one), not of windows."""
     values = np.asarray([v for v in replicates if np.isfinite(v)], dtype=float)
     if len(values) < 2:
         return float("nan")

@@ -103,9 +103,17 @@ def models_quality(
     quality = {name: _quality(models[name], per_model[name], topn) for name in names}
     for name, start, count in zip(names, starts, counts, strict=False):
         # The sample's error on each model's NPMI; none when the reference is the corpus.
-        means = [mean(scores[start : start + count]) for scores in replicates]
+        full = per_model[name]["npmi"]
+        means = [_mean_where_finite(scores[start : start + count], full) for scores in replicates]
         quality[name]["npmi_se"] = round(jackknife_error(means), 6) if replicates else None
     return quality
+
+
+def _mean_where_finite(replicate: Sequence[float], full: Sequence[float]) -> float:
+    """A replicate's mean over the topics the full estimate scored (a topic left with
+    one word in a replicate would otherwise change what is averaged)."""
+    kept = [r for r, f in zip(replicate, full, strict=True) if np.isfinite(f) and np.isfinite(r)]
+    return mean(kept)
 
 
 def _quality(topics: TopicSet, coherence: Mapping[str, list[float]], topn: int) -> dict:

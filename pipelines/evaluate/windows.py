@@ -119,7 +119,8 @@ def npmi_replicates(
         return [], []
     words = _words(topics)
     counts = _counts(index, words, size, groups)
-    together = sum((c for c, _ in counts), start=sp.csr_matrix((len(words), len(words))))
+    empty = sp.csr_matrix((len(words), len(words)), dtype=np.int64)
+    together = sum((c for c, _ in counts), start=empty)
     n_windows = sum(n for _, n in counts)
     replicates = [_scores(together - part, n_windows - n, words, topics) for part, n in counts if n]
     return _scores(together, n_windows, words, topics), replicates
@@ -140,11 +141,13 @@ def _counts(
     together, n_windows = [empty] * groups, [0.0] * groups
     first = 0  # the block's first document in the index
     for block in index.blocks(BLOCK_TOKENS):
-        presence = window_presence(block, words, size).tocsr()
+        presence = window_presence(block, words, size)
         per_document, _ = block.windows(size)
-        documents = np.arange(first, first + len(per_document))
+        if groups > 1:  # rows are selected from CSR; one group takes the block as it is
+            presence = presence.tocsr()
+            documents = np.arange(first, first + len(per_document))
+            group_of = np.repeat(documents % groups, per_document)
         first += len(per_document)
-        group_of = np.repeat(documents % groups, per_document)
         for group in range(groups):
             part = presence if groups == 1 else presence[group_of == group]
             together[group] = together[group] + (part.T @ part).astype(np.int64)
@@ -159,6 +162,10 @@ def _scores(
     result = []
     for topic in topics:
         at = np.searchsorted(words, topic)
+        # A word that no window holds is left out of its topic, as gensim leaves out a
+        # word outside the vocabulary: in a sample of the corpus (or a replicate without
+        # one group) a rare word can be missing, and its NPMI would be infinite.
+        at = at[alone[at] > 0]
         first, second = np.meshgrid(at, at, indexing="ij")
         pairs = ~np.eye(len(at), dtype=bool)  # gensim's s_one_one order: row by row
         first, second = first[pairs], second[pairs]

@@ -165,12 +165,13 @@ def _headline(run: RunData) -> str:
         table += f"<tr><td>{label}</td>{cells}</tr>"
     table += "</table>"
     seconds = sum(s.seconds for s in run.manifest.stages.values())
+    sentences = (agreement_sentence(run.metrics), reference_note(run.metrics))
     facts = (
         f"<p><b>{_esc(corpus.name)}</b>: {corpus.documents:,} "
         f"documents; run {_esc(run.manifest.run_id)}, started "
         f"{_esc(run.manifest.started_at)}, stage time {seconds:.0f} s. "
         f"{_esc(reused_note(run.manifest))}"
-        f"{_esc(agreement_sentence(run.metrics))} {_esc(reference_note(run.metrics))}</p>"
+        f"{_esc(' '.join(s for s in sentences if s))}</p>"
     )
     return _section("At a glance", facts + table)
 

@@ -117,3 +117,14 @@ def test_the_sample_npmi_is_within_its_stated_error_of_the_corpus_npmi(monkeypat
     error = jackknife_error([float(np.mean(r)) for r in replicates])
     assert 0 < error < 0.05
     assert abs(float(np.mean(values)) - full) < 3 * error
+
+
+def test_a_word_the_sample_lacks_is_left_out_of_its_topic():
+    docs = [["a", "b", "c"], ["a", "b"], ["b", "c", "d"], ["rare", "a"]]
+    vocabulary = Dictionary(docs)
+    sample = Reference(docs[:3], vocabulary, corpus_documents=4)  # "rare" is not in it
+    got = sample.npmi([["a", "rare", "b", "c"]])
+    assert np.isfinite(got[0]) and got == sample.npmi([["a", "b", "c"]])
+    values, replicates = sample.npmi_replicates([["a", "rare", "b"]])
+    assert np.isfinite(values[0]) and all(np.isfinite(r[0]) or np.isnan(r[0]) for r in replicates)
+    assert not any(np.isinf(r[0]) for r in replicates)

@@ -11,6 +11,7 @@ from gensim.corpora import Dictionary
 from tests.pipelines.evaluate.test_alignment import Planted, compare
 from tests.planted import FRUIT_DOCS as DOCS
 from tests.planted import block_corpus
+from topicflow.pipelines.evaluate import coherence
 from topicflow.pipelines.evaluate.coherence import Reference
 from topicflow.pipelines.evaluate.compare import (
     align,
@@ -147,6 +148,24 @@ def test_two_models_scored_together_get_the_numbers_each_gets_alone():
     together = models_quality({"lda": lda, "embedding": embedding}, reference)
     alone = {"lda": model_quality(lda, reference), "embedding": model_quality(embedding, reference)}
     assert together == alone
+
+
+def test_npmi_carries_its_sampling_error_only_when_the_reference_is_a_sample(monkeypatch):
+    docs, _, blocks = block_corpus(n_topics=3, docs_per_topic=200, doc_length=20, seed=4)
+    topics = TopicSet(
+        words=[blocks[0][:10], blocks[1][:6] + blocks[2][:4]],
+        weights=[[0.1] * 10] * 2,
+        assignments=np.repeat([0, 1, 1], 200),
+    )
+    vocabulary = Dictionary(docs)
+    whole = model_quality(topics, coherence.bounded_reference(docs, vocabulary))
+    assert whole["npmi_se"] is None
+    monkeypatch.setattr(coherence, "REFERENCE_TOKENS", 4_000)  # 200 of 600 documents
+    sample = coherence.bounded_reference(docs, vocabulary)
+    sampled = model_quality(topics, sample)
+    assert sample.facts()["sampled"] and sample.facts()["documents"] == 200
+    assert 0 < sampled["npmi_se"] < 0.1
+    assert abs(sampled["npmi"] - whole["npmi"]) < 4 * sampled["npmi_se"]
 
 
 def test_model_quality_of_a_model_without_topics():
