@@ -31,7 +31,7 @@ from pathlib import Path
 from common import FILES
 from measure import Measured, machine, run_measured
 
-from topicflow.flows.orchestration.prefect_env import DEFAULTS
+from topicflow.flows.orchestration.prefect_env import TEMPORARY_SERVER
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "prefect_overhead.md"
@@ -148,7 +148,7 @@ def render(alone: dict[str, dict[str, float]], rows: list[dict], command: str) -
         " task runs and log records counted in the server's database.",
         "",
         "The API server alone, CPU seconds, with Prefect's own services and with the"
-        " settings a run gives its server (`flows/orchestration/prefect_env.py`: triggers,"
+        " settings a run gives its temporary server (`prefect_env.TEMPORARY_SERVER`: triggers,"
         " event persister and event stream off):",
         "",
         f"| services | start, fresh home (database created) | start again | idle {IDLE_S} s |",
@@ -180,7 +180,7 @@ def main() -> None:
     args = parser.parse_args()
     alone = {
         "Prefect's": server_alone({}),
-        "a run's": server_alone({k: v for k, v in DEFAULTS.items() if k.startswith("PREFECT_")}),
+        "a run's": server_alone(TEMPORARY_SERVER),
     }
     print(json.dumps(alone), flush=True)
     rows = [r for name in args.corpora.split(",") for r in measure(name)]

@@ -25,12 +25,15 @@ DEFAULTS = {
     # Prefect gives that local API 20 s to start; on a busy 2-core machine (a scheduled
     # run beside other jobs) it can take longer, and the whole run would fail for it.
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
-    # The temporary server of a run records its flow and task runs (the task run recorder
-    # stays on) but needs no automations (triggers), no copy of every event in its
-    # database (the event persister) and no event stream to subscribers. Off, a restart
-    # took 4.9 CPU seconds instead of 6.7, and 30 s idle 0.34 instead of 0.47
-    # (``benchmarks/prefect_overhead.py``). A configured server is not ours to change:
-    # these reach only a server this process starts.
+}
+# The temporary server of one run records its flow and task runs (the task run recorder
+# stays on) but needs no automations (triggers), no copy of every event in its database
+# (the event persister) and no event stream to subscribers. Off, a restart took 4.9 CPU
+# seconds instead of 6.7, and 30 s idle 0.34 instead of 0.47
+# (``benchmarks/prefect_overhead.py``). Only for that server: ``topicflow serve``'s
+# long-lived one streams events to its runner (cancellations), and a configured server
+# is not ours to change.
+TEMPORARY_SERVER = {
     "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
     "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": "false",
     "PREFECT_SERVER_EVENTS_STREAM_OUT_ENABLED": "false",
@@ -77,6 +80,10 @@ def prefect_api(store: Path) -> Iterator[Callable[[], None]]:
     if settings.api.url or not settings.server.ephemeral.enabled:
         yield lambda: None  # Prefect talks to the configured server, or to none
         return
+    # The server process reads its settings from this environment when it starts (and
+    # so does the one Prefect's client would start if this one failed).
+    for name, value in TEMPORARY_SERVER.items():
+        os.environ.setdefault(name, value)
     # Imported here, not in the thread: two threads importing Prefect's modules at once
     # can meet a partly initialised module.
     from prefect.server.api.server import SubprocessASGIServer
