@@ -134,7 +134,10 @@ class Mixture:
             yield block, Mixture(self.weights[block], self.distributions, self.has_words[block])
 
     def select(self, topics: np.ndarray) -> Mixture:
-        """The mixture of ``topics`` only (a mask or indices, in that order)."""
+        """The mixture of ``topics`` only (a mask or indices, in that order); itself when
+        that is every topic in order (no copy of a documents x topics matrix)."""
+        if np.array_equal(np.arange(self.n_topics)[topics], np.arange(self.n_topics)):
+            return self
         return Mixture(self.weights[:, topics], self.distributions[topics], self.has_words)
 
     def mass(self) -> np.ndarray:

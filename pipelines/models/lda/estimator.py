@@ -157,7 +157,8 @@ class LdaTopicModel(BaseEstimator):
             bow = self.vocabulary_.doc2bow(doc)
             for topic, prob in self.model_.get_document_topics(bow, minimum_probability=0.0):
                 theta[row, topic] = prob
-        return theta / theta.sum(axis=1, keepdims=True)
+        theta /= theta.sum(axis=1, keepdims=True)  # in place: a million rows are 320 MB
+        return theta
 
     def top_words(self, n: int = 10) -> list[list[str]]:
         """Each topic's ``n`` most relevant words, best first (see the class docstring)."""

@@ -197,3 +197,13 @@ def test_assigning_a_large_mixture_holds_no_copy_of_its_weights(monkeypatch):
         tracemalloc.stop()
     # All at once, shares, ratios and specificity were each as large as the weights.
     assert peak < weights.nbytes / 2, f"{peak / 1e6:.0f} MB for {weights.nbytes / 1e6:.0f} MB"
+
+
+def test_selecting_every_topic_in_order_copies_nothing():
+    weights = np.random.default_rng(3).dirichlet(np.ones(4), size=50)
+    mixture = Mixture(weights, np.full((4, 3), 1 / 3), np.ones(50, dtype=bool))
+    assert mixture.select(np.arange(4)) is mixture
+    assert mixture.select(np.ones(4, dtype=bool)) is mixture
+    picked = mixture.select(np.array([2, 0]))
+    assert picked.weights.tolist() == weights[:, [2, 0]].tolist()
+    assert mixture.select(np.array([True, False, True, True])).n_topics == 3
