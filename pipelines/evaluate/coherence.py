@@ -7,8 +7,8 @@ every window, once per call). The other measures are gensim's own.
 Topic diversity is the share of unique words among all topics' top words.
 
 A large corpus is measured on a sample (:func:`bounded_reference`): coherence estimates
-how often a topic's words occur together, which a few million tokens estimate as well
-as a billion, while counting (and gensim's C_V and UMass passes) grows with the corpus.
+how often a topic's words occur together, which a few million tokens estimate closely,
+while counting (and gensim's C_V and UMass passes) grows with the corpus.
 The sample's error is stated: each model's NPMI comes with its delete-a-group jackknife
 standard error (:meth:`Reference.npmi_replicates`).
 """
@@ -106,8 +106,8 @@ class Reference:
 
 def bounded_reference(tokens: Sequence[Sequence[str]], vocabulary: Dictionary) -> Reference:
     """The corpus as the reference, or, above ``REFERENCE_TOKENS`` tokens, a seeded sample
-    of whole documents holding at most that many, in random order (so that the index's
-    consecutive blocks, the jackknife's groups, are random groups of documents)."""
+    of whole documents holding at most that many, in random order (so that the
+    jackknife's groups, every tenth document, are random groups)."""
     lengths = np.fromiter((len(doc) for doc in tokens), dtype=np.int64, count=len(tokens))
     if lengths.sum() <= REFERENCE_TOKENS:
         return Reference(tokens, vocabulary)
