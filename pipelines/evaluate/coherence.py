@@ -27,7 +27,7 @@ from topicflow.pipelines.evaluate import windows
 
 # The reference holds at most this many tokens; a larger corpus is measured on a seeded
 # sample of whole documents. 20 Newsgroups has 1.4 M, so only corpora several times its
-# size are sampled (a million short texts: 22 M tokens, one document in four kept).
+# size are sampled (a million short spans hold 7 M tokens: 70 % of them is kept).
 REFERENCE_TOKENS = 5_000_000
 REFERENCE_SEED = 0  # a fixed sample: runs with other model seeds are measured alike
 # Groups of documents the sampling error is estimated over (delete-a-group jackknife).
