@@ -8,7 +8,8 @@ ARGS ?=
 
 .PHONY: install install-bench system-deps run test test-fast lint bench bench-lda bench-embedding \
 	bench-labelled bench-side bench-scaling bench-scaling-paragraphs bench-backends bench-names \
-	bench-lemmas bench-trees bench-time bench-prefect bench-overlap bench-memory constraints clean
+	bench-lemmas bench-trees bench-time bench-prefect bench-overlap bench-memory bench-reference \
+	constraints clean
 
 install: $(STAMP)
 
@@ -58,7 +59,7 @@ system-deps:
 # Benchmarks: minutes each (20 Newsgroups: most of an hour on 2 cores, mostly embedding),
 # results as Markdown tables in benchmarks/results/. Not part of `make test`.
 bench: bench-lda bench-embedding bench-labelled bench-side bench-scaling bench-backends bench-names \
-	bench-lemmas bench-trees bench-time bench-prefect bench-overlap bench-memory
+	bench-lemmas bench-trees bench-time bench-prefect bench-overlap bench-memory bench-reference
 
 install-bench: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
@@ -123,6 +124,11 @@ bench-overlap: install-bench
 # (~8 min).
 bench-memory: install
 	$(BIN)/python benchmarks/memory_profile.py --corpus 20newsgroups
+
+# NPMI on bounded reference samples against the whole corpus: 100,000 paragraph spans
+# (~6 min).
+bench-reference: install
+	$(BIN)/python benchmarks/reference_sample.py --documents 100000
 
 lint: install
 	$(BIN)/ruff check pipelines flows tests benchmarks
