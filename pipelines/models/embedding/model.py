@@ -24,6 +24,7 @@ from topicflow.pipelines.models.embedding.config import EmbeddingTopicsConfig
 from topicflow.pipelines.models.embedding.topics import (
     centroid_similarity,
     largest_first,
+    nearest_centroid,
     reassign_outliers,
     topic_words,
     word_counts,
@@ -131,7 +132,7 @@ class EmbeddingTopicModel(TopicModel):
         self.check_corpus(corpus)
         if len(corpus) == 0 or len(self.centroids_) == 0:
             return np.full(len(corpus), UNASSIGNED), np.full(len(corpus), np.nan)
-        best, cosine = _nearest(corpus.vectors, self.centroids_)
+        best, cosine = nearest_centroid(corpus.vectors, self.centroids_)
         threshold = self._config().outliers.threshold
         return np.where(cosine >= threshold, best, UNASSIGNED), cosine
 
@@ -139,7 +140,7 @@ class EmbeddingTopicModel(TopicModel):
         check_is_fitted(self, "centroids_")
         if len(corpus) == 0 or len(self.centroids_) == 0:
             return np.ones(len(corpus), dtype=bool)
-        best, cosine = _nearest(corpus.vectors, self.centroids_)
+        best, cosine = nearest_centroid(corpus.vectors, self.centroids_)
         return cosine < self.novelty_floor_[best]
 
     def document_map(self, seed: int) -> np.ndarray:
@@ -149,26 +150,11 @@ class EmbeddingTopicModel(TopicModel):
         return document_map(self.reduced_, seed, umap.n_neighbors, umap.fit_sample)
 
 
-def _cosines(vectors: np.ndarray, centroids: np.ndarray):
-    """Each block of documents' rows and their cosines to every centroid, a block at a
-    time: a float64 unit copy of a million vectors would be 3 GB."""
-    for block in row_blocks(np.arange(len(vectors))):
-        yield block, unit_rows(vectors[block]) @ centroids.T
-
-
-def _nearest(vectors: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each document's most similar centroid and that cosine."""
-    best, cosine = np.zeros(len(vectors), dtype=np.int64), np.zeros(len(vectors))
-    for block, similarity in _cosines(vectors, centroids):
-        best[block] = similarity.argmax(axis=1)
-        cosine[block] = similarity[np.arange(len(block)), best[block]]
-    return best, cosine
-
-
 def _novelty_floor(vectors: np.ndarray, labels: np.ndarray, centroids: np.ndarray) -> np.ndarray:
     """Each topic's NOVELTY_PERCENTILE of its own documents' cosines to its centroid."""
     own = np.full(len(vectors), np.nan)
-    for block, similarity in _cosines(vectors, centroids):
+    for block in row_blocks(np.arange(len(vectors))):  # a unit copy of them all: 3 GB at 1M
+        similarity = unit_rows(vectors[block]) @ centroids.T
         placed = labels[block] >= 0
         own[block[placed]] = similarity[np.flatnonzero(placed), labels[block][placed]]
     floor = np.full(len(centroids), np.inf)  # an empty topic fits nothing new

@@ -11,7 +11,8 @@ import numpy as np
 
 from topicflow.pipelines import blocks
 from topicflow.pipelines.evaluate.alignment import topic_vectors_from_documents, unit_rows
-from topicflow.pipelines.models.embedding.model import NOVELTY_PERCENTILE, _nearest, _novelty_floor
+from topicflow.pipelines.models.embedding.model import NOVELTY_PERCENTILE, _novelty_floor
+from topicflow.pipelines.models.embedding.topics import nearest_centroid
 
 
 def _planted(n: int, dims: int = 64, k: int = 3, seed: int = 0):
@@ -27,12 +28,12 @@ def test_each_vector_goes_to_its_nearest_centroid_across_blocks(monkeypatch):
     vectors, labels, centroids = _planted(1_000)
     expected = unit_rows(vectors) @ centroids.T  # the whole matrix, as before the blocks
     monkeypatch.setattr(blocks, "ROW_BLOCK", 64)  # 16 blocks
-    best, cosine = _nearest(vectors, centroids)
+    best, cosine = nearest_centroid(vectors, centroids)
     assert (best == labels).mean() > 0.95
     assert best.tolist() == expected.argmax(axis=1).tolist()
     np.testing.assert_allclose(cosine, expected.max(axis=1), rtol=1e-12)
     monkeypatch.setattr(blocks, "ROW_BLOCK", 16_384)  # one block: the same bits
-    assert _nearest(vectors, centroids)[1].tolist() == expected.max(axis=1).tolist()
+    assert nearest_centroid(vectors, centroids)[1].tolist() == expected.max(axis=1).tolist()
 
 
 def test_the_novelty_floor_is_the_percentile_of_each_topics_own_cosines(monkeypatch):
@@ -53,7 +54,7 @@ def test_placing_holds_no_copy_of_the_vectors(monkeypatch):
     monkeypatch.setattr(blocks, "ROW_BLOCK", 4_096)
     tracemalloc.start()
     try:
-        _nearest(vectors, centroids)
+        nearest_centroid(vectors, centroids)
         _novelty_floor(vectors, labels, centroids)
         _, peak = tracemalloc.get_traced_memory()
     finally:
