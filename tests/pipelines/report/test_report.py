@@ -203,32 +203,6 @@ def test_a_single_model_report_has_no_pairs(tmp_path):
     assert "| | NMF |" in markdown
 
 
-def test_a_sampled_reference_is_stated_with_each_models_npmi_error(tmp_path):
-    path = write_synthetic_run(tmp_path)
-    metrics = json.loads((path / "metrics.json").read_text())
-    metrics["reference"] = {
-        "documents": 250_000,
-        "tokens": 4_999_990,
-        "corpus_documents": 1_000_000,
-        "sampled": True,
-        "max_tokens": 5_000_000,
-        "seed": 0,
-    }
-    for number, quality in enumerate(metrics["models"].values()):
-        quality["npmi_se"] = 0.001 * (number + 1)
-    (path / "metrics.json").write_text(json.dumps(metrics))
-    write_report(path)
-    sentence = "a seeded sample of 250,000 of the 1,000,000 documents (4,999,990 tokens)"
-    for name in (REPORT_MD_FILE, REPORT_HTML_FILE):
-        text = (path / name).read_text()
-        assert sentence in text and "± 0.003" in text, name
-
-
-def test_a_whole_corpus_reference_needs_no_sentence(synthetic_run):
-    for name in (REPORT_MD_FILE, REPORT_HTML_FILE):
-        assert "Coherence was measured on a seeded sample" not in (synthetic_run / name).read_text()
-
-
 def test_synthetic_rendering_is_a_function_of_the_run_directory(synthetic_run):
     run = load_run(synthetic_run)
     assert render_html(run) == (synthetic_run / REPORT_HTML_FILE).read_text()
