@@ -36,7 +36,7 @@ from topicflow.pipelines.analysis.pipeline import name_topics as name_all
 from topicflow.pipelines.config import Config, CorpusConfig
 from topicflow.pipelines.corpus.documents import Corpus
 from topicflow.pipelines.evaluate.stability import stability
-from topicflow.pipelines.io.store import cached_result, read_corpus_cached
+from topicflow.pipelines.io.store import cached_result, read_corpus_cached, save_result
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.registry import title
 from topicflow.pipelines.models.topicset import TopicSet
@@ -87,10 +87,14 @@ def fit_model(
     ``apart``: computed in a low-priority process of its own (:mod:`.apart`)."""
     clock = Clock(name)
 
-    def grow() -> TopicModel:
-        return run_apart(grow_model, name, corpus, cfg) if apart else grow_model(name, corpus, cfg)
+    kind = f"model-{name}"
 
-    model, hit = cached_result(store, f"model-{name}", key, grow)
+    def grow() -> TopicModel | None:
+        if apart:  # the model comes back through its entry in the store
+            return run_apart(save_result, store, kind, key, grow_model, name, corpus, cfg)
+        return grow_model(name, corpus, cfg)
+
+    model, hit = cached_result(store, kind, key, grow, saves=apart)
     get_run_logger().info(
         "%s: %s leaf topics, %s preferred%s",
         title(name),

@@ -192,10 +192,11 @@ def _fit(r: RunContext, documents: Corpus) -> _Modelled:
     # Models that read only tokens start at once and run while the documents are embedded;
     # those that need vectors start when the vectors are there. Each records its own stage.
     words_only = [n for n in cfg.models if not spec(n).needs_vectors]
-    plain = _prepared_corpus(r, prepared, None)
     # Beside an embedding in this process they fit in a low-priority process of their own
     # (flows/orchestration/apart.py): in threads here they slow the embedding down.
     apart = cfg.needs_vectors() and _in_this_process() and len(documents) >= APART_MIN_DOCUMENTS
+    plain = _prepared_corpus(r, prepared, None)
+    plain = plain.words_only() if apart else plain
     futures = {n: _submit_fit(r, n, plain, documents.fingerprint, None, apart) for n in words_only}
     vectors, identity, embedder = _embed(r, prepared) if cfg.needs_vectors() else (None,) * 3
     corpus = _prepared_corpus(r, prepared, vectors, embedder)

@@ -23,7 +23,7 @@ from topicflow.pipelines.config import CorpusConfig
 from topicflow.pipelines.corpus import documents as corpus_module
 from topicflow.pipelines.corpus import formats, ingest, timestamps
 from topicflow.pipelines.corpus.documents import Corpus
-from topicflow.pipelines.io.blob import read_blob, write_blob
+from topicflow.pipelines.io.blob import open_blob, read_blob, write_blob, writing_blob
 from topicflow.pipelines.io.entry_lock import load_or_compute
 
 logger = logging.getLogger(__name__)
@@ -61,31 +61,48 @@ def cache_key(*parts: Any) -> str:
 T = TypeVar("T")
 
 
-def cached_result(store: Path, kind: str, key: str, compute: Callable[[], T]) -> tuple[T, bool]:
+def cached_result(
+    store: Path, kind: str, key: str, compute: Callable[[], T], *, saves: bool = False
+) -> tuple[T, bool]:
     """``compute()``'s value, kept under ``<store>/cache/<kind>/<key>.pkl`` for later runs.
 
     Returns the value and whether it came from the cache (see :func:`save_entry` for
     why a damaged or half-written entry is never used). Runs that need the same missing
     entry at once compute it once: the others wait for it (:mod:`io.entry_lock`).
+    ``saves``: ``compute()`` saves the entry itself (:func:`save_result`, in another
+    process) and the value is read back from it.
     """
 
     def compute_and_save() -> T:
         value = compute()
-        save_entry(store, kind, key, value)
+        if not saves:
+            save_entry(store, kind, key, value)
+            return value
+        found, value = load_entry(store, kind, key)
+        if not found:
+            raise RuntimeError(f"the {kind} entry {key} was not saved where it was computed")
         return value
 
     entry = cache_dir(store, kind) / f"{key}.pkl"
     return load_or_compute(entry, lambda: load_entry(store, kind, key), compute_and_save)
 
 
+def save_result(store: Path, kind: str, key: str, compute: Callable[..., Any], *args) -> None:
+    """Save ``compute(*args)`` as an entry: run in another process, it sends its result
+    back through the store's file, streamed both ways, where a pipe takes one pickled
+    message (a million documents' LDA model, hundreds of MB, held whole on each side)."""
+    save_entry(store, kind, key, compute(*args))
+
+
 def load_entry(store: Path, kind: str, key: str) -> tuple[bool, Any]:
     """(True, value) for a sound entry; (False, None) when absent, damaged or unreadable."""
     path = cache_dir(store, kind) / f"{key}.pkl"
-    payload = read_blob(path)
-    if payload is None:
+    file = open_blob(path)
+    if file is None:
         return False, None
     try:
-        return True, pickle.loads(payload)
+        with file:
+            return True, pickle.load(file)
     except Exception as exc:  # noqa: BLE001 - sound bytes, but code they name has changed
         logger.warning("ignoring cache file %s: cannot unpickle it (%s)", path, _line(exc))
         return False, None
@@ -95,7 +112,8 @@ def save_entry(store: Path, kind: str, key: str, value: Any) -> None:
     """Write an entry as a checksummed blob (:mod:`io.blob`), atomically: concurrent runs
     never see half an entry, and a damaged one is detected and recomputed."""
     path = cache_dir(store, kind) / f"{key}.pkl"
-    write_blob(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    with writing_blob(path) as out:
+        pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def read_corpus_cached(

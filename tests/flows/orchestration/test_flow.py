@@ -16,6 +16,7 @@ import pytest
 from tests.conftest import PROJECT_ROOT, news_sentences
 from topicflow.pipelines.errors import InputError
 from topicflow.pipelines.io.run_files import load_run
+from topicflow.pipelines.io.store import load_entry
 
 SMOKE = str(PROJECT_ROOT / "configs" / "smoke.yaml")
 N_DOCS = 36
@@ -156,6 +157,33 @@ def test_same_seed_gives_identical_lda_topics(tmp_path, store, prefect_api):
         pq.read_table(second / "assignments.parquet")
     )
     assert json.loads((other / "manifest.json").read_text())["seed"] == 99
+
+
+@pytest.mark.slow
+def test_a_word_model_fitted_in_a_process_of_its_own_finds_the_same_topics(
+    tmp_path, store, prefect_api, monkeypatch
+):
+    # Beside an embedding LDA fits in a low-priority process (from 1,000 documents): it
+    # gets the tokens without the texts and sends its model back through the store.
+    from topicflow.flows.orchestration import tasks, topic_analysis
+
+    corpus = _write("lines", tmp_path)
+    here = _run(corpus, tmp_path / "here", tmp_path / "store-here")
+    sent = []
+
+    def run_apart(function, *args):
+        sent.append(args[-2])  # (..., name, corpus, cfg): the corpus
+        return tasks_run_apart(function, *args)
+
+    tasks_run_apart = tasks.run_apart
+    monkeypatch.setattr(tasks, "run_apart", run_apart)
+    monkeypatch.setattr(topic_analysis, "APART_MIN_DOCUMENTS", 1)
+    apart = _run(corpus, tmp_path / "apart", tmp_path / "store-apart")
+    (corpus_sent,) = sent
+    assert len(corpus_sent) == N_DOCS and corpus_sent.texts == [] and corpus_sent.vectors is None
+    assert (apart / "topics.json").read_text() == (here / "topics.json").read_text()
+    (entry,) = (tmp_path / "store-apart" / "cache" / "model-lda").glob("*.pkl")
+    assert load_entry(tmp_path / "store-apart", "model-lda", entry.stem)[0]
 
 
 @pytest.mark.slow
