@@ -182,20 +182,22 @@ def sample_rows(n: int, fit_sample: int | None, random_state: int | None) -> np.
 
 def _reduce(reducer, data: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``reducer`` fitted on ``rows`` of ``data``, and every row mapped."""
-    with warnings.catch_warnings():
-        # UMAP warns that a seed disables parallelism: that is the point of the seed.
-        warnings.filterwarnings("ignore", message=".*n_jobs value.*", category=UserWarning)
-        if len(rows) == len(data):
-            return reducer.fit_transform(data)
-        reducer.fit(data[rows])
-        # A block at a time: UMAP's transform holds about 2 KB per row while it optimises
-        # (neighbours, graph, epoch schedules), 2 GB at once for a million documents.
-        return np.concatenate(
-            [
-                reducer.transform(data[start : start + TRANSFORM_BLOCK])
-                for start in range(0, len(data), TRANSFORM_BLOCK)
-            ]
-        )
+    # UMAP warns that a seed disables parallelism: that is the point of the seed. Filtered
+    # for the process, not by catch_warnings, which threads undo (see lda/estimator.py).
+    warnings.filterwarnings(
+        "ignore", message=".*n_jobs value.*", category=UserWarning, module=r"umap\.umap_"
+    )
+    if len(rows) == len(data):
+        return reducer.fit_transform(data)
+    reducer.fit(data[rows])
+    # A block at a time: UMAP's transform holds about 2 KB per row while it optimises
+    # (neighbours, graph, epoch schedules), 2 GB at once for a million documents.
+    return np.concatenate(
+        [
+            reducer.transform(data[start : start + TRANSFORM_BLOCK])
+            for start in range(0, len(data), TRANSFORM_BLOCK)
+        ]
+    )
 
 
 def document_map(

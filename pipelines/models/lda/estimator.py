@@ -189,10 +189,14 @@ class LdaTopicModel(BaseEstimator):
             max_iter=NMF_START_ITERATIONS,
             random_state=self.random_state,
         )
-        with warnings.catch_warnings():
-            # A start needs no convergence; LDA's own passes do the refining.
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            nmf.fit(tfidf)
+        # A start needs no convergence (LDA's passes do the refining). Filtered for the
+        # process, not with warnings.catch_warnings around the fit: that swaps the whole
+        # filter list, and a thread doing the same meanwhile (the document map's, beside
+        # the levels) put back a list without the filter: the warning reached stderr.
+        warnings.filterwarnings(
+            "ignore", category=ConvergenceWarning, module=r"sklearn\.decomposition\._nmf"
+        )
+        nmf.fit(tfidf)
         start = nmf.components_ + 1e-9
         return start / start.sum(axis=1, keepdims=True)
 

@@ -58,10 +58,12 @@ class NmfModel(MixtureTopicModel):
             l1_ratio=config.l1_ratio,
             random_state=self.random_state,
         )
-        with warnings.catch_warnings():
-            # Not converging within max_iter still gives usable topics; the run goes on.
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            nmf.fit(tfidf.transform(corpus.counts))
+        # Not converging within max_iter still gives usable topics. Filtered for the
+        # process: catch_warnings is undone by other threads (see lda/estimator.py).
+        warnings.filterwarnings(
+            "ignore", category=ConvergenceWarning, module=r"sklearn\.decomposition\._nmf"
+        )
+        nmf.fit(tfidf.transform(corpus.counts))
         return NmfFit(tfidf, nmf)
 
     def _mixture(self, estimator: NmfFit, corpus: PreparedCorpus) -> Mixture:

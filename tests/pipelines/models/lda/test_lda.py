@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from gensim.corpora import Dictionary
@@ -104,6 +106,19 @@ def test_the_nmf_start_of_a_large_corpus_reads_a_seeded_sample(monkeypatch):
     np.testing.assert_array_equal(start, lda._nmf_topics(counts[rows]))
     tops = [{vocabulary[i] for i in np.argsort(-row)[:12]} for row in start]
     assert sorted(map(sorted, tops)) == sorted(map(sorted, blocks))
+
+
+def test_the_unconverged_nmf_start_warns_nothing_where_every_warning_shows(monkeypatch):
+    # The start stops at NMF_START_ITERATIONS by design. Its filter is set for the process
+    # (catch_warnings around the fit was undone by the document map's thread at 1M).
+    monkeypatch.setattr(estimator, "NMF_START_ITERATIONS", 1)
+    docs, _, _ = block_corpus(n_topics=4, docs_per_topic=50, doc_length=10)
+    counts = count_matrix(docs, Dictionary(docs))
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        LdaTopicModel(n_topics=4, random_state=3)._nmf_topics(counts)
+        warnings.warn("a warning still shows", UserWarning, stacklevel=1)
+    assert [str(w.message) for w in shown] == ["a warning still shows"]
 
 
 def test_lda_streams_the_bags_of_words_gensim_would_build():
