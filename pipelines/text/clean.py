@@ -30,8 +30,11 @@ _SYMBOLS = set("#$%&()*+/:;<=>@[\\]^_`")
 
 def strip_usenet(text: str) -> str:
     """The body of a USENET post without headers, quoted replies, encoded attachments
-    or signature."""
-    return _strip_signature(_strip_encoded(_strip_quotes(_strip_headers(text))))
+    or signature. A text with none of those is returned as it is, not as an equal copy:
+    the run keeps both the documents and their cleaned texts (a million short texts
+    were 190 MB twice)."""
+    cleaned = _strip_signature(_strip_encoded(_strip_quotes(_strip_headers(text))))
+    return text if cleaned == text else cleaned
 
 
 def _strip_encoded(text: str) -> str:

@@ -139,6 +139,14 @@ def test_usenet_cleaner_leaves_plain_text_alone():
     assert "The last paragraph stays." in strip_usenet(text)
 
 
+def test_cleaning_keeps_the_very_string_of_a_text_it_does_not_change():
+    # The run holds the documents and the cleaned texts: unchanged ones are not copies.
+    texts = ["A paragraph.\n\nThe last paragraph stays.", POST]
+    cleaned = preprocess_corpus(texts, PreprocessConfig(no_below=1, clean_usenet=True)).texts
+    assert cleaned[0] is texts[0]
+    assert cleaned[1] != texts[1]
+
+
 def test_preprocess_corpus_cleans_only_when_asked():
     texts = [POST, POST.replace("weather", "storm"), POST.replace("Polar", "Sun-synchronous")]
     settings = {"no_below": 1, "no_above": 1.0, "bigrams": False}
