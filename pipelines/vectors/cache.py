@@ -43,8 +43,72 @@ class _Shard:
     a process with thousands of shards would otherwise hold thousands of descriptors."""
 
     signature: Signature  # of the .npy when verified
-    keys: list[str]
+    digests: np.ndarray  # of its keys, row by row (:func:`_digests`)
     shape: tuple[int, int]
+
+
+class _KeyIndex:
+    """Each key's first shard and row, over millions of keys at about 40 bytes a key.
+
+    A dict of key strings to (shard, row) tuples took about 300 bytes a key (300 MB
+    at a million documents), in small objects whose memory, once freed, the allocator
+    keeps. Here the keys' sha256 digests sit in sorted arrays ("runs", oldest first,
+    disjoint), each with its rows' locations (shard number << 32 | row). A new shard
+    adds a run of its keys not yet indexed; runs of similar size merge, so there are
+    about log2(shards) runs and a key is looked up with one binary search in each.
+    """
+
+    def __init__(self) -> None:
+        self._runs: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def __len__(self) -> int:
+        return sum(len(digests) for digests, _ in self._runs)
+
+    def find(self, digests: np.ndarray) -> np.ndarray:
+        """Each digest's location, -1 where no shard holds it."""
+        found = np.full(len(digests), -1, np.int64)
+        for run, locations in self._runs:
+            at = np.minimum(np.searchsorted(run, digests), len(run) - 1)
+            hit = run[at] == digests
+            found[hit] = locations[at[hit]]
+        return found
+
+    def add(self, digests: np.ndarray, shard: int) -> None:
+        """Index rows of shard number ``shard`` under keys no earlier shard holds (a key
+        the shard holds twice: its first row)."""
+        rows = np.flatnonzero(self.find(digests) < 0)
+        new, first = np.unique(digests[rows], return_index=True)
+        if not len(new):
+            return
+        self._runs.append((new, (np.int64(shard) << 32) | rows[first].astype(np.int64)))
+        while len(self._runs) > 1 and len(self._runs[-1][0]) >= len(self._runs[-2][0]):
+            self._runs.append(_merged(self._runs.pop(-2), self._runs.pop()))
+
+
+def _merged(
+    first: tuple[np.ndarray, np.ndarray], second: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two disjoint sorted runs as one: ``second``'s entries slotted in by binary search
+    (sorting 32-byte strings again would cost far more)."""
+    (keys, locations), (other_keys, other_locations) = first, second
+    slots = np.searchsorted(keys, other_keys) + np.arange(len(other_keys))
+    theirs = np.zeros(len(keys) + len(other_keys), bool)
+    theirs[slots] = True
+    merged_keys, merged_locations = (
+        np.empty_like(theirs, keys.dtype),
+        np.empty_like(theirs, np.int64),
+    )
+    merged_keys[slots], merged_keys[~theirs] = other_keys, keys
+    merged_locations[slots], merged_locations[~theirs] = other_locations, locations
+    return merged_keys, merged_locations
+
+
+def _digests(keys: Sequence[str]) -> np.ndarray:
+    """The keys' sha256 digests, 32 bytes each (any string is a key, not only hex)."""
+    return np.array(
+        [hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest() for key in keys],
+        dtype="S32",
+    )
 
 
 class EmbeddingCache:
@@ -58,7 +122,8 @@ class EmbeddingCache:
         self.directory = Path(directory).expanduser()
         self.directory.mkdir(parents=True, exist_ok=True)
         self._shards: dict[str, _Shard] = {}
-        self._index: dict[str, tuple[str, int]] = {}  # key -> (shard name, row)
+        self._names: list[str] = []  # shard numbers of the index -> shard names
+        self._index = _KeyIndex()
         self._lock = threading.RLock()
 
     @classmethod
@@ -93,7 +158,7 @@ class EmbeddingCache:
         """Whether every key has a row (in verified shards); reads no vectors."""
         with self._lock:
             self._refresh()
-            return all(key in self._index for key in keys)
+            return bool((self._index.find(_digests(keys)) >= 0).all())
 
     def get(self, keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(vectors, found): vectors is float32 (len(keys), dim) with zero rows where not found
@@ -110,14 +175,13 @@ class EmbeddingCache:
         self._refresh()
         vectors = np.zeros((len(keys), self.dim or 0), np.float32)
         found = np.zeros(len(keys), bool)
-        wanted: dict[str, tuple[list[int], list[int]]] = {}
-        for position, key in enumerate(keys):
-            hit = self._index.get(key)
-            if hit is not None:
-                positions, rows = wanted.setdefault(hit[0], ([], []))
-                positions.append(position)
-                rows.append(hit[1])
-        for name, (positions, rows) in wanted.items():
+        locations = self._index.find(_digests(keys))
+        hits = np.flatnonzero(locations >= 0)
+        hits = hits[np.argsort(locations[hits] >> 32, kind="stable")]  # grouped by shard
+        numbers, starts = np.unique(locations[hits] >> 32, return_index=True)
+        groups = np.split(hits, starts[1:]) if len(hits) else []
+        for number, positions in zip(numbers.tolist(), groups, strict=True):
+            name, rows = self._names[number], locations[positions] & 0xFFFFFFFF
             try:
                 stored = np.load(self.directory / f"{name}.npy", mmap_mode="r")
                 if stored.shape != self._shards[name].shape or stored.dtype != np.float32:
@@ -138,14 +202,13 @@ class EmbeddingCache:
         self._refresh()
         if self.dim is not None and vectors.shape[1] != self.dim:
             raise ValueError(f"vectors have dim {vectors.shape[1]}, this cache holds {self.dim}")
-        new: dict[str, int] = {}
-        for row, key in enumerate(keys):
-            if key not in self._index and key not in new:
-                new[key] = row
-        if new:
-            self._write_shard(list(new), np.ascontiguousarray(vectors[list(new.values())]))
+        digests = _digests(keys)
+        unseen = np.flatnonzero(self._index.find(digests) < 0)
+        rows = np.sort(unseen[np.unique(digests[unseen], return_index=True)[1]])
+        if len(rows):
+            self._write_shard([keys[i] for i in rows.tolist()], vectors[rows], digests[rows])
 
-    def _write_shard(self, keys: list[str], vectors: np.ndarray) -> None:
+    def _write_shard(self, keys: list[str], vectors: np.ndarray, digests: np.ndarray) -> None:
         name = uuid.uuid4().hex
         npy, sidecar = self.directory / f"{name}.npy", self.directory / f"{name}.json"
         # Blocks commit innermost first: the .npy is renamed into place, then the sidecar,
@@ -166,7 +229,7 @@ class EmbeddingCache:
             tmp_sidecar.write_text(json.dumps(meta), "utf-8")
         signature = self._signature(name)
         if signature is not None:  # trust what we just wrote: no need to hash it back
-            self._add(name, _Shard(signature, keys, (len(keys), vectors.shape[1])))
+            self._add(name, _Shard(signature, digests, (len(keys), vectors.shape[1])))
 
     def _refresh(self) -> None:
         """Pick up shards committed by any process; drop ones deleted or changed since."""
@@ -233,24 +296,24 @@ class EmbeddingCache:
                     with contextlib.suppress(OSError):  # another process may be deleting it too
                         path.unlink(missing_ok=True)
             return None
-        return _Shard(signature, keys, shape)
+        return _Shard(signature, _digests(keys), shape)
 
     def _signature(self, name: str) -> Signature | None:
         return file_signature(self.directory / f"{name}.npy")
 
     def _add(self, name: str, shard: _Shard) -> None:
         """A verified shard, newest: its keys index it where no older shard holds them
-        (one pass over its own keys, not over every shard's as rebuilding would)."""
+        (its own keys only, not every shard's as rebuilding would)."""
         self._shards[name] = shard
-        for row, key in enumerate(shard.keys):
-            self._index.setdefault(key, (name, row))
+        self._names.append(name)
+        self._index.add(shard.digests, len(self._names) - 1)
 
     def _reindex(self) -> None:
         """Every key's first shard, oldest first (after a shard went away)."""
-        self._index = {}
+        self._names, self._index = [], _KeyIndex()
         for name, shard in self._shards.items():
-            for row, key in enumerate(shard.keys):
-                self._index.setdefault(key, (name, row))
+            self._names.append(name)
+            self._index.add(shard.digests, len(self._names) - 1)
 
 
 def _meta_checksum(meta: dict) -> str:
