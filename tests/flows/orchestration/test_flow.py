@@ -169,13 +169,12 @@ def test_a_word_model_fitted_in_a_process_of_its_own_finds_the_same_topics(
 
     corpus = _write("lines", tmp_path)
     here = _run(corpus, tmp_path / "here", tmp_path / "store-here")
-    sent = []
+    sent, real_run_apart = [], tasks.run_apart
 
     def run_apart(function, *args):
         sent.append(args[-2])  # (..., name, corpus, cfg): the corpus
-        return tasks_run_apart(function, *args)
+        return real_run_apart(function, *args)
 
-    tasks_run_apart = tasks.run_apart
     monkeypatch.setattr(tasks, "run_apart", run_apart)
     monkeypatch.setattr(topic_analysis, "APART_MIN_DOCUMENTS", 1)
     apart = _run(corpus, tmp_path / "apart", tmp_path / "store-apart")
