@@ -149,15 +149,16 @@ class LdaTopicModel(BaseEstimator):
     def transform(self, documents: Sequence[Sequence[str]]) -> np.ndarray:
         """Document-topic proportions, one row per document, each row summing to 1.
 
-        A document with no word in the vocabulary gets the prior's proportions.
+        A document with no word in the vocabulary gets the prior's proportions. float32,
+        gensim's precision: a million documents x 40 topics are 160 MB.
         """
         check_is_fitted(self, "components_")
-        theta = np.zeros((len(documents), self.n_topics), dtype=np.float64)
+        theta = np.zeros((len(documents), self.n_topics), dtype=np.float32)
         for row, doc in enumerate(documents):
             bow = self.vocabulary_.doc2bow(doc)
             for topic, prob in self.model_.get_document_topics(bow, minimum_probability=0.0):
                 theta[row, topic] = prob
-        theta /= theta.sum(axis=1, keepdims=True)  # in place: a million rows are 320 MB
+        theta /= theta.sum(axis=1, keepdims=True)  # in place
         return theta
 
     def top_words(self, n: int = 10) -> list[list[str]]:

@@ -157,7 +157,8 @@ def test_a_background_topic_is_reported_apart_and_claims_no_document():
 
 
 def _reference_assign(weights: np.ndarray) -> np.ndarray:
-    """:meth:`Mixture.assign` written out over the whole matrix at once."""
+    """:meth:`Mixture.assign` written out over the whole matrix at once, in float64."""
+    weights = weights.astype(np.float64)
     shares = weights / weights.sum(axis=1, keepdims=True)
     prevalence = shares.mean(axis=0)
     specificity = np.where(shares >= 0.1, shares / prevalence, shares - 1.0)
@@ -166,12 +167,13 @@ def _reference_assign(weights: np.ndarray) -> np.ndarray:
 
 def test_documents_are_assigned_a_block_at_a_time_as_all_at_once(monkeypatch):
     rng = np.random.default_rng(1)
-    weights = rng.dirichlet(np.full(6, 0.3), size=1_000)
+    weights = rng.dirichlet(np.full(6, 0.3), size=1_000).astype(np.float32)  # as held
     mixture = Mixture(weights, np.full((6, 4), 0.25), np.ones(1_000, dtype=bool))
     monkeypatch.setattr(blocks, "ROW_BLOCK", 64)  # 16 blocks
-    np.testing.assert_allclose(mixture.prevalence(), weights.mean(axis=0), rtol=1e-12)
+    shares = weights / weights.sum(axis=1, keepdims=True, dtype=np.float64)
+    np.testing.assert_allclose(mixture.prevalence(), shares.mean(axis=0), rtol=1e-12)
     assert mixture.assign().tolist() == _reference_assign(weights).tolist()
-    present = (weights >= 0.1).sum(axis=0)
+    present = (shares >= 0.1).sum(axis=0)
     assert mixture.present_counts().tolist() == present.tolist()
     # Leaves within their topic, and background topics, as computed in one block.
     topics, member = rng.integers(-1, 3, 1_000), np.arange(6) % 3
@@ -187,6 +189,8 @@ def test_assigning_a_large_mixture_holds_no_copy_of_its_weights(monkeypatch):
     rng = np.random.default_rng(2)
     weights = rng.dirichlet(np.full(40, 0.3), size=100_000)  # 32 MB
     mixture = Mixture(weights, np.full((40, 4), 0.25), np.ones(len(weights), dtype=bool))
+    # A model keeps its mixtures: their weights are held in float32, half the float64 fit.
+    assert mixture.weights.nbytes == weights.nbytes / 2
     topics = mixture.assign()
     tracemalloc.start()
     try:
@@ -200,7 +204,7 @@ def test_assigning_a_large_mixture_holds_no_copy_of_its_weights(monkeypatch):
 
 
 def test_selecting_every_topic_in_order_copies_nothing():
-    weights = np.random.default_rng(3).dirichlet(np.ones(4), size=50)
+    weights = np.random.default_rng(3).dirichlet(np.ones(4), size=50).astype(np.float32)
     mixture = Mixture(weights, np.full((4, 3), 1 / 3), np.ones(50, dtype=bool))
     assert mixture.select(np.arange(4)) is mixture
     assert mixture.select(np.ones(4, dtype=bool)) is mixture
