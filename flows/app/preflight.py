@@ -13,7 +13,7 @@ from topicflow.pipelines.config import Config, load_config
 from topicflow.pipelines.corpus.documents import Corpus
 from topicflow.pipelines.corpus.ingest import sample_corpus_path
 from topicflow.pipelines.errors import InputError
-from topicflow.pipelines.history.database import history_file
+from topicflow.pipelines.history.location import history_file
 from topicflow.pipelines.io.run_size import run_size
 from topicflow.pipelines.io.storage import Need, lacking_room, unwritable
 from topicflow.pipelines.io.store import resolve_store

@@ -2,7 +2,7 @@
 
 By default a SQLite file in the store (``<store>/history/history.sqlite``, kept apart
 from ``cache/``, which may be deleted at will); any SQLAlchemy URL for a team
-database, e.g. ``postgresql+psycopg://user@host/db``. A run is recorded as
+database, e.g. ``postgresql+psycopg://user@host/db`` (:mod:`.location`). A run is recorded as
 ``running`` when it starts, then either ``complete`` together with its topics in one
 transaction, or ``failed`` with its error line: a failed run never leaves topics
 behind that a later run could mistake for a successful one.
@@ -15,7 +15,6 @@ import logging
 import os
 import socket
 import sqlite3
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
 from topicflow.pipelines.config import HistoryConfig
 from topicflow.pipelines.errors import InputError
@@ -35,6 +33,7 @@ from topicflow.pipelines.history.lineage import (
     TopicStep,
     topic_line,
 )
+from topicflow.pipelines.history.location import history_url, open_engine, safe_url
 from topicflow.pipelines.history.schema import MIGRATIONS, Migration, migrate
 from topicflow.pipelines.history.schema import (
     runs as RUNS,  # the tables (the class has a runs() method)
@@ -44,37 +43,8 @@ from topicflow.pipelines.io.processes import process_alive
 
 logger = logging.getLogger(__name__)
 
-HISTORY_URL_ENV = "TOPICFLOW_HISTORY_URL"
-DEFAULT_HISTORY_FILE = Path("history") / "history.sqlite"  # in the store
 # Topics are stored under their model's registry name, whatever models a run fitted.
 MODEL_NAME_LENGTH = TOPICS.c.model.type.length
-# SQLite waits this long for another process's write to finish before giving up.
-_SQLITE_BUSY_SECONDS = 60
-
-
-def history_url(store: Path, explicit: str | None = None) -> str:
-    """``explicit``, else ``$TOPICFLOW_HISTORY_URL``, else the SQLite file in the store."""
-    url = explicit or os.environ.get(HISTORY_URL_ENV)
-    if url:
-        return url
-    path = store / DEFAULT_HISTORY_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{path}"
-
-
-def history_file(store: Path, explicit: str | None = None) -> Path | None:
-    """The SQLite file of the history :func:`history_url` names, without creating anything;
-    None for another database, an in-memory one, or a URL that does not parse."""
-    url = explicit or os.environ.get(HISTORY_URL_ENV)
-    if not url:
-        return store / DEFAULT_HISTORY_FILE
-    try:
-        parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError:
-        return None  # opening it says what is wrong
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database).expanduser()
 
 
 @dataclass
@@ -105,16 +75,16 @@ class RunHistory:
     def __init__(self, url: str, migrations: tuple[Migration, ...] = MIGRATIONS) -> None:
         self.url = url
         try:
-            self.engine = _engine(url)
+            self.engine = open_engine(url)
             with self.engine.begin() as conn:
                 self.applied_migrations = migrate(conn, migrations)
         except sa.exc.ArgumentError as exc:
-            raise InputError(f"invalid history database URL {_safe(url)!r}: {exc}") from None
+            raise InputError(f"invalid history database URL {safe_url(url)!r}: {exc}") from None
         except ModuleNotFoundError as exc:  # a database whose driver is not installed
-            message = f"the history database {_safe(url)} needs the {exc.name} package"
+            message = f"the history database {safe_url(url)} needs the {exc.name} package"
             raise InputError(message) from None
         except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
-            message = f"cannot open the history database {_safe(url)}: {_first_line(exc)}"
+            message = f"cannot open the history database {safe_url(url)}: {_first_line(exc)}"
             raise InputError(message) from None
 
     @classmethod
@@ -244,7 +214,7 @@ class RunHistory:
             ).mappings()
             found = list(matches)
             if not found:
-                raise InputError(f"no run {run_id!r} in the history at {_safe(self.url)}")
+                raise InputError(f"no run {run_id!r} in the history at {safe_url(self.url)}")
             if len(found) > 1:
                 raise InputError(f"{run_id!r} matches more than one run; give more of the id")
             record = _record(found[0])
@@ -388,48 +358,6 @@ def recorded_run(
         raise
 
 
-def _engine(url: str) -> Engine:
-    if sa.engine.make_url(url).get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_pre_ping=True)
-    engine = sa.create_engine(url, connect_args={"timeout": _SQLITE_BUSY_SECONDS})
-
-    # pysqlite starts transactions lazily, at the first write, so two processes that both
-    # read then write can deadlock at the upgrade and one fails at once ("database is
-    # locked"). Taking the write lock at BEGIN makes the second wait its turn instead.
-    @sa.event.listens_for(engine, "connect")
-    def _connect(dbapi_connection, _record) -> None:
-        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        _use_wal(cursor)  # readers never block the writer
-        cursor.close()
-
-    @sa.event.listens_for(engine, "begin")
-    def _begin(conn) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
-
-
-def _use_wal(cursor) -> None:
-    """Switch the database to WAL, waiting out another process's first transaction.
-
-    On a new file still in rollback mode, the switch needs the lock that another
-    process's migration holds until it commits; SQLite reports that deadlock at once
-    ("database is locked") instead of waiting, so the switch is tried again until the
-    busy timeout. The mode is kept in the file: after the first success it is a no-op.
-    """
-    deadline = time.monotonic() + _SQLITE_BUSY_SECONDS
-    while True:
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-
-
 def _record(row) -> RunRecord:
     values = dict(row)
     for key in ("started_at", "finished_at"):
@@ -451,11 +379,3 @@ def _now() -> dt.datetime:
 def _first_line(error: object) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
-
-
-def _safe(url: str) -> str:
-    """The URL without its password, for messages."""
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        return url

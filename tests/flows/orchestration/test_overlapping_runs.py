@@ -24,7 +24,8 @@ from tests.conftest import PROJECT_ROOT, news_sentences
 from tests.locks import until, waiters
 from tests.postgres import fresh_database
 from topicflow.pipelines.config import EmbedderConfig
-from topicflow.pipelines.history.database import RunHistory, history_url
+from topicflow.pipelines.history.database import RunHistory
+from topicflow.pipelines.history.location import history_url
 from topicflow.pipelines.io.entry_lock import entry_lock, lock_path
 from topicflow.pipelines.vectors.cache import EmbeddingCache
 from topicflow.pipelines.vectors.embedder import texts_entry

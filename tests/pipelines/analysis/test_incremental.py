@@ -22,7 +22,8 @@ from topicflow.pipelines.analysis.incremental import (
     update_topics,
 )
 from topicflow.pipelines.config import IncrementalConfig
-from topicflow.pipelines.history.database import RunHistory, history_url
+from topicflow.pipelines.history.database import RunHistory
+from topicflow.pipelines.history.location import history_url
 from topicflow.pipelines.models.base import PreparedCorpus
 from topicflow.pipelines.models.embedding.config import EmbeddingTopicsConfig
 from topicflow.pipelines.models.embedding.model import EmbeddingTopicModel

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.postgres import fresh_database
-from topicflow.pipelines.history.database import history_url
+from topicflow.pipelines.history.location import history_url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.database)])

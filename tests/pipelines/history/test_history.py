@@ -18,9 +18,9 @@ from topicflow.pipelines.errors import InputError
 from topicflow.pipelines.history.database import (
     MODEL_NAME_LENGTH,
     RunHistory,
-    history_url,
     recorded_run,
 )
+from topicflow.pipelines.history.location import history_url
 from topicflow.pipelines.history.schema import MIGRATIONS, Migration
 from topicflow.pipelines.history.view import format_run, format_runs
 from topicflow.pipelines.models.registry import MODELS

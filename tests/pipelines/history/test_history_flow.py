@@ -12,8 +12,9 @@ import pytest
 from tests.conftest import PROJECT_ROOT
 from tests.flows.app.test_cli import assert_bad_input, run_cli
 from topicflow.pipelines.errors import InputError
-from topicflow.pipelines.history.database import RunHistory, history_url
+from topicflow.pipelines.history.database import RunHistory
 from topicflow.pipelines.history.lineage import TopicSpec
+from topicflow.pipelines.history.location import history_url
 
 SMOKE = str(PROJECT_ROOT / "configs" / "smoke.yaml")
 SUBJECTS = {

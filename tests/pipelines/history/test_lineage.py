@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from tests.flows.app.test_cli import assert_bad_input, run_cli
 from tests.pipelines.history.test_drift import FOOD, MONEY, SPACE, SPORT, topic
 from topicflow.pipelines.errors import InputError
-from topicflow.pipelines.history.database import RunHistory, history_url
+from topicflow.pipelines.history.database import RunHistory
 from topicflow.pipelines.history.drift import drift_since
 from topicflow.pipelines.history.lineage import (
     RunPoint,
@@ -34,6 +34,7 @@ from topicflow.pipelines.history.lineage import (
     topic_line,
     topic_lives,
 )
+from topicflow.pipelines.history.location import history_url
 from topicflow.pipelines.history.schema import MIGRATIONS
 from topicflow.pipelines.history.view import format_topic_line
 
