@@ -7,17 +7,15 @@ rejected with a one-line message naming the key and what is allowed.
 
 from __future__ import annotations
 
-import types
-import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-import annotated_types
 import yaml
 from pydantic import BaseModel, Field, ValidationError, create_model, field_validator
 
 from topicflow.pipelines.analysis.over_time.config import OverTimeConfig
+from topicflow.pipelines.config_errors import describe_errors
 from topicflow.pipelines.config_section import Section
 from topicflow.pipelines.errors import ConfigError
 from topicflow.pipelines.models.granularity.config import GranularityConfig
@@ -251,7 +249,7 @@ def load_config(
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"invalid {where}: {describe_errors(exc)}") from None
+        raise ConfigError(f"invalid {where}: {describe_errors(exc, Config, MOVED)}") from None
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -287,117 +285,3 @@ def _merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
         else:
             merged[key] = value
     return merged
-
-
-def describe_errors(exc: ValidationError) -> str:
-    """Pydantic's errors as one line: ``key.path: problem (allowed: ...)`` joined by ``; ``."""
-    # A value checked against a union (``int | "auto"``) fails once per member; those
-    # failures share the field's location and are reported together.
-    grouped: dict[tuple[str, ...], list[dict]] = {}
-    for error in exc.errors():
-        grouped.setdefault(_field_loc(error["loc"]), []).append(error)
-    parts = []
-    for loc, errors in grouped.items():
-        key = ".".join(loc) or "(top level)"
-        if errors[0]["type"] == "extra_forbidden" and key in MOVED:
-            parts.append(f"{key}: moved to {MOVED[key]}")
-            continue
-        if errors[0]["type"] == "extra_forbidden":
-            allowed = ", ".join(_fields_at(loc[:-1]))
-            parts.append(f"{key}: unknown key (allowed keys: {allowed})")
-            continue
-        message = errors[0]["msg"] if len(errors) == 1 else "not an allowed value"
-        allowed = _allowed_at(loc)
-        got = errors[0].get("input")
-        got_text = "" if isinstance(got, Mapping) else f", got {got!r}"
-        hint = f" (allowed: {allowed}{got_text})" if allowed else ""
-        parts.append(f"{key}: {message}{hint}")
-    return "; ".join(parts)
-
-
-def _field_loc(loc: tuple) -> tuple[str, ...]:
-    """The error location without pydantic's union-member tags (``literal[...]``, ``int``)."""
-    names: list[str] = []
-    model: type[BaseModel] | None = Config
-    for part in (str(p) for p in loc):
-        if model is None:
-            break  # past the field: what follows is a union-member tag
-        names.append(part)
-        if part not in model.model_fields:
-            break  # an unknown key
-        annotation = model.model_fields[part].annotation
-        model = (
-            annotation
-            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
-            else None
-        )
-    return tuple(names)
-
-
-def _field_at(loc: tuple[str, ...]):
-    """The pydantic FieldInfo at a dotted location, or None."""
-    model: type[BaseModel] | None = Config
-    info = None
-    for name in loc:
-        if model is None or name not in model.model_fields:
-            return None
-        info = model.model_fields[name]
-        annotation = info.annotation
-        model = (
-            annotation
-            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
-            else None
-        )
-    return info
-
-
-def _fields_at(loc: tuple[str, ...]) -> list[str]:
-    if not loc:
-        return list(Config.model_fields)
-    info = _field_at(loc)
-    annotation = getattr(info, "annotation", None)
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return list(annotation.model_fields)
-    return []
-
-
-def _allowed_at(loc: tuple[str, ...]) -> str:
-    """A short statement of what a field accepts: its choices, type and range."""
-    info = _field_at(loc)
-    if info is None:
-        return ""
-    return " | ".join(_describe(info.annotation, list(info.metadata)))
-
-
-def _describe(annotation: Any, metadata: list[Any], in_union: bool = False) -> list[str]:
-    origin = typing.get_origin(annotation)
-    if origin is Literal:
-        return [str(a) for a in typing.get_args(annotation)]
-    if origin is Annotated:
-        base, *extra = typing.get_args(annotation)
-        inner = [m for x in extra for m in getattr(x, "metadata", [x])]
-        return _describe(base, metadata + inner, in_union)
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return [d for arg in args for d in _describe(arg, metadata, in_union=len(args) > 1)]
-    if annotation in (int, float):
-        bounds = _bounds(metadata)
-        if not in_union:
-            return [bounds] if bounds else []
-        name = "an integer" if annotation is int else "a number"
-        return [f"{name} {bounds}".strip()]
-    return []
-
-
-def _bounds(metadata: list[Any]) -> str:
-    low = high = None
-    for meta in metadata:
-        if isinstance(meta, annotated_types.Ge):
-            low = f">= {meta.ge}"
-        elif isinstance(meta, annotated_types.Gt):
-            low = f"> {meta.gt}"
-        elif isinstance(meta, annotated_types.Le):
-            high = f"<= {meta.le}"
-        elif isinstance(meta, annotated_types.Lt):
-            high = f"< {meta.lt}"
-    return " and ".join(b for b in (low, high) if b)
