@@ -51,6 +51,7 @@ from topicflow.pipelines.corpus.ingest import read_corpus
 from topicflow.pipelines.errors import InputError
 from topicflow.pipelines.history.database import open_history
 from topicflow.pipelines.io.store import cached_corpus, read_corpus_cached
+from topicflow.pipelines.models.expected_warnings import ignore_nmf_convergence
 
 app = typer.Typer(
     name="topicflow",
@@ -81,6 +82,7 @@ def main(
     # every object of torch, Prefect and the rest, seconds at each exit (3 s on a busy
     # 2-core machine), to free memory that the process's end frees anyway. Frozen, it skips.
     atexit.register(gc.freeze)
+    ignore_nmf_convergence()  # before any thread: see pipelines/models/expected_warnings.py
 
 
 def _overrides(

@@ -40,7 +40,7 @@ from topicflow.pipelines.history.lineage import (
 from topicflow.pipelines.io.manifest import Manifest
 from topicflow.pipelines.io.run_files import MANIFEST_FILE
 from topicflow.pipelines.io.rundir import RunDirectory
-from topicflow.pipelines.io.store import cache_key
+from topicflow.pipelines.io.store import cache_key, remove_abandoned_writes
 from topicflow.pipelines.report.headline import headline_numbers
 
 
@@ -81,6 +81,7 @@ def execute_run(
     ``facts`` go into the manifest as they are (the config file, the task runner).
     """
     run_id = new_run_id(name)
+    remove_abandoned_writes(store)
     history = open_history(store, cfg.history)
     recorded = {"corpus_source": source, "config_hash": cache_key(cfg.to_dict())}
     try:

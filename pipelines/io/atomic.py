@@ -18,9 +18,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+
+# A temporary file untouched this long lost its writer: a live one keeps writing to it
+# (a store entry is written in one go) and renames it when done.
+ABANDONED_AFTER_S = 3600
 
 
 @contextlib.contextmanager
@@ -46,6 +51,20 @@ def atomic_path(path: str | Path, *, fsync: bool = True) -> Iterator[Path]:
     finally:
         with contextlib.suppress(OSError):  # already renamed, or never created
             tmp.unlink(missing_ok=True)
+
+
+def remove_abandoned(directory: Path, idle_s: float = ABANDONED_AFTER_S) -> list[Path]:
+    """Remove the temporary files under ``directory`` that a killed writer left
+    (``kill -9``, the OOM killer: no ``finally`` ran), once untouched for ``idle_s``.
+    A million documents' model is a temporary file of hundreds of MB."""
+    removed = []
+    cutoff = time.time() - idle_s
+    for tmp in directory.rglob(".*.tmp"):
+        with contextlib.suppress(OSError):  # renamed or removed meanwhile
+            if tmp.is_file() and tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
+                removed.append(tmp)
+    return removed
 
 
 def atomic_write(path: str | Path, data: bytes, *, fsync: bool = True) -> None:

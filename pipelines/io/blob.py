@@ -83,14 +83,17 @@ def open_blob(path: str | Path) -> BinaryIO | None:
     try:
         read = os.fstat(file.fileno())
         reason = _unsound(file, read.st_size)
+        if reason is None:
+            file.seek(_HEADER.size)
+            return file
     except OSError as exc:
         file.close()
         return _unreadable(path, exc)
-    if reason is not None:
+    except BaseException:  # Ctrl-C while hashing a large blob: no open file left behind
         file.close()
-        return _damaged(path, read, reason)
-    file.seek(_HEADER.size)
-    return file
+        raise
+    file.close()
+    return _damaged(path, read, reason)
 
 
 def _unsound(file: BinaryIO, size: int) -> str | None:

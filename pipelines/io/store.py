@@ -23,6 +23,7 @@ from topicflow.pipelines.config import CorpusConfig
 from topicflow.pipelines.corpus import documents as corpus_module
 from topicflow.pipelines.corpus import formats, ingest, timestamps
 from topicflow.pipelines.corpus.documents import Corpus
+from topicflow.pipelines.io.atomic import remove_abandoned
 from topicflow.pipelines.io.blob import open_blob, read_blob, write_blob, writing_blob
 from topicflow.pipelines.io.entry_lock import load_or_compute
 
@@ -42,6 +43,15 @@ def cache_dir(store: Path, kind: str) -> Path:
     path = store / "cache" / kind
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def remove_abandoned_writes(store: Path) -> list[Path]:
+    """Remove (and log) the temporary files a killed run left in the store's cache."""
+    cache = store / "cache"
+    removed = remove_abandoned(cache) if cache.is_dir() else []
+    if removed:
+        logger.info("removed %d temporary file(s) a killed run left in %s", len(removed), cache)
+    return removed
 
 
 def code_fingerprint(*modules: ModuleType) -> str:
@@ -79,8 +89,8 @@ def cached_result(
             save_entry(store, kind, key, value)
             return value
         found, value = load_entry(store, kind, key)
-        if not found:
-            raise RuntimeError(f"the {kind} entry {key} was not saved where it was computed")
+        if not found:  # load_entry warned why
+            raise RuntimeError(f"cannot read back the {kind} entry {key} its process saved")
         return value
 
     entry = cache_dir(store, kind) / f"{key}.pkl"
@@ -103,6 +113,8 @@ def load_entry(store: Path, kind: str, key: str) -> tuple[bool, Any]:
     try:
         with file:
             return True, pickle.load(file)
+    except MemoryError:  # not the entry's fault: computing it again would not fit either
+        raise
     except Exception as exc:  # noqa: BLE001 - sound bytes, but code they name has changed
         logger.warning("ignoring cache file %s: cannot unpickle it (%s)", path, _line(exc))
         return False, None

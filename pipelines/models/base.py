@@ -11,10 +11,10 @@ this protocol, so a new family is one package and one line in the registry.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import numpy as np
 import scipy.sparse as sp
@@ -33,6 +33,17 @@ from topicflow.pipelines.models.words import count_matrix
 Encoder = Callable[[list[str]], np.ndarray]
 
 
+class WithoutTexts(Sequence[str]):
+    """The ``texts`` of a corpus sent without them (:meth:`PreparedCorpus.words_only`):
+    any read is a model reading what it said it does not need, and fails loudly rather
+    than finding no texts."""
+
+    def _missing(self, *_: object) -> NoReturn:
+        raise RuntimeError("this corpus was sent without its texts (words_only)")
+
+    __len__ = __getitem__ = __iter__ = _missing
+
+
 @dataclass
 class PreparedCorpus:
     """What every model fits on: one tokenisation, one vocabulary, and the document vectors.
@@ -43,7 +54,7 @@ class PreparedCorpus:
     ``encoder`` embeds other text in the same space, loading the model only when called.
     """
 
-    texts: list[str]
+    texts: Sequence[str]
     tokens: list[list[str]]
     vocabulary: Dictionary
     vectors: np.ndarray | None = None
@@ -76,8 +87,8 @@ class PreparedCorpus:
     def words_only(self) -> PreparedCorpus:
         """The corpus without its texts, vectors and encoder, for a model that reads only
         tokens in a process of its own: a million short texts are 190 MB more to pickle,
-        send and hold there. Its ``texts`` are empty: nothing may read them."""
-        return PreparedCorpus(texts=[], tokens=self.tokens, vocabulary=self.vocabulary)
+        send and hold there. Reading its ``texts`` raises (:class:`WithoutTexts`)."""
+        return PreparedCorpus(WithoutTexts(), tokens=self.tokens, vocabulary=self.vocabulary)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)

@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 from sklearn.utils.validation import check_is_fitted
 
@@ -67,10 +66,11 @@ class Mixture:
     has_words: np.ndarray  # documents with at least one vocabulary word
 
     def __post_init__(self) -> None:
-        # Held as float32, the precision gensim fits in; the arithmetic on them is float64
-        # (shares, mass). A model keeps two of these (leaves, reported level): for 40 and
-        # 26 topics of a million documents 270 MB instead of 540, in the fitting process
-        # and in the run's.
+        # Held as float32 (LDA's are float32 from gensim; NMF's float64 W loses digits past
+        # the seventh, which no assignment or share here resolves); the arithmetic on them
+        # is float64 (shares, mass, merged). A model keeps two of these (leaves, reported
+        # level): 270 MB instead of 540 for 40 and 26 topics of a million documents, in
+        # the fitting process and in the run's.
         self.weights = np.asarray(self.weights, dtype=np.float32)
 
     @property
@@ -161,12 +161,12 @@ class Mixture:
     def merged(self, groups: np.ndarray, n_topics: int) -> tuple[np.ndarray, np.ndarray]:
         """The weights (documents x groups) and distributions (groups x vocabulary) of
         the topics merged into ``groups``."""
-        join = sp.csr_matrix(
-            (np.ones(self.n_topics), (np.arange(self.n_topics), groups)),
-            shape=(self.n_topics, n_topics),
-        )
-        weights = np.asarray(self.weights @ join, dtype=np.float64)
-        mixed = np.asarray(join.T @ (self.distributions * self.mass()[:, None]))
+        join = np.zeros((self.n_topics, n_topics))
+        join[np.arange(self.n_topics), groups] = 1.0
+        weights = np.empty((len(self.weights), n_topics))
+        for block in row_blocks(np.arange(len(self.weights))):  # float64, no float64 copy
+            weights[block] = self.weights[block] @ join
+        mixed = join.T @ (self.distributions * self.mass()[:, None])
         totals = mixed.sum(axis=1, keepdims=True)
         distributions = np.divide(mixed, totals, out=np.zeros_like(mixed), where=totals > 0)
         return weights, distributions

@@ -21,7 +21,6 @@ import importlib
 import inspect
 import math
 import pkgutil
-import warnings
 from functools import cache
 
 import numpy as np
@@ -87,6 +86,8 @@ def _umap(n_samples: int, **params):
     _persist_umap_kernels()
     # n_neighbors must stay below the number of points UMAP sees.
     params["n_neighbors"] = max(2, min(params["n_neighbors"], n_samples - 1))
+    # A seed makes UMAP run on one thread (and warn that it does, when asked for more).
+    params["n_jobs"] = 1 if params.get("random_state") is not None else -1
     return UMAP(**params)
 
 
@@ -182,11 +183,6 @@ def sample_rows(n: int, fit_sample: int | None, random_state: int | None) -> np.
 
 def _reduce(reducer, data: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``reducer`` fitted on ``rows`` of ``data``, and every row mapped."""
-    # UMAP warns that a seed disables parallelism: that is the point of the seed. Filtered
-    # for the process, not by catch_warnings, which threads undo (see lda/estimator.py).
-    warnings.filterwarnings(
-        "ignore", message=".*n_jobs value.*", category=UserWarning, module=r"umap\.umap_"
-    )
     if len(rows) == len(data):
         return reducer.fit_transform(data)
     reducer.fit(data[rows])

@@ -8,7 +8,6 @@ guarded by ``check_is_fitted``. Input documents are token lists from
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -17,10 +16,10 @@ from gensim.corpora import Dictionary
 from gensim.models import LdaModel, LdaMulticore
 from sklearn.base import BaseEstimator
 from sklearn.decomposition import NMF
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.utils.validation import check_is_fitted
 
+from topicflow.pipelines.models.expected_warnings import ignore_nmf_convergence
 from topicflow.pipelines.models.words import count_matrix
 
 Prior = str | float
@@ -190,13 +189,7 @@ class LdaTopicModel(BaseEstimator):
             max_iter=NMF_START_ITERATIONS,
             random_state=self.random_state,
         )
-        # A start needs no convergence (LDA's passes do the refining). Filtered for the
-        # process, not with warnings.catch_warnings around the fit: that swaps the whole
-        # filter list, and a thread doing the same meanwhile (the document map's, beside
-        # the levels) put back a list without the filter: the warning reached stderr.
-        warnings.filterwarnings(
-            "ignore", category=ConvergenceWarning, module=r"sklearn\.decomposition\._nmf"
-        )
+        ignore_nmf_convergence()  # a start needs no convergence: LDA's passes refine it
         nmf.fit(tfidf)
         start = nmf.components_ + 1e-9
         return start / start.sum(axis=1, keepdims=True)

@@ -11,16 +11,15 @@ without vocabulary words has an all-zero row and stays unassigned.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from sklearn.decomposition import NMF
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfTransformer
 
 from topicflow.pipelines.models.base import PreparedCorpus
+from topicflow.pipelines.models.expected_warnings import ignore_nmf_convergence
 from topicflow.pipelines.models.mixture import Mixture, MixtureTopicModel, WordOrder
 from topicflow.pipelines.models.nmf.config import NmfConfig
 
@@ -58,11 +57,7 @@ class NmfModel(MixtureTopicModel):
             l1_ratio=config.l1_ratio,
             random_state=self.random_state,
         )
-        # Not converging within max_iter still gives usable topics. Filtered for the
-        # process: catch_warnings is undone by other threads (see lda/estimator.py).
-        warnings.filterwarnings(
-            "ignore", category=ConvergenceWarning, module=r"sklearn\.decomposition\._nmf"
-        )
+        ignore_nmf_convergence()  # unconverged within max_iter, the topics are usable
         nmf.fit(tfidf.transform(corpus.counts))
         return NmfFit(tfidf, nmf)
 

@@ -4,9 +4,11 @@ no temporary file outlives a write, whether it succeeded or failed."""
 from __future__ import annotations
 
 import errno
+import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pyarrow as pa
@@ -14,7 +16,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import PROJECT_ROOT
-from topicflow.pipelines.io.atomic import atomic_path, atomic_write, atomic_write_text
+from topicflow.pipelines.io.atomic import (
+    ABANDONED_AFTER_S,
+    atomic_path,
+    atomic_write,
+    atomic_write_text,
+)
+from topicflow.pipelines.io.store import remove_abandoned_writes
 
 
 def test_write_creates_and_replaces(tmp_path):
@@ -131,3 +139,33 @@ def test_concurrent_writers_and_a_reader_only_ever_see_whole_files(tmp_path):
     assert [w.wait(60) for w in writers] == [0, 0] and seen > 0
     assert path.read_bytes() in whole
     assert [p.name for p in tmp_path.iterdir()] == ["shared.bin"]
+
+
+@pytest.mark.subprocess
+def test_the_next_run_removes_what_a_killed_writer_left_once_it_is_idle(tmp_path):
+    """A store entry's writer killed mid-write (no ``finally`` runs) leaves its hidden
+    temporary file; it is removed once untouched for an hour, a live writer's is not."""
+    store = tmp_path / "store"
+    entry = store / "cache" / "model-lda" / "key.pkl"
+    entry.parent.mkdir(parents=True)
+    killed = textwrap.dedent(
+        f"""
+        import os, signal
+        from topicflow.pipelines.io.blob import writing_blob
+        with writing_blob({str(entry)!r}) as out:
+            out.write(b"x" * 1_000_000)
+            os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", killed], cwd=PROJECT_ROOT)
+    assert done.returncode == -9
+    (left,) = entry.parent.glob(".*.tmp")
+    live = entry.parent / f".other.pkl.{'0' * 32}.tmp"
+    live.write_bytes(b"being written")
+    entry.with_name("done.pkl").write_bytes(b"a finished entry")
+    assert remove_abandoned_writes(store) == []  # both were just written
+    hour_ago = time.time() - ABANDONED_AFTER_S - 60
+    os.utime(left, (hour_ago, hour_ago))
+    assert remove_abandoned_writes(store) == [left]
+    assert sorted(p.name for p in entry.parent.iterdir()) == [live.name, "done.pkl"]
+    assert remove_abandoned_writes(tmp_path / "no-store") == []

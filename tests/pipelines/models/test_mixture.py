@@ -175,6 +175,10 @@ def test_documents_are_assigned_a_block_at_a_time_as_all_at_once(monkeypatch):
     assert mixture.assign().tolist() == _reference_assign(weights).tolist()
     present = (shares >= 0.1).sum(axis=0)
     assert mixture.present_counts().tolist() == present.tolist()
+    groups = np.array([0, 0, 1, 2, 1, 2])
+    merged, _ = mixture.merged(groups, 3)
+    whole = weights.astype(np.float64) @ np.eye(3)[groups]
+    np.testing.assert_allclose(merged, whole, rtol=1e-12)
     # Leaves within their topic, and background topics, as computed in one block.
     topics, member = rng.integers(-1, 3, 1_000), np.arange(6) % 3
     in_blocks = leaves_within(mixture, topics, member), background_topics(mixture)
@@ -196,6 +200,7 @@ def test_assigning_a_large_mixture_holds_no_copy_of_its_weights(monkeypatch):
     try:
         mixture.assign()
         leaves_within(mixture, topics % 5, np.arange(40) % 5)
+        mixture.merged(np.arange(40) % 5, 5)  # its own output is 4 MB
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -77,3 +77,17 @@ def test_a_model_that_reads_vectors_says_so_without_them(name, planted):
     bare = PreparedCorpus([" ".join(d) for d in docs], docs, Dictionary(docs))
     with pytest.raises(ValueError, match="needs document vectors; the corpus has none"):
         _model(name).fit(bare)
+
+
+@pytest.mark.parametrize("name", [n for n, s in MODELS.items() if not s.needs_vectors])
+def test_a_model_that_reads_only_words_fits_the_same_without_the_texts(name, planted):
+    # Such a model fits in a process of its own on words_only(), whose texts raise when
+    # read: a family that came to read them would fail here, not find none there.
+    docs, truth = planted
+    corpus = _corpus(docs, truth)
+    without = corpus.words_only()
+    with pytest.raises(RuntimeError, match="sent without its texts"):
+        without.texts[0]
+    whole, words_only = _model(name, seed=2).fit(corpus), _model(name, seed=2).fit(without)
+    assert words_only.topics_.words == whole.topics_.words
+    np.testing.assert_array_equal(words_only.topics_.assignments, whole.topics_.assignments)

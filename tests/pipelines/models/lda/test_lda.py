@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 from gensim.corpora import Dictionary
 from sklearn.base import clone
+from sklearn.decomposition import NMF
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import adjusted_rand_score
 
 from tests.planted import block_corpus
 from topicflow.pipelines.models.base import PreparedCorpus
+from topicflow.pipelines.models.expected_warnings import ignore_nmf_convergence
 from topicflow.pipelines.models.granularity.config import GranularityConfig
 from topicflow.pipelines.models.lda import estimator
 from topicflow.pipelines.models.lda.config import LdaConfig
@@ -109,8 +111,7 @@ def test_the_nmf_start_of_a_large_corpus_reads_a_seeded_sample(monkeypatch):
 
 
 def test_the_unconverged_nmf_start_warns_nothing_where_every_warning_shows(monkeypatch):
-    # The start stops at NMF_START_ITERATIONS by design. Its filter is set for the process
-    # (catch_warnings around the fit was undone by the document map's thread at 1M).
+    # The start stops at NMF_START_ITERATIONS by design (pipelines/models/expected_warnings.py).
     monkeypatch.setattr(estimator, "NMF_START_ITERATIONS", 1)
     docs, _, _ = block_corpus(n_topics=4, docs_per_topic=50, doc_length=10)
     counts = count_matrix(docs, Dictionary(docs))
@@ -119,6 +120,23 @@ def test_the_unconverged_nmf_start_warns_nothing_where_every_warning_shows(monke
         LdaTopicModel(n_topics=4, random_state=3)._nmf_topics(counts)
         warnings.warn("a warning still shows", UserWarning, stacklevel=1)
     assert [str(w.message) for w in shown] == ["a warning still shows"]
+
+
+def test_the_filter_set_at_the_start_outlives_another_threads_warning_block(monkeypatch):
+    # The command sets it before any thread; a block another thread opens later saves
+    # a filter list that holds it, so closing that block cannot drop it.
+    monkeypatch.setattr(estimator, "NMF_START_ITERATIONS", 1)
+    docs, _, _ = block_corpus(n_topics=4, docs_per_topic=50, doc_length=10)
+    counts = count_matrix(docs, Dictionary(docs))
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        ignore_nmf_convergence()  # the command's start
+        other = warnings.catch_warnings()  # another thread's block...
+        other.__enter__()
+        warnings.simplefilter("ignore")
+        other.__exit__(None, None, None)  # ...ends: the list it found comes back
+        NMF(n_components=4, max_iter=1, random_state=0).fit(counts)  # stops at max_iter
+    assert shown == []
 
 
 def test_lda_streams_the_bags_of_words_gensim_would_build():
