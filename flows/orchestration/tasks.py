@@ -36,7 +36,12 @@ from topicflow.pipelines.analysis.pipeline import name_topics as name_all
 from topicflow.pipelines.config import Config, CorpusConfig
 from topicflow.pipelines.corpus.documents import Corpus
 from topicflow.pipelines.evaluate.stability import stability
-from topicflow.pipelines.io.store import cached_result, read_corpus_cached, save_result
+from topicflow.pipelines.io.store import (
+    cached_result,
+    cached_saved_apart,
+    read_corpus_cached,
+    save_result,
+)
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.registry import title
 from topicflow.pipelines.models.topicset import TopicSet
@@ -85,16 +90,16 @@ def fit_model(
 ) -> Staged[TopicModel]:
     """One model's leaves, tree and preferred count (:func:`grow_model`), or the store's;
     ``apart``: computed in a low-priority process of its own (:mod:`.apart`)."""
-    clock = Clock(name)
-
-    kind = f"model-{name}"
-
-    def grow() -> TopicModel | None:
-        if apart:  # the model comes back through its entry in the store
-            return run_apart(save_result, store, kind, key, grow_model, name, corpus, cfg)
-        return grow_model(name, corpus, cfg)
-
-    model, hit = cached_result(store, kind, key, grow, saves=apart)
+    clock, kind = Clock(name), f"model-{name}"
+    if apart:  # the model comes back through its entry in the store
+        model, hit = cached_saved_apart(
+            store,
+            kind,
+            key,
+            lambda: run_apart(save_result, store, kind, key, grow_model, name, corpus, cfg),
+        )
+    else:
+        model, hit = cached_result(store, kind, key, lambda: grow_model(name, corpus, cfg))
     get_run_logger().info(
         "%s: %s leaf topics, %s preferred%s",
         title(name),

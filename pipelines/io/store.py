@@ -71,28 +71,39 @@ def cache_key(*parts: Any) -> str:
 T = TypeVar("T")
 
 
-def cached_result(
-    store: Path, kind: str, key: str, compute: Callable[[], T], *, saves: bool = False
-) -> tuple[T, bool]:
+def cached_result(store: Path, kind: str, key: str, compute: Callable[[], T]) -> tuple[T, bool]:
     """``compute()``'s value, kept under ``<store>/cache/<kind>/<key>.pkl`` for later runs.
 
     Returns the value and whether it came from the cache (see :func:`save_entry` for
     why a damaged or half-written entry is never used). Runs that need the same missing
     entry at once compute it once: the others wait for it (:mod:`io.entry_lock`).
-    ``saves``: ``compute()`` saves the entry itself (:func:`save_result`, in another
-    process) and the value is read back from it.
     """
 
     def compute_and_save() -> T:
         value = compute()
-        if not saves:
-            save_entry(store, kind, key, value)
-            return value
+        save_entry(store, kind, key, value)
+        return value
+
+    return _cached(store, kind, key, compute_and_save)
+
+
+def cached_saved_apart(
+    store: Path, kind: str, key: str, save: Callable[[], None]
+) -> tuple[Any, bool]:
+    """As :func:`cached_result`, for a value that ``save()`` computes and saves as the entry
+    elsewhere (:func:`save_result`, in another process): it is read back from there."""
+
+    def save_and_read() -> Any:
+        save()
         found, value = load_entry(store, kind, key)
         if not found:  # load_entry warned why
             raise RuntimeError(f"cannot read back the {kind} entry {key} its process saved")
         return value
 
+    return _cached(store, kind, key, save_and_read)
+
+
+def _cached(store: Path, kind: str, key: str, compute_and_save: Callable[[], T]) -> tuple[T, bool]:
     entry = cache_dir(store, kind) / f"{key}.pkl"
     return load_or_compute(entry, lambda: load_entry(store, kind, key), compute_and_save)
 
