@@ -110,24 +110,27 @@ def test_the_nmf_start_of_a_large_corpus_reads_a_seeded_sample(monkeypatch):
     assert sorted(map(sorted, tops)) == sorted(map(sorted, blocks))
 
 
-def test_the_unconverged_nmf_start_warns_nothing_where_every_warning_shows(monkeypatch):
+@pytest.fixture
+def block_counts():
+    docs, _, _ = block_corpus(n_topics=4, docs_per_topic=50, doc_length=10)
+    return count_matrix(docs, Dictionary(docs))
+
+
+def test_the_unconverged_nmf_start_warns_nothing_where_every_warning_shows(
+    monkeypatch, block_counts
+):
     # The start stops at NMF_START_ITERATIONS by design (pipelines/models/expected_warnings.py).
     monkeypatch.setattr(estimator, "NMF_START_ITERATIONS", 1)
-    docs, _, _ = block_corpus(n_topics=4, docs_per_topic=50, doc_length=10)
-    counts = count_matrix(docs, Dictionary(docs))
     with warnings.catch_warnings(record=True) as shown:
         warnings.simplefilter("always")
-        LdaTopicModel(n_topics=4, random_state=3)._nmf_topics(counts)
+        LdaTopicModel(n_topics=4, random_state=3)._nmf_topics(block_counts)
         warnings.warn("a warning still shows", UserWarning, stacklevel=1)
     assert [str(w.message) for w in shown] == ["a warning still shows"]
 
 
-def test_the_filter_set_at_the_start_outlives_another_threads_warning_block(monkeypatch):
+def test_the_filter_set_at_the_start_outlives_another_threads_warning_block(block_counts):
     # The command sets it before any thread; a block another thread opens later saves
     # a filter list that holds it, so closing that block cannot drop it.
-    monkeypatch.setattr(estimator, "NMF_START_ITERATIONS", 1)
-    docs, _, _ = block_corpus(n_topics=4, docs_per_topic=50, doc_length=10)
-    counts = count_matrix(docs, Dictionary(docs))
     with warnings.catch_warnings(record=True) as shown:
         warnings.simplefilter("always")
         ignore_nmf_convergence()  # the command's start
@@ -135,7 +138,7 @@ def test_the_filter_set_at_the_start_outlives_another_threads_warning_block(monk
         other.__enter__()
         warnings.simplefilter("ignore")
         other.__exit__(None, None, None)  # ...ends: the list it found comes back
-        NMF(n_components=4, max_iter=1, random_state=0).fit(counts)  # stops at max_iter
+        NMF(n_components=4, max_iter=1, random_state=0).fit(block_counts)  # stops at max_iter
     assert shown == []
 
 
