@@ -2,10 +2,10 @@
 
 By default a SQLite file in the store (``<store>/history/history.sqlite``, kept apart
 from ``cache/``, which may be deleted at will); any SQLAlchemy URL for a team
-database, e.g. ``postgresql+psycopg://user@host/db`` (:mod:`.location`). A run is recorded as
-``running`` when it starts, then either ``complete`` together with its topics in one
-transaction, or ``failed`` with its error line: a failed run never leaves topics
-behind that a later run could mistake for a successful one.
+database, e.g. ``postgresql+psycopg://user@host/db`` (see :mod:`.location`). A run is
+recorded as ``running`` when it starts, then either ``complete`` together with its
+topics in one transaction, or ``failed`` with its error line: a failed run never
+leaves topics behind that a later run could mistake for a successful one.
 """
 
 from __future__ import annotations
