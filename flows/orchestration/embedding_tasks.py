@@ -17,6 +17,7 @@ from prefect import get_run_logger
 from topicflow.flows.app.progress import progress_reporter
 from topicflow.flows.orchestration.staged import Clock, Staged, not_an_input_error, task
 from topicflow.pipelines.config import EmbedderConfig
+from topicflow.pipelines.io.disk_array import disk_array, release
 from topicflow.pipelines.io.store import cache_dir
 from topicflow.pipelines.vectors.cache import EmbeddingCache
 from topicflow.pipelines.vectors.embedder import BackendFallbackWarning, embed_once
@@ -120,18 +121,29 @@ def shard_results(
 
 
 def merge_shards(
-    shards: Iterable[Staged[tuple]], n_documents: int, cached: bool, decision: Staged | None = None
+    shards: Iterable[Staged[tuple]],
+    n_documents: int,
+    cached: bool,
+    decision: Staged | None = None,
+    directory: Path | None = None,
 ) -> Staged[np.ndarray]:
     """One ``embed`` stage from its shards, in order (and the backend decision before
     them, if any): the vectors, first start to last end. Each shard's block is copied into
     place as it is read, so the run holds the vectors once, not the shards and then their
-    stack (1.5 GB each for a million documents)."""
+    stack (1.5 GB each for a million documents). With a ``directory``, the vectors are
+    kept in a file there (:func:`disk_array`), not in the process's memory."""
     vectors, at, hits, timings = None, 0, 0, []
     for shard in shards:
         block, found = shard.value
         if vectors is None:
-            vectors = np.empty((n_documents, block.shape[1]), dtype=np.float32)
+            shape = (n_documents, block.shape[1])
+            vectors = (
+                disk_array(shape, np.float32, directory)
+                if directory
+                else np.empty(shape, np.float32)
+            )
         vectors[at : at + len(block)] = block
+        release(vectors)  # written: the page cache holds them now
         at, hits = at + len(block), hits + found
         timings.append(replace(shard, value=None))
     if vectors is None or at != n_documents:

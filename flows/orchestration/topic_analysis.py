@@ -292,7 +292,11 @@ def _embed(r: RunContext, prepared: Preprocessed) -> tuple[np.ndarray, str, Embe
         return _submit("embed", embed_shard, shard, config, r.store, label)
 
     results = shard_results(texts, config.shard_size, submit, window)
-    vectors = merge_shards(results, len(texts), config.cache, decision).record(r.manifest, "embed")
+    # Kept in a file in the store (the page cache holds them, not this process: see
+    # pipelines/io/disk_array.py), for a million documents 1.5 GB.
+    scratch = cache_dir(r.store, "scratch")
+    merged = merge_shards(results, len(texts), config.cache, decision, scratch)
+    vectors = merged.record(r.manifest, "embed")
     del view
     r.manifest.update(embedding_backend=config.backend)
     return vectors, embedding_identity(**config.identity_params()), config

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from topicflow.pipelines.analysis.placed_trees import place_in_tree
+from topicflow.pipelines.blocks import vector_blocks
 from topicflow.pipelines.config import IncrementalConfig
 from topicflow.pipelines.evaluate.alignment import unit_rows
 from topicflow.pipelines.io.run_shapes import TopicTree
@@ -34,6 +35,8 @@ from topicflow.pipelines.text.preprocess import Preprocessed, Preprocessor
 # A new document's place on the document map: the mean position of this many of its
 # nearest seen documents (cosine in the embedding space), as UMAP itself places points.
 MAP_NEIGHBOURS = 10
+# New documents placed on the map at once (see _nearest_seen).
+NEW_BLOCK = 1_024
 
 
 def document_hashes(texts: Sequence[str]) -> list[str]:
@@ -219,8 +222,7 @@ def update_topics(
     coordinates = np.empty((len(hashes), 2))
     coordinates[old] = state.coordinates[rows[old]]
     if corpus.vectors is not None:
-        vectors = corpus.vectors
-        coordinates[new] = _place_on_map(vectors[new], vectors[old], coordinates[old])
+        coordinates[new] = _place_on_map(corpus.vectors, new, old, coordinates[old])
     else:
         coordinates[new] = 0.0
     following = replace(
@@ -236,10 +238,35 @@ def update_topics(
     return IncrementalResult(topic_sets, coordinates, following, len(new), trees, leaves)
 
 
-def _place_on_map(new: np.ndarray, seen: np.ndarray, seen_xy: np.ndarray) -> np.ndarray:
+def _place_on_map(
+    vectors: np.ndarray, new: np.ndarray, seen: np.ndarray, seen_xy: np.ndarray
+) -> np.ndarray:
+    """Each new document at the mean map position of its MAP_NEIGHBOURS most similar
+    seen documents (``seen_xy``, in ``seen``'s order)."""
     if len(new) == 0 or len(seen) == 0:
         return np.zeros((len(new), 2))
-    k = min(MAP_NEIGHBOURS, len(seen))
-    similarity = unit_rows(new) @ unit_rows(seen).T
-    nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+    nearest = _nearest_seen(vectors, new, seen, min(MAP_NEIGHBOURS, len(seen)))
     return seen_xy[nearest].mean(axis=1)
+
+
+def _nearest_seen(vectors: np.ndarray, new: np.ndarray, seen: np.ndarray, k: int) -> np.ndarray:
+    """Each new row's ``k`` most similar seen rows (positions in ``seen``), for
+    NEW_BLOCK new rows against a block of seen ones at a time, keeping each new row's
+    best ``k`` so far: the whole new x seen similarity matrix of a +1 % update of a
+    million documents would be 80 GB, a block of it is 134 MB."""
+    out = np.empty((len(new), k), dtype=np.int64)
+    for start in range(0, len(new), NEW_BLOCK):
+        targets = unit_rows(vectors[new[start : start + NEW_BLOCK]])
+        best_score = np.full((len(targets), k), -np.inf)
+        best = np.zeros((len(targets), k), dtype=np.int64)
+        at = 0
+        for _, candidates in vector_blocks(vectors, seen):
+            score = np.hstack([best_score, targets @ unit_rows(candidates).T])
+            found = np.arange(at, at + len(candidates))
+            index = np.hstack([best, np.broadcast_to(found, (len(targets), len(found)))])
+            keep = np.argpartition(-score, k - 1, axis=1)[:, :k]
+            best_score = np.take_along_axis(score, keep, axis=1)
+            best = np.take_along_axis(index, keep, axis=1)
+            at += len(candidates)
+        out[start : start + NEW_BLOCK] = best
+    return out

@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 from scipy.special import rel_entr
 
-from topicflow.pipelines.blocks import row_blocks
+from topicflow.pipelines.blocks import vector_blocks
 from topicflow.pipelines.models.topicset import TopicSet
 from topicflow.pipelines.models.words import class_counts
 
@@ -121,12 +121,12 @@ def _member_sums(doc_embeddings: np.ndarray, labels: np.ndarray, n_topics: int) 
     a block of documents at a time (no unit-length copy of every vector)."""
     vectors, labels = np.asarray(doc_embeddings), np.asarray(labels)
     sums = np.zeros((n_topics, vectors.shape[1] if vectors.ndim == 2 else 0))
-    for rows in row_blocks(np.flatnonzero(labels >= 0)):
+    for rows, block in vector_blocks(vectors, np.flatnonzero(labels >= 0)):
         members = sp.csr_matrix(
             (np.ones(len(rows)), (labels[rows], np.arange(len(rows)))),
             shape=(n_topics, len(rows)),
         )
-        sums += members @ unit_rows(vectors[rows])
+        sums += members @ unit_rows(block)
     return sums
 
 

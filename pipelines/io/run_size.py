@@ -18,7 +18,9 @@ and 70% of the caches.
 writes little there; what a changed setting recomputes is found at the write):
 - the cached corpus and the tokens the preprocess stage caches: each about the texts;
 - the document vectors, float32 (4 bytes) times the model's dimension each (384 for the
-  default all-MiniLM-L6-v2), unless ``embedder.cache`` is off or no model needs them;
+  default all-MiniLM-L6-v2), when a model needs them: in the embedding cache (unless
+  ``embedder.cache`` is off), and once more in a file of the store's ``cache/scratch``
+  while the run holds them (pipelines/io/disk_array.py);
 - the int8 ONNX model, when that backend is configured and the store has none yet:
   about a quarter of the model's float32 weights (one byte per weight instead of four).
 """
@@ -59,8 +61,9 @@ def run_size(texts: Sequence[str], cfg: Config, store: Path, corpus_cached: bool
         return RunSize(out, 0)
     stored = 2 * sum(_utf8(text) for text in texts)
     embedder = cfg.embedder
-    if cfg.needs_vectors() and embedder.cache:
-        stored += len(texts) * vector_dimension(embedder.model) * FLOAT32_BYTES
+    if cfg.needs_vectors():
+        vectors = len(texts) * vector_dimension(embedder.model) * FLOAT32_BYTES
+        stored += vectors * (2 if embedder.cache else 1)
     model_cached = any((store / "cache" / "models").glob("*.onnx"))
     if cfg.needs_vectors() and embedder.backend == "onnx-int8" and not model_cached:
         stored += model_weight_bytes(embedder.model) // FLOAT32_BYTES

@@ -27,6 +27,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from topicflow.pipelines.io.disk_array import release
 from topicflow.pipelines.models.embedding.config import AUTO_CLUSTER_FLOOR, AUTO_CLUSTER_SHARE
 
 # Rows UMAP maps at once after fitting on a sample (each call reseeds: deterministic).
@@ -182,18 +183,21 @@ def sample_rows(n: int, fit_sample: int | None, random_state: int | None) -> np.
 
 
 def _reduce(reducer, data: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """``reducer`` fitted on ``rows`` of ``data``, and every row mapped."""
+    """``reducer`` fitted on ``rows`` of ``data``, and every row mapped (``data``'s pages
+    let go of as they are read, when it is on disk: :func:`release`)."""
     if len(rows) == len(data):
-        return reducer.fit_transform(data)
+        reduced = reducer.fit_transform(data)
+        release(data)
+        return reduced
     reducer.fit(data[rows])
+    release(data)
     # A block at a time: UMAP's transform holds about 2 KB per row while it optimises
     # (neighbours, graph, epoch schedules), 2 GB at once for a million documents.
-    return np.concatenate(
-        [
-            reducer.transform(data[start : start + TRANSFORM_BLOCK])
-            for start in range(0, len(data), TRANSFORM_BLOCK)
-        ]
-    )
+    blocks = []
+    for start in range(0, len(data), TRANSFORM_BLOCK):
+        blocks.append(reducer.transform(data[start : start + TRANSFORM_BLOCK]))
+        release(data)
+    return np.concatenate(blocks)
 
 
 def document_map(

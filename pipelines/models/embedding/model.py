@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from topicflow.pipelines.blocks import row_blocks
+from topicflow.pipelines.blocks import vector_blocks
 from topicflow.pipelines.evaluate.alignment import topic_vectors_from_documents, unit_rows
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.embedding.cluster import EmbeddingClusterer, document_map
@@ -153,8 +153,9 @@ class EmbeddingTopicModel(TopicModel):
 def _novelty_floor(vectors: np.ndarray, labels: np.ndarray, centroids: np.ndarray) -> np.ndarray:
     """Each topic's NOVELTY_PERCENTILE of its own documents' cosines to its centroid."""
     own = np.full(len(vectors), np.nan)
-    for block in row_blocks(np.arange(len(vectors))):  # a unit copy of them all: 3 GB at 1M
-        similarity = unit_rows(vectors[block]) @ centroids.T
+    # A block at a time: a unit copy of them all is 3 GB at a million documents.
+    for block, members in vector_blocks(vectors, np.arange(len(vectors))):
+        similarity = unit_rows(members) @ centroids.T
         placed = labels[block] >= 0
         own[block[placed]] = similarity[np.flatnonzero(placed), labels[block][placed]]
     floor = np.full(len(centroids), np.inf)  # an empty topic fits nothing new

@@ -36,8 +36,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
-from topicflow.pipelines.blocks import row_blocks
+from topicflow.pipelines.blocks import vector_blocks
 from topicflow.pipelines.evaluate.alignment import topic_vectors_from_documents, unit_rows
+from topicflow.pipelines.io.disk_array import release
 from topicflow.pipelines.models.topicset import UNASSIGNED
 from topicflow.pipelines.models.words import (
     class_counts,
@@ -76,7 +77,7 @@ def reassign_outliers(labels, embeddings, counts, clusterer, config) -> np.ndarr
     strategy = config.outliers.strategy
     if strategy == "centroid":
         rows = topic_vectors_from_documents(embeddings, labels, k)
-        best, score = nearest_centroid(embeddings[outliers], rows)
+        best, score = nearest_centroid(embeddings, rows, among=outliers)
     else:
         if strategy == "soft":
             scores = _soft_scores(clusterer, labels, outliers, k)
@@ -97,6 +98,7 @@ def topic_words(scores, vocabulary, n, embeddings, labels, config, word_embedder
         if config.mmr_diversity > 0 and word_embedder is not None and len(order) > n:
             candidates = order[: config.mmr_candidates]
             center = normalize(embeddings[labels == topic].mean(axis=0, keepdims=True))[0]
+            release(embeddings)  # its pages, when on disk: the topics together read them all
             vectors = normalize(word_embedder([vocabulary[i] for i in candidates]))
             picked = _mmr(vectors, center, n, config.mmr_diversity)
             order = [candidates[i] for i in picked]
@@ -161,20 +163,28 @@ def centroid_similarity(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarra
         rows = topic_vectors_from_documents(embeddings, labels, k)
         # A block of documents at a time: one row per document of their centroids, and
         # a unit-length copy of the vectors, are each as large as the corpus's vectors.
-        for block in row_blocks(np.flatnonzero(labels >= 0)):
-            out[block] = np.einsum("ij,ij->i", normalize(embeddings[block]), rows[labels[block]])
+        for block, vectors in vector_blocks(embeddings, np.flatnonzero(labels >= 0)):
+            out[block] = np.einsum("ij,ij->i", normalize(vectors), rows[labels[block]])
     return out
 
 
-def nearest_centroid(vectors: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each vector's most similar of the unit-length ``rows`` and that cosine (float64),
-    a block of vectors at a time (the full similarity matrix of 100,000 outliers and 600
-    leaves is half a gigabyte; a unit copy of a million vectors 3 GB)."""
-    best, score = np.zeros(len(vectors), dtype=np.int64), np.zeros(len(vectors))
-    for block in row_blocks(np.arange(len(vectors))):
-        similarity = unit_rows(vectors[block]) @ rows.T
-        best[block] = similarity.argmax(axis=1)
-        score[block] = similarity[np.arange(len(block)), best[block]]
+def nearest_centroid(
+    vectors: np.ndarray, rows: np.ndarray, among: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each vector's (each of the vectors numbered ``among``'s) most similar of the
+    unit-length ``rows`` and that cosine (float64), a block of vectors at a time: the
+    full similarity matrix of 100,000 outliers and 600 leaves is half a gigabyte, a unit
+    copy of a million vectors 3 GB, and a copy of the outliers' vectors at a million
+    documents (three quarters of them noise to HDBSCAN) 1.1 GB."""
+    among = np.arange(len(vectors)) if among is None else among
+    best, score = np.zeros(len(among), dtype=np.int64), np.zeros(len(among))
+    at = 0
+    for block, members in vector_blocks(vectors, among):
+        similarity = unit_rows(members) @ rows.T
+        found = slice(at, at + len(block))
+        best[found] = similarity.argmax(axis=1)
+        score[found] = similarity[np.arange(len(block)), best[found]]
+        at += len(block)
     return best, score
 
 

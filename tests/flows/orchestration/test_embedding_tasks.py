@@ -10,6 +10,7 @@ import pytest
 
 from topicflow.flows.orchestration.embedding_tasks import merge_shards, shard_results
 from topicflow.flows.orchestration.staged import Staged
+from topicflow.pipelines.io.disk_array import is_on_disk
 
 
 class _Future:
@@ -85,3 +86,12 @@ def test_merge_refuses_shards_that_do_not_cover_the_documents():
     shards = shard_results([str(i) for i in range(6)], 5, _submitter(log, futures), 2)
     with pytest.raises(ValueError, match="6 vectors for 7 documents"):
         merge_shards(shards, 7, cached=False)
+
+
+def test_merge_into_a_directory_keeps_the_vectors_in_a_file_there(tmp_path):
+    log, futures = [], []
+    shards = shard_results([str(i) for i in range(12)], 5, _submitter(log, futures), 2)
+    merged = merge_shards(shards, 12, cached=False, directory=tmp_path)
+    assert is_on_disk(merged.value)
+    np.testing.assert_array_equal(merged.value[:, 0], np.arange(12, dtype=np.float32))
+    assert list(tmp_path.iterdir()) == []  # unlinked: nothing left to clean up

@@ -14,6 +14,8 @@ import pytest
 from tests.pipelines.history.test_history_flow import SMOKE, SUBJECTS, subject_documents
 from tests.planted import block_corpus
 from topicflow.pipelines.analysis.incremental import (
+    NEW_BLOCK,
+    _nearest_seen,
     check_novelty,
     document_hashes,
     fitted_state,
@@ -21,6 +23,7 @@ from topicflow.pipelines.analysis.incremental import (
     preprocess_incremental,
     update_topics,
 )
+from topicflow.pipelines.blocks import ROW_BLOCK
 from topicflow.pipelines.config import IncrementalConfig
 from topicflow.pipelines.history.database import RunHistory
 from topicflow.pipelines.history.location import history_url
@@ -260,3 +263,20 @@ def test_incremental_runs_through_the_flow(tmp_path, store, prefect_api):
             0
         ]["words"]
     )
+
+
+def test_new_documents_find_their_nearest_seen_ones_a_block_at_a_time():
+    """Known answer: the blocked search (more new rows than NEW_BLOCK, seen rows over
+    three ROW_BLOCKs) finds each new row's neighbours the whole matrix finds."""
+    rng = np.random.default_rng(7)
+    n_new = NEW_BLOCK + 50
+    vectors = rng.standard_normal((2 * ROW_BLOCK + 100 + n_new, 16))
+    order = rng.permutation(len(vectors))
+    new, seen = np.sort(order[:n_new]), np.sort(order[n_new:])
+    found = _nearest_seen(vectors, new, seen, 10)
+    assert found.shape == (len(new), 10)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    for start in range(0, n_new, 128):
+        similarity = unit[new[start : start + 128]] @ unit[seen].T
+        expected = np.argsort(-similarity, axis=1)[:, :10]
+        assert [set(r) for r in found[start : start + 128]] == [set(r) for r in expected]

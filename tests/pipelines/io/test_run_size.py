@@ -27,7 +27,8 @@ def _config(**embedder) -> Config:
 def test_a_first_run_needs_the_report_and_snippets_and_in_the_store_texts_and_vectors(tmp_path):
     size = run_size(TEXTS, _config(), tmp_path, corpus_cached=False)
     assert size.out == len(get_plotlyjs().encode()) + SNIPPET_BYTES
-    assert size.store == 2 * TEXT_BYTES + 2 * 384 * 4
+    # The vectors twice: in the embedding cache, and in the run's file of them.
+    assert size.store == 2 * TEXT_BYTES + 2 * (2 * 384 * 4)
 
 
 def test_a_cached_corpus_needs_nothing_more_in_the_store(tmp_path):
@@ -35,10 +36,10 @@ def test_a_cached_corpus_needs_nothing_more_in_the_store(tmp_path):
     assert size.store == 0 and size.out > 4_000_000  # plotly.js: about 4.8 MB
 
 
-def test_no_vectors_are_counted_when_none_are_cached_or_none_needed(tmp_path):
+def test_vectors_are_counted_once_uncached_and_not_at_all_when_none_are_needed(tmp_path):
     uncached = run_size(TEXTS, _config(cache=False), tmp_path, corpus_cached=False)
     words_only = Config.model_validate({"models": ["lda"], "embedder": {"backend": "torch"}})
-    assert uncached.store == 2 * TEXT_BYTES
+    assert uncached.store == 2 * TEXT_BYTES + 2 * 384 * 4
     assert run_size(TEXTS, words_only, tmp_path, corpus_cached=False).store == 2 * TEXT_BYTES
 
 
@@ -47,7 +48,7 @@ def test_the_int8_model_is_counted_until_the_store_holds_one(tmp_path):
     quarter = model_weight_bytes("all-MiniLM-L6-v2") // 4
     assert 20_000_000 < quarter < 25_000_000  # MiniLM's 22.7 M float32 weights, one byte each
     first = run_size(TEXTS, onnx, tmp_path, corpus_cached=False)
-    assert first.store == 2 * TEXT_BYTES + 2 * 384 * 4 + quarter
+    assert first.store == 2 * TEXT_BYTES + 2 * (2 * 384 * 4) + quarter
     models = tmp_path / "cache" / "models"
     models.mkdir(parents=True)
     (models / "built.onnx").write_bytes(b"model")

@@ -36,6 +36,24 @@ def test_each_vector_goes_to_its_nearest_centroid_across_blocks(monkeypatch):
     assert nearest_centroid(vectors, centroids)[1].tolist() == expected.max(axis=1).tolist()
 
 
+def test_a_subset_is_placed_as_its_own_copy_would_be_and_without_one(monkeypatch):
+    """The outliers HDBSCAN leaves (three quarters of a million documents) are placed by
+    their numbers: the same answer as a copy of their vectors, and no copy made."""
+    vectors, _, centroids = _planted(60_000)
+    among = np.flatnonzero(np.random.default_rng(1).random(len(vectors)) < 0.75)
+    monkeypatch.setattr(blocks, "ROW_BLOCK", 4_096)
+    expected = nearest_centroid(vectors[among], centroids)
+    tracemalloc.start()
+    try:
+        best, cosine = nearest_centroid(vectors, centroids, among=among)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert best.tolist() == expected[0].tolist() and cosine.tolist() == expected[1].tolist()
+    # A copy of their vectors alone would be the whole of this; blocks take about half.
+    assert peak < vectors[among].nbytes * 0.75, f"{peak / 1e6:.1f} MB"
+
+
 def test_the_novelty_floor_is_the_percentile_of_each_topics_own_cosines(monkeypatch):
     vectors, labels, _ = _planted(1_000, k=4)
     labels[labels == 3] = -1  # unassigned documents count for no topic; topic 3 is empty
