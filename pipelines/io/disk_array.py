@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -34,12 +35,20 @@ def disk_array(shape: tuple[int, ...], dtype: np.dtype | type, directory: Path) 
         # Its blocks reserved now: a full disk is an OSError here, not a SIGBUS at the
         # first write to a page the file system then has no room for.
         try:
-            os.posix_fallocate(file.fileno(), 0, nbytes)
+            if hasattr(os, "posix_fallocate"):  # not on macOS: there, room is found at a write
+                os.posix_fallocate(file.fileno(), 0, nbytes)
+            else:
+                file.truncate(nbytes)
         except OSError as exc:  # it names no file: say which file system is full
             raise OSError(exc.errno, os.strerror(exc.errno), str(directory)) from None
         mapped = _SharedFile(file.fileno(), nbytes, flags=mmap.MAP_SHARED)
     # The mapping outlives the file's descriptor and name; the array keeps it alive.
     return np.frombuffer(mapped, dtype=dtype).reshape(shape)
+
+
+# Linux's MADV_DONTNEED unmaps a shared mapping's pages and keeps their values (other
+# systems treat it as a hint, or as leave to discard them): elsewhere pages stay mapped.
+_DROPS_PAGES = sys.platform.startswith("linux")
 
 
 class _SharedFile(mmap.mmap):
@@ -56,7 +65,7 @@ def release(array: np.ndarray) -> None:
     """Let go of the pages of ``array``'s file that this process has mapped (no-op for an
     array in memory). Their values are kept: the next read maps them again."""
     mapped = _mapping(array)
-    if mapped is not None:
+    if mapped is not None and _DROPS_PAGES:
         mapped.madvise(mmap.MADV_DONTNEED)
 
 
