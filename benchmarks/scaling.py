@@ -21,7 +21,8 @@ stage the peak fell in. Synthetic sizes also write their memory profile
 
 Runs of a million documents take over an hour, so rows accumulate: each run's rows
 replace those of the same shape and size in ``benchmarks/results/scaling.json`` (with
-their date and machine), and ``scaling.md`` is rendered from all of them.
+their date and machine), and ``scaling.md`` is rendered from all of them (``--render``:
+only that).
 """
 
 from __future__ import annotations
@@ -68,7 +69,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shape", choices=sorted(KINDS), default="documents")
     parser.add_argument("--sizes", default="1000,5000,20000")
+    parser.add_argument(
+        "--render", action="store_true", help="only write scaling.md from scaling.json's rows"
+    )
     args = parser.parse_args()
+    if args.render:
+        (RESULTS / "scaling.md").write_text(render(load_rows()))
+        return 0
     if not synthetic.available():
         print(f"skipped: {synthetic.SOURCES} not found (the shared datasets are not here)")
         return 0
@@ -199,10 +206,19 @@ def targets(rows: list[dict]) -> list[str]:
         out.append("- No 1,000,000-document row yet.")
     paragraphs = {r["documents"]: r for r in rows if r["shape"] == "paragraphs"}
     if {100_000, 300_000} <= paragraphs.keys():
-        a, b = paragraphs[100_000]["seconds"], paragraphs[300_000]["seconds"]
-        guess = b + (b - a) / 200_000 * 700_000
-        out.append(f"- Paragraphs at 1M, extrapolated linearly from 100k and 300k: {guess:,.0f} s.")
+        seconds = _at_a_million(paragraphs, "seconds")
+        peak = _at_a_million(paragraphs, "peak_mb")
+        out.append(
+            f"- Paragraphs at 1M, extrapolated linearly from 100k and 300k (not run): "
+            f"{seconds:,.0f} s ({seconds / 3600:.1f} h), peak {peak:,.0f} MB."
+        )
     return out
+
+
+def _at_a_million(rows: dict[int, dict], field: str) -> float:
+    """``field`` at 1,000,000 documents on the line through the 100k and 300k rows."""
+    a, b = rows[100_000][field], rows[300_000][field]
+    return b + (b - a) / 200_000 * 700_000
 
 
 if __name__ == "__main__":
