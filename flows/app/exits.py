@@ -13,8 +13,9 @@ import typer
 
 EXIT_BAD_INPUT = 2
 EXIT_RUN_FAILED = 1
-# A write refused for want of room or of a writable file system: errors no read can give.
-STORAGE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+# A write refused for want of room or of a writable file system (or a file that large):
+# errors no read can give.
+STORAGE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG)
 
 
 def fail(exc: Exception) -> NoReturn:
@@ -24,9 +25,9 @@ def fail(exc: Exception) -> NoReturn:
 
 @contextlib.contextmanager
 def storage_errors(code: int) -> Iterator[None]:
-    """A write that the storage refused (full, over quota, read-only) ends the command with
-    one line naming the file (after the traceback Prefect logs for a run) and exit
-    ``code``: 2 before a run starts, 1 for a run, which the history records as failed with
+    """A write that the storage refused (full, over quota, read-only, too large) ends the
+    command with one line naming the file (after the traceback Prefect logs for a run)
+    and exit ``code``: 2 before a run starts, 1 for a run, which the history records as failed with
     the same error."""
     try:
         yield

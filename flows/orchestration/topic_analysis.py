@@ -334,6 +334,8 @@ def _incremental(r: RunContext, documents: Corpus) -> tuple[_Modelled, dict[str,
             leaves=result.leaves,
         )
     else:
+        # The refit merges the vectors into a file of its own: let the placing's go first.
+        corpus = vectors = None
         modelled = _fit(r, documents)
         state = fitted_state(
             hashes,

@@ -35,8 +35,8 @@ from topicflow.pipelines.text.preprocess import Preprocessed, Preprocessor
 # A new document's place on the document map: the mean position of this many of its
 # nearest seen documents (cosine in the embedding space), as UMAP itself places points.
 MAP_NEIGHBOURS = 10
-# New documents placed on the map at once (see _nearest_seen).
-NEW_BLOCK = 1_024
+# New documents compared with a block of seen ones at once (see _nearest_seen).
+NEW_BLOCK = 256
 
 
 def document_hashes(texts: Sequence[str]) -> list[str]:
@@ -250,23 +250,26 @@ def _place_on_map(
 
 
 def _nearest_seen(vectors: np.ndarray, new: np.ndarray, seen: np.ndarray, k: int) -> np.ndarray:
-    """Each new row's ``k`` most similar seen rows (positions in ``seen``), for
-    NEW_BLOCK new rows against a block of seen ones at a time, keeping each new row's
-    best ``k`` so far: the whole new x seen similarity matrix of a +1 % update of a
-    million documents would be 80 GB, a block of it is 134 MB."""
-    out = np.empty((len(new), k), dtype=np.int64)
-    for start in range(0, len(new), NEW_BLOCK):
-        targets = unit_rows(vectors[new[start : start + NEW_BLOCK]])
-        best_score = np.full((len(targets), k), -np.inf)
-        best = np.zeros((len(targets), k), dtype=np.int64)
-        at = 0
-        for _, candidates in vector_blocks(vectors, seen):
-            score = np.hstack([best_score, targets @ unit_rows(candidates).T])
-            found = np.arange(at, at + len(candidates))
-            index = np.hstack([best, np.broadcast_to(found, (len(targets), len(found)))])
+    """Each new row's ``k`` most similar seen rows (positions in ``seen``, ascending).
+
+    One pass over the seen vectors, a block at a time, each block against NEW_BLOCK new
+    rows at a time (16 MB of float32 similarities and 32 MB of their order), keeping
+    every new row's best ``k`` so far: the whole new x seen matrix of a +1 % update of a
+    million documents would be 80 GB in float64."""
+    targets = unit_rows(vectors[new]).astype(np.float32)
+    best_score = np.full((len(new), k), -np.inf, dtype=np.float32)
+    best = np.zeros((len(new), k), dtype=np.int64)
+    at = 0
+    for _, block in vector_blocks(vectors, seen):
+        candidates = unit_rows(block).astype(np.float32).T
+        for start in range(0, len(new), NEW_BLOCK):
+            rows = slice(start, start + NEW_BLOCK)
+            similarity = targets[rows] @ candidates
+            top = np.argpartition(-similarity, min(k, len(block)) - 1, axis=1)[:, :k]
+            score = np.hstack([best_score[rows], np.take_along_axis(similarity, top, axis=1)])
+            index = np.hstack([best[rows], top + at])
             keep = np.argpartition(-score, k - 1, axis=1)[:, :k]
-            best_score = np.take_along_axis(score, keep, axis=1)
-            best = np.take_along_axis(index, keep, axis=1)
-            at += len(candidates)
-        out[start : start + NEW_BLOCK] = best
-    return out
+            best_score[rows] = np.take_along_axis(score, keep, axis=1)
+            best[rows] = np.take_along_axis(index, keep, axis=1)
+        at += len(block)
+    return np.sort(best, axis=1)  # the same order however the blocks fell

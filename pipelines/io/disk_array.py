@@ -16,13 +16,18 @@ ends. Pickled (to a Dask worker, say), the array travels as its values.
 
 from __future__ import annotations
 
+import errno
 import mmap
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
+
+# Written where blocks cannot be reserved (see _reserve).
+_ZERO_CHUNK = 1 << 24
 
 
 def disk_array(shape: tuple[int, ...], dtype: np.dtype | type, directory: Path) -> np.ndarray:
@@ -32,18 +37,34 @@ def disk_array(shape: tuple[int, ...], dtype: np.dtype | type, directory: Path) 
     if nbytes == 0:  # mmap cannot map an empty file
         return np.zeros(shape, dtype)
     with tempfile.TemporaryFile(dir=directory, prefix="vectors-") as file:
-        # Its blocks reserved now: a full disk is an OSError here, not a SIGBUS at the
-        # first write to a page the file system then has no room for.
         try:
-            if hasattr(os, "posix_fallocate"):  # not on macOS: there, room is found at a write
-                os.posix_fallocate(file.fileno(), 0, nbytes)
-            else:
-                file.truncate(nbytes)
+            _reserve(file, nbytes, directory)
         except OSError as exc:  # it names no file: say which file system is full
             raise OSError(exc.errno, os.strerror(exc.errno), str(directory)) from None
         mapped = _SharedFile(file.fileno(), nbytes, flags=mmap.MAP_SHARED)
     # The mapping outlives the file's descriptor and name; the array keeps it alive.
     return np.frombuffer(mapped, dtype=dtype).reshape(shape)
+
+
+def _reserve(file, nbytes: int, directory: Path) -> None:
+    """Give ``file`` ``nbytes`` of blocks now: a full disk is then an OSError here, not
+    a SIGBUS at the first write to a page the file system has no room for. Asked of the
+    free space first, since a file system may fill itself up to a request it then
+    refuses, and other writers would see a full disk meanwhile."""
+    if shutil.disk_usage(directory).free < nbytes:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    try:
+        os.posix_fallocate(file.fileno(), 0, nbytes)
+        return
+    except AttributeError:  # macOS has none
+        pass
+    except OSError as exc:  # a file system (or C library) that cannot reserve
+        if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
+            raise
+    zeros = bytes(_ZERO_CHUNK)
+    for start in range(0, nbytes, _ZERO_CHUNK):
+        file.write(zeros[: min(_ZERO_CHUNK, nbytes - start)])
+    file.flush()
 
 
 # Linux's MADV_DONTNEED unmaps a shared mapping's pages and keeps their values (other

@@ -14,13 +14,15 @@ and 70% of the caches.
   installed plotly, about 4.8 MB;
 - each document's snippet, as ``assignments.csv`` holds it.
 
-``--store``, only when the corpus is not in its cache yet (a re-run of the same files
-writes little there; what a changed setting recomputes is found at the write):
+``--store``, for every run that gets this far (a run answered from the last one does
+not): the document vectors, float32, while the run holds them, in a file of the
+store's ``cache/scratch`` (pipelines/io/disk_array.py), when a model needs them. Only
+when the corpus is not in its cache yet (a re-run of the same files writes little
+there; what a changed setting recomputes is found at the write):
 - the cached corpus and the tokens the preprocess stage caches: each about the texts;
-- the document vectors, float32 (4 bytes) times the model's dimension each (384 for the
-  default all-MiniLM-L6-v2), when a model needs them: in the embedding cache (unless
-  ``embedder.cache`` is off), and once more in a file of the store's ``cache/scratch``
-  while the run holds them (pipelines/io/disk_array.py);
+- the document vectors again, float32 (4 bytes) times the model's dimension each (384
+  for the default all-MiniLM-L6-v2), in the embedding cache, unless ``embedder.cache``
+  is off or no model needs them;
 - the int8 ONNX model, when that backend is configured and the store has none yet:
   about a quarter of the model's float32 weights (one byte per weight instead of four).
 """
@@ -57,13 +59,15 @@ def run_size(texts: Sequence[str], cfg: Config, store: Path, corpus_cached: bool
     """The floor for a run of ``cfg`` on documents with ``texts`` (see the module's notes);
     ``corpus_cached``: the store's corpus cache already holds these files."""
     out = report_script_bytes() + sum(_utf8(snippet(text)) for text in texts)
-    if corpus_cached:
-        return RunSize(out, 0)
-    stored = 2 * sum(_utf8(text) for text in texts)
     embedder = cfg.embedder
+    vectors = 0
     if cfg.needs_vectors():
         vectors = len(texts) * vector_dimension(embedder.model) * FLOAT32_BYTES
-        stored += vectors * (2 if embedder.cache else 1)
+    if corpus_cached:  # every run that gets here merges its vectors into a file
+        return RunSize(out, vectors)
+    stored = 2 * sum(_utf8(text) for text in texts) + vectors
+    if embedder.cache:
+        stored += vectors
     model_cached = any((store / "cache" / "models").glob("*.onnx"))
     if cfg.needs_vectors() and embedder.backend == "onnx-int8" and not model_cached:
         stored += model_weight_bytes(embedder.model) // FLOAT32_BYTES

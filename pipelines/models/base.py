@@ -23,6 +23,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from topicflow.pipelines.evaluate.coherence import Reference, bounded_reference
+from topicflow.pipelines.io.disk_array import release
 from topicflow.pipelines.models.granularity.config import GranularityConfig
 from topicflow.pipelines.models.granularity.rule import choose_level
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
@@ -80,7 +81,7 @@ class PreparedCorpus:
             texts=[self.texts[i] for i in rows],
             tokens=[self.tokens[i] for i in rows],
             vocabulary=self.vocabulary,
-            vectors=None if self.vectors is None else self.vectors[rows],
+            vectors=None if self.vectors is None else _rows_of(self.vectors, rows),
             encoder=self.encoder,
         )
 
@@ -94,6 +95,14 @@ class PreparedCorpus:
         state = dict(self.__dict__)
         state.pop("counts", None)  # derived and large: rebuilt where needed
         return state
+
+
+def _rows_of(vectors: np.ndarray, rows: list[int]) -> np.ndarray:
+    """A copy of ``rows`` of ``vectors``, letting go of the pages read (when on disk:
+    scattered rows touch most of the file)."""
+    copy = vectors[rows]
+    release(vectors)
+    return copy
 
 
 class TopicModel(BaseEstimator):

@@ -31,9 +31,11 @@ def test_a_first_run_needs_the_report_and_snippets_and_in_the_store_texts_and_ve
     assert size.store == 2 * TEXT_BYTES + 2 * (2 * 384 * 4)
 
 
-def test_a_cached_corpus_needs_nothing_more_in_the_store(tmp_path):
+def test_a_cached_corpus_needs_only_the_runs_file_of_vectors_in_the_store(tmp_path):
     size = run_size(TEXTS, _config(), tmp_path, corpus_cached=True)
-    assert size.store == 0 and size.out > 4_000_000  # plotly.js: about 4.8 MB
+    assert size.store == 2 * 384 * 4 and size.out > 4_000_000  # plotly.js: about 4.8 MB
+    words_only = Config.model_validate({"models": ["lda"], "embedder": {"backend": "torch"}})
+    assert run_size(TEXTS, words_only, tmp_path, corpus_cached=True).store == 0
 
 
 def test_vectors_are_counted_once_uncached_and_not_at_all_when_none_are_needed(tmp_path):

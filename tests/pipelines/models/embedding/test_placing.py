@@ -11,6 +11,7 @@ import numpy as np
 
 from topicflow.pipelines import blocks
 from topicflow.pipelines.evaluate.alignment import topic_vectors_from_documents, unit_rows
+from topicflow.pipelines.io.disk_array import disk_array
 from topicflow.pipelines.models.embedding.model import NOVELTY_PERCENTILE, _novelty_floor
 from topicflow.pipelines.models.embedding.topics import nearest_centroid
 
@@ -52,6 +53,22 @@ def test_a_subset_is_placed_as_its_own_copy_would_be_and_without_one(monkeypatch
     assert best.tolist() == expected[0].tolist() and cosine.tolist() == expected[1].tolist()
     # A copy of their vectors alone would be the whole of this; blocks take about half.
     assert peak < vectors[among].nbytes * 0.75, f"{peak / 1e6:.1f} MB"
+
+
+def test_vectors_in_a_file_are_placed_as_in_memory(tmp_path, monkeypatch):
+    vectors, labels, centroids = _planted(5_000)
+    on_disk = disk_array(vectors.shape, np.float32, tmp_path)
+    on_disk[:] = vectors
+    among = np.flatnonzero(labels != 1)
+    monkeypatch.setattr(blocks, "ROW_BLOCK", 512)
+    for expected, got in zip(
+        nearest_centroid(vectors, centroids, among=among),
+        nearest_centroid(on_disk, centroids, among=among),
+        strict=True,
+    ):
+        assert expected.tolist() == got.tolist()
+    floor = _novelty_floor(vectors, labels, centroids)
+    assert _novelty_floor(on_disk, labels, centroids).tolist() == floor.tolist()
 
 
 def test_the_novelty_floor_is_the_percentile_of_each_topics_own_cosines(monkeypatch):
