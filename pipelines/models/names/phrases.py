@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from topicflow.pipelines.blocks import row_blocks
 from topicflow.pipelines.text.stopwords import ENGLISH
 
 MAX_TOKENS = 3  # shared tokens per candidate phrase (a bigram token such as new_york is one)
@@ -181,24 +182,44 @@ class PhraseIndex:
             plain.extend(plainly)
             for j, spelling in otherwise:
                 other.setdefault(j, Counter())[spelling] += 1
-        used = np.array(found, dtype=np.int64)
+        used = np.frombuffer(found, dtype=np.int32)  # no copy
         frequency = np.bincount(used, minlength=len(ids))  # documents using each phrase
-        plainly_spelt = np.bincount(np.array(plain, dtype=np.int64), minlength=len(ids))
+        plainly_spelt = np.bincount(np.frombuffer(plain, dtype=np.int32), minlength=len(ids))
         keys = sorted(k for k, j in ids.items() if frequency[j] >= min_documents)
-        column = np.full(len(ids), -1, dtype=np.int64)
-        column[[ids[k] for k in keys]] = np.arange(len(keys))
-        rows = np.repeat(np.arange(len(tokens)), np.diff(np.array(ends, dtype=np.int64)))
-        cols = column[used]
-        kept = cols >= 0
-        matrix = sp.csr_matrix(
-            (np.ones(int(kept.sum())), (rows[kept], cols[kept])), shape=(len(tokens), len(keys))
-        )
+        column = np.full(len(ids), -1, dtype=np.int32)
+        column[[ids[k] for k in keys]] = np.arange(len(keys), dtype=np.int32)
+        matrix = _kept_columns(used, np.frombuffer(ends, dtype=np.int64), column, len(keys))
         spellings = [_spelling(k, int(plainly_spelt[ids[k]]), other.get(ids[k])) for k in keys]
         return cls(keys, matrix, spellings)
 
     def tokens(self, j: int) -> set[str]:
         """The words of phrase ``j``'s tokens (a bigram token gives both)."""
         return set(self.keys[j].replace(TOKEN_JOIN, KEY_JOIN).split(KEY_JOIN))
+
+
+def _kept_columns(
+    used: np.ndarray, ends: np.ndarray, column: np.ndarray, n_columns: int
+) -> sp.csr_matrix:
+    """Documents x kept phrases, 1 where the document uses the phrase. Document ``d``'s
+    phrases are the ids ``used[ends[d]:ends[d + 1]]``, each once; ``column`` is each id's
+    column, -1 for a phrase not kept. Built as CSR directly, a block of documents at a
+    time: through COO, with int64 rows and columns for every phrase every document uses,
+    the transient arrays grew to gigabytes on 300,000 paragraphs."""
+    n = len(ends) - 1
+    counts = np.zeros(n, dtype=np.int64)
+    parts = [np.zeros(0, dtype=column.dtype)]
+    for block in row_blocks(np.arange(n)):
+        first, last = block[0], block[-1] + 1
+        columns = column[used[ends[first] : ends[last]]]
+        kept = columns >= 0
+        local = np.repeat(np.arange(len(block)), np.diff(ends[first : last + 1]))
+        counts[block] = np.bincount(local[kept], minlength=len(block))
+        parts.append(columns[kept])
+    indices = np.concatenate(parts)
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    matrix = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(n, n_columns))
+    matrix.sort_indices()  # as COO's conversion left them
+    return matrix
 
 
 def _spelling(key: str, plain: int, other: Counter[str] | None) -> str:

@@ -11,6 +11,7 @@ import zlib
 import numpy as np
 import pytest
 
+from topicflow.pipelines import blocks
 from topicflow.pipelines.analysis.pipeline import name_topics, prepare, prepared_corpus
 from topicflow.pipelines.config import Config
 from topicflow.pipelines.models.names.choice import name_topics as name_model
@@ -90,6 +91,23 @@ def test_the_index_counts_documents_and_spells_as_most_documents_do():
     assert index.documents[:, j].toarray().ravel().tolist() == [1, 1, 1]  # once per document
     # Three spellings, one document each: shouting loses, then lower case wins the tie.
     assert index.spellings[j] == "islamic law"
+
+
+def test_the_index_is_the_same_built_a_few_documents_at_a_time(monkeypatch):
+    """Known answer: each document's row holds exactly the kept phrases it uses, whether
+    the documents are taken in one block or in blocks of two (the last one short)."""
+    texts, _ = planted(per_theme=3)
+    texts = [*texts, "", "Bank of England"]  # a document with no phrase, one with one
+    prepared = prepare(texts, Config.model_validate(PLANTED_CONFIG))
+    whole = PhraseIndex.build(prepared.texts, prepared.tokens)
+    monkeypatch.setattr(blocks, "ROW_BLOCK", 2)
+    blocked = PhraseIndex.build(prepared.texts, prepared.tokens)
+    assert blocked.keys == whole.keys and blocked.spellings == whole.spellings
+    assert (blocked.documents != whole.documents).nnz == 0 and blocked.documents.has_sorted_indices
+    for row, (text, doc) in enumerate(zip(prepared.texts, prepared.tokens, strict=True)):
+        used = {key for key, _ in document_phrases(text, list(doc), 3)} & set(whole.keys)
+        assert {whole.keys[j] for j in whole.documents[row].indices} == used
+    assert whole.documents[-2].nnz == 0 and "bank england" in whole.keys
 
 
 def test_names_without_a_model_contain_each_topics_phrase_and_are_distinct():
