@@ -96,8 +96,9 @@ def test_a_full_store_is_refused_with_its_free_space_and_the_runs_need(
         store = disk / "store"
         result = run(topicflow_bin, news, out, store)
         left = list(disk.iterdir())
-    # The corpus cache and the tokens (each about the texts), and 384 float32 per vector.
-    need = 2 * sum(len(text.encode()) for text in TEXTS) + 40 * 384 * 4
+    # The corpus cache and the tokens (each about the texts), and 384 float32 per vector
+    # twice: in the embedding cache and in the run's file of them.
+    need = 2 * sum(len(text.encode()) for text in TEXTS) + 2 * 40 * 384 * 4
     message = f"--store {store} has 8.2 KB free; this run needs about {human_size(need)}"
     assert_bad_input(result, message)
     assert left == [filler] and not out.exists()  # no store, no history, no run directory
