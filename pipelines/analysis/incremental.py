@@ -30,6 +30,7 @@ from topicflow.pipelines.io.run_shapes import TopicTree
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
 from topicflow.pipelines.text.clean import strip_usenet
+from topicflow.pipelines.text.packed import PackedTokens
 from topicflow.pipelines.text.preprocess import Preprocessed, Preprocessor
 
 # A new document's place on the document map: the mean position of this many of its
@@ -52,7 +53,7 @@ class FittedState:
     models: dict[str, TopicModel]  # fitted; their topics' words and weights stay as fitted
     fitted: frozenset[str]  # hashes of the documents of the last full fit
     hashes: list[str]  # every document seen, in the order of the columns below
-    tokens: list[list[str]]
+    tokens: PackedTokens  # every document's, in the order of ``hashes``
     assignments: dict[str, np.ndarray]  # model -> each document's topic
     scores: dict[str, np.ndarray]  # model -> how strongly it belongs there
     coordinates: np.ndarray  # n x 2 document-map positions
@@ -65,6 +66,10 @@ class FittedState:
     def __setstate__(self, state: dict[str, Any]) -> None:
         # A state stored before trees were kept has none: its updates write no tree.
         self.__dict__.update({"trees": {}, "leaves": {}, **state})
+        self.__post_init__()  # a state stored before tokens were packed has lists
+
+    def __post_init__(self) -> None:
+        self.tokens = PackedTokens.of(self.tokens, self.preprocessor.vocabulary_)
 
 
 def fitted_state(
@@ -84,7 +89,7 @@ def fitted_state(
         models=dict(models),
         fitted=frozenset(hashes),
         hashes=list(hashes),
-        tokens=[list(doc) for doc in prepared.tokens],
+        tokens=prepared.tokens,
         assignments={n: np.asarray(m.topics_.assignments) for n, m in models.items()},
         scores={n: np.asarray(m.topics_.probabilities, dtype=float) for n, m in models.items()},
         coordinates=np.asarray(coordinates, dtype=float),
@@ -141,13 +146,15 @@ def preprocess_incremental(
     cleaned = [strip_usenet(t) for t in texts] if clean_usenet else list(texts)
     seen = state.index()
     new = [i for i, h in enumerate(hashes) if h not in seen]
-    new_tokens = dict(
-        zip(new, state.preprocessor.transform([cleaned[i] for i in new]), strict=True)
-    )
-    tokens = [
-        new_tokens[i] if i in new_tokens else state.tokens[seen[h]] for i, h in enumerate(hashes)
-    ]
-    return Preprocessed(cleaned, tokens, state.preprocessor.vocabulary_, state.preprocessor)
+    vocabulary = state.preprocessor.vocabulary_
+    fresh = state.preprocessor.transform([cleaned[i] for i in new])
+    # The state's documents followed by the new ones, then taken in the corpus's order.
+    both = state.tokens.concat(PackedTokens.pack(fresh, vocabulary))
+    rows = np.empty(len(hashes), dtype=np.int64)
+    rows[new] = len(state.tokens) + np.arange(len(new))
+    old = [i for i, h in enumerate(hashes) if h in seen]
+    rows[old] = [seen[hashes[i]] for i in old]
+    return Preprocessed(cleaned, both.take(rows), vocabulary, state.preprocessor)
 
 
 def _new_rows(state: FittedState, hashes: Sequence[str]) -> list[int]:
@@ -228,7 +235,7 @@ def update_topics(
     following = replace(
         state,
         hashes=list(hashes),
-        tokens=[list(doc) for doc in corpus.tokens],
+        tokens=corpus.tokens,
         assignments=assignments,
         scores=scores,
         coordinates=coordinates,

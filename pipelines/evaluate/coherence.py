@@ -24,6 +24,7 @@ from gensim.corpora import Dictionary
 from gensim.models.coherencemodel import CoherenceModel
 
 from topicflow.pipelines.evaluate import windows
+from topicflow.pipelines.text.packed import PackedTokens
 
 # The reference holds at most this many tokens; a larger corpus is measured on a seeded
 # sample of whole documents. 20 Newsgroups has 1.4 M, so only corpora several times its
@@ -101,6 +102,8 @@ class Reference:
     @cached_property
     def _index(self) -> windows.TokenIndex:
         # Built once per reference (a frozen dataclass still takes a cached_property).
+        if isinstance(self.tokens, PackedTokens):
+            return self.tokens.index()  # already ids
         return windows.TokenIndex.build(self.tokens, self.vocabulary.token2id)
 
 
@@ -108,13 +111,19 @@ def bounded_reference(tokens: Sequence[Sequence[str]], vocabulary: Dictionary) -
     """The corpus as the reference, or, above ``REFERENCE_TOKENS`` tokens, a seeded sample
     of whole documents holding at most that many, in random order (so that the
     jackknife's groups, every tenth document, are random groups)."""
-    lengths = np.fromiter((len(doc) for doc in tokens), dtype=np.int64, count=len(tokens))
+    if isinstance(tokens, PackedTokens):
+        lengths = tokens.lengths()
+    else:
+        lengths = np.fromiter((len(doc) for doc in tokens), dtype=np.int64, count=len(tokens))
     if lengths.sum() <= REFERENCE_TOKENS:
         return Reference(tokens, vocabulary)
     order = np.random.default_rng(REFERENCE_SEED).permutation(len(tokens))
     kept = int(np.searchsorted(np.cumsum(lengths[order]), REFERENCE_TOKENS, side="right"))
     kept = max(kept, 1)  # a first document longer than the cap is still a reference
-    sample = [tokens[i] for i in order[:kept]]
+    if isinstance(tokens, PackedTokens):
+        sample = tokens.take(order[:kept])
+    else:
+        sample = [tokens[i] for i in order[:kept]]
     return Reference(sample, vocabulary, corpus_documents=len(tokens))
 
 

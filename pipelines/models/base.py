@@ -29,6 +29,7 @@ from topicflow.pipelines.models.granularity.rule import choose_level
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
 from topicflow.pipelines.models.tree import Profile, build_tree
 from topicflow.pipelines.models.words import count_matrix
+from topicflow.pipelines.text.packed import PackedTokens
 
 # Embeds arbitrary short texts (words, phrases) in the document vectors' space.
 Encoder = Callable[[list[str]], np.ndarray]
@@ -56,10 +57,13 @@ class PreparedCorpus:
     """
 
     texts: Sequence[str]
-    tokens: list[list[str]]
+    tokens: PackedTokens  # token lists are packed on the way in
     vocabulary: Dictionary
     vectors: np.ndarray | None = None
     encoder: Encoder | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.tokens = PackedTokens.of(self.tokens, self.vocabulary)
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -79,7 +83,7 @@ class PreparedCorpus:
         rows = list(rows)
         return PreparedCorpus(
             texts=[self.texts[i] for i in rows],
-            tokens=[self.tokens[i] for i in rows],
+            tokens=self.tokens.take(rows),
             vocabulary=self.vocabulary,
             vectors=None if self.vectors is None else _rows_of(self.vectors, rows),
             encoder=self.encoder,

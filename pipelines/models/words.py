@@ -25,11 +25,15 @@ import numpy as np
 import scipy.sparse as sp
 from gensim.corpora import Dictionary
 
+from topicflow.pipelines.text.packed import PackedTokens
+
 
 def count_matrix(tokens: Sequence[Sequence[str]], vocabulary: Dictionary) -> sp.csr_matrix:
     """Documents x vocabulary term counts (words outside the vocabulary are ignored),
     each row's columns sorted. Built in compact arrays (4 bytes a token), not Python
     lists of ints: a million short documents hold ten million tokens."""
+    if isinstance(tokens, PackedTokens) and len(tokens.words) == len(vocabulary):
+        return tokens.counts()  # read off the ids
     index = vocabulary.token2id
     columns, ends = array("i"), array("q", [0])
     for doc in tokens:

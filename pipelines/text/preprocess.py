@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from gensim.corpora import Dictionary
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
@@ -34,6 +35,7 @@ from topicflow.pipelines.config import PreprocessConfig
 from topicflow.pipelines.evaluate.coherence import Reference, bounded_reference
 from topicflow.pipelines.text.clean import strip_usenet
 from topicflow.pipelines.text.lemmatize import LEMMATIZERS, lemmatizer
+from topicflow.pipelines.text.packed import PackedTokens
 from topicflow.pipelines.text.phrases import CONNECTORS, DELIMITER, PhraseModel
 from topicflow.pipelines.text.stopwords import ENGLISH
 
@@ -100,6 +102,14 @@ class Preprocessor(BaseEstimator):
         return self
 
     def fit_transform(self, texts: Sequence[str], y=None) -> list[list[str]]:
+        return _in_vocabulary(self._fit_tokens(texts), self.vocabulary_.token2id)
+
+    def fit_pack(self, texts: Sequence[str]) -> PackedTokens:
+        """:meth:`fit_transform`, the tokens packed (a corpus's worth: see :mod:`.packed`)."""
+        return PackedTokens.pack(self._fit_tokens(texts), self.vocabulary_)
+
+    def _fit_tokens(self, texts: Sequence[str]) -> list[list[str]]:
+        """Fit on ``texts``; their tokens, before the vocabulary filter."""
         self._validate()
         pairs = [self._surface_and_tokens(text) for text in texts]
         tokens = [doc for _, doc in pairs]
@@ -122,7 +132,7 @@ class Preprocessor(BaseEstimator):
         self.n_documents_ = len(tokens)
         known = vocabulary.token2id
         self.surface_ = _most_frequent_surfaces(surfaces, known)
-        return _in_vocabulary(tokens, known)
+        return tokens
 
     def transform(self, texts: Iterable[str]) -> list[list[str]]:
         check_is_fitted(self, "vocabulary_")
@@ -265,20 +275,23 @@ class Preprocessed:
     """The shared preprocessing of a corpus: what every later stage reads."""
 
     texts: list[str]  # the cleaned text: what the embedding model reads
-    tokens: list[list[str]]  # per document, in the vocabulary: LDA input and coherence reference
+    tokens: PackedTokens  # per document, in the vocabulary: LDA input and coherence reference
     vocabulary: Dictionary
     preprocessor: Preprocessor | None = None  # fitted: tokenises documents added later
+
+    def __post_init__(self) -> None:
+        self.tokens = PackedTokens.of(self.tokens, self.vocabulary)
 
     @property
     def reference(self) -> Reference:
         return bounded_reference(self.tokens, self.vocabulary)
 
     def summary(self) -> dict:
-        lengths = [len(doc) for doc in self.tokens]
+        lengths = self.tokens.lengths()
         return {
             "vocabulary_size": len(self.vocabulary),
-            "documents_without_tokens": sum(1 for n in lengths if n == 0),
-            "mean_tokens_per_document": round(sum(lengths) / max(1, len(lengths)), 2),
+            "documents_without_tokens": int(np.sum(lengths == 0)),
+            "mean_tokens_per_document": round(int(lengths.sum()) / max(1, len(lengths)), 2),
         }
 
 
@@ -286,5 +299,5 @@ def preprocess_corpus(texts: Sequence[str], config: PreprocessConfig) -> Preproc
     """Clean (optionally) and tokenise every document with one fitted :class:`Preprocessor`."""
     cleaned = [strip_usenet(t) for t in texts] if config.clean_usenet else list(texts)
     preprocessor = Preprocessor(**config.estimator_params())
-    tokens = preprocessor.fit_transform(cleaned)
+    tokens = preprocessor.fit_pack(cleaned)
     return Preprocessed(cleaned, tokens, preprocessor.vocabulary_, preprocessor)

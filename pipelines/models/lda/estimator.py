@@ -153,8 +153,7 @@ class LdaTopicModel(BaseEstimator):
         """
         check_is_fitted(self, "components_")
         theta = np.zeros((len(documents), self.n_topics), dtype=np.float32)
-        for row, doc in enumerate(documents):
-            bow = self.vocabulary_.doc2bow(doc)
+        for row, bow in enumerate(RowCorpus(count_matrix(documents, self.vocabulary_))):
             for topic, prob in self.model_.get_document_topics(bow, minimum_probability=0.0):
                 theta[row, topic] = prob
         theta /= theta.sum(axis=1, keepdims=True)  # in place

@@ -39,7 +39,7 @@ class LdaModel(MixtureTopicModel):
         vocabulary word only echoes the prior: it is left unassigned."""
         tokens = corpus.tokens
         theta = estimator.transform(tokens) if len(tokens) else np.zeros((0, estimator.n_topics))
-        has_words = np.array([len(doc) > 0 for doc in tokens], dtype=bool)
+        has_words = tokens.lengths() > 0
         return Mixture(theta, estimator.components_, has_words)
 
     def _word_order(self, estimator: LdaTopicModel) -> WordOrder:

@@ -152,7 +152,7 @@ def test_novelty_turns_an_incremental_plan_into_a_refit(fitted):
     def corpus(extra: np.ndarray) -> PreparedCorpus:
         all_vectors = np.vstack([vectors, extra])
         return PreparedCorpus(
-            texts + [""] * 10, state.tokens + [[] for _ in range(10)], vocabulary, all_vectors
+            texts + [""] * 10, list(state.tokens) + [[]] * 10, vocabulary, all_vectors
         )
 
     assert check_novelty(plan, state, grown, corpus(_blobs([0, 1] * 5, seed=3)), config).incremental

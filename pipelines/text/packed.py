@@ -1,0 +1,139 @@
+"""A corpus's tokens packed: every document's vocabulary ids in one array.
+
+The shared reference (LDA's input, every coherence number, the embedding topics' words)
+is each document's tokens in the vocabulary. As Python lists they cost 8 bytes a token
+for the pointer plus 56 a document for the list, and pickling them to another process
+(LDA fits in one of its own) walks every token; packed they are 4 bytes a token and
+8 a document, pickled as two flat arrays. 300,000 paragraphs of 144 tokens: 418 MB as
+lists, 178 MB packed (``benchmarks/results/packed_tokens.md``). The counts matrix and
+the coherence index are read straight off the ids instead of looking every token up.
+
+:class:`PackedTokens` is a read-only sequence of token lists, so code that reads a
+document's tokens (``tokens[d]``, ``for doc in tokens``) works on it unchanged.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, overload
+
+import numpy as np
+import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    from gensim.corpora import Dictionary
+
+    from topicflow.pipelines.evaluate.windows import TokenIndex
+
+
+class PackedTokens(Sequence[list[str]]):
+    """Document ``d``'s tokens are ``words[i]`` for ``i`` in ``ids[starts[d]:starts[d + 1]]``.
+
+    ``words`` is the vocabulary in id order (one shared string per word).
+    """
+
+    __slots__ = ("ids", "starts", "words")
+
+    def __init__(self, ids: np.ndarray, starts: np.ndarray, words: Sequence[str]) -> None:
+        self.ids = np.asarray(ids, dtype=np.int32)
+        self.starts = np.asarray(starts, dtype=np.int64)
+        self.words = list(words)
+        if len(self.starts) < 1 or self.starts[0] != 0 or self.starts[-1] != len(self.ids):
+            raise ValueError("starts must run from 0 to the number of ids")
+
+    @classmethod
+    def pack(cls, documents: Iterable[Iterable[str]], vocabulary: Dictionary) -> PackedTokens:
+        """Each document's tokens that are in ``vocabulary``, in order (others dropped)."""
+        index = vocabulary.token2id
+        ids, ends = array("i"), array("q", [0])
+        for doc in documents:
+            ids.extend([i for i in map(index.get, doc) if i is not None])
+            ends.append(len(ids))
+        return cls(np.frombuffer(ids, dtype=np.int32), np.frombuffer(ends, np.int64), _words(index))
+
+    @classmethod
+    def of(cls, tokens: Sequence[Sequence[str]], vocabulary: Dictionary) -> PackedTokens:
+        """``tokens`` as they are when already packed, else packed."""
+        return tokens if isinstance(tokens, PackedTokens) else cls.pack(tokens, vocabulary)
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    @overload
+    def __getitem__(self, item: int) -> list[str]: ...
+    @overload
+    def __getitem__(self, item: slice) -> PackedTokens: ...
+    def __getitem__(self, item):
+        if isinstance(item, slice):
+            return self.take(np.arange(len(self))[item])
+        d = range(len(self))[item]  # negative indices, and IndexError past the end
+        words = self.words
+        return [words[i] for i in self.ids[self.starts[d] : self.starts[d + 1]].tolist()]
+
+    def __iter__(self) -> Iterator[list[str]]:
+        words, bounds = self.words, self.starts.tolist()
+        for begin, end in zip(bounds[:-1], bounds[1:], strict=True):
+            yield [words[i] for i in self.ids[begin:end].tolist()]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or len(other) != len(self):
+            return NotImplemented if not isinstance(other, Sequence) else False
+        return all(mine == list(theirs) for mine, theirs in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable arrays inside
+
+    def __repr__(self) -> str:
+        return f"PackedTokens({len(self)} documents, {len(self.ids)} tokens)"
+
+    def __getstate__(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        return self.ids, self.starts, self.words
+
+    def __setstate__(self, state: tuple[np.ndarray, np.ndarray, list[str]]) -> None:
+        self.ids, self.starts, self.words = state
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.ids)
+
+    def lengths(self) -> np.ndarray:
+        """Each document's number of tokens."""
+        return np.diff(self.starts)
+
+    def take(self, rows: Sequence[int] | np.ndarray) -> PackedTokens:
+        """The documents ``rows``, in that order."""
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        lengths = self.lengths()[rows]
+        starts = np.concatenate([[0], np.cumsum(lengths)])
+        # Position p of new document r comes from self.starts[rows[r]] + (p - starts[r]).
+        shift = np.repeat(self.starts[rows] - starts[:-1], lengths)
+        return PackedTokens(self.ids[np.arange(starts[-1]) + shift], starts, self.words)
+
+    def concat(self, other: PackedTokens) -> PackedTokens:
+        """These documents followed by ``other``'s (in the same vocabulary)."""
+        if other.words is not self.words and other.words != self.words:
+            raise ValueError("cannot join tokens of two vocabularies")
+        starts = np.concatenate([self.starts, other.starts[1:] + self.starts[-1]])
+        return PackedTokens(np.concatenate([self.ids, other.ids]), starts, self.words)
+
+    def counts(self) -> sp.csr_matrix:
+        """Documents x vocabulary token counts, each row's columns sorted."""
+        data = np.ones(len(self.ids), dtype=np.float64)
+        shape = (len(self), len(self.words))
+        matrix = sp.csr_matrix((data, self.ids.copy(), self.starts.copy()), shape=shape)
+        matrix.sum_duplicates()
+        return matrix
+
+    def index(self) -> TokenIndex:
+        """The ids as the coherence windows read them."""
+        from topicflow.pipelines.evaluate.windows import TokenIndex
+
+        return TokenIndex(self.ids, self.starts)
+
+
+def _words(token2id: dict[str, int]) -> list[str]:
+    """The vocabulary in id order (gaps, which a compacted vocabulary has none of, empty)."""
+    words = [""] * (max(token2id.values(), default=-1) + 1)
+    for word, i in token2id.items():
+        words[i] = word
+    return words
