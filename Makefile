@@ -59,7 +59,8 @@ system-deps:
 # Benchmarks: minutes each (20 Newsgroups: most of an hour on 2 cores, mostly embedding),
 # results as Markdown tables in benchmarks/results/. Not part of `make test`.
 bench: bench-lda bench-embedding bench-labelled bench-side bench-scaling bench-backends bench-names \
-	bench-lemmas bench-trees bench-time bench-prefect bench-overlap bench-memory bench-reference
+	bench-lemmas bench-trees bench-time bench-prefect bench-overlap bench-memory bench-reference \
+	bench-packed
 
 install-bench: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
@@ -129,6 +130,10 @@ bench-memory: install
 # (~6 min).
 bench-reference: install
 	$(BIN)/python benchmarks/reference_sample.py --documents 100000
+
+# Packed tokens against token lists: memory, pickling, counts, coherence index (~3 min).
+bench-packed: install
+	$(BIN)/python benchmarks/packed_tokens.py
 
 lint: install
 	$(BIN)/ruff check pipelines flows tests benchmarks
