@@ -60,7 +60,7 @@ system-deps:
 # results as Markdown tables in benchmarks/results/. Not part of `make test`.
 bench: bench-lda bench-embedding bench-labelled bench-side bench-scaling bench-backends bench-names \
 	bench-lemmas bench-trees bench-time bench-prefect bench-overlap bench-memory bench-reference \
-	bench-packed
+	bench-packed bench-ingest
 
 install-bench: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
@@ -134,6 +134,10 @@ bench-reference: install
 # Packed tokens against token lists: memory, pickling, counts, coherence index (~3 min).
 bench-packed: install
 	$(BIN)/python benchmarks/packed_tokens.py
+
+# What ingestion leaves in the run's process: 300,000 paragraphs, cold and warm (~3 min).
+bench-ingest: install
+	$(BIN)/python benchmarks/ingest_memory.py --documents 300000
 
 lint: install
 	$(BIN)/ruff check pipelines flows tests benchmarks

@@ -7,12 +7,16 @@ import json
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from topicflow.pipelines.errors import InputError
 from topicflow.pipelines.io.atomic import atomic_path
+
+# Documents converted between Python and Arrow at a time, writing or reading the cache.
+PARQUET_BATCH_ROWS = 20_000
 
 
 @dataclass
@@ -70,48 +74,52 @@ class Corpus:
                 digest.update(data)
         return digest.hexdigest()
 
-    def to_table(self) -> pa.Table:
+    def write_parquet(self, sink: str | Path | BinaryIO) -> None:
+        """The corpus as Parquet, to a path or a binary file, :data:`PARQUET_BATCH_ROWS`
+        documents at a time: made whole in memory first, the Arrow table and the file's
+        bytes took 810 MB beside 300,000 paragraphs' 260 MB of text, and Arrow's pool kept
+        640 MB of it for the rest of the run."""
         columns = {"doc_id": self.ids, "text": self.texts}
         if self.labels is not None:
             columns["label"] = self.labels
         if self.times is not None:
             columns["time"] = self.times
         metadata = {"name": self.name, "stats": json.dumps(asdict(self.stats))}
-        table = pa.table({k: pa.array(v, type=pa.string()) for k, v in columns.items()})
-        return table.replace_schema_metadata({k: v.encode() for k, v in metadata.items()})
+        schema = pa.schema([(name, pa.string()) for name in columns], metadata=metadata)
+        target = sink if isinstance(sink, str | Path) else pa.PythonFile(sink, mode="w")
+        with pq.ParquetWriter(target, schema) as writer:
+            for start in range(0, len(self), PARQUET_BATCH_ROWS):
+                end = start + PARQUET_BATCH_ROWS
+                arrays = [pa.array(v[start:end], type=pa.string()) for v in columns.values()]
+                writer.write_batch(pa.record_batch(arrays, schema=schema))
+
+    @classmethod
+    def read_parquet(cls, source: str | Path | pa.NativeFile, default_name: str) -> Corpus:
+        """The corpus :meth:`write_parquet` wrote (``default_name`` if the file names none),
+        read a batch of rows at a time."""
+        file = pq.ParquetFile(source)
+        meta = {k.decode(): v.decode() for k, v in (file.schema_arrow.metadata or {}).items()}
+        columns: dict[str, list] = {name: [] for name in file.schema_arrow.names}
+        for batch in file.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+            for name, values in columns.items():
+                values.extend(batch.column(name).to_pylist())
+        return cls(
+            name=meta.get("name", default_name),
+            ids=columns["doc_id"],
+            texts=columns["text"],
+            labels=columns.get("label"),
+            times=columns.get("time"),
+            stats=IngestStats(**json.loads(meta.get("stats", "{}"))),
+        )
 
     def to_parquet(self, path: Path) -> None:
         """Write atomically: a reader never sees a half-written file."""
         with atomic_path(path, fsync=False) as tmp:
-            pq.write_table(self.to_table(), tmp)
-
-    def to_parquet_bytes(self) -> bytes:
-        """The Parquet file :meth:`to_parquet` would write, in memory (for checksummed caches)."""
-        sink = pa.BufferOutputStream()
-        pq.write_table(self.to_table(), sink)
-        return sink.getvalue().to_pybytes()
+            self.write_parquet(tmp)
 
     @classmethod
     def from_parquet(cls, path: Path) -> Corpus:
-        return cls._from_table(pq.read_table(path), Path(path).stem)
-
-    @classmethod
-    def from_parquet_bytes(cls, data: bytes, name: str = "corpus") -> Corpus:
-        """The corpus :meth:`to_parquet_bytes` wrote (``name`` if the file names none)."""
-        return cls._from_table(pq.read_table(pa.BufferReader(data)), name)
-
-    @classmethod
-    def _from_table(cls, table: pa.Table, default_name: str) -> Corpus:
-        meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
-        names = table.column_names
-        return cls(
-            name=meta.get("name", default_name),
-            ids=table.column("doc_id").to_pylist(),
-            texts=table.column("text").to_pylist(),
-            labels=table.column("label").to_pylist() if "label" in names else None,
-            times=table.column("time").to_pylist() if "time" in names else None,
-            stats=IngestStats(**json.loads(meta.get("stats", "{}"))),
-        )
+        return cls.read_parquet(path, Path(path).stem)
 
     def summary(self) -> dict:
         return {

@@ -131,6 +131,17 @@ class _Hashing:
         self.length += view.nbytes
         return self.file.write(view)
 
+    # What a writer that takes a file object asks of it (Arrow's Parquet writer).
+    @property
+    def closed(self) -> bool:
+        return self.file.closed
+
+    def tell(self) -> int:
+        return self.length  # positions within the payload
+
+    def flush(self) -> None:
+        self.file.flush()
+
 
 def _unreadable(path: str | Path, exc: OSError) -> None:
     reason = f"unreadable ({exc.strerror or exc})"

@@ -8,10 +8,12 @@ apart so clearing caches never loses the record of past runs.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import json
 import logging
+import mmap
 import os
 import pickle
 from collections.abc import Callable
@@ -19,12 +21,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
 
+import pyarrow as pa
+
 from topicflow.pipelines.config import CorpusConfig
 from topicflow.pipelines.corpus import documents as corpus_module
 from topicflow.pipelines.corpus import formats, ingest, timestamps
 from topicflow.pipelines.corpus.documents import Corpus
 from topicflow.pipelines.io.atomic import remove_abandoned
-from topicflow.pipelines.io.blob import open_blob, read_blob, write_blob, writing_blob
+from topicflow.pipelines.io.blob import open_blob, writing_blob
 from topicflow.pipelines.io.entry_lock import load_or_compute
 
 logger = logging.getLogger(__name__)
@@ -157,7 +161,8 @@ def read_corpus_cached(
 
     def read_and_save() -> Corpus:
         corpus = ingest.read_corpus(source, options, progress=progress)
-        write_blob(path, corpus.to_parquet_bytes())
+        with writing_blob(path) as out:
+            corpus.write_parquet(out)
         return corpus
 
     path.parent.mkdir(parents=True, exist_ok=True)  # the look-up above creates nothing
@@ -183,14 +188,22 @@ def _corpus_entry(source: str | Path, options: CorpusConfig, store: Path) -> Pat
 
 def _load_corpus(path: Path) -> Corpus | None:
     """A cached corpus, or None when absent or damaged (then it is read again)."""
-    payload = read_blob(path)
-    if payload is None:
+    file = open_blob(path)
+    if file is None:
         return None
-    try:
-        return Corpus.from_parquet_bytes(payload)
-    except Exception as exc:  # noqa: BLE001 - sound bytes of another layout: read again
-        logger.warning("ignoring cache file %s: not a corpus (%s)", path, _line(exc))
-        return None
+    # The checked file, mapped: Arrow reads the payload in place, a batch of rows at a time.
+    with file:
+        mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        try:
+            payload = pa.py_buffer(mapped)[file.tell() :]  # open_blob leaves it at the payload
+            return Corpus.read_parquet(pa.BufferReader(payload), "corpus")
+        except Exception as exc:  # noqa: BLE001 - sound bytes of another layout: read again
+            logger.warning("ignoring cache file %s: not a corpus (%s)", path, _line(exc))
+            return None
+        finally:
+            payload = None
+            with contextlib.suppress(BufferError):  # a view still held: closed when freed
+                mapped.close()
 
 
 def _line(exc: BaseException) -> str:

@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from topicflow.pipelines.config import CorpusConfig
+from topicflow.pipelines.corpus import documents
 from topicflow.pipelines.corpus.documents import Corpus, require_documents
 from topicflow.pipelines.corpus.ingest import read_corpus, sample_corpus_path
 from topicflow.pipelines.errors import InputError
@@ -218,6 +219,20 @@ def test_parquet_round_trip_keeps_everything(tmp_path):
         corpus.times,
     )
     assert again.stats == corpus.stats and again.name == corpus.name
+
+
+def test_parquet_is_written_and_read_a_batch_of_documents_at_a_time(tmp_path, monkeypatch):
+    monkeypatch.setattr(documents, "PARQUET_BATCH_ROWS", 2)
+    rows = [{"id": f"d{i}", "body": f"text {i}", "topic": None if i % 3 else "x"} for i in range(7)]
+    corpus = read_corpus(write_jsonl(tmp_path / "a.jsonl", rows), FIELDS)
+    corpus.to_parquet(tmp_path / "c.parquet")
+    assert pq.ParquetFile(tmp_path / "c.parquet").num_row_groups == 4  # 2 + 2 + 2 + 1
+    again = Corpus.from_parquet(tmp_path / "c.parquet")
+    assert (again.ids, again.texts, again.labels) == (corpus.ids, corpus.texts, corpus.labels)
+    assert again.labels[:3] == ["x", None, None] and again.fingerprint == corpus.fingerprint
+    empty = Corpus(name="none", ids=[], texts=[])
+    empty.to_parquet(tmp_path / "e.parquet")
+    assert Corpus.from_parquet(tmp_path / "e.parquet").ids == []
 
 
 # --- bad input -------------------------------------------------------------------------

@@ -192,6 +192,7 @@ def test_fingerprint_without_times_is_the_one_it_always_was():
 def test_times_and_their_counts_survive_the_parquet_round_trip(tmp_path):
     rows = [{"text": "a", "date": "1790-01-08"}, {"text": "b", "date": "nope"}, {"text": "c"}]
     corpus = read_corpus(write_jsonl(tmp_path / "a.jsonl", rows), TIMED)
-    again = Corpus.from_parquet_bytes(corpus.to_parquet_bytes())
+    corpus.to_parquet(tmp_path / "c.parquet")
+    again = Corpus.from_parquet(tmp_path / "c.parquet")
     assert again.times == ["1790-01-08T00:00:00Z", None, None]
     assert again.stats == corpus.stats and again.fingerprint == corpus.fingerprint

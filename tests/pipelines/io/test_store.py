@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 from topicflow.pipelines.config import CorpusConfig
+from topicflow.pipelines.corpus import documents
+from topicflow.pipelines.io.blob import write_blob
 from topicflow.pipelines.io.store import read_corpus_cached, resolve_store
 
 
@@ -55,5 +57,27 @@ def test_corrupt_cache_entry_is_recomputed(tmp_path, store):
     entry.write_bytes(entry.read_bytes()[:50])  # truncated
     corpus, hit = read_corpus_cached(source, CorpusConfig(), store)
     assert not hit and corpus.texts == ["alpha beta", "gamma delta"]
+    _, hit = read_corpus_cached(source, CorpusConfig(), store)
+    assert hit
+
+
+def test_cached_corpus_streams_through_its_blob_a_batch_at_a_time(tmp_path, store, monkeypatch):
+    monkeypatch.setattr(documents, "PARQUET_BATCH_ROWS", 2)
+    source = tmp_path / "five.txt"
+    source.write_text("".join(f"line {i} of five\n" for i in range(5)))
+    first, _ = read_corpus_cached(source, CorpusConfig(), store)
+    second, hit = read_corpus_cached(source, CorpusConfig(), store)
+    assert hit and second.texts == first.texts and second.ids == first.ids
+    assert second.fingerprint == first.fingerprint and second.stats == first.stats
+
+
+def test_a_sound_blob_that_is_not_a_corpus_is_read_again(tmp_path, store, caplog):
+    source = _corpus_file(tmp_path)
+    read_corpus_cached(source, CorpusConfig(), store)
+    (entry,) = (store / "cache" / "corpora").glob("*.parquet.blob")
+    write_blob(entry, b"not parquet at all")
+    corpus, hit = read_corpus_cached(source, CorpusConfig(), store)
+    assert not hit and corpus.texts == ["alpha beta", "gamma delta"]
+    assert "not a corpus" in caplog.text
     _, hit = read_corpus_cached(source, CorpusConfig(), store)
     assert hit
