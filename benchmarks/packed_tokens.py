@@ -67,7 +67,7 @@ def seconds(function) -> float:
 
 def index(tokens, token2id) -> TokenIndex:
     if isinstance(tokens, PackedTokens):
-        return tokens.index()
+        return tokens.token_index()
     return TokenIndex.build(tokens, token2id)
 
 

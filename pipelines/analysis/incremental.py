@@ -154,7 +154,9 @@ def preprocess_incremental(
     rows[new] = len(state.tokens) + np.arange(len(new))
     old = [i for i, h in enumerate(hashes) if h in seen]
     rows[old] = [seen[hashes[i]] for i in old]
-    return Preprocessed(cleaned, both.take(rows), vocabulary, state.preprocessor)
+    grown = bool(np.array_equal(rows, np.arange(len(rows))))  # new documents only appended
+    tokens = both if grown else both.take(rows)
+    return Preprocessed(cleaned, tokens, vocabulary, state.preprocessor)
 
 
 def _new_rows(state: FittedState, hashes: Sequence[str]) -> list[int]:

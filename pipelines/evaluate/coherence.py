@@ -103,7 +103,7 @@ class Reference:
     def _index(self) -> windows.TokenIndex:
         # Built once per reference (a frozen dataclass still takes a cached_property).
         if isinstance(self.tokens, PackedTokens):
-            return self.tokens.index()  # already ids
+            return self.tokens.token_index()  # already ids
         return windows.TokenIndex.build(self.tokens, self.vocabulary.token2id)
 
 

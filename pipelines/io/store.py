@@ -193,8 +193,9 @@ def _load_corpus(path: Path) -> Corpus | None:
         return None
     # The checked file, mapped: Arrow reads the payload in place, a batch of rows at a time.
     with file:
-        mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        mapped = None
         try:
+            mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
             payload = pa.py_buffer(mapped)[file.tell() :]  # open_blob leaves it at the payload
             return Corpus.read_parquet(pa.BufferReader(payload), "corpus")
         except Exception as exc:  # noqa: BLE001 - sound bytes of another layout: read again
@@ -202,8 +203,9 @@ def _load_corpus(path: Path) -> Corpus | None:
             return None
         finally:
             payload = None
-            with contextlib.suppress(BufferError):  # a view still held: closed when freed
-                mapped.close()
+            if mapped is not None:
+                with contextlib.suppress(BufferError):  # a view still held: closed when freed
+                    mapped.close()
 
 
 def _line(exc: BaseException) -> str:

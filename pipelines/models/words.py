@@ -32,9 +32,9 @@ def count_matrix(tokens: Sequence[Sequence[str]], vocabulary: Dictionary) -> sp.
     """Documents x vocabulary term counts (words outside the vocabulary are ignored),
     each row's columns sorted. Built in compact arrays (4 bytes a token), not Python
     lists of ints: a million short documents hold ten million tokens."""
-    if isinstance(tokens, PackedTokens) and len(tokens.words) == len(vocabulary):
-        return tokens.counts()  # read off the ids
     index = vocabulary.token2id
+    if isinstance(tokens, PackedTokens) and tokens.numbered_as(index):
+        return tokens.counts()  # read off the ids
     columns, ends = array("i"), array("q", [0])
     for doc in tokens:
         columns.extend([col for col in map(index.get, doc) if col is not None])

@@ -4,8 +4,8 @@ The shared reference (LDA's input, every coherence number, the embedding topics'
 is each document's tokens in the vocabulary. As Python lists they cost 8 bytes a token
 for the pointer plus 56 a document for the list, and pickling them to another process
 (LDA fits in one of its own) walks every token; packed they are 4 bytes a token and
-8 a document, pickled as two flat arrays. 300,000 paragraphs of 144 tokens: 418 MB as
-lists, 178 MB packed (``benchmarks/results/packed_tokens.md``). The counts matrix and
+8 a document, pickled as two flat arrays. 300,000 synthetic paragraphs of 144 tokens:
+391 MB as lists, 176 MB packed (``benchmarks/results/packed_tokens.md``). The counts matrix and
 the coherence index are read straight off the ids instead of looking every token up.
 
 :class:`PackedTokens` is a read-only sequence of token lists, so code that reads a
@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, overload
 
 import numpy as np
 import scipy.sparse as sp
+
+TAKE_BLOCK = 65_536  # documents gathered at a time by take()
 
 if TYPE_CHECKING:
     from gensim.corpora import Dictionary
@@ -38,7 +40,7 @@ class PackedTokens(Sequence[list[str]]):
     def __init__(self, ids: np.ndarray, starts: np.ndarray, words: Sequence[str]) -> None:
         self.ids = np.asarray(ids, dtype=np.int32)
         self.starts = np.asarray(starts, dtype=np.int64)
-        self.words = list(words)
+        self.words = words if isinstance(words, list) else list(words)  # shared, not copied
         if len(self.starts) < 1 or self.starts[0] != 0 or self.starts[-1] != len(self.ids):
             raise ValueError("starts must run from 0 to the number of ids")
 
@@ -101,13 +103,23 @@ class PackedTokens(Sequence[list[str]]):
         return np.diff(self.starts)
 
     def take(self, rows: Sequence[int] | np.ndarray) -> PackedTokens:
-        """The documents ``rows``, in that order."""
-        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        """The documents ``rows`` (document numbers, not a mask), in that order."""
+        rows = np.asarray(rows)
+        if rows.dtype == bool:
+            raise TypeError("take() wants document numbers, not a boolean mask")
+        rows = rows.astype(np.int64, copy=False).reshape(-1)
         lengths = self.lengths()[rows]
         starts = np.concatenate([[0], np.cumsum(lengths)])
-        # Position p of new document r comes from self.starts[rows[r]] + (p - starts[r]).
-        shift = np.repeat(self.starts[rows] - starts[:-1], lengths)
-        return PackedTokens(self.ids[np.arange(starts[-1]) + shift], starts, self.words)
+        ids = np.empty(int(starts[-1]), dtype=np.int32)
+        # A block of documents at a time: the positions gathered are 8 bytes a token.
+        for first in range(0, len(rows), TAKE_BLOCK):
+            last = min(first + TAKE_BLOCK, len(rows))
+            begin, end = starts[first], starts[last]
+            # Position p of document r comes from self.starts[rows[r]] + (p - starts[r]).
+            moved = self.starts[rows[first:last]] - starts[first:last]
+            shift = np.repeat(moved, lengths[first:last])
+            ids[begin:end] = self.ids[np.arange(begin, end) + shift]
+        return PackedTokens(ids, starts, self.words)
 
     def concat(self, other: PackedTokens) -> PackedTokens:
         """These documents followed by ``other``'s (in the same vocabulary)."""
@@ -115,6 +127,12 @@ class PackedTokens(Sequence[list[str]]):
             raise ValueError("cannot join tokens of two vocabularies")
         starts = np.concatenate([self.starts, other.starts[1:] + self.starts[-1]])
         return PackedTokens(np.concatenate([self.ids, other.ids]), starts, self.words)
+
+    def numbered_as(self, token2id: dict[str, int]) -> bool:
+        """Whether ``token2id`` gives every word the id it has here (the same vocabulary)."""
+        return len(token2id) == len(self.words) and all(
+            token2id.get(word) == i for i, word in enumerate(self.words)
+        )
 
     def counts(self) -> sp.csr_matrix:
         """Documents x vocabulary token counts, each row's columns sorted."""
@@ -124,7 +142,7 @@ class PackedTokens(Sequence[list[str]]):
         matrix.sum_duplicates()
         return matrix
 
-    def index(self) -> TokenIndex:
+    def token_index(self) -> TokenIndex:
         """The ids as the coherence windows read them."""
         from topicflow.pipelines.evaluate.windows import TokenIndex
 

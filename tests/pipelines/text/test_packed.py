@@ -15,6 +15,7 @@ from topicflow.pipelines.evaluate.windows import TokenIndex
 from topicflow.pipelines.models.base import PreparedCorpus
 from topicflow.pipelines.models.lda.estimator import LdaTopicModel
 from topicflow.pipelines.models.words import count_matrix
+from topicflow.pipelines.text import packed as packed_module
 from topicflow.pipelines.text.packed import PackedTokens
 
 DOCS = [["rates", "bank", "rates"], [], ["goal", "match", "unknown"], ["bank"], ["goal"]]
@@ -51,6 +52,24 @@ def test_take_slice_and_concat_pick_whole_documents():
         packed.concat(PackedTokens.pack([["x"]], Dictionary([["x"]])))
 
 
+def test_take_gathers_a_block_of_documents_at_a_time(monkeypatch):
+    monkeypatch.setattr(packed_module, "TAKE_BLOCK", 2)
+    packed = PackedTokens.pack(DOCS, VOCABULARY)
+    rows = [4, 0, 2, 2, 1, 3, 0]
+    assert list(packed.take(rows)) == [IN_VOCABULARY[r] for r in rows]
+    with pytest.raises(TypeError, match="boolean mask"):
+        packed.take(np.array([True, False, True, False, True]))
+
+
+def test_counts_read_off_the_ids_only_in_the_vocabulary_they_were_packed_with():
+    docs = [["b", "a", "b"], ["c"]]
+    packed = PackedTokens.pack(docs, Dictionary([["a", "b", "c"]]))
+    renumbered = Dictionary([["c", "b"], ["a"]])  # the same words, other ids
+    assert not packed.numbered_as(renumbered.token2id)
+    from_ids, from_lists = count_matrix(packed, renumbered), count_matrix(docs, renumbered)
+    assert (from_ids != from_lists).nnz == 0
+
+
 def test_counts_and_coherence_index_are_those_of_the_lists():
     docs = _random_docs(300)
     vocabulary = Dictionary(docs)
@@ -58,7 +77,7 @@ def test_counts_and_coherence_index_are_those_of_the_lists():
     from_ids, from_lists = count_matrix(packed, vocabulary), count_matrix(docs, vocabulary)
     assert from_ids.has_sorted_indices and from_ids.dtype == from_lists.dtype
     assert (from_ids != from_lists).nnz == 0 and from_ids.shape == from_lists.shape
-    index, built = packed.index(), TokenIndex.build(docs, vocabulary.token2id)
+    index, built = packed.token_index(), TokenIndex.build(docs, vocabulary.token2id)
     assert np.array_equal(index.ids, built.ids) and np.array_equal(index.starts, built.starts)
     topics = [["w1", "w2", "w3"], ["w7", "w9", "w0", "w4"]]
     packed_npmi = bounded_reference(packed, vocabulary).npmi(topics)
