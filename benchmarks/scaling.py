@@ -208,9 +208,10 @@ def targets(rows: list[dict]) -> list[str]:
     if {100_000, 300_000} <= paragraphs.keys():
         seconds = _at_a_million(paragraphs, "seconds")
         peak = _at_a_million(paragraphs, "peak_mb")
+        commits = " and ".join(paragraphs[n]["commit"] for n in (100_000, 300_000))
         out.append(
-            f"- Paragraphs at 1M, extrapolated linearly from 100k and 300k (not run): "
-            f"{seconds:,.0f} s ({seconds / 3600:.1f} h), peak {peak:,.0f} MB."
+            f"- Paragraphs at 1M, extrapolated linearly from 100k and 300k (not run; rows of "
+            f"{commits}): {seconds:,.0f} s ({seconds / 3600:.1f} h), peak {peak:,.0f} MB."
         )
     return out
 
