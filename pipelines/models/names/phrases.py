@@ -217,7 +217,10 @@ def _kept_columns(
         parts.append(columns[kept])
     indices = np.concatenate(parts)
     indptr = np.concatenate([[0], np.cumsum(counts)])
-    matrix = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(n, n_columns))
+    # One byte a (document, phrase): the matrix is only ever multiplied by float
+    # memberships, which scipy upcasts; float64 ones were 8 bytes of every pair.
+    ones = np.ones(len(indices), dtype=np.uint8)
+    matrix = sp.csr_matrix((ones, indices, indptr), shape=(n, n_columns))
     matrix.sort_indices()  # as COO's conversion left them
     return matrix
 

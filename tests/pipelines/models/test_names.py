@@ -7,6 +7,7 @@ encoder; the planted-phrase test runs the real embedding model.
 from __future__ import annotations
 
 import zlib
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from topicflow.pipelines.analysis.pipeline import name_topics, prepare, prepared
 from topicflow.pipelines.config import Config
 from topicflow.pipelines.models.names.choice import name_topics as name_model
 from topicflow.pipelines.models.names.phrases import PhraseIndex, document_phrases, word_count
+from topicflow.pipelines.models.names.shortlist import topic_shortlists
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
 
 # Each theme's documents share one distinctive phrase among varied theme words.
@@ -108,6 +110,18 @@ def test_the_index_is_the_same_built_a_few_documents_at_a_time(monkeypatch):
         used = {key for key, _ in document_phrases(text, list(doc), 3)} & set(whole.keys)
         assert {whole.keys[j] for j in whole.documents[row].indices} == used
     assert whole.documents[-2].nnz == 0 and "bank england" in whole.keys
+
+
+def test_shortlists_from_the_one_byte_index_are_those_of_float_ones():
+    texts, truth = planted(per_theme=3)
+    prepared = prepare(texts, Config.model_validate(PLANTED_CONFIG))
+    index = PhraseIndex.build(prepared.texts, prepared.tokens)
+    assert index.documents.dtype == np.uint8  # 1 byte a (document, phrase), not 8
+    floats = replace(index, documents=index.documents.astype(np.float64))
+    labels = np.asarray(truth)
+    small, big = topic_shortlists(index, labels, 3, 5), topic_shortlists(floats, labels, 3, 5)
+    assert all(small[0]) and small[0] == big[0]
+    assert all(np.array_equal(a, b) for a, b in zip(small[1], big[1], strict=True))
 
 
 def test_names_without_a_model_contain_each_topics_phrase_and_are_distinct():
