@@ -36,7 +36,7 @@ BLOCK_TOKENS = 1 << 17
 class TokenIndex:
     """Every document's tokens as vocabulary ids (-1 outside it), concatenated."""
 
-    ids: np.ndarray  # int32, all documents' tokens in order
+    ids: np.ndarray  # int32 (or uint16, with nothing outside), all documents' tokens in order
     starts: np.ndarray  # int64, document d is ids[starts[d]:starts[d + 1]]
 
     @classmethod
@@ -68,7 +68,8 @@ class TokenIndex:
 def window_presence(index: TokenIndex, words: np.ndarray, size: int) -> sp.csc_matrix:
     """Windows x ``words`` (vocabulary ids), True where gensim counts the word present."""
     n_windows, first = index.windows(size)
-    n_ids = max(int(index.ids.max(initial=-1)), int(words.max(initial=-1))) + 1
+    largest = int(index.ids.max()) if len(index.ids) else -1
+    n_ids = max(largest, int(words.max(initial=-1))) + 1
     column = np.full(n_ids, -1, dtype=np.int64)
     column[words] = np.arange(len(words))
     where = np.flatnonzero((index.ids >= 0) & (column[np.maximum(index.ids, 0)] >= 0))

@@ -3,7 +3,8 @@
 The shared reference (LDA's input, every coherence number, the embedding topics' words)
 is each document's tokens in the vocabulary. As Python lists they cost 8 bytes a token
 for the pointer plus 56 a document for the list, and pickling them to another process
-(LDA fits in one of its own) walks every token; packed they are 4 bytes a token and
+(LDA fits in one of its own) walks every token; packed they are 2 bytes a token (4 for
+a vocabulary above :data:`SMALL_VOCABULARY` words; the default ``keep_n`` is 50,000) and
 8 a document, pickled as two flat arrays. 300,000 synthetic paragraphs of 144 tokens:
 391 MB as lists, 176 MB packed (``benchmarks/results/packed_tokens.md``). The counts matrix and
 the coherence index are read straight off the ids instead of looking every token up.
@@ -22,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 TAKE_BLOCK = 65_536  # documents gathered at a time by take()
+SMALL_VOCABULARY = 1 << 16  # ids of a vocabulary up to this size fit in 2 bytes
 
 if TYPE_CHECKING:
     from gensim.corpora import Dictionary
@@ -32,15 +34,16 @@ if TYPE_CHECKING:
 class PackedTokens(Sequence[list[str]]):
     """Document ``d``'s tokens are ``words[i]`` for ``i`` in ``ids[starts[d]:starts[d + 1]]``.
 
-    ``words`` is the vocabulary in id order (one shared string per word).
+    ``words`` is the vocabulary in id order (one shared string per word); ``ids`` are
+    uint16 when it has at most :data:`SMALL_VOCABULARY` words, else int32.
     """
 
     __slots__ = ("ids", "starts", "words")
 
     def __init__(self, ids: np.ndarray, starts: np.ndarray, words: Sequence[str]) -> None:
-        self.ids = np.asarray(ids, dtype=np.int32)
-        self.starts = np.asarray(starts, dtype=np.int64)
         self.words = words if isinstance(words, list) else list(words)  # shared, not copied
+        self.ids = np.asarray(ids, dtype=id_dtype(len(self.words)))
+        self.starts = np.asarray(starts, dtype=np.int64)
         if len(self.starts) < 1 or self.starts[0] != 0 or self.starts[-1] != len(self.ids):
             raise ValueError("starts must run from 0 to the number of ids")
 
@@ -48,11 +51,13 @@ class PackedTokens(Sequence[list[str]]):
     def pack(cls, documents: Iterable[Iterable[str]], vocabulary: Dictionary) -> PackedTokens:
         """Each document's tokens that are in ``vocabulary``, in order (others dropped)."""
         index = vocabulary.token2id
-        ids, ends = array("i"), array("q", [0])
+        words = _words(index)
+        dtype = id_dtype(len(words))
+        ids, ends = array(dtype.char, []), array("q", [0])
         for doc in documents:
             ids.extend([i for i in map(index.get, doc) if i is not None])
             ends.append(len(ids))
-        return cls(np.frombuffer(ids, dtype=np.int32), np.frombuffer(ends, np.int64), _words(index))
+        return cls(np.frombuffer(ids, dtype=dtype), np.frombuffer(ends, np.int64), words)
 
     @classmethod
     def of(cls, tokens: Sequence[Sequence[str]], vocabulary: Dictionary) -> PackedTokens:
@@ -110,7 +115,7 @@ class PackedTokens(Sequence[list[str]]):
         rows = rows.astype(np.int64, copy=False).reshape(-1)
         lengths = self.lengths()[rows]
         starts = np.concatenate([[0], np.cumsum(lengths)])
-        ids = np.empty(int(starts[-1]), dtype=np.int32)
+        ids = np.empty(int(starts[-1]), dtype=self.ids.dtype)
         # A block of documents at a time: the positions gathered are 8 bytes a token.
         for first in range(0, len(rows), TAKE_BLOCK):
             last = min(first + TAKE_BLOCK, len(rows))
@@ -138,7 +143,8 @@ class PackedTokens(Sequence[list[str]]):
         """Documents x vocabulary token counts, each row's columns sorted."""
         data = np.ones(len(self.ids), dtype=np.float64)
         shape = (len(self), len(self.words))
-        matrix = sp.csr_matrix((data, self.ids.copy(), self.starts.copy()), shape=shape)
+        indices = self.ids.astype(np.int32)  # a copy: sum_duplicates sorts it in place
+        matrix = sp.csr_matrix((data, indices, self.starts.copy()), shape=shape)
         matrix.sum_duplicates()
         return matrix
 
@@ -147,6 +153,11 @@ class PackedTokens(Sequence[list[str]]):
         from topicflow.pipelines.evaluate.windows import TokenIndex
 
         return TokenIndex(self.ids, self.starts)
+
+
+def id_dtype(n_words: int) -> np.dtype:
+    """The narrowest of uint16 and int32 that numbers ``n_words`` words."""
+    return np.dtype(np.uint16 if n_words <= SMALL_VOCABULARY else np.int32)
 
 
 def _words(token2id: dict[str, int]) -> list[str]:

@@ -52,6 +52,17 @@ def test_take_slice_and_concat_pick_whole_documents():
         packed.concat(PackedTokens.pack([["x"]], Dictionary([["x"]])))
 
 
+def test_ids_take_two_bytes_up_to_a_vocabulary_of_65536_words():
+    small = PackedTokens.pack(DOCS, VOCABULARY)
+    assert small.ids.dtype == np.uint16 and small.take([2, 0]).ids.dtype == np.uint16
+    vocabulary = Dictionary([[f"w{i}" for i in range(70_000)]])
+    large = PackedTokens.pack([["w69999", "w1"], ["w65536"]], vocabulary)
+    assert large.ids.dtype == np.int32 and list(large) == [["w69999", "w1"], ["w65536"]]
+    assert large.ids.max() > 65_535  # ids past two bytes survive
+    counts = count_matrix(large, vocabulary)
+    assert counts[0, vocabulary.token2id["w69999"]] == counts[1, vocabulary.token2id["w65536"]] == 1
+
+
 def test_take_gathers_a_block_of_documents_at_a_time(monkeypatch):
     monkeypatch.setattr(packed_module, "TAKE_BLOCK", 2)
     packed = PackedTokens.pack(DOCS, VOCABULARY)
@@ -98,9 +109,9 @@ def test_pickled_as_two_arrays_and_the_vocabulary():
     packed = PackedTokens.pack(_random_docs(2_000), Dictionary(_random_docs(2_000)))
     blob = pickle.dumps(packed)
     back = pickle.loads(blob)
-    assert back == packed and back.ids.dtype == np.int32
-    # 4 bytes a token and 8 a document, plus the 50 words: not a walk over every token.
-    assert len(blob) < 4 * packed.n_tokens + 8 * len(packed) + 2_000
+    assert back == packed and back.ids.dtype == np.uint16
+    # 2 bytes a token and 8 a document, plus the 50 words: not a walk over every token.
+    assert len(blob) < 2 * packed.n_tokens + 8 * len(packed) + 2_000
 
 
 def test_the_corpus_packs_lists_and_lda_reads_the_same_either_way():
