@@ -6,8 +6,9 @@ for the pointer plus 56 a document for the list, and pickling them to another pr
 (LDA fits in one of its own) walks every token; packed they are 2 bytes a token (4 for
 a vocabulary above :data:`SMALL_VOCABULARY` words; the default ``keep_n`` is 50,000) and
 8 a document, pickled as two flat arrays. 300,000 synthetic paragraphs of 144 tokens:
-391 MB as lists, 176 MB packed (``benchmarks/results/packed_tokens.md``). The counts matrix and
-the coherence index are read straight off the ids instead of looking every token up.
+391 MB as lists, 89 MB packed (``benchmarks/results/packed_tokens.md``). The counts
+matrix and the coherence index are read straight off the ids instead of looking every
+token up.
 
 :class:`PackedTokens` is a read-only sequence of token lists, so code that reads a
 document's tokens (``tokens[d]``, ``for doc in tokens``) works on it unchanged.
