@@ -47,7 +47,7 @@ def child(method: str, mode: str, source: Path, store: Path) -> None:
     from topicflow.pipelines.config import CorpusConfig
     from topicflow.pipelines.corpus import documents
     from topicflow.pipelines.io import store as store_module
-    from topicflow.pipelines.io.blob import read_blob, write_blob
+    from topicflow.pipelines.io.blob import read_blob
     from topicflow.pipelines.io.store import read_corpus_cached
 
     if method == "whole table":
@@ -72,7 +72,6 @@ def child(method: str, mode: str, source: Path, store: Path) -> None:
 
         documents.Corpus.write_parquet = whole_write
         store_module._load_corpus = whole_load
-    assert write_blob  # the blob format is the same for both
     base = _rss_mb()
     start = time.perf_counter()
     corpus, hit = read_corpus_cached(source, CorpusConfig(), store)

@@ -150,10 +150,8 @@ def preprocess_incremental(
     fresh = state.preprocessor.transform([cleaned[i] for i in new])
     # The state's documents followed by the new ones, then taken in the corpus's order.
     both = state.tokens.concat(PackedTokens.pack(fresh, vocabulary))
-    rows = np.empty(len(hashes), dtype=np.int64)
+    rows = np.array([seen.get(h, -1) for h in hashes], dtype=np.int64)
     rows[new] = len(state.tokens) + np.arange(len(new))
-    old = [i for i, h in enumerate(hashes) if h in seen]
-    rows[old] = [seen[hashes[i]] for i in old]
     grown = bool(np.array_equal(rows, np.arange(len(rows))))  # new documents only appended
     tokens = both if grown else both.take(rows)
     return Preprocessed(cleaned, tokens, vocabulary, state.preprocessor)

@@ -18,7 +18,6 @@ word scores high only when it is both common in the topic and concentrated there
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Sequence
 
 import numpy as np
@@ -30,20 +29,11 @@ from topicflow.pipelines.text.packed import PackedTokens
 
 def count_matrix(tokens: Sequence[Sequence[str]], vocabulary: Dictionary) -> sp.csr_matrix:
     """Documents x vocabulary term counts (words outside the vocabulary are ignored),
-    each row's columns sorted. Built in compact arrays (4 bytes a token), not Python
-    lists of ints: a million short documents hold ten million tokens."""
-    index = vocabulary.token2id
-    if isinstance(tokens, PackedTokens) and tokens.numbered_as(index):
-        return tokens.counts()  # read off the ids
-    columns, ends = array("i"), array("q", [0])
-    for doc in tokens:
-        columns.extend([col for col in map(index.get, doc) if col is not None])
-        ends.append(len(columns))
-    indices, indptr = np.array(columns, dtype=np.int32), np.array(ends, dtype=np.int64)
-    data = np.ones(len(indices), dtype=np.float64)
-    matrix = sp.csr_matrix((data, indices, indptr), shape=(len(tokens), len(vocabulary)))
-    matrix.sum_duplicates()
-    return matrix
+    each row's columns sorted, read off packed ids (:mod:`topicflow.pipelines.text.packed`):
+    tokens already packed in this vocabulary's numbering are read as they are."""
+    if not (isinstance(tokens, PackedTokens) and tokens.numbered_as(vocabulary.token2id)):
+        tokens = PackedTokens.pack(tokens, vocabulary)
+    return tokens.counts()
 
 
 def class_counts(counts: sp.csr_matrix, labels: np.ndarray, n_classes: int) -> np.ndarray:

@@ -85,9 +85,11 @@ class PackedTokens(Sequence[list[str]]):
             yield [words[i] for i in self.ids[begin:end].tolist()]
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence) or len(other) != len(self):
-            return NotImplemented if not isinstance(other, Sequence) else False
-        return all(mine == list(theirs) for mine, theirs in zip(self, other, strict=True))
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(other) == len(self) and all(
+            mine == list(theirs) for mine, theirs in zip(self, other, strict=True)
+        )
 
     __hash__ = None  # type: ignore[assignment]  # mutable arrays inside
 
