@@ -96,6 +96,7 @@ bench-backends: install
 # Topic names against the gold labels: BBC News and 4,000 20 Newsgroups posts (~20 min).
 bench-names: install
 	$(BIN)/python benchmarks/topic_names.py
+	$(BIN)/python benchmarks/tree_names.py
 
 # Surface tokens against simplemma and lemminflect lemmas: BBC News and 4,000 posts (~8 min).
 bench-lemmas: install
