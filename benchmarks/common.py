@@ -11,6 +11,7 @@ section makes the shared preprocessing only split them: no filters, no bigrams.
 from __future__ import annotations
 
 import random
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,29 @@ PASS_THROUGH: dict[str, Any] = {
     "no_above": 1.0,
     "keep_n": 10_000_000,
 }
+
+
+def present(corpora: str) -> list[str]:
+    """The labelled corpora of a comma-separated ``--corpora`` value that are here; the
+    others are named on stderr as skipped (a clone without the shared datasets)."""
+    names = [c for c in corpora.split(",") if c]
+    missing = [c for c in names if not FILES[c].exists()]
+    if missing:
+        print(f"skipped: {', '.join(missing)} not found under {DATASETS}", file=sys.stderr)
+    return [c for c in names if c not in missing]
+
+
+def write_results(path: Path, header: list[str], sections: list[str], command: str) -> None:
+    """A results file: ``header`` lines, the machine and the command, then ``sections``."""
+    from measure import machine
+
+    footer = [
+        f"- Machine: {machine()}; its cores are shared with other work.",
+        f"- Command: `.venv/bin/python {command}`",
+        "",
+    ]
+    path.write_text("\n".join(header + footer + sections) + "\n", encoding="utf-8")
+    print(f"wrote {path}", file=sys.stderr)
 
 
 def load_labelled(

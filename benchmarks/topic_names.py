@@ -25,15 +25,13 @@ Writes ``benchmarks/results/topic_names.md``. Embeddings go through the store's 
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from common import DATASETS, FILES, load_labelled
+from common import load_labelled, present, write_results
 
 from topicflow.pipelines.analysis.pipeline import analyse, fit_model, name_topics
 from topicflow.pipelines.config import load_config
@@ -256,13 +254,9 @@ def main() -> int:
     parser.add_argument("--candidates", type=int, help="naming.candidates (default: config's)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    corpora = [c for c in args.corpora.split(",") if c]
-    missing = [c for c in corpora if not FILES[c].exists()]
-    if missing:
-        print(f"skipped: {', '.join(missing)} not found under {DATASETS}", file=sys.stderr)
-        corpora = [c for c in corpora if c not in missing]
-        if not corpora:
-            return 0
+    corpora = present(args.corpora)
+    if not corpora:
+        return 0
     sections = []
     for name in corpora:
         naming = {"diversity": args.diversity, "candidates": args.candidates}
@@ -286,13 +280,8 @@ def main() -> int:
         "0.17's representation rebuilt on the same tokens and vectors (100 c-TF-IDF "
         "candidates, re-ranked by cosine to the mean of the 5 most representative "
         "documents), first three words.",
-        f"- Machine: {platform.machine()}, {os.cpu_count()} cores shared with other work, "
-        f"Python {platform.python_version()}, no GPU.",
-        f"- Command: `.venv/bin/python {command}`",
-        "",
     ]
-    args.out.write_text("\n".join(header + sections) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}", file=sys.stderr)
+    write_results(args.out, header, sections, command)
     return 0
 
 

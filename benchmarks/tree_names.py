@@ -26,15 +26,13 @@ Writes ``benchmarks/results/tree_names.md``. Embeddings go through the store's c
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from common import DATASETS, FILES, load_labelled
+from common import load_labelled, present, write_results
 from topic_names import CLASS_NAMES, Encoder, unit
 
 from topicflow.pipelines.analysis.levels import match_levels, tree_levels
@@ -192,13 +190,9 @@ def main() -> int:
     parser.add_argument("--sample", type=int, default=4000, help="20 Newsgroups posts (0: all)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    corpora = [c for c in args.corpora.split(",") if c]
-    missing = [c for c in corpora if not FILES[c].exists()]
-    if missing:
-        print(f"skipped: {', '.join(missing)} not found under {DATASETS}", file=sys.stderr)
-        corpora = [c for c in corpora if c not in missing]
-        if not corpora:
-            return 0
+    corpora = present(args.corpora)
+    if not corpora:
+        return 0
     sections = []
     for name in corpora:
         sections.append(render(name, run_corpus(name, args.sample)))
@@ -218,13 +212,8 @@ def main() -> int:
         "the lowest cosine of the label to one of its parts' centroids, averaged over the "
         "nodes (higher: the label fits every part). **a part's name**: the label repeats "
         "one of its parts' names.",
-        f"- Machine: {platform.machine()}, {os.cpu_count()} cores shared with other work, "
-        f"Python {platform.python_version()}, no GPU.",
-        f"- Command: `.venv/bin/python {command}`",
-        "",
     ]
-    args.out.write_text("\n".join(header + sections) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}", file=sys.stderr)
+    write_results(args.out, header, sections, command)
     return 0
 
 
