@@ -158,7 +158,8 @@ def render(rows: list[dict]) -> str:
         "`short` spans of 5-40 words and `paragraph` spans of 100-200 words cut from them.",
         "- Config: defaults plus `preprocess.clean_usenet: true`; empty store before each run.",
         "- Command: `.venv/bin/python benchmarks/scaling.py --shape SHAPE --sizes N,...`; rows "
-        "accumulate in `scaling.json` (each with its date and machine, below).",
+        "accumulate in `scaling.json` (each with its date and machine, below, and a note "
+        "where something ran beside it).",
         "- Stage seconds come from each run's manifest; the LDA and embedding branches run "
         "concurrently, so stages overlap and do not add up to the wall time. Peak: the whole "
         "process tree's RSS.",
@@ -179,6 +180,7 @@ def render(rows: list[dict]) -> str:
     lines += sorted(
         {
             f"- {r['documents']:,} {r['shape']}: {r['date']}, {r['commit']}, {r['machine']}"
+            + (f"; {r['note']}" if r.get("note") else "")
             for r in rows
         }
     )
