@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from measure import machine
+
 from topicflow.pipelines.analysis.pipeline import prepare
 from topicflow.pipelines.config import Config, CorpusConfig, load_config
 from topicflow.pipelines.corpus.ingest import read_corpus
@@ -59,8 +61,6 @@ def present(corpora: str) -> list[str]:
 
 def write_results(path: Path, header: list[str], sections: list[str], command: str) -> None:
     """A results file: ``header`` lines, the machine and the command, then ``sections``."""
-    from measure import machine
-
     footer = [
         f"- Machine: {machine()}; its cores are shared with other work.",
         f"- Command: `.venv/bin/python {command}`",
