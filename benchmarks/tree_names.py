@@ -112,7 +112,8 @@ def run_corpus(name: str, sample: int) -> dict:
                 "c-TF-IDF words": " ".join(w.replace("_", " ") for w in words[k][topic]),
             }
             next_level = min(level for level in levels[m] if level > k)
-            part_names = {named[m, next_level].names[t].lower() for t in part_topics}
+            part_labels = [named[m, next_level].names[t] for t in part_topics]
+            part_names = {label.lower() for label in part_labels}
             majority = Counter(gold[i] for i in members).most_common(1)[0][0]
             centroids = unit(np.stack([docs[p].mean(axis=0) for p in pieces]))
             for labeller, label in labels.items():
@@ -122,7 +123,6 @@ def run_corpus(name: str, sample: int) -> dict:
                 t[1] += float(np.min(centroids @ vector))
                 t[2] += label.lower() in part_names
             sizes = [len(p) for p in pieces]
-            part_labels = [named[m, next_level].names[t] for t in part_topics]
             examples.append((m, k, len(members), *labels.values(), part_labels, sizes))
         for labeller, (hits, weakest, echoes) in tally.items():
             rows.append(
