@@ -29,6 +29,7 @@ import argparse
 import sys
 import time
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -54,21 +55,18 @@ MODELS = ["lda", "nmf", "embedding"]
 LABELLERS = ("names", "c-TF-IDF words")
 
 
-def finer_levels(levels: dict) -> dict:
-    """Each level but the finest: each document's topic at the next finer level."""
-    counts = sorted(levels)
-    return {k: levels[finer].assignments for k, finer in zip(counts, counts[1:], strict=False)}
-
-
-def split_nodes(levels: dict, finer: dict):
-    """(level, topic, its documents, its parts' documents) of every split node."""
-    for k, parts in finer.items():
-        assignments = levels[k].assignments
+def split_nodes(levels: dict):
+    """(level, next finer level, topic, its documents, its parts there, each part's
+    documents) of every split node: levels nest, so a topic's documents fall in topics of
+    the next finer level."""
+    for k, finer in pairwise(sorted(levels)):
+        assignments, parts = levels[k].assignments, levels[finer].assignments
         for topic in range(levels[k].n_topics):
             members = np.flatnonzero(assignments == topic)
-            pieces = [members[parts[members] == p] for p in np.unique(parts[members])]
-            if len(pieces) >= 2:
-                yield k, topic, members, pieces
+            part_topics = np.unique(parts[members])
+            if len(part_topics) >= 2:
+                pieces = [members[parts[members] == p] for p in part_topics]
+                yield k, finer, topic, members, part_topics.tolist(), pieces
 
 
 def run_corpus(name: str, sample: int) -> dict:
@@ -99,20 +97,17 @@ def run_corpus(name: str, sample: int) -> dict:
     for m in MODELS:
         tally = {labeller: [0, 0.0, 0] for labeller in LABELLERS}
         nodes = 0
-        finer = finer_levels(levels[m])
         words = {
             k: top_terms(class_tfidf(corpus.counts, t.assignments, t.n_topics), vocabulary, 3)[0]
             for k, t in levels[m].items()
         }
-        for k, topic, members, pieces in split_nodes(levels[m], finer):
+        for k, finer, topic, members, part_topics, pieces in split_nodes(levels[m]):
             nodes += 1
-            part_topics = [int(finer[k][p[0]]) for p in pieces]
             labels = {
                 "names": named[m, k].names[topic],
                 "c-TF-IDF words": " ".join(w.replace("_", " ") for w in words[k][topic]),
             }
-            next_level = min(level for level in levels[m] if level > k)
-            part_labels = [named[m, next_level].names[t] for t in part_topics]
+            part_labels = [named[m, finer].names[t] for t in part_topics]
             part_names = {label.lower() for label in part_labels}
             majority = Counter(gold[i] for i in members).most_common(1)[0][0]
             centroids = unit(np.stack([docs[p].mean(axis=0) for p in pieces]))
