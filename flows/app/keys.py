@@ -28,9 +28,9 @@ _PREPROCESS = ("topicflow.pipelines.text.preprocess",)
 
 
 def _model_entries(name: str) -> tuple[str, ...]:
-    # A model that reads vectors may also embed words (MMR) with the run's encoder.
-    encoder = ("topicflow.pipelines.vectors.encoder",) if spec(name).needs_vectors else ()
-    return (*_PREPROCESS, spec(name).estimator_module, *encoder)
+    # Any model may embed words with the run's encoder: the granularity rule does on
+    # corpora of very short documents, the embedding model for MMR.
+    return (*_PREPROCESS, spec(name).estimator_module, "topicflow.pipelines.vectors.encoder")
 
 
 STAGE_ENTRIES: dict[str, tuple[str, ...]] = {
@@ -73,12 +73,14 @@ def preprocess_key(corpus_fingerprint: str, cfg: Config) -> str:
 
 def model_key(name: str, corpus_fingerprint: str, vectors_identity: str | None, cfg: Config) -> str:
     """One model fitted on one corpus: its section, the seed, the tokens' settings, the
-    vectors when it reads them, and its code."""
+    vectors when it reads them, the embedding settings (the granularity rule may embed
+    topic words, see ``granularity.max_unseen_pairs``), and its code."""
     return cache_key(
         "model",
         name,
         corpus_fingerprint,
         vectors_identity if spec(name).needs_vectors else None,
+        cfg.embedder.identity_params(),
         cfg.preprocess.model_dump(),
         cfg.model_section(name).model_dump(),
         cfg.granularity.model_dump(),

@@ -15,7 +15,7 @@ standard error (:meth:`Reference.npmi_replicates`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -87,6 +87,13 @@ class Reference:
     def npmi(self, topics: Sequence[Sequence[str]], topn: int = 10) -> list[float]:
         return self.coherence(topics, "c_npmi", topn)
 
+    def npmi_and_unseen(
+        self, topics: Sequence[Sequence[str]], topn: int = 10
+    ) -> tuple[list[float], list[float]]:
+        """:meth:`npmi`, and per topic the share of its word pairs no window holds
+        together (:func:`.windows.npmi_and_unseen`), counted in one pass."""
+        return windows.npmi_and_unseen(self._index, self._ids(topics, topn))
+
     def npmi_replicates(
         self, topics: Sequence[Sequence[str]], topn: int = 10
     ) -> tuple[list[float], list[list[float]]]:
@@ -136,6 +143,33 @@ def jackknife_error(replicates: Sequence[float]) -> float:
         return float("nan")
     g = len(values)
     return float(np.sqrt((g - 1) / g * np.sum((values - values.mean()) ** 2)))
+
+
+def word_cosine(
+    topics: Sequence[Sequence[str]], encoder: Callable[[list[str]], np.ndarray], topn: int = 10
+) -> list[float]:
+    """Per topic, the mean cosine between the embedding model's vectors of its first
+    ``topn`` words (a phrase token read as its words), over every pair (NaN below two
+    words): word-embedding coherence, which needs no co-occurrence in the corpus, so it
+    still measures topics of documents a few words long (Fang et al., SIGIR 2016, for
+    tweets). Every distinct word is embedded once."""
+    lists = [list(words[:topn]) for words in topics]
+    vocabulary = sorted({w for words in lists for w in words})
+    if not vocabulary:
+        return [float("nan")] * len(lists)
+    vectors = np.asarray(encoder([w.replace("_", " ") for w in vocabulary]), dtype=np.float64)
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    row = {w: i for i, w in enumerate(vocabulary)}
+    result = []
+    for words in lists:
+        first, second = np.triu_indices(len(words), 1)
+        if not len(first):
+            result.append(float("nan"))
+            continue
+        at = np.array([row[w] for w in words])
+        pairs = np.einsum("ij,ij->i", vectors[at[first]], vectors[at[second]])
+        result.append(float(pairs.mean()))
+    return result
 
 
 def topic_diversity(topics: Sequence[Sequence[str]], topn: int = 10) -> float:

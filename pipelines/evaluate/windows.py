@@ -109,6 +109,20 @@ def npmi(index: TokenIndex, topics: Sequence[np.ndarray], size: int = 10) -> lis
     return _scores(together, n_windows, words, topics)
 
 
+def npmi_and_unseen(
+    index: TokenIndex, topics: Sequence[np.ndarray], size: int = 10
+) -> tuple[list[float], list[float]]:
+    """:func:`npmi` of each topic, and the share of its word pairs that no window holds
+    together (NaN below two words): on documents of a few words most pairs of a topic's
+    words are never seen together, and their NPMI of -1 measures that sparsity rather
+    than the topic. One counting pass for both."""
+    if not topics:
+        return [], []
+    words = _words(topics)
+    ((together, n_windows),) = _counts(index, words, size, groups=1)
+    return _scores(together, n_windows, words, topics), _unseen(together, words, topics)
+
+
 def npmi_replicates(
     index: TokenIndex, topics: Sequence[np.ndarray], groups: int, size: int = 10
 ) -> tuple[list[float], list[list[float]]]:
@@ -176,4 +190,21 @@ def _scores(
         co = np.asarray(together[first, second]).ravel() / n_windows
         ratio = np.log((co + EPSILON) / (alone[first] * alone[second]))
         result.append(float(np.mean(ratio / -np.log(co + EPSILON))))
+    return result
+
+
+def _unseen(
+    together: sp.csr_matrix, words: np.ndarray, topics: Sequence[np.ndarray]
+) -> list[float]:
+    """Per topic, the share of its pairs of (present) words that share no window."""
+    present = together.diagonal() > 0
+    result = []
+    for topic in topics:
+        at = np.searchsorted(words, topic)
+        at = at[present[at]]  # as in _scores: a word no window holds is left out
+        first, second = np.triu_indices(len(at), 1)
+        if not len(first):
+            result.append(float("nan"))
+            continue
+        result.append(float(np.mean(np.asarray(together[at[first], at[second]]).ravel() == 0)))
     return result

@@ -90,10 +90,14 @@ class PreparedCorpus:
         )
 
     def words_only(self) -> PreparedCorpus:
-        """The corpus without its texts, vectors and encoder, for a model that reads only
-        tokens in a process of its own: a million short texts are 190 MB more to pickle,
-        send and hold there. Reading its ``texts`` raises (:class:`WithoutTexts`)."""
-        return PreparedCorpus(WithoutTexts(), tokens=self.tokens, vocabulary=self.vocabulary)
+        """The corpus without its texts and vectors, for a model that reads only tokens in
+        a process of its own: a million short texts are 190 MB more to pickle, send and
+        hold there. Reading its ``texts`` raises (:class:`WithoutTexts`). The encoder
+        stays (it travels without its model, which loads only if called: the granularity
+        rule embeds topic words on corpora of very short documents)."""
+        return PreparedCorpus(
+            WithoutTexts(), tokens=self.tokens, vocabulary=self.vocabulary, encoder=self.encoder
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)

@@ -15,9 +15,13 @@ class GranularityConfig(Section):
     min_topics: int = Field(3, ge=2, le=1000)
     max_topics: int = Field(40, ge=2, le=1000)
     max_topic_share: float = Field(0.25, gt=0, le=1)
-    # ...that is also incoherent: its parts' NPMI beats its own by more than this.
+    # ...that is also incoherent: its parts' score beats its own by more than this.
     catch_all_gain: float = Field(0.02, ge=0, le=1)
     min_diversity: float = Field(0.6, ge=0, le=1)
+    # When more than this share of the word pairs the rule scores never share a window
+    # (documents of a few words), NPMI measures that sparsity: the rule then scores word
+    # vectors' cosine instead (pipelines.models.granularity.rule). 1 = always NPMI.
+    max_unseen_pairs: float = Field(0.5, ge=0, le=1)
     tolerance: float = Field(0.01, ge=0, le=1)
     # Leaf topics for the families that fit a fixed number (LDA, NMF): one per this many
     # documents, between min_topics and max_topics, so a small corpus gets few leaves.

@@ -34,11 +34,12 @@ topics holding up to 45 % of a 20 Newsgroups sample, so it was not adopted.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from topicflow.pipelines.evaluate.coherence import topic_diversity, weighted_mean
+from topicflow.pipelines.evaluate.coherence import topic_diversity, weighted_mean, word_cosine
 from topicflow.pipelines.models.granularity.config import GranularityConfig
 from topicflow.pipelines.models.topicset import UNASSIGNED
 from topicflow.pipelines.models.tree import cut
@@ -47,6 +48,8 @@ from topicflow.pipelines.models.words import class_tfidf, top_terms
 if TYPE_CHECKING:
     from topicflow.pipelines.models.base import PreparedCorpus
     from topicflow.pipelines.models.tree import TopicTree
+
+log = logging.getLogger(__name__)
 
 SCORE_WORDS = 10
 
@@ -58,13 +61,19 @@ def level_quality(
     counts: list[int],
     max_topic_share: float = 1.0,
     catch_all_gain: float = 0.0,
+    max_unseen_pairs: float = 1.0,
 ) -> list[dict[str, Any]]:
-    """Each cut's numbers: NPMI, diversity, largest topic share and how many of its
-    topics are catch-alls.
+    """Each cut's numbers: its ``score`` (the coherence the rule goes by, named in
+    ``measure``), NPMI, the share of its words' pairs no window holds together, diversity,
+    largest topic share and how many of its topics are catch-alls.
+
+    The score is NPMI unless more than ``max_unseen_pairs`` of the scored word pairs
+    (over every cut, weighted by documents) never share a window and the corpus has an
+    encoder: then it is :func:`.coherence.word_cosine`, also given as ``word_cosine``.
 
     A topic is a catch-all when it holds more than ``max_topic_share`` of the documents
     and splitting it along the tree makes its documents' words clearly more coherent:
-    its two parts' NPMI (weighted by their documents) beats its own by more than
+    its two parts' score (weighted by their documents) beats its own by more than
     ``catch_all_gain``. A large topic whose parts are as coherent as itself (one broad
     theme) is not one. Parts are looked up among the finer cuts in ``counts``.
     """
@@ -74,39 +83,64 @@ def level_quality(
         labels = cut_assignments(tree, leaf_assignments, k)
         words, _ = top_terms(class_tfidf(corpus.counts, labels, k), corpus.vocabulary, SCORE_WORDS)
         cuts[k] = (labels, words, np.bincount(labels[labels != UNASSIGNED], minlength=k))
-    # One coherence pass for every cut: gensim counts the windows once for all topics.
-    flat = corpus.reference.npmi([w for _, words, _ in cuts.values() for w in words])
-    npmi, start = {}, 0
-    for k, (_, words, _) in cuts.items():
-        npmi[k] = np.asarray(flat[start : start + len(words)])
-        start += len(words)
+    # One counting pass for every cut: the windows are counted once for all topics.
+    every_topic = [w for _, words, _ in cuts.values() for w in words]
+    npmi, unseen = (
+        _per_cut(cuts, values) for values in corpus.reference.npmi_and_unseen(every_topic)
+    )
+    sizes = np.concatenate([s for _, _, s in cuts.values()])
+    sparse = weighted_mean(np.concatenate(list(unseen.values())), sizes) > max_unseen_pairs
+    cosine = None
+    if sparse and corpus.encoder is not None:
+        cosine = _per_cut(cuts, word_cosine(every_topic, corpus.encoder))
+    elif sparse:
+        log.warning(
+            "most word pairs the granularity rule scores never share a window (documents of "
+            "a few words), but no encoder is at hand to score them by word vectors: NPMI used"
+        )
+    score, measure = (npmi, "npmi") if cosine is None else (cosine, "word_cosine")
     partitions = {k: tree.partition(k) for k in counts}
     levels = []
     for k, (_, words, sizes) in cuts.items():
-        levels.append(
-            {
-                "n_topics": k,
-                "npmi": round(weighted_mean(npmi[k], sizes), 6),
-                "diversity": round(topic_diversity(words), 6),
-                "largest_share": round(float(sizes.max(initial=0)) / n_documents, 6),
-                "catch_alls": sum(
-                    _is_catch_all(k, t, partitions, cuts, npmi, catch_all_gain)
-                    for t in np.flatnonzero(sizes > max_topic_share * n_documents)
-                ),
-            }
-        )
+        level = {
+            "n_topics": k,
+            "measure": measure,
+            "score": round(weighted_mean(score[k], sizes), 6),
+            "npmi": round(weighted_mean(npmi[k], sizes), 6),
+            "unseen_pairs": round(weighted_mean(unseen[k], sizes), 6),
+        }
+        if cosine is not None:
+            level["word_cosine"] = level["score"]
+        level |= {
+            "diversity": round(topic_diversity(words), 6),
+            "largest_share": round(float(sizes.max(initial=0)) / n_documents, 6),
+            "catch_alls": sum(
+                _is_catch_all(k, t, partitions, cuts, score, catch_all_gain)
+                for t in np.flatnonzero(sizes > max_topic_share * n_documents)
+            ),
+        }
+        levels.append(level)
     return levels
 
 
-def _is_catch_all(k, topic, partitions, cuts, npmi, gain) -> bool:
+def _per_cut(cuts: dict, values: list[float]) -> dict[int, np.ndarray]:
+    """Values of every cut's topics, in the order of ``cuts``, split back by cut."""
+    result, start = {}, 0
+    for k, (_, words, _) in cuts.items():
+        result[k] = np.asarray(values[start : start + len(words)], dtype=float)
+        start += len(words)
+    return result
+
+
+def _is_catch_all(k, topic, partitions, cuts, score, gain) -> bool:
     """Whether splitting ``topic`` of cut ``k`` along the tree (at the first finer cut
-    that divides it) raises its documents' NPMI by more than ``gain``."""
+    that divides it) raises its documents' score by more than ``gain``."""
     leaves = partitions[k] == topic
     for finer in sorted(m for m in partitions if m > k):
         parts = sorted(set(partitions[finer][leaves].tolist()))
         if len(parts) > 1:
             sizes = cuts[finer][2][parts]
-            return bool(weighted_mean(npmi[finer][parts], sizes) - npmi[k][topic] > gain)
+            return bool(weighted_mean(score[finer][parts], sizes) - score[k][topic] > gain)
     return False  # not divided within the cuts scored: nothing to split it into
 
 
@@ -123,6 +157,7 @@ def choose_level(
         counts,
         max_topic_share=config.max_topic_share,
         catch_all_gain=config.catch_all_gain,
+        max_unseen_pairs=config.max_unseen_pairs,
     )
     admissible = [level for level in levels if is_admissible(level, config)]
     if not admissible:
@@ -130,8 +165,8 @@ def choose_level(
             levels, key=lambda lv: (lv["catch_alls"], lv["largest_share"], -lv["n_topics"])
         )
     else:
-        best = max(level["npmi"] for level in admissible)
-        chosen = next(lv for lv in admissible if lv["npmi"] >= best - config.tolerance)
+        best = max(level["score"] for level in admissible)
+        chosen = next(lv for lv in admissible if lv["score"] >= best - config.tolerance)
     for level in levels:
         level["chosen"] = level is chosen
     return chosen["n_topics"], levels
@@ -142,7 +177,7 @@ def is_admissible(level: dict[str, Any], config: GranularityConfig) -> bool:
     return (
         level["catch_alls"] == 0
         and level["diversity"] >= config.min_diversity
-        and bool(np.isfinite(level["npmi"]))
+        and bool(np.isfinite(level["score"]))
     )
 
 

@@ -147,7 +147,7 @@ class _Grown:
 def _cuts(largest: dict[int, float] | None = None) -> list[dict]:
     largest = largest or {}
     return [
-        {"n_topics": k, "npmi": 0.1, "diversity": 0.9, "catch_alls": 0, "largest_share": s}
+        {"n_topics": k, "score": 0.1, "diversity": 0.9, "catch_alls": 0, "largest_share": s}
         for k in range(2, 41)
         for s in [largest.get(k, 0.1)]
     ]

@@ -44,6 +44,31 @@ def test_npmi_matches_a_hand_computation():
     assert got[2] < -0.9  # never together: near the floor of -1
 
 
+def test_unseen_pairs_are_the_share_of_word_pairs_no_document_holds_together():
+    reference = Reference(DOCS, Dictionary(DOCS))
+    # apple-banana, apple-durian and banana-fig share a document; apple-fig,
+    # banana-durian and durian-fig do not.
+    topics = [["apple", "banana", "durian", "fig"], ["apple", "banana"], ["apple"]]
+    npmi, unseen = reference.npmi_and_unseen(topics)
+    assert unseen[:2] == [0.5, 0.0] and np.isnan(unseen[2])
+    np.testing.assert_allclose(npmi, reference.npmi(topics), equal_nan=True)
+
+
+def test_word_cosine_is_the_mean_cosine_of_every_pair_of_a_topics_word_vectors():
+    planted = {"cat": [1.0, 0.0], "dog": [2.0, 0.0], "car": [0.0, 3.0], "new york": [1.0, 1.0]}
+    asked = []
+
+    def encoder(texts):
+        asked.append(list(texts))
+        return np.array([planted[t] for t in texts])
+
+    got = coherence.word_cosine([["cat", "dog", "car"], ["cat", "new_york"], ["dog"]], encoder)
+    np.testing.assert_allclose(got[:2], [(1 + 0 + 0) / 3, math.sqrt(0.5)])
+    assert np.isnan(got[2])
+    # Each distinct word embedded once, a phrase token as its words.
+    assert len(asked) == 1 and sorted(asked[0]) == ["car", "cat", "dog", "new york"]
+
+
 def test_topic_with_fewer_than_two_words_scores_nan():
     reference = Reference(DOCS, Dictionary(DOCS))
     got = reference.npmi([["apple"], ["apple", "banana"]])
