@@ -2,8 +2,9 @@
 
 Protocol (Grootendorst 2022, Table 1): OCTIS BBC_News, its tokens as they are
 (documents are the space-joined tokens, as the paper embedded them); k = 10, 20,
-30, 40, 50 reached by each tool's own topic reduction; three seeds; NPMI = gensim
-``c_npmi`` on the corpus itself, top-10 words; topic diversity = unique top-10
+30, 40, 50 reached by each tool's own topic reduction, and ``auto``: each tool's own
+default count (topicflow's granularity rule; BERTopic without ``nr_topics``); three
+seeds; NPMI = gensim ``c_npmi`` on the corpus itself, top-10 words; topic diversity = unique top-10
 words / (10 x topics). Both tools get the same all-MiniLM-L6-v2 embeddings (the pipeline's
 ``embed``), so the comparison is about what happens after embedding. topicflow runs
 through the pipeline: ``prepare`` (OCTIS's tokens kept, see ``common.py``),
@@ -11,7 +12,7 @@ through the pipeline: ``prepare`` (OCTIS's tokens kept, see ``common.py``),
 and a seeded UMAP; its outlier topic (-1) is left out of the scores, as in the paper,
 and its share of documents is reported.
 
-    .venv/bin/python benchmarks/embedding_octis_bbc.py [--seeds 3] [--ks 10,20,30,40,50]
+    .venv/bin/python benchmarks/embedding_octis_bbc.py [--seeds 3] [--ks auto,10,20,30,40,50]
 
 Writes ``benchmarks/results/embedding_octis_bbc.md``. BERTopic comes from the
 ``bench`` extra (``make bench`` installs it); without it only topicflow runs.
@@ -39,7 +40,8 @@ RESULTS = ROOT / "benchmarks" / "results" / "embedding_octis_bbc.md"
 
 
 def run_topicflow(corpus, k, seed):
-    """The pipeline's ``embedding`` model, default config with ``n_topics: k``."""
+    """The pipeline's ``embedding`` model, default config with ``n_topics: k`` (``auto``
+    is the default itself)."""
     cfg = octis_config(embedding={"n_topics": k})
     start = time.perf_counter()
     topics = fit_model("embedding", corpus, cfg, seed).topics_
@@ -52,7 +54,7 @@ def run_bertopic(embeddings, texts, k, seed):
     from umap import UMAP
 
     umap = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed)
-    model = BERTopic(umap_model=umap, nr_topics=k)
+    model = BERTopic(umap_model=umap, nr_topics=None if k == "auto" else k)
     start = time.perf_counter()
     labels, _ = model.fit_transform(texts, embeddings=embeddings)
     seconds = time.perf_counter() - start
@@ -63,7 +65,7 @@ def run_bertopic(embeddings, texts, k, seed):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--ks", default="10,20,30,40,50")
+    parser.add_argument("--ks", default="auto,10,20,30,40,50")
     args = parser.parse_args()
     if not OCTIS_BBC.is_file():
         print(f"skipped: {OCTIS_BBC} not found (the shared datasets are not on this machine)")
@@ -87,7 +89,7 @@ def main() -> int:
         systems = ["topicflow", "bertopic"]
     except ImportError:
         systems = ["topicflow"]
-    ks = [int(k) for k in args.ks.split(",")]
+    ks = [k if k == "auto" else int(k) for k in args.ks.split(",")]
     rows = []
     for k in ks:
         for seed in range(args.seeds):
@@ -125,7 +127,8 @@ def render(rows, ks, systems, args, n_docs, embed_seconds, hits, backend) -> str
         f"- Embeddings: all-MiniLM-L6-v2 (bundled; topicflow's default `{backend}` "
         "backend), computed once and shared by both tools "
         f"({embed_seconds:.0f} s, {hits} of {n_docs} from the cache).",
-        f"- k = {', '.join(map(str, ks))} via each tool's topic reduction; "
+        f"- k = {', '.join(map(str, ks))} via each tool's topic reduction ('auto': each "
+        "tool's default count, topicflow's granularity rule, BERTopic's HDBSCAN clusters); "
         f"seeds 0..{args.seeds - 1}; NPMI = gensim `c_npmi`, top-10 words, "
         "reference = the corpus; TD = unique top-10 words"
         " / (10 x topics). 'topics' = topics actually produced (a tool cannot exceed the count"

@@ -95,3 +95,47 @@ def test_long_documents_keep_npmi_and_never_call_the_encoder():
     assert {level["measure"] for level in model.levels_} == {"npmi"}
     assert all(level["score"] == level["npmi"] for level in model.levels_)
     assert model.preferred_ == 4
+
+
+REAL_THEMES = {
+    "football": "goal striker league referee stadium midfielder penalty coach fixture "
+    "tournament defender goalkeeper transfer kickoff offside trophy squad dribble header "
+    "cup",
+    "baking": "flour oven dough butter sugar yeast cake bread pastry muffin cookie frosting "
+    "whisk vanilla biscuit icing crust loaf knead batter",
+    "computers": "printer keyboard monitor driver motherboard laptop mouse processor "
+    "software hardware disk memory modem graphics compiler server firmware router "
+    "desktop bios",
+    "space": "orbit rocket satellite astronaut launch galaxy telescope comet planet shuttle "
+    "asteroid lunar spacecraft nebula cosmonaut mars meteor capsule moon starship",
+}
+
+
+@pytest.mark.slow
+def test_the_real_model_scores_titles_of_two_words_by_their_word_vectors():
+    # Two-word "titles" drawn within four themes of 20 real words each: NPMI cannot see
+    # that "oven" and "muffin" belong together, the embedding model can.
+    from topicflow.pipelines.config import Config
+    from topicflow.pipelines.vectors.encoder import LazyEncoder
+
+    rng = np.random.default_rng(3)
+    themes = [words.split() for words in REAL_THEMES.values()]
+    docs = [list(rng.choice(themes[d % 4], size=2, replace=False)) for d in range(240)]
+    truth = [d % 4 for d in range(240)]
+    encoder = LazyEncoder(Config().embedder)
+    corpus = PreparedCorpus([" ".join(d) for d in docs], docs, Dictionary(docs), encoder=encoder)
+    models = {
+        unseen: NmfModel(
+            NmfConfig(),
+            random_state=0,
+            granularity=GranularityConfig(
+                min_topics=2, max_topics=10, documents_per_leaf=15, max_unseen_pairs=unseen
+            ),
+        ).fit(corpus)
+        for unseen in (0.5, 1.0)  # the default, and NPMI always
+    }
+    model = models[0.5]
+    assert {level["measure"] for level in model.levels_} == {"word_cosine"}
+    assert model.preferred_ == 4
+    assert adjusted_rand_score(truth, model.topics_.assignments) == 1.0
+    assert models[1.0].preferred_ != 4  # NPMI splits a theme
