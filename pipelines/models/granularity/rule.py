@@ -92,7 +92,8 @@ def level_quality(
     and splitting it along the tree makes its documents' words clearly more coherent:
     its two parts' score (weighted by their documents) beats its own by more than
     ``catch_all_gain``. A large topic whose parts are as coherent as itself (one broad
-    theme) is not one. Parts are looked up among the finer cuts in ``counts``.
+    theme) is not one. Parts are looked up among the finer cuts in ``counts``. Scored
+    by word cosine, every topic above ``max_topic_share`` is a catch-all.
     """
     n_documents = max(len(leaf_assignments), 1)
     cuts = {}
