@@ -49,7 +49,11 @@ STAGE_ENTRIES: dict[str, tuple[str, ...]] = {
         "topicflow.pipelines.vectors.encoder",
     ),
     # Topic sets enter the key by content, so the model code is not the comparison's.
-    "compare": (*_PREPROCESS, "topicflow.pipelines.evaluate.compare"),
+    "compare": (
+        *_PREPROCESS,
+        "topicflow.pipelines.evaluate.compare",
+        "topicflow.pipelines.vectors.encoder",
+    ),
     # The state is built from a full fit of the models and their names, then updated
     # incrementally (the names stay as fitted).
     "fitted-state": (
@@ -166,11 +170,13 @@ def fitted_state_key(corpus_name: str, embedder_identity: str, cfg: Config) -> s
 def compare_key(
     corpus_fingerprint: str, vectors_identity: str | None, topic_sets: Mapping, cfg: Config
 ) -> str:
-    """The comparison of exactly these topics and assignments on exactly this corpus."""
+    """The comparison of exactly these topics and assignments on exactly this corpus (and
+    the embedding settings: the topics' words are embedded for their word cosine)."""
     return cache_key(
         "compare",
         corpus_fingerprint,
         vectors_identity,
+        cfg.embedder.identity_params(),
         cfg.preprocess.model_dump(),
         cfg.compare.model_dump(),
         [(name, _topics_digest(t)) for name, t in topic_sets.items()],

@@ -215,7 +215,7 @@ def compare(
     """``metrics.json`` before stability and drift: each model on the shared reference,
     then every pair of models, then each model against the gold labels."""
     return {
-        "models": models_quality(topic_sets, corpus.reference),
+        "models": models_quality(topic_sets, corpus.reference, encoder=corpus.encoder),
         "reference": corpus.reference.facts(),
         **compare_models(
             topic_sets, corpus, labels, thresholds=cfg.compare.thresholds.model_dump()

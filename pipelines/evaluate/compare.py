@@ -36,9 +36,10 @@ from topicflow.pipelines.evaluate.coherence import (
     jackknife_error,
     mean,
     topic_diversity,
+    word_cosine,
 )
 from topicflow.pipelines.evaluate.edges import topic_edges
-from topicflow.pipelines.models.base import PreparedCorpus
+from topicflow.pipelines.models.base import Encoder, PreparedCorpus
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
 
 __all__ = [
@@ -67,22 +68,30 @@ __all__ = [
 COHERENCE = {"npmi": "c_npmi", "c_v": "c_v", "u_mass": "u_mass"}  # our key -> gensim measure
 
 
-def model_quality(topics: TopicSet, reference: Reference, topn: int = 10) -> dict:
+def model_quality(
+    topics: TopicSet, reference: Reference, topn: int = 10, encoder: Encoder | None = None
+) -> dict:
     """One model's numbers on the shared reference.
 
     Coherence of each topic's first ``topn`` words under NPMI (``c_npmi``), C_V and
     UMass (``u_mass``: document co-occurrence; gensim builds the bag-of-words corpus
-    from the reference tokens itself), each as the mean over topics (NaN ignored) and
-    per topic; diversity; inverted RBO; topic sizes and how unequal they are.
+    from the reference tokens itself), and, given the run's ``encoder``, word cosine
+    (:func:`.coherence.word_cosine`: no co-occurrence needed, so it still speaks on
+    documents of a few words), each as the mean over topics (NaN ignored) and per
+    topic; diversity; inverted RBO; topic sizes and how unequal they are.
     """
-    return models_quality({"model": topics}, reference, topn)["model"]
+    return models_quality({"model": topics}, reference, topn, encoder)["model"]
 
 
 def models_quality(
-    models: Mapping[str, TopicSet], reference: Reference, topn: int = 10
+    models: Mapping[str, TopicSet],
+    reference: Reference,
+    topn: int = 10,
+    encoder: Encoder | None = None,
 ) -> dict[str, dict]:
     """:func:`model_quality` of several models, each coherence measure computed in one pass
-    over the reference for all their topics rather than one pass per model.
+    over the reference for all their topics rather than one pass per model (and their
+    words embedded in one call).
 
     A topic's score does not depend on the topics scored beside it (gensim counts every
     window of the reference, whatever words it holds), so the numbers are the same.
@@ -100,6 +109,10 @@ def models_quality(
             scores = reference.coherence(joined, measure, topn)
         for name, start, count in zip(names, starts, counts, strict=False):
             per_model[name][key] = scores[start : start + count]
+    if encoder is not None:
+        scores = word_cosine(joined, encoder, topn)
+        for name, start, count in zip(names, starts, counts, strict=False):
+            per_model[name]["word_cosine"] = scores[start : start + count]
     quality = {name: _quality(models[name], per_model[name], topn) for name in names}
     for name, start, count in zip(names, starts, counts, strict=False):
         # The sample's error on each model's NPMI; none when the reference is the corpus.

@@ -107,6 +107,9 @@ class ModelQuality(BaseModel):
     c_v_per_topic: list[Number]
     u_mass: Number
     u_mass_per_topic: list[Number]
+    # Mean cosine of the top words' vectors (None when the run had no encoder).
+    word_cosine: Number = None
+    word_cosine_per_topic: list[Number] = []
     diversity: Number
     irbo: Number
     sizes: list[int]

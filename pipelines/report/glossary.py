@@ -24,6 +24,12 @@ METRICS: dict[str, str] = {
         "windows) of a topic's top-10 words are to the topic as a whole; 0 to 1, higher is "
         "more coherent."
     ),
+    "word_cosine": (
+        "Word cosine: mean cosine similarity of every pair of a topic's top-10 words in the "
+        "embedding model's space, averaged over topics; needs no co-occurrence, so unlike "
+        "npmi it still measures topics of documents a few words long (titles, tweets); "
+        "higher is more coherent, but generic words also look alike."
+    ),
     "u_mass": (
         "UMass coherence: mean log conditional probability that a top word appears in a "
         "document given a higher-ranked top word appears; at most 0, closer to 0 is more "

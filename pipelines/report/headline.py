@@ -16,8 +16,17 @@ HEADLINE_ROWS = (
     ("topics", "n_topics", "{:d}"),
     ("NPMI (c_npmi, top 10)", "npmi", "{:.3f}"),
     ("C_V", "c_v", "{:.3f}"),
+    ("word cosine (top 10)", "word_cosine", "{:.3f}"),
     ("topic diversity", "diversity", "{:.3f}"),
     ("unassigned documents", "unassigned_share", "{:.1%}"),
+)
+# Under the headline when the documents are a few words long (short_text_note).
+SHORT_TEXT_NOTE = (
+    "These documents are a few words long: most pairs of a topic's top words never meet "
+    "in one, so NPMI and C_V mostly measure how rare the pairs are, not how good the "
+    "topics are, and compare models poorly here. Word cosine (how alike a topic's top "
+    "words are in the embedding model's space) does not depend on that, and chose the "
+    "number of topics."
 )
 DRIFT_KINDS = ("persisted", "emerged", "vanished", "split", "merged")
 # Under a mixture model's background topics (pipelines.models.mixture), in both reports.
@@ -115,6 +124,15 @@ def reference_note(metrics: Metrics) -> str:
         f"{reference.corpus_documents:,} documents ({reference.tokens:,} tokens); NPMI ± "
         f"its standard error over the sample: {errors}."
     )
+
+
+def short_text_note(metrics: Metrics | Mapping[str, Any]) -> str:
+    """A sentence when the granularity rule found the documents too short for NPMI (a
+    model's levels were scored by word cosine, pipelines.models.granularity.rule)."""
+    for quality in as_metrics(metrics).models.values():
+        if any(level.get("measure") == "word_cosine" for level in quality.value("levels") or []):
+            return SHORT_TEXT_NOTE
+    return ""
 
 
 def drift_title(drift: Drift) -> str:

@@ -44,6 +44,7 @@ from topicflow.pipelines.report.headline import (
     format_value,
     reference_note,
     reused_note,
+    short_text_note,
 )
 from topicflow.pipelines.report.lives_html import lives_section
 from topicflow.pipelines.report.markdown import render_markdown
@@ -165,7 +166,11 @@ def _headline(run: RunData) -> str:
         table += f"<tr><td>{label}</td>{cells}</tr>"
     table += "</table>"
     seconds = sum(s.seconds for s in run.manifest.stages.values())
-    sentences = (agreement_sentence(run.metrics), reference_note(run.metrics))
+    sentences = (
+        agreement_sentence(run.metrics),
+        reference_note(run.metrics),
+        short_text_note(run.metrics),
+    )
     facts = (
         f"<p><b>{_esc(corpus.name)}</b>: {corpus.documents:,} "
         f"documents; run {_esc(run.manifest.run_id)}, started "

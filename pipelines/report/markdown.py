@@ -13,6 +13,7 @@ from topicflow.pipelines.report.headline import (
     headline_markdown,
     reference_note,
     reused_note,
+    short_text_note,
 )
 from topicflow.pipelines.report.time_text import (
     SECTION_TITLE,
@@ -51,6 +52,8 @@ def render_markdown(run: RunData) -> str:
         lines.append(agreement + "\n")
     if sample := reference_note(run.metrics):
         lines.append(sample + "\n")
+    if short := short_text_note(run.metrics):
+        lines.append(short + "\n")
     for model in run.model_names:
         lines += _topic_table(run, model)
     for model in run.model_names:

@@ -12,7 +12,7 @@ from tests.pipelines.evaluate.test_alignment import Planted, compare
 from tests.planted import FRUIT_DOCS as DOCS
 from tests.planted import block_corpus
 from topicflow.pipelines.evaluate import coherence
-from topicflow.pipelines.evaluate.coherence import Reference
+from topicflow.pipelines.evaluate.coherence import Reference, word_cosine
 from topicflow.pipelines.evaluate.compare import (
     align,
     document_agreement,
@@ -166,6 +166,26 @@ def test_npmi_carries_its_sampling_error_only_when_the_reference_is_a_sample(mon
     assert sample.facts()["sampled"] and sample.facts()["documents"] == 200
     assert 0 < sampled["npmi_se"] < 0.1
     assert abs(sampled["npmi"] - whole["npmi"]) < 4 * sampled["npmi_se"]
+
+
+def test_word_cosine_is_measured_when_the_run_has_an_encoder():
+    topics = TopicSet(
+        words=[["apple", "banana", "cherry"], ["durian", "elder", "fig"]],
+        weights=[[1 / 3] * 3, [1 / 3] * 3],
+        assignments=np.array([0, 0, 0, 1, -1]),
+    )
+    reference = Reference(DOCS, Dictionary(DOCS))
+    rng = np.random.default_rng(0)
+    table = {w: rng.normal(size=4) for words in topics.words for w in words}
+
+    def encoder(texts):
+        return np.array([table[t] for t in texts])
+
+    got = model_quality(topics, reference, encoder=encoder)
+    expected = word_cosine(topics.words, encoder)
+    np.testing.assert_allclose(got["word_cosine_per_topic"], expected, atol=1e-6)
+    assert got["word_cosine"] == pytest.approx(np.mean(expected), abs=1e-6)
+    assert "word_cosine" not in model_quality(topics, reference)  # no encoder, no number
 
 
 def test_model_quality_of_a_model_without_topics():

@@ -33,3 +33,23 @@ def test_a_sampled_reference_is_stated_with_each_models_npmi_error(tmp_path):
 def test_a_whole_corpus_reference_needs_no_sentence(synthetic_run):
     for name in (REPORT_MD_FILE, REPORT_HTML_FILE):
         assert "Coherence was measured on a seeded sample" not in (synthetic_run / name).read_text()
+
+
+def test_documents_too_short_for_npmi_are_said_with_each_models_word_cosine(tmp_path):
+    path = write_synthetic_run(tmp_path)
+    metrics = json.loads((path / "metrics.json").read_text())
+    for number, quality in enumerate(metrics["models"].values()):
+        quality["word_cosine"] = 0.3 + 0.01 * number
+    first = next(iter(metrics["models"].values()))
+    first["levels"] = [{"n_topics": 3, "measure": "word_cosine", "score": 0.3}]
+    (path / "metrics.json").write_text(json.dumps(metrics))
+    write_report(path)
+    for name in (REPORT_MD_FILE, REPORT_HTML_FILE):
+        text = (path / name).read_text()
+        assert "These documents are a few words long" in text, name
+        assert "word cosine (top 10)" in text and "0.310" in text, name
+
+
+def test_documents_long_enough_for_npmi_need_no_short_text_sentence(synthetic_run):
+    for name in (REPORT_MD_FILE, REPORT_HTML_FILE):
+        assert "These documents are a few words long" not in (synthetic_run / name).read_text()
