@@ -86,7 +86,7 @@ def level_quality(
 
     The score is NPMI unless more than ``max_unseen_pairs`` of the scored word pairs
     (over every cut, weighted by documents) never share a window and the corpus has an
-    encoder: then it is :func:`.coherence.word_cosine`, also given as ``word_cosine``.
+    encoder: then it is :func:`.coherence.word_cosine` (``measure``: ``word_cosine``).
 
     A topic is a catch-all when it holds more than ``max_topic_share`` of the documents
     and splitting it along the tree makes its documents' words clearly more coherent:
@@ -106,8 +106,8 @@ def level_quality(
     npmi, unseen = (
         _per_cut(cuts, values) for values in corpus.reference.npmi_and_unseen(every_topic)
     )
-    sizes = np.concatenate([s for _, _, s in cuts.values()])
-    sparse = weighted_mean(np.concatenate(list(unseen.values())), sizes) > max_unseen_pairs
+    documents = np.concatenate([sizes for _, _, sizes in cuts.values()])
+    sparse = weighted_mean(np.concatenate(list(unseen.values())), documents) > max_unseen_pairs
     cosine = None
     if sparse and corpus.encoder is not None:
         cosine = _per_cut(cuts, word_cosine(every_topic, corpus.encoder))
@@ -120,26 +120,24 @@ def level_quality(
     partitions = {k: tree.partition(k) for k in counts}
     levels = []
     for k, (_, words, sizes) in cuts.items():
-        level = {
-            "n_topics": k,
-            "measure": measure,
-            "score": round(weighted_mean(score[k], sizes), 6),
-            "npmi": round(weighted_mean(npmi[k], sizes), 6),
-            "unseen_pairs": round(weighted_mean(unseen[k], sizes), 6),
-        }
-        if cosine is not None:
-            level["word_cosine"] = level["score"]
-        level |= {
-            "diversity": round(topic_diversity(words), 6),
-            "largest_share": round(float(sizes.max(initial=0)) / n_documents, 6),
-            # Word vectors rate generic words ("help", "question", "problem") as alike,
-            # so they cannot tell a broad theme from a catch-all: every large topic is one.
-            "catch_alls": sum(
-                cosine is not None or _is_catch_all(k, t, partitions, cuts, score, catch_all_gain)
-                for t in np.flatnonzero(sizes > max_topic_share * n_documents)
-            ),
-        }
-        levels.append(level)
+        levels.append(
+            {
+                "n_topics": k,
+                "measure": measure,
+                "score": round(weighted_mean(score[k], sizes), 6),
+                "npmi": round(weighted_mean(npmi[k], sizes), 6),
+                "unseen_pairs": round(weighted_mean(unseen[k], sizes), 6),
+                "diversity": round(topic_diversity(words), 6),
+                "largest_share": round(float(sizes.max(initial=0)) / n_documents, 6),
+                # Word vectors rate generic words ("help", "question") as alike, so they
+                # cannot tell a broad theme from a catch-all: every large topic is one.
+                "catch_alls": sum(
+                    cosine is not None
+                    or _is_catch_all(k, t, partitions, cuts, score, catch_all_gain)
+                    for t in np.flatnonzero(sizes > max_topic_share * n_documents)
+                ),
+            }
+        )
     return levels
 
 
