@@ -143,7 +143,7 @@ def run_config(setting, overrides, prepared, corpus, labels):
                 "preferred": quality.get("n_topics_preferred"),
                 "leaves": quality.get("n_leaves"),
                 "npmi": quality["npmi"],
-                "word_cos": mean(word_cosine(topic_sets[name].words, corpus.encoder)),
+                "word_cos": quality["word_cosine"],
                 "td": quality["diversity"],
                 "nmi": metrics["labels"][name]["nmi"],
                 "largest": max(sizes) / n if sizes else 0.0,

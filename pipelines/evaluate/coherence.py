@@ -158,7 +158,7 @@ def word_cosine(
     if not vocabulary:
         return [float("nan")] * len(lists)
     vectors = np.asarray(encoder([w.replace("_", " ") for w in vocabulary]), dtype=np.float64)
-    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     row = {w: i for i, w in enumerate(vocabulary)}
     result = []
     for words in lists:
