@@ -138,8 +138,8 @@ def render(rows, ks, systems, args, n_docs, embed_seconds, hits, backend) -> str
         "default config (UMAP n_neighbors 30, HDBSCAN min_cluster_size 10, "
         "pointwise-KL topic words on per-document counts, core-member words, "
         "centroid outlier reassignment at cosine 0.25).",
-        "- BERTopic 0.17.4: defaults, `UMAP(random_state=seed)`, `nr_topics=k`; its outlier "
-        "topic is left out of NPMI/TD and its share reported as unassigned.",
+        "- BERTopic 0.17.4: defaults, `UMAP(random_state=seed)`, `nr_topics=k` (`None` at "
+        "auto); its outlier topic is left out of NPMI/TD and its share reported as unassigned.",
         f"- Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; the cores are shared with other engineers' test runs "
         "(seconds are noisy; NPMI, TD and unassigned are not).",

@@ -15,7 +15,7 @@ standard error (:meth:`Reference.npmi_replicates`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -154,22 +154,38 @@ def word_cosine(
     still measures topics of documents a few words long (Fang et al., SIGIR 2016, for
     tweets). Every distinct word is embedded once."""
     lists = [list(words[:topn]) for words in topics]
-    vocabulary = sorted({w for words in lists for w in words})
-    if not vocabulary:
-        return [float("nan")] * len(lists)
-    vectors = np.asarray(encoder([w.replace("_", " ") for w in vocabulary]), dtype=np.float64)
-    vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    row = {w: i for i, w in enumerate(vocabulary)}
-    result = []
-    for words in lists:
+    vectors = WordVectors([w for words in lists for w in words], encoder)
+    return [vectors.cosine(words) for words in lists]
+
+
+class WordVectors:
+    """Unit vectors of words in the embedding model's space, each distinct word embedded
+    once (a phrase token ``new_york`` is read as its words)."""
+
+    def __init__(self, words: Iterable[str], encoder: Callable[[list[str]], np.ndarray]):
+        vocabulary = sorted(set(words))
+        self._row = {w: i for i, w in enumerate(vocabulary)}
+        self._unit = np.zeros((0, 0))
+        if vocabulary:
+            vectors = np.array(encoder([w.replace("_", " ") for w in vocabulary]), np.float64)
+            self._unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+    def cosine(self, words: Sequence[str]) -> float:
+        """Mean cosine over every pair of ``words`` (NaN below two words)."""
         first, second = np.triu_indices(len(words), 1)
         if not len(first):
-            result.append(float("nan"))
-            continue
-        at = np.array([row[w] for w in words])
-        pairs = np.einsum("ij,ij->i", vectors[at[first]], vectors[at[second]])
-        result.append(float(pairs.mean()))
-    return result
+            return float("nan")
+        at = self._rows(words)
+        return float(np.einsum("ij,ij->i", self._unit[at[first]], self._unit[at[second]]).mean())
+
+    def between(self, words: Sequence[str], others: Sequence[str]) -> float:
+        """Mean cosine over every pair of one word of ``words`` and one of ``others``."""
+        if not len(words) or not len(others):
+            return float("nan")
+        return float((self._unit[self._rows(words)] @ self._unit[self._rows(others)].T).mean())
+
+    def _rows(self, words: Sequence[str]) -> np.ndarray:
+        return np.array([self._row[w] for w in words], dtype=np.int64)
 
 
 def topic_diversity(topics: Sequence[Sequence[str]], topn: int = 10) -> float:

@@ -15,7 +15,8 @@ class GranularityConfig(Section):
     min_topics: int = Field(3, ge=2, le=1000)
     max_topics: int = Field(40, ge=2, le=1000)
     max_topic_share: float = Field(0.25, gt=0, le=1)
-    # ...that is also incoherent: its parts' score beats its own by more than this.
+    # ...that is also incoherent: its parts' score beats its own by more than this (scored
+    # by word vectors: its parts are not more alike than other pairs of topics by this).
     catch_all_gain: float = Field(0.02, ge=0, le=1)
     min_diversity: float = Field(0.6, ge=0, le=1)
     # When more than this share of the word pairs the rule scores never share a window

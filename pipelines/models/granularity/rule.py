@@ -34,9 +34,13 @@ whatever their quality (20 Newsgroups subject lines: the rule chose 7 topics for
 newsgroups). So when more than ``max_unseen_pairs`` of the word pairs scored (over
 every cut, weighted by documents) share no window, the cuts are scored by word
 cosine (:func:`.coherence.word_cosine`, word-embedding coherence, designed for tweets)
-for the choice and the tolerance; and since word vectors rate generic words ("help",
-"question") as alike, they cannot tell a broad theme from a catch-all, so there every
-topic above ``max_topic_share`` counts as a catch-all. Measured
+for the choice and the tolerance. Word vectors rate generic words ("help", "question")
+as alike, so a catch-all of generic words scores as coherent as its parts there; what
+gives it away is that its parts are no more alike than any two topics of the corpus. So
+on such a corpus a large topic is a catch-all unless the words of its two parts are
+more alike (mean cosine) than those of the other pairs of topics, by more than
+``catch_all_gain`` (the halves of one broad theme are; see :func:`_parts_unrelated`).
+Measured
 at the cuts 3-40 (README, "Short texts"): BBC News and OCTIS BBC 0-8 % such pairs, a
 4,000-post 20 Newsgroups sample 0-17 %, spans of 5-40 words 3-36 %, subject lines
 47-76 %: the share is a property of the corpus more than of the model, so every model
@@ -56,7 +60,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from topicflow.pipelines.evaluate.coherence import topic_diversity, weighted_mean, word_cosine
+from topicflow.pipelines.evaluate.coherence import WordVectors, topic_diversity, weighted_mean
 from topicflow.pipelines.models.granularity.config import GranularityConfig
 from topicflow.pipelines.models.topicset import UNASSIGNED
 from topicflow.pipelines.models.tree import cut
@@ -92,8 +96,9 @@ def level_quality(
     and splitting it along the tree makes its documents' words clearly more coherent:
     its two parts' score (weighted by their documents) beats its own by more than
     ``catch_all_gain``. A large topic whose parts are as coherent as itself (one broad
-    theme) is not one. Parts are looked up among the finer cuts in ``counts``. Scored
-    by word cosine, every topic above ``max_topic_share`` is a catch-all.
+    theme) is not one. Scored by word cosine, the test is whether its parts are more
+    alike than the cut's topics are anyway (:func:`_parts_unrelated`). Parts are looked up
+    among the finer cuts in ``counts``.
     """
     n_documents = max(len(leaf_assignments), 1)
     cuts = {}
@@ -108,16 +113,24 @@ def level_quality(
     )
     documents = np.concatenate([sizes for _, _, sizes in cuts.values()])
     sparse = weighted_mean(np.concatenate(list(unseen.values())), documents) > max_unseen_pairs
-    cosine = None
-    if sparse and corpus.encoder is not None:
-        cosine = _per_cut(cuts, word_cosine(every_topic, corpus.encoder))
-    elif sparse:
+    if sparse and corpus.encoder is None:
         log.warning(
             "most word pairs the granularity rule scores never share a window (documents of "
             "a few words), but no encoder is at hand to score them by word vectors: NPMI used"
         )
-    score, measure = (npmi, "npmi") if cosine is None else (cosine, "word_cosine")
+    if sparse and corpus.encoder is not None:
+        vectors = WordVectors((w for words in every_topic for w in words), corpus.encoder)
+        score, measure = _per_cut(cuts, [vectors.cosine(w) for w in every_topic]), "word_cosine"
+        catch_all_by_parts = _parts_unrelated(vectors, cuts, catch_all_gain)
+    else:
+        score, measure = npmi, "npmi"
+        catch_all_by_parts = _parts_gain(cuts, score, catch_all_gain)
     partitions = {k: tree.partition(k) for k in counts}
+
+    def is_catch_all(k: int, topic: int) -> bool:
+        split = _split(k, topic, partitions)
+        return split is not None and catch_all_by_parts(k, topic, *split)
+
     levels = []
     for k, (_, words, sizes) in cuts.items():
         levels.append(
@@ -129,11 +142,8 @@ def level_quality(
                 "unseen_pairs": round(weighted_mean(unseen[k], sizes), 6),
                 "diversity": round(topic_diversity(words), 6),
                 "largest_share": round(float(sizes.max(initial=0)) / n_documents, 6),
-                # Word vectors rate generic words ("help", "question") as alike, so they
-                # cannot tell a broad theme from a catch-all: every large topic is one.
                 "catch_alls": sum(
-                    cosine is not None
-                    or _is_catch_all(k, t, partitions, cuts, score, catch_all_gain)
+                    is_catch_all(k, t)
                     for t in np.flatnonzero(sizes > max_topic_share * n_documents)
                 ),
             }
@@ -150,16 +160,58 @@ def _per_cut(cuts: dict, values: list[float]) -> dict[int, np.ndarray]:
     return result
 
 
-def _is_catch_all(k, topic, partitions, cuts, score, gain) -> bool:
-    """Whether splitting ``topic`` of cut ``k`` along the tree (at the first finer cut
-    that divides it) raises its documents' score by more than ``gain``."""
+def _split(k: int, topic: int, partitions: dict) -> tuple[int, list[int]] | None:
+    """The first finer cut that divides ``topic`` of cut ``k`` along the tree, and the
+    topics it divides it into (None: not divided within the cuts scored)."""
     leaves = partitions[k] == topic
     for finer in sorted(m for m in partitions if m > k):
         parts = sorted(set(partitions[finer][leaves].tolist()))
         if len(parts) > 1:
-            sizes = cuts[finer][2][parts]
-            return bool(weighted_mean(score[finer][parts], sizes) - score[k][topic] > gain)
-    return False  # not divided within the cuts scored: nothing to split it into
+            return finer, parts
+    return None
+
+
+def _parts_gain(cuts: dict, score: dict, margin: float):
+    """Catch-all by co-occurrence: its parts (weighted by documents) are more coherent
+    than itself by more than ``margin``."""
+
+    def is_catch_all(k: int, topic: int, finer: int, parts: list[int]) -> bool:
+        gain = weighted_mean(score[finer][parts], cuts[finer][2][parts]) - score[k][topic]
+        return bool(gain > margin)
+
+    return is_catch_all
+
+
+def _parts_unrelated(vectors: WordVectors, cuts: dict, margin: float):
+    """Catch-all by word vectors: its parts are not more alike than the cut's topics are
+    to each other anyway. Alike is the mean cosine between the words of two topics; the
+    parts' must beat that of every other pair of topics of the finer cut (each pair
+    weighted by the product of their documents) by more than ``margin``.
+
+    Word vectors rate generic words ("help", "question", "sale") as alike, so a catch-all
+    of generic words scores as coherent as its parts, and any two topics of such a
+    corpus look somewhat alike: the other pairs of topics are the yardstick. The parts
+    of one broad theme (two halves of football) are clearly closer to each other than
+    football is to baking; the parts of a catch-all are not."""
+
+    between = {}  # (cut, topic, topic) -> cosine: cuts share their topic pairs' numbers
+
+    def alike(finer: int, pairs: list[tuple[int, int]]) -> float:
+        words, sizes = cuts[finer][1], cuts[finer][2]
+        for a, b in pairs:
+            if (finer, a, b) not in between:
+                between[finer, a, b] = vectors.between(words[a], words[b])
+        cosines = [between[finer, a, b] for a, b in pairs]
+        return weighted_mean(cosines, [sizes[a] * sizes[b] for a, b in pairs])
+
+    def is_catch_all(k: int, topic: int, finer: int, parts: list[int]) -> bool:
+        n, inside = len(cuts[finer][1]), set(parts)
+        pairs = [(a, b) for a in range(n) for b in range(a + 1, n)]
+        own = [(a, b) for a, b in pairs if a in inside and b in inside]
+        others = [(a, b) for a, b in pairs if not (a in inside and b in inside)]
+        return bool(alike(finer, own) - alike(finer, others) <= margin)
+
+    return is_catch_all
 
 
 def choose_level(

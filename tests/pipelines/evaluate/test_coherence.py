@@ -69,6 +69,16 @@ def test_word_cosine_is_the_mean_cosine_of_every_pair_of_a_topics_word_vectors()
     assert len(asked) == 1 and sorted(asked[0]) == ["car", "cat", "dog", "new york"]
 
 
+def test_word_vectors_between_two_word_lists_is_the_mean_cosine_over_the_cross_pairs():
+    planted = {"cat": [1.0, 0.0], "dog": [2.0, 0.0], "car": [0.0, 3.0], "bus": [1.0, 1.0]}
+    vectors = coherence.WordVectors(planted, lambda texts: np.array([planted[t] for t in texts]))
+    # cat-car 0, cat-bus 1/sqrt(2), dog-car 0, dog-bus 1/sqrt(2).
+    assert vectors.between(["cat", "dog"], ["car", "bus"]) == pytest.approx(math.sqrt(0.5) / 2)
+    assert vectors.between(["cat"], ["dog"]) == pytest.approx(1.0)
+    assert np.isnan(vectors.between([], ["dog"]))
+    assert vectors.cosine(["cat", "dog", "car"]) == pytest.approx(1 / 3)
+
+
 def test_topic_with_fewer_than_two_words_scores_nan():
     reference = Reference(DOCS, Dictionary(DOCS))
     got = reference.npmi([["apple"], ["apple", "banana"]])
