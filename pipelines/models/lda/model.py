@@ -39,8 +39,8 @@ class LdaModel(MixtureTopicModel):
         vocabulary word only echoes the prior: it is left unassigned."""
         tokens = corpus.tokens
         theta = estimator.transform(tokens) if len(tokens) else np.zeros((0, estimator.n_topics))
-        has_words = tokens.lengths() > 0
-        return Mixture(theta, estimator.components_, has_words)
+        lengths = tokens.lengths()
+        return Mixture(theta, estimator.components_, lengths > 0, lengths)
 
     def _word_order(self, estimator: LdaTopicModel) -> WordOrder:
         relevance, probabilities = self._config().relevance, estimator.word_probabilities_

@@ -70,7 +70,8 @@ class NmfModel(MixtureTopicModel):
         distributions = np.divide(
             components, totals[:, None], out=np.zeros_like(components), where=totals[:, None] > 0
         )
-        return Mixture(weights * totals, distributions, weights.sum(axis=1) > 0)
+        lengths = np.asarray(corpus.counts.sum(axis=1)).ravel()
+        return Mixture(weights * totals, distributions, weights.sum(axis=1) > 0, lengths)
 
     def _word_order(self, estimator: NmfFit) -> WordOrder:
         return lambda dist: np.argsort(-dist, axis=1, kind="stable")[:, : self.top_words]
