@@ -103,9 +103,11 @@ bench-lemmas: install
 	$(BIN)/python benchmarks/lemmatisation.py
 
 # Topic trees at the defaults (no topic count by hand) against issue 16's targets: OCTIS BBC,
-# raw BBC News, 20 Newsgroups and its subject lines, new and previous defaults, BERTopic.
+# raw BBC News, 20 Newsgroups and its subject lines, new and previous defaults, BERTopic;
+# then subject lines of a few newsgroups (2 or 3 broad themes), each model alone.
 bench-trees: install-bench
 	$(BIN)/python benchmarks/topic_trees.py
+	$(BIN)/python benchmarks/short_themes.py
 
 # Topics over time on the State of the Union paragraphs (a cold run, about 20 minutes),
 # with BERTopic's topics_over_time on the same vectors and periods.
