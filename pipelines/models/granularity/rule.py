@@ -185,8 +185,9 @@ def _parts_gain(cuts: dict, score: dict, margin: float):
 def _parts_unrelated(vectors: WordVectors, cuts: dict, margin: float):
     """Catch-all by word vectors: its parts are not more alike than the cut's topics are
     to each other anyway. Alike is the mean cosine between the words of two topics; the
-    parts' must beat that of every other pair of topics of the finer cut (each pair
-    weighted by the product of their documents) by more than ``margin``.
+    parts' (over their pairs, if more than two) must beat the mean over the other pairs of
+    topics of the finer cut by more than ``margin``, each pair weighted by the product of
+    its topics' documents.
 
     Word vectors rate generic words ("help", "question", "sale") as alike, so a catch-all
     of generic words scores as coherent as its parts, and any two topics of such a
