@@ -98,10 +98,21 @@ def document_map_figure(run: RunData, max_points: int) -> dict[str, Any]:
         "height": 560,
         "xaxis": {"showticklabels": False, "title": ""},
         "yaxis": {"showticklabels": False, "title": ""},
+        # Anchored at their left: Plotly anchors buttons at their right by default and
+        # widens the left margin to fit them, pushing the map into the right half.
         "updatemenus": [
-            {"type": "buttons", "direction": "right", "x": 0, "y": 1.1, "buttons": buttons}
+            {
+                "type": "buttons",
+                "direction": "right",
+                "x": 0,
+                "xanchor": "left",
+                "y": 1.02,
+                "yanchor": "bottom",
+                "buttons": buttons,
+            }
         ],
     }
+    layout["margin"] = {**LAYOUT["margin"], "t": 60}
     return {"data": [trace], "layout": layout}
 
 

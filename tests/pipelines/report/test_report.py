@@ -277,6 +277,7 @@ def test_report_renders_in_headless_chromium_and_runs_no_injected_code(synthetic
             ".plot", "els => els.map(e => [e.id, e.querySelectorAll('.main-svg').length])"
         )
         points = page.eval_on_selector_all("#document-map .point", "els => els.length")
+        map_area = page.evaluate(MAP_PLOT_AREA)
         # The level control re-colours the map: a colour per topic at the level picked.
         colours = []
         for model, level in [(None, None), ("lda", 0), ("lda", 2), ("embedding", 2)]:
@@ -299,6 +300,8 @@ def test_report_renders_in_headless_chromium_and_runs_no_injected_code(synthetic
     # the movers per model, coherence and sizes.
     assert len(plots) == 16 and all(count > 0 for _, count in plots), plots
     assert points == N_DOCS  # every document is a point on the map
+    # The map's buttons sit above it: its plot area spans the card, not its right half.
+    assert map_area["left"] <= 80 and map_area["plot"] >= 0.85 * map_area["figure"], map_area
     # Embedding's 3 topics and its unassigned grey; LDA's 2, then 6 topics (all assigned);
     # embedding's 6 finest topics and grey.
     assert colours == [4, 2, 6, 7]
@@ -321,6 +324,13 @@ def test_report_renders_in_headless_chromium_and_runs_no_injected_code(synthetic
         "Topic 2: match goal teamemerging, 0.0% -> 30.0% (+30.0 points), q = 0.004"
     )
     assert (synthetic_run / "report.png").stat().st_size > 10_000
+
+
+# Where Plotly put the map's plot area inside its figure (pixels).
+MAP_PLOT_AREA = """(() => {
+    const layout = document.getElementById('document-map')._fullLayout;
+    return {left: layout._size.l, plot: layout._size.w, figure: layout.width};
+})()"""
 
 
 def _over_time_views(page) -> dict:
