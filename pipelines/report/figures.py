@@ -96,8 +96,9 @@ def document_map_figure(run: RunData, max_points: int) -> dict[str, Any]:
     layout = {
         **LAYOUT,
         "height": 560,
-        "xaxis": {"showticklabels": False, "title": ""},
-        "yaxis": {"showticklabels": False, "title": ""},
+        # A projection's axes mean nothing: no ticks, no zero lines.
+        "xaxis": {"showticklabels": False, "title": "", "zeroline": False},
+        "yaxis": {"showticklabels": False, "title": "", "zeroline": False},
         # Anchored at their left: Plotly anchors buttons at their right by default and
         # widens the left margin to fit them, pushing the map into the right half.
         "updatemenus": [
@@ -112,7 +113,7 @@ def document_map_figure(run: RunData, max_points: int) -> dict[str, Any]:
             }
         ],
     }
-    layout["margin"] = {**LAYOUT["margin"], "t": 60}
+    layout["margin"] = {**LAYOUT["margin"], "t": 60, "b": 20}
     return {"data": [trace], "layout": layout}
 
 
