@@ -65,7 +65,7 @@ class Mixture:
     distributions: np.ndarray  # topics x vocabulary, rows sum to 1 (or 0 for a dead topic)
     has_words: np.ndarray  # documents with at least one vocabulary word
     # Each document's number of vocabulary tokens; None: every document long enough that
-    # a PRESENT share of it is a token (see :meth:`present`).
+    # a PRESENT share of it is half a token (see :meth:`present`).
     lengths: np.ndarray | None = None
 
     def __post_init__(self) -> None:
@@ -98,19 +98,20 @@ class Mixture:
 
     def present(self, shares: np.ndarray) -> np.ndarray:
         """Documents x topics, for :func:`background_topics`: the topic holds at least
-        ``PRESENT`` of the document and at least one of its tokens' worth. In a document
-        of two tokens a model's prior spreads the weights, so a share alone finds most
-        topics present everywhere and leading few documents: LDA alone on subject lines
-        (two tokens a line) found three of its five topics background and reported two,
-        one of them holding 65 % of the lines. A topic that produced none of a
-        document's words is not in it. From ten tokens on a ``PRESENT`` share is a
-        token, so longer documents are counted as before. (A document's own topic,
-        :meth:`specificity`, still goes by the share: with the token floor the
-        two-token lines went to their largest topic, and LDA's largest topic on them
-        grew from 9 % to 15 % of the lines at 14 topics.)"""
+        ``PRESENT`` of the document and at least half a token's worth of it. In a
+        document of two tokens a model's prior spreads the weights, so a share alone
+        finds most topics present everywhere and leading few documents: LDA alone on
+        subject lines (two tokens a line) found three of its five topics background and
+        reported two, one of them holding 65 % of the lines. Half a token, not one: LDA's
+        proportions include its prior, so a topic that produced one of two tokens holds
+        about 0.38 of the document, and the one word of a one-token line about 0.6. From
+        five tokens on a ``PRESENT`` share is half a token, so longer documents are
+        counted as before. (A document's own topic, :meth:`specificity`, still goes by
+        the share: with a floor the two-token lines went to their largest topic, and
+        LDA's largest topic on them grew from 9 % to 15 % of the lines at 14 topics.)"""
         if self.lengths is None:
             return shares >= PRESENT
-        floor = np.divide(1.0, self.lengths, out=np.ones(len(shares)), where=self.lengths > 0)
+        floor = np.divide(0.5, self.lengths, out=np.ones(len(shares)), where=self.lengths > 0)
         return shares >= np.maximum(PRESENT, floor)[:, None]
 
     def present_counts(self) -> np.ndarray:

@@ -64,19 +64,30 @@ def test_a_topic_in_most_documents_that_leads_few_is_background():
 def test_in_documents_of_two_tokens_a_prior_spread_share_is_no_presence():
     # Two-token documents: each has its own topic at 0.52, and the prior spreads 0.12 on
     # every other topic, enough for a share alone to find them all present everywhere
-    # while leading a quarter of the documents each: all but two would be background.
+    # while leading a fifth of the documents each: all but two would be background.
     rng = np.random.default_rng(0)
     weights = np.full((200, 5), 0.12)
     weights[np.arange(200), rng.integers(0, 5, size=200)] = 0.52
     has_words = np.ones(200, dtype=bool)
     assert background_topics(Mixture(weights, np.full((5, 3), 1 / 3), has_words)).sum() == 3
-    # A tenth of two tokens is not one of them: each topic is present where it leads.
+    # 0.12 of two tokens is not half of one: each topic is present where it leads.
     short = Mixture(weights, np.full((5, 3), 1 / 3), has_words, np.full(200, 2))
     assert short.present_counts().tolist() == np.bincount(short.largest(), minlength=5).tolist()
     assert not background_topics(short).any()
-    # From ten tokens on a tenth is a token: counted as without lengths.
-    long = Mixture(weights, np.full((5, 3), 1 / 3), has_words, np.full(200, 10))
+    # From five tokens on a tenth is half a token: counted as without lengths.
+    long = Mixture(weights, np.full((5, 3), 1 / 3), has_words, np.full(200, 5))
     assert background_topics(long).sum() == 3
+
+
+def test_a_topic_that_produced_one_token_of_a_short_document_is_present_despite_the_prior():
+    # LDA's proportions include the prior: the topic of a one-token line holds about 0.6,
+    # each topic of a two-token line split between two holds about 0.38.
+    weights = np.array([[0.6, 0.1, 0.1, 0.1, 0.1], [0.38, 0.38, 0.08, 0.08, 0.08]])
+    mixture = Mixture(weights, np.full((5, 3), 1 / 3), np.ones(2, dtype=bool), np.array([1, 2]))
+    assert mixture.present(mixture.shares()).tolist() == [
+        [True, False, False, False, False],
+        [True, True, False, False, False],
+    ]
 
 
 def _leafy(model_cls, config, n_themes=4, per_theme=30, seed=3):
