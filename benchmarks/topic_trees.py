@@ -257,11 +257,11 @@ def write(fresh: dict[str, str], command: str) -> None:
         "embedding model's preferred count, the model that can only cut its tree, up to the "
         "largest preferred count, that every model has leaves for and admits, with no topic "
         "above 25 % of the documents if there is one; LDA and NMF are fitted afresh at it); "
-        "'preferred' = the count the model's own rule chose. The sections kept from an "
-        "earlier run were run with `--corpora octis_bbc,bbc_news` and `--corpora subjects` "
-        "on the same code, before the matched level followed the embedding model only; "
-        "there the embedding model's count was already the smallest, so the level is the "
-        "same.",
+        "'preferred' = the count the model's own rule chose. Sections marked as kept from "
+        "an earlier run: OCTIS BBC and the subject lines were run before repeated lines "
+        "were dropped (`preprocess.repeated_lines`), which leaves them as they are (one "
+        "line per document), and OCTIS BBC before the matched level followed the embedding "
+        "model only (there its count was already the smallest, so the level is the same).",
         "- BERTopic 0.17.4: its defaults on the same texts and MiniLM vectors, seeded UMAP, "
         "no topic reduction; topic -1 is unassigned; its words are each topic's first 10 of "
         "30 in topicflow's reference vocabulary.",

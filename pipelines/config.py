@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, create_model, field_validator
@@ -45,6 +45,9 @@ class PreprocessConfig(Section):
     """The one tokenisation and vocabulary shared by LDA, topic words and coherence."""
 
     clean_usenet: bool = False
+    # Drop a line found in at least this many documents (signatures, greetings, bylines),
+    # unless it is all its document holds; "keep" drops none.
+    repeated_lines: Annotated[int, Field(ge=2, le=1_000_000)] | Literal["keep"] = 5
     lowercase: bool = True
     stopwords: Literal["english", "none"] = "english"
     extra_stopwords: tuple[str, ...] = ()
@@ -59,12 +62,13 @@ class PreprocessConfig(Section):
     bigram_threshold: float = Field(0.5, gt=-1, le=1)
     max_phrase_words: int = Field(3, ge=2, le=10)
     phrase_connectors: bool = True
-    no_below: int = Field(5, ge=1, le=1_000_000)
+    # "auto": 5, lowered (down to 2) until at most 5 % of the documents lose every word.
+    no_below: Annotated[int, Field(ge=1, le=1_000_000)] | Literal["auto"] = 5
     no_above: float = Field(0.5, gt=0, le=1)
     keep_n: int = Field(50_000, ge=10, le=10_000_000)
 
     def estimator_params(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"clean_usenet"})
+        return self.model_dump(exclude={"clean_usenet", "repeated_lines"})
 
 
 class EmbedderConfig(Section):

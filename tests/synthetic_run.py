@@ -282,6 +282,9 @@ def synthetic_metrics(
     metrics = {
         "preprocess": {
             "vocabulary_size": 24,
+            "no_below": 2,
+            "repeated_lines": 0,
+            "documents_with_repeated_lines": 0,
             "documents_without_tokens": 0,
             "mean_tokens_per_document": 6.5,
         },

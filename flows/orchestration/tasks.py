@@ -76,8 +76,12 @@ def preprocess(texts: list[str], cfg: Config, store: Path, key: str) -> Staged[P
     prepared, hit = cached_result(store, "preprocess", key, lambda: prepare(texts, cfg))
     summary = prepared.summary()
     get_run_logger().info(
-        "preprocess: vocabulary of %s words; %s documents without any%s",
+        "preprocess: %s lines found in many documents dropped from %s documents; "
+        "vocabulary of %s words (each in at least %s documents); %s documents without any%s",
+        f"{summary['repeated_lines'] or 0:,}",
+        f"{summary['documents_with_repeated_lines'] or 0:,}",
         f"{summary['vocabulary_size']:,}",
+        summary["no_below"],
         summary["documents_without_tokens"],
         " [cached]" if hit else "",
     )

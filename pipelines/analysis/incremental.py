@@ -29,7 +29,7 @@ from topicflow.pipelines.evaluate.alignment import unit_rows
 from topicflow.pipelines.io.run_shapes import TopicTree
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
-from topicflow.pipelines.text.clean import strip_usenet
+from topicflow.pipelines.text.clean import Cleaner, strip_usenet
 from topicflow.pipelines.text.packed import PackedTokens
 from topicflow.pipelines.text.preprocess import Preprocessed, Preprocessor
 
@@ -59,13 +59,14 @@ class FittedState:
     coordinates: np.ndarray  # n x 2 document-map positions
     trees: dict[str, TopicTree] = field(default_factory=dict)  # model -> tree.json entry
     leaves: dict[str, np.ndarray] = field(default_factory=dict)  # model -> each one's leaf node
+    cleaner: Cleaner | None = None  # fitted; None in a state stored before it was kept
 
     def index(self) -> dict[str, int]:
         return {h: i for i, h in enumerate(self.hashes)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # A state stored before trees were kept has none: its updates write no tree.
-        self.__dict__.update({"trees": {}, "leaves": {}, **state})
+        self.__dict__.update({"trees": {}, "leaves": {}, "cleaner": None, **state})
         self.__post_init__()  # a state stored before tokens were packed has lists
 
     def __post_init__(self) -> None:
@@ -95,6 +96,7 @@ def fitted_state(
         coordinates=np.asarray(coordinates, dtype=float),
         trees=dict(trees or {}),
         leaves={n: np.asarray(nodes) for n, nodes in (leaves or {}).items()},
+        cleaner=prepared.cleaner,
     )
 
 
@@ -142,8 +144,12 @@ def plan_update(
 def preprocess_incremental(
     state: FittedState, texts: Sequence[str], hashes: Sequence[str], clean_usenet: bool
 ) -> Preprocessed:
-    """Seen documents keep their tokens; new ones go through the fitted preprocessor."""
-    cleaned = [strip_usenet(t) for t in texts] if clean_usenet else list(texts)
+    """Seen documents keep their tokens; new ones go through the fitted cleaner and
+    preprocessor (the fit's repeated lines are dropped from them too)."""
+    if state.cleaner is not None:
+        cleaned = state.cleaner.transform(texts)
+    else:  # a state stored before the cleaner was kept
+        cleaned = [strip_usenet(t) for t in texts] if clean_usenet else list(texts)
     seen = state.index()
     new = [i for i, h in enumerate(hashes) if h not in seen]
     vocabulary = state.preprocessor.vocabulary_
@@ -154,7 +160,7 @@ def preprocess_incremental(
     rows[new] = len(state.tokens) + np.arange(len(new))
     grown = bool(np.array_equal(rows, np.arange(len(rows))))  # new documents only appended
     tokens = both if grown else both.take(rows)
-    return Preprocessed(cleaned, tokens, vocabulary, state.preprocessor)
+    return Preprocessed(cleaned, tokens, vocabulary, state.preprocessor, state.cleaner)
 
 
 def _new_rows(state: FittedState, hashes: Sequence[str]) -> list[int]:

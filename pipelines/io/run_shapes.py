@@ -79,6 +79,9 @@ class TopicTree(_Shape):
 
 class Preprocess(_Shape):
     vocabulary_size: int
+    no_below: int | None = None  # a word's least number of documents (runs before it: absent)
+    repeated_lines: int | None = None  # lines dropped as repeated (runs before it: absent)
+    documents_with_repeated_lines: int | None = None
     documents_without_tokens: int
     mean_tokens_per_document: Number
 

@@ -1,5 +1,12 @@
 """Text-level cleaning applied before both branches (tokens and embeddings see the same text).
 
+:class:`Cleaner` is the step a run fits on its corpus: per document, optionally, the
+USENET cleaning below; then, over the corpus, lines that recur verbatim in many
+documents (signatures without a separator, greetings, bylines, disclaimers). Left in,
+those make topics: on six newsgroups a poster's signature quote became an LDA topic of
+phrases such as ``amounts_of_excrement_least``, and motorcyclists' "DoD" taglines an
+embedding topic of 420 posts, because a short post's vector is mostly its signature.
+
 The USENET cleaner follows scikit-learn's ``fetch_20newsgroups(remove=("headers",
 "footers", "quotes"))`` heuristics for headers and quotes: drop the header block,
 quoted replies and their attribution lines. For signatures it is more careful than
@@ -10,7 +17,14 @@ near the end starts a signature.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from array import array
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 _QUOTE_LINE = re.compile(r"(writes in|writes:|wrote:|says:|said:|^In article|^Quoted from|^\||^>)")
 _HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*: ")
@@ -73,3 +87,82 @@ def _strip_signature(text: str) -> str:
         if _SIGNATURE_SEPARATOR.match(lines[number]):
             return "\n".join(lines[:number])
     return text
+
+
+class Cleaner(BaseEstimator):
+    """The text both branches read, sklearn style: ``usenet`` applies :func:`strip_usenet`
+    to every document; ``repeated_lines`` (a count, or ``"keep"``) drops every line that
+    ``fit`` found in at least that many documents, compared without case or runs of
+    white space (``repeated_`` holds their hashes; ``changed_``: how many of the fitted
+    documents lost lines).
+
+    A document whose every line is repeated is kept whole: dropping them would empty it,
+    and a text repeated as a whole (a one-line document, a copy) is content, not
+    boilerplate. A text that loses nothing is returned as it is, not as a copy.
+    """
+
+    def __init__(self, *, usenet: bool = False, repeated_lines: int | str = 5) -> None:
+        self.usenet = usenet
+        self.repeated_lines = repeated_lines
+
+    def fit(self, texts: Iterable[str], y=None) -> Cleaner:
+        self.fit_transform(texts)
+        return self
+
+    def fit_transform(self, texts: Iterable[str], y=None) -> list[str]:
+        texts = self._per_document(texts)
+        keep = self.repeated_lines == "keep"
+        if not keep and not (isinstance(self.repeated_lines, int) and self.repeated_lines >= 2):
+            raise ValueError(
+                f"repeated_lines must be 'keep' or an integer >= 2, got {self.repeated_lines!r}"
+            )
+        self.repeated_ = frozenset() if keep else _repeated(texts, self.repeated_lines)
+        cleaned = self._drop_repeated(texts)
+        self.changed_ = sum(a is not b for a, b in zip(texts, cleaned, strict=True))
+        return cleaned
+
+    def transform(self, texts: Iterable[str]) -> list[str]:
+        check_is_fitted(self, "repeated_")
+        return self._drop_repeated(self._per_document(texts))
+
+    def _per_document(self, texts: Iterable[str]) -> list[str]:
+        return [strip_usenet(t) for t in texts] if self.usenet else list(texts)
+
+    def _drop_repeated(self, texts: list[str]) -> list[str]:
+        if not self.repeated_:
+            return texts
+        return [_without_lines(text, self.repeated_) for text in texts]
+
+
+def _line_hash(line: str) -> int | None:
+    """A stable 64-bit hash of a line without case or runs of white space; None if blank."""
+    key = " ".join(line.lower().split())
+    if not key:
+        return None
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _line_hashes(text: str) -> set[int]:
+    return {h for line in text.splitlines() if (h := _line_hash(line)) is not None}
+
+
+def _repeated(texts: Sequence[str], min_documents: int) -> frozenset[int]:
+    """Hashes of the lines found in at least ``min_documents`` of ``texts`` (a document
+    counts a line once). Counted as 8-byte hashes, not strings: a million short texts
+    are a million distinct lines."""
+    hashes = array("Q")
+    for text in texts:
+        hashes.extend(_line_hashes(text))
+    values, counts = np.unique(np.frombuffer(hashes, dtype=np.uint64), return_counts=True)
+    return frozenset(int(v) for v in values[counts >= min_documents])
+
+
+def _without_lines(text: str, repeated: frozenset[int]) -> str:
+    lines = text.splitlines()
+    if len(lines) < 2:  # one line: all it holds, kept either way
+        return text
+    hashes = [_line_hash(line) for line in lines]
+    dropped = [h is not None and h in repeated for h in hashes]
+    if not any(dropped) or all(d or h is None for d, h in zip(dropped, hashes, strict=True)):
+        return text  # nothing to drop, or nothing would be left
+    return "\n".join(line for line, d in zip(lines, dropped, strict=True) if not d)

@@ -9,7 +9,7 @@ tokenisation into runs of letters and digits (internal apostrophes kept, a
 trailing "'s" dropped), number and length filters, stopwords, optional
 lemmatisation (:mod:`.lemmatize`), phrases (:mod:`.phrases`: multi-word names such as
 ``osama_bin_laden`` or ``bank_of_england``), then the vocabulary filter
-(``no_below``, ``no_above``, ``keep_n``).
+(``no_below``, ``no_above``, ``keep_n``; ``no_below="auto"`` is :func:`auto_no_below`).
 
 With lemmas the tokens are lemmas, which read oddly as topic words ("tax_rate" for
 what the texts call "tax rates"). ``surface_`` maps each vocabulary token that reads
@@ -33,7 +33,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from topicflow.pipelines.config import PreprocessConfig
 from topicflow.pipelines.evaluate.coherence import Reference, bounded_reference
-from topicflow.pipelines.text.clean import strip_usenet
+from topicflow.pipelines.text.clean import Cleaner
 from topicflow.pipelines.text.lemmatize import LEMMATIZERS, lemmatizer
 from topicflow.pipelines.text.packed import PackedTokens
 from topicflow.pipelines.text.phrases import CONNECTORS, DELIMITER, PhraseModel
@@ -45,6 +45,13 @@ _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _DIGIT = re.compile(r"\d")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "`": "'"})
 BIGRAM_DELIMITER = DELIMITER
+
+# no_below="auto" tries these, largest first: gensim's default (5) suits documents of
+# dozens of words; two is the least a word needs to say anything about co-occurrence.
+AUTO_NO_BELOW = (5, 4, 3, 2)
+# ... and takes the first that leaves at most this share of the documents with words
+# but no vocabulary word (such a document is unassigned by every word-based model).
+MAX_WORDLESS_SHARE = 0.05
 
 
 class Preprocessor(BaseEstimator):
@@ -73,7 +80,7 @@ class Preprocessor(BaseEstimator):
         bigram_threshold: float = 0.5,
         max_phrase_words: int = 3,
         phrase_connectors: bool = True,
-        no_below: int = 5,
+        no_below: int | str = 5,
         no_above: float = 0.5,
         keep_n: int = 50_000,
     ) -> None:
@@ -121,9 +128,13 @@ class Preprocessor(BaseEstimator):
             connectors = self.phrases_.connectors
             tokens = [[t for t in doc if t not in connectors] for doc in tokens]
         vocabulary = Dictionary(tokens)
+        no_below = self.no_below
+        if no_below == "auto":
+            no_below = auto_no_below(vocabulary, tokens, self.no_above)
+        self.no_below_ = no_below
         # gensim's no_below counts documents; it cannot exceed the corpus size.
         vocabulary.filter_extremes(
-            no_below=min(self.no_below, max(1, len(tokens))),
+            no_below=min(no_below, max(1, len(tokens))),
             no_above=self.no_above,
             keep_n=self.keep_n,
         )
@@ -230,10 +241,38 @@ class Preprocessor(BaseEstimator):
                 raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
         if not 1 <= self.min_token_length <= self.max_token_length:
             raise ValueError("need 1 <= min_token_length <= max_token_length")
+        if self.no_below != "auto" and not (isinstance(self.no_below, int) and self.no_below >= 1):
+            raise ValueError(f"no_below must be 'auto' or an integer >= 1, got {self.no_below!r}")
         if not 0 < self.no_above <= 1:
             raise ValueError(f"no_above must be in (0, 1], got {self.no_above}")
         if self.max_phrase_words < 2:
             raise ValueError(f"max_phrase_words must be at least 2, got {self.max_phrase_words}")
+
+
+def auto_no_below(vocabulary: Dictionary, docs: Sequence[Sequence[str]], no_above: float) -> int:
+    """The largest of :data:`AUTO_NO_BELOW` that leaves at most :data:`MAX_WORDLESS_SHARE`
+    of the documents that have tokens without a word in the vocabulary.
+
+    On documents of dozens of words this is 5 (gensim's default): each holds some common
+    word. Short texts (titles, subject lines: two or three tokens after stopwords) are
+    different: 13 % of 20 Newsgroups subject lines hold no word of five lines, so LDA and
+    NMF could place none of them; at 2 it is 4 %. ``vocabulary`` is unfiltered (document
+    frequencies of every token of ``docs``); words ``no_above`` drops count as absent, and
+    ``keep_n`` is left out (it caps vocabularies far larger than the words this concerns).
+    """
+    frequency = np.zeros(len(vocabulary), dtype=np.int64)
+    for token_id, df in vocabulary.dfs.items():
+        frequency[token_id] = df
+    frequency[frequency > int(no_above * vocabulary.num_docs)] = 0  # as filter_extremes
+    ids, counts = vocabulary.token2id, frequency.tolist()  # lists index fastest
+    # Per document with tokens, the document frequency of its most widespread kept word.
+    best = np.fromiter((max(counts[ids[t]] for t in doc) for doc in docs if doc), dtype=np.int64)
+    if best.size == 0:
+        return AUTO_NO_BELOW[0]
+    for no_below in AUTO_NO_BELOW:
+        if np.mean(best < no_below) <= MAX_WORDLESS_SHARE:
+            return no_below
+    return AUTO_NO_BELOW[-1]
 
 
 def _surface_counts(
@@ -278,6 +317,7 @@ class Preprocessed:
     tokens: PackedTokens  # per document, in the vocabulary: LDA input and coherence reference
     vocabulary: Dictionary
     preprocessor: Preprocessor | None = None  # fitted: tokenises documents added later
+    cleaner: Cleaner | None = None  # fitted: cleans documents added later
 
     def __post_init__(self) -> None:
         self.tokens = PackedTokens.of(self.tokens, self.vocabulary)
@@ -290,14 +330,27 @@ class Preprocessed:
         lengths = self.tokens.lengths()
         return {
             "vocabulary_size": len(self.vocabulary),
+            # the no_below used (``auto`` resolved); None for a corpus built without one
+            "no_below": getattr(self.preprocessor, "no_below_", None),
+            # lines found in many documents (signatures, greetings) and the documents
+            # that lost them; None without a fitted cleaner
+            "repeated_lines": _fitted(self.cleaner, "repeated_", len),
+            "documents_with_repeated_lines": _fitted(self.cleaner, "changed_", int),
             "documents_without_tokens": int(np.sum(lengths == 0)),
             "mean_tokens_per_document": round(int(lengths.sum()) / max(1, len(lengths)), 2),
         }
 
 
+def _fitted(estimator, attribute: str, convert):
+    value = getattr(estimator, attribute, None)
+    return None if value is None else convert(value)
+
+
 def preprocess_corpus(texts: Sequence[str], config: PreprocessConfig) -> Preprocessed:
-    """Clean (optionally) and tokenise every document with one fitted :class:`Preprocessor`."""
-    cleaned = [strip_usenet(t) for t in texts] if config.clean_usenet else list(texts)
+    """Clean every document with one fitted :class:`.clean.Cleaner` and tokenise it with
+    one fitted :class:`Preprocessor`."""
+    cleaner = Cleaner(usenet=config.clean_usenet, repeated_lines=config.repeated_lines)
+    cleaned = cleaner.fit_transform(texts)
     preprocessor = Preprocessor(**config.estimator_params())
     tokens = preprocessor.fit_pack(cleaned)
-    return Preprocessed(cleaned, tokens, preprocessor.vocabulary_, preprocessor)
+    return Preprocessed(cleaned, tokens, preprocessor.vocabulary_, preprocessor, cleaner)

@@ -110,6 +110,17 @@ def test_lda_passes_are_auto_or_a_count(passes):
         load_config(None, {"lda": {"passes": passes}})
 
 
+@pytest.mark.parametrize("no_below", [0, "sometimes"])
+def test_no_below_is_auto_or_a_count(no_below):
+    assert load_config().preprocess.no_below == 5
+    assert load_config(None, {"preprocess": {"no_below": "auto"}}).preprocess.no_below == "auto"
+    with pytest.raises(
+        ConfigError,
+        match=r"^invalid config: preprocess\.no_below: .*\(allowed: an integer >= 1 .*\| auto, ",
+    ):
+        load_config(None, {"preprocess": {"no_below": no_below}})
+
+
 def test_wrong_type(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("seed: lots\n")

@@ -122,6 +122,7 @@ def test_every_format_runs_end_to_end(fmt, tmp_path, store, prefect_api):
     assert table.column_names == expected and table.num_rows == N_DOCS
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert list(metrics["models"]) == ["lda", "embedding"]
+    assert metrics["preprocess"]["no_below"] == 2  # the smoke config's, as used
     assert [(c["a"], c["b"]) for c in metrics["comparisons"]] == [("lda", "embedding")]
     assert ("labels" in metrics) is fields
     assert load_run(run_dir).model_names == ["lda", "embedding"]  # every file has its shape

@@ -92,6 +92,51 @@ def test_vocabulary_filters():
     assert set(capped.vocabulary_.token2id) == {"common", "alpha"}
 
 
+def short_lines() -> list[str]:
+    """100 one-word lines: 80 over eight words in ten lines each; 18 over six words in
+    three lines each; two share a word of two lines; and ten lines of stopwords only."""
+    common = [f"common{'abcdefgh'[i % 8]}" for i in range(80)]  # no digits: they are dropped
+    rare = [f"rare{'abcdef'[i // 3]}" for i in range(18)]
+    return common + rare + ["pair", "pair"] + ["the and of"] * 10
+
+
+def test_auto_no_below_lowers_the_filter_until_few_documents_lose_every_word():
+    texts = short_lines()
+    pre = Preprocessor(no_below="auto", bigrams=False, no_above=1.0)
+    tokens = pre.fit_transform(texts)
+    # At 5 and at 4 the 20 lines of rare words (20 % of the 100 with words) lose every
+    # word; at 3 only the two "pair" lines do (2 %); stopword-only lines are not counted.
+    assert pre.no_below_ == 3
+    assert tokens[80] == ["rarea"] and tokens[98] == [] and tokens[100] == []
+    fixed = Preprocessor(no_below=5, bigrams=False, no_above=1.0)
+    assert fixed.fit_transform(texts)[80] == [] and fixed.no_below_ == 5
+
+
+def test_auto_no_below_keeps_five_when_documents_share_common_words():
+    texts = [f"{line} common{'abcdefgh'[i % 8]}" for i, line in enumerate(short_lines()[:100])]
+    pre = Preprocessor(no_below="auto", bigrams=False, no_above=1.0).fit(texts)
+    assert pre.no_below_ == 5 and "rarea" not in pre.vocabulary_.token2id
+
+
+def test_auto_no_below_counts_words_no_above_drops_as_absent():
+    # "ubiquitous" is in every line, so no_above=0.5 drops it: it places no line.
+    texts = [f"{line} ubiquitous" for line in short_lines()[:100]]
+    assert Preprocessor(no_below="auto", bigrams=False, no_above=1.0).fit(texts).no_below_ == 5
+    assert Preprocessor(no_below="auto", bigrams=False, no_above=0.5).fit(texts).no_below_ == 3
+
+
+def test_auto_no_below_stops_at_two():
+    texts = [f"once{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(50)] + ["twice", "twice"]
+    pre = Preprocessor(no_below="auto", bigrams=False, no_above=1.0)
+    assert pre.fit_transform(texts)[-1] == ["twice"] and pre.no_below_ == 2
+
+
+@pytest.mark.parametrize("bad", [0, "sometimes", 2.5])
+def test_no_below_must_be_auto_or_a_positive_integer(bad):
+    with pytest.raises(ValueError, match="no_below"):
+        Preprocessor(no_below=bad).fit(["a text"])
+
+
 def test_transform_matches_fit_transform():
     texts = ["central bank rates", "bank rates rise", "rates fall at the bank"] * 3
     pre = Preprocessor(no_below=1, bigrams=False)
