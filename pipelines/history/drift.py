@@ -67,6 +67,7 @@ def topic_drift(
             "size_after": current[m["b"]]["size"],
             "words": list(current[m["b"]]["words"][:5]),
             **_name(current[m["b"]]),
+            **_previous_name(previous[m["a"]], current[m["b"]]),
         }
         for m in pairs["matched"]
     ]
@@ -130,6 +131,15 @@ def _brief(topic: dict) -> dict:
 def _name(topic: dict) -> dict:
     """``{"name": ...}`` for a named topic; nothing for an unnamed or older one."""
     return {"name": topic["name"]} if topic.get("name") else {}
+
+
+def _previous_name(before: dict, now: dict) -> dict:
+    """``{"previous_name": ...}`` when a persisting topic was named otherwise before: its
+    words moved enough to be named anew, which a reader should see (nothing when the
+    name is the same, or either run's topic has none)."""
+    if before.get("name") and now.get("name") and before["name"] != now["name"]:
+        return {"previous_name": before["name"]}
+    return {}
 
 
 def drift_since(

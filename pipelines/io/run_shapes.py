@@ -294,6 +294,7 @@ class PersistedTopic(_Shape):
     size_after: int
     words: list[str]
     name: str | None = None  # the current run's
+    previous_name: str | None = None  # the previous run's, where it differs
 
 
 class SplitTopic(_Shape):

@@ -193,7 +193,7 @@ def drift_lines(model_drift: ModelDrift) -> list[str]:
     ]
     grown = sorted(model_drift.persisted, key=lambda t: -abs(t.size_after - t.size_before))[:3]
     lines += [
-        f"persisted: {t.name} (topic {t.previous} → {t.current}, "
+        f"persisted: {_renamed(t)} (topic {t.previous} → {t.current}, "
         f"{t.size_before:,} → {t.size_after:,} docs)"
         if t.name
         else f"persisted: topic {t.previous} → {t.current} "
@@ -202,6 +202,12 @@ def drift_lines(model_drift: ModelDrift) -> list[str]:
         if t.size_after != t.size_before
     ]
     return lines or ["no change in the topics"]
+
+
+def _renamed(topic: Any) -> str:
+    """A persisting topic's name, led by its earlier one when that differs."""
+    earlier = getattr(topic, "previous_name", None)
+    return f"{earlier} → {topic.name}" if earlier else topic.name
 
 
 def reused_note(manifest: RunManifest) -> str:

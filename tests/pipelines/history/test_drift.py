@@ -117,6 +117,16 @@ def test_drift_lines_lead_with_the_topics_names_and_older_runs_keep_their_words(
     assert "- emerged: tax credit reform (topic 1, 6 docs)" in lines
     assert "- vanished: topic 1 (8 docs): bank, market, shares, profit, investor" in lines
     assert "- persisted: space missions (topic 0 → 0, 10 → 14 docs)" in lines
+    assert "previous_name" not in changes["persisted"][0]  # the same name
+
+
+def test_a_persisting_topic_named_anew_shows_both_names():
+    previous = [named(0, SPACE, "space missions", 10)]
+    current = [named(2, SPACE, "shuttle launch", 14)]
+    drift = drift_since("r1", None, {"lda": previous}, {"lda": current})
+    assert drift["models"]["lda"]["persisted"][0]["previous_name"] == "space missions"
+    lines = drift_markdown(drift).splitlines()
+    assert "- persisted: space missions → shuttle launch (topic 0 → 2, 10 → 14 docs)" in lines
 
 
 def test_a_hostile_name_in_a_drift_line_stays_text():
