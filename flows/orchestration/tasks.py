@@ -174,11 +174,11 @@ def draw_map(
 
 @task(name="preprocess-incremental")
 def incremental_preprocess(
-    state: FittedState, texts: list[str], hashes: list[str], clean_usenet: bool
+    state: FittedState, texts: list[str], hashes: list[str]
 ) -> Staged[Preprocessed]:
     """Tokens of seen documents from the fitted state; only new documents are tokenised."""
     clock = Clock("preprocess")
-    prepared = preprocess_incremental(state, texts, hashes, clean_usenet)
+    prepared = preprocess_incremental(state, texts, hashes)
     return clock.staged(prepared)
 
 

@@ -314,8 +314,7 @@ def _incremental(r: RunContext, documents: Corpus) -> tuple[_Modelled, dict[str,
     found, state = load_entry(r.store, "fitted-state", key)
     plan = plan_update(state if found else None, hashes, cfg.incremental, cfg.models)
     if plan.incremental:
-        clean = cfg.preprocess.clean_usenet
-        prepared = incremental_preprocess(_unwalked(state), documents.texts, hashes, clean)
+        prepared = incremental_preprocess(_unwalked(state), documents.texts, hashes)
         prepared = prepared.record(manifest, "preprocess")
         vectors, identity, embedder = _embed(r, prepared) if cfg.needs_vectors() else (None,) * 3
         corpus = _prepared_corpus(r, prepared, vectors, embedder)

@@ -29,7 +29,7 @@ from topicflow.pipelines.evaluate.alignment import unit_rows
 from topicflow.pipelines.io.run_shapes import TopicTree
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
-from topicflow.pipelines.text.clean import Cleaner, strip_usenet
+from topicflow.pipelines.text.clean import Cleaner
 from topicflow.pipelines.text.packed import PackedTokens
 from topicflow.pipelines.text.preprocess import Preprocessed, Preprocessor
 
@@ -50,6 +50,7 @@ class FittedState:
     """The fitted models of the last full fit and what they said of every document since."""
 
     preprocessor: Preprocessor
+    cleaner: Cleaner  # fitted: the text of documents added later is cleaned as the fit's was
     models: dict[str, TopicModel]  # fitted; their topics' words and weights stay as fitted
     fitted: frozenset[str]  # hashes of the documents of the last full fit
     hashes: list[str]  # every document seen, in the order of the columns below
@@ -59,14 +60,13 @@ class FittedState:
     coordinates: np.ndarray  # n x 2 document-map positions
     trees: dict[str, TopicTree] = field(default_factory=dict)  # model -> tree.json entry
     leaves: dict[str, np.ndarray] = field(default_factory=dict)  # model -> each one's leaf node
-    cleaner: Cleaner | None = None  # fitted; None in a state stored before it was kept
 
     def index(self) -> dict[str, int]:
         return {h: i for i, h in enumerate(self.hashes)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # A state stored before trees were kept has none: its updates write no tree.
-        self.__dict__.update({"trees": {}, "leaves": {}, "cleaner": None, **state})
+        self.__dict__.update({"trees": {}, "leaves": {}, **state})
         self.__post_init__()  # a state stored before tokens were packed has lists
 
     def __post_init__(self) -> None:
@@ -83,10 +83,11 @@ def fitted_state(
 ) -> FittedState:
     """The state a full fit leaves for the next run (with each model's tree and every
     document's leaf node in it, when the fit has them)."""
-    if prepared.preprocessor is None:
+    if prepared.preprocessor is None or prepared.cleaner is None:
         raise ValueError("the preprocessing was not fitted in this run")
     return FittedState(
         preprocessor=prepared.preprocessor,
+        cleaner=prepared.cleaner,
         models=dict(models),
         fitted=frozenset(hashes),
         hashes=list(hashes),
@@ -96,7 +97,6 @@ def fitted_state(
         coordinates=np.asarray(coordinates, dtype=float),
         trees=dict(trees or {}),
         leaves={n: np.asarray(nodes) for n, nodes in (leaves or {}).items()},
-        cleaner=prepared.cleaner,
     )
 
 
@@ -142,14 +142,11 @@ def plan_update(
 
 
 def preprocess_incremental(
-    state: FittedState, texts: Sequence[str], hashes: Sequence[str], clean_usenet: bool
+    state: FittedState, texts: Sequence[str], hashes: Sequence[str]
 ) -> Preprocessed:
     """Seen documents keep their tokens; new ones go through the fitted cleaner and
     preprocessor (the fit's repeated lines are dropped from them too)."""
-    if state.cleaner is not None:
-        cleaned = state.cleaner.transform(texts)
-    else:  # a state stored before the cleaner was kept
-        cleaned = [strip_usenet(t) for t in texts] if clean_usenet else list(texts)
+    cleaned, changed = state.cleaner.clean(texts)
     seen = state.index()
     new = [i for i, h in enumerate(hashes) if h not in seen]
     vocabulary = state.preprocessor.vocabulary_
@@ -160,7 +157,7 @@ def preprocess_incremental(
     rows[new] = len(state.tokens) + np.arange(len(new))
     grown = bool(np.array_equal(rows, np.arange(len(rows))))  # new documents only appended
     tokens = both if grown else both.take(rows)
-    return Preprocessed(cleaned, tokens, vocabulary, state.preprocessor, state.cleaner)
+    return Preprocessed(cleaned, tokens, vocabulary, state.preprocessor, state.cleaner, changed)
 
 
 def _new_rows(state: FittedState, hashes: Sequence[str]) -> list[int]:

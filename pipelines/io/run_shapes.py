@@ -296,6 +296,10 @@ class PersistedTopic(_Shape):
     name: str | None = None  # the current run's
     previous_name: str | None = None  # the previous run's, where it differs
 
+    @property
+    def size_changed(self) -> bool:
+        return self.size_after != self.size_before
+
 
 class SplitTopic(_Shape):
     previous: int

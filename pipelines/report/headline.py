@@ -29,6 +29,9 @@ SHORT_TEXT_NOTE = (
     "number of topics."
 )
 DRIFT_KINDS = ("persisted", "emerged", "vanished", "split", "merged")
+# Persisting topics named anew listed besides the three that changed most in size (a
+# refit can rename most topics; the rest are counted).
+RENAMED_SHOWN = 5
 # Under a mixture model's background topics (pipelines.models.mixture), in both reports.
 BACKGROUND_NOTE = (
     "The model spent a topic on words most documents use and few are about; it is kept "
@@ -164,7 +167,8 @@ def drift_markdown(drift: Drift | Mapping[str, Any]) -> str:
 
 
 def drift_lines(model_drift: ModelDrift) -> list[str]:
-    """One plain-text line per change (emerged, vanished, split, merged, biggest growth),
+    """One plain-text line per change (emerged, vanished, split, merged; of the persisting
+    topics the three whose size changed most and up to ``RENAMED_SHOWN`` named anew),
     each led by the topic's name ("emerged: tax credit reform (topic 3, 120 docs)"), or
     ending on its words when it has no name (an older run, naming off)."""
 
@@ -191,23 +195,27 @@ def drift_lines(model_drift: ModelDrift) -> list[str]:
         else f"merged: topics {', '.join(map(str, t.from_))} into {t.current}: {words(t)}"
         for t in model_drift.merged
     ]
-    grown = sorted(model_drift.persisted, key=lambda t: -abs(t.size_after - t.size_before))[:3]
+    # The three that changed most in size, and up to RENAMED_SHOWN more named anew.
+    by_change = sorted(model_drift.persisted, key=lambda t: -abs(t.size_after - t.size_before))
+    grown = [t for t in by_change[:3] if t.size_changed]
+    renamed = [t for t in by_change if t.previous_name and t not in grown]
+    shown = sorted(grown + renamed[:RENAMED_SHOWN], key=by_change.index)
     lines += [
         f"persisted: {_renamed(t)} (topic {t.previous} → {t.current}, "
         f"{t.size_before:,} → {t.size_after:,} docs)"
         if t.name
         else f"persisted: topic {t.previous} → {t.current} "
         f"({t.size_before:,} → {t.size_after:,} docs): {words(t)}"
-        for t in grown
-        if t.size_after != t.size_before
+        for t in shown
     ]
+    if len(renamed) > RENAMED_SHOWN:
+        lines.append(f"and {len(renamed) - RENAMED_SHOWN} more persisting topics named anew")
     return lines or ["no change in the topics"]
 
 
 def _renamed(topic: Any) -> str:
     """A persisting topic's name, led by its earlier one when that differs."""
-    earlier = getattr(topic, "previous_name", None)
-    return f"{earlier} → {topic.name}" if earlier else topic.name
+    return f"{topic.previous_name} → {topic.name}" if topic.previous_name else topic.name
 
 
 def reused_note(manifest: RunManifest) -> str:

@@ -94,7 +94,7 @@ class Cleaner(BaseEstimator):
     to every document; ``repeated_lines`` (a count, or ``"keep"``) drops every line that
     ``fit`` found in at least that many documents, compared without case or runs of
     white space (``repeated_`` holds their hashes; ``changed_``: how many of the fitted
-    documents lost lines).
+    documents lost lines). Lines are what ``"\\n"`` separates, as in :func:`strip_usenet`.
 
     A document whose every line is repeated is kept whole: dropping them would empty it,
     and a text repeated as a whole (a one-line document, a copy) is content, not
@@ -110,32 +110,37 @@ class Cleaner(BaseEstimator):
         return self
 
     def fit_transform(self, texts: Iterable[str], y=None) -> list[str]:
-        texts = self._per_document(texts)
         keep = self.repeated_lines == "keep"
         if not keep and not (isinstance(self.repeated_lines, int) and self.repeated_lines >= 2):
             raise ValueError(
                 f"repeated_lines must be 'keep' or an integer >= 2, got {self.repeated_lines!r}"
             )
+        texts = self._per_document(texts)
         self.repeated_ = frozenset() if keep else _repeated(texts, self.repeated_lines)
-        cleaned = self._drop_repeated(texts)
-        self.changed_ = sum(a is not b for a, b in zip(texts, cleaned, strict=True))
+        cleaned, self.changed_ = self._drop_repeated(texts)
         return cleaned
 
     def transform(self, texts: Iterable[str]) -> list[str]:
+        return self.clean(texts)[0]
+
+    def clean(self, texts: Iterable[str]) -> tuple[list[str], int]:
+        """:meth:`transform`, and how many of ``texts`` lost repeated lines."""
         check_is_fitted(self, "repeated_")
         return self._drop_repeated(self._per_document(texts))
 
     def _per_document(self, texts: Iterable[str]) -> list[str]:
         return [strip_usenet(t) for t in texts] if self.usenet else list(texts)
 
-    def _drop_repeated(self, texts: list[str]) -> list[str]:
+    def _drop_repeated(self, texts: list[str]) -> tuple[list[str], int]:
         if not self.repeated_:
-            return texts
-        return [_without_lines(text, self.repeated_) for text in texts]
+            return texts, 0
+        cleaned = [_without_lines(text, self.repeated_) for text in texts]
+        return cleaned, sum(a is not b for a, b in zip(texts, cleaned, strict=True))
 
 
 def _line_hash(line: str) -> int | None:
-    """A stable 64-bit hash of a line without case or runs of white space; None if blank."""
+    """A stable 64-bit hash of a line without case or runs of white space (a trailing
+    carriage return included); None if blank."""
     key = " ".join(line.lower().split())
     if not key:
         return None
@@ -143,7 +148,7 @@ def _line_hash(line: str) -> int | None:
 
 
 def _line_hashes(text: str) -> set[int]:
-    return {h for line in text.splitlines() if (h := _line_hash(line)) is not None}
+    return {h for line in text.split("\n") if (h := _line_hash(line)) is not None}
 
 
 def _repeated(texts: Sequence[str], min_documents: int) -> frozenset[int]:
@@ -158,9 +163,9 @@ def _repeated(texts: Sequence[str], min_documents: int) -> frozenset[int]:
 
 
 def _without_lines(text: str, repeated: frozenset[int]) -> str:
-    lines = text.splitlines()
-    if len(lines) < 2:  # one line: all it holds, kept either way
+    if "\n" not in text:  # one line: all it holds, kept either way
         return text
+    lines = text.split("\n")
     hashes = [_line_hash(line) for line in lines]
     dropped = [h is not None and h in repeated for h in hashes]
     if not any(dropped) or all(d or h is None for d, h in zip(dropped, hashes, strict=True)):

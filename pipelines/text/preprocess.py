@@ -318,6 +318,8 @@ class Preprocessed:
     vocabulary: Dictionary
     preprocessor: Preprocessor | None = None  # fitted: tokenises documents added later
     cleaner: Cleaner | None = None  # fitted: cleans documents added later
+    # how many of the documents cleaned here lost repeated lines (None: not cleaned here)
+    documents_with_repeated_lines: int | None = None
 
     def __post_init__(self) -> None:
         self.tokens = PackedTokens.of(self.tokens, self.vocabulary)
@@ -334,16 +336,11 @@ class Preprocessed:
             "no_below": getattr(self.preprocessor, "no_below_", None),
             # lines found in many documents (signatures, greetings) and the documents
             # that lost them; None without a fitted cleaner
-            "repeated_lines": _fitted(self.cleaner, "repeated_", len),
-            "documents_with_repeated_lines": _fitted(self.cleaner, "changed_", int),
+            "repeated_lines": None if self.cleaner is None else len(self.cleaner.repeated_),
+            "documents_with_repeated_lines": self.documents_with_repeated_lines,
             "documents_without_tokens": int(np.sum(lengths == 0)),
             "mean_tokens_per_document": round(int(lengths.sum()) / max(1, len(lengths)), 2),
         }
-
-
-def _fitted(estimator, attribute: str, convert):
-    value = getattr(estimator, attribute, None)
-    return None if value is None else convert(value)
 
 
 def preprocess_corpus(texts: Sequence[str], config: PreprocessConfig) -> Preprocessed:
@@ -353,4 +350,5 @@ def preprocess_corpus(texts: Sequence[str], config: PreprocessConfig) -> Preproc
     cleaned = cleaner.fit_transform(texts)
     preprocessor = Preprocessor(**config.estimator_params())
     tokens = preprocessor.fit_pack(cleaned)
-    return Preprocessed(cleaned, tokens, preprocessor.vocabulary_, preprocessor, cleaner)
+    vocabulary = preprocessor.vocabulary_
+    return Preprocessed(cleaned, tokens, vocabulary, preprocessor, cleaner, cleaner.changed_)

@@ -8,8 +8,9 @@ A name is built from phrases the topic's own documents use, in three steps:
    tokens ``bank england``) and never a sentence break, a comma or a dropped content
    word. Each phrase is counted once per document and shown in its most common
    spelling in the texts (case, hyphens and connectors kept).
-2. **Shortlist** (per topic): phrases at least two of the topic's documents use and
-   that are at least ``MIN_LIFT`` times as common among them as in the corpus, ranked
+2. **Shortlist** (per topic): phrases at least two of the topic's documents, and 2 %
+   of them (``MIN_SHARE``), use and that are at least ``MIN_LIFT`` times as common
+   among them as in the corpus, ranked
    by pointwise KL on document shares as :mod:`models.words` ranks topic words (the
    share of the topic's documents that use the phrase times the log of how much more
    often they do than all documents do); the best ``candidates`` stay.

@@ -33,6 +33,7 @@ from topicflow.pipelines.models.embedding.config import EmbeddingTopicsConfig
 from topicflow.pipelines.models.embedding.model import EmbeddingTopicModel
 from topicflow.pipelines.models.lda.config import LdaConfig
 from topicflow.pipelines.models.lda.model import LdaModel
+from topicflow.pipelines.text.clean import Cleaner
 from topicflow.pipelines.text.preprocess import Preprocessed, Preprocessor
 
 N_TOPICS = 3
@@ -68,7 +69,8 @@ def fitted():
     texts = _texts(docs)
     preprocessor = Preprocessor(stopwords="none", bigrams=False, no_below=1, no_above=1.0)
     tokens = preprocessor.fit_transform(texts)
-    prepared = Preprocessed(texts, tokens, preprocessor.vocabulary_, preprocessor)
+    cleaner = Cleaner().fit(texts)
+    prepared = Preprocessed(texts, tokens, preprocessor.vocabulary_, preprocessor, cleaner)
     vectors = _blobs(truth, seed=0)
     corpus = PreparedCorpus(texts, tokens, prepared.vocabulary, vectors)
     models = {
@@ -122,7 +124,7 @@ def test_seen_documents_keep_their_topics_and_new_ones_join_their_theme(fitted):
     docs, new_truth, _ = block_corpus(n_topics=N_TOPICS, docs_per_topic=2, seed=9)
     new_texts = _texts(docs)
     all_hashes = hashes + document_hashes(new_texts)
-    prepared = preprocess_incremental(state, texts + new_texts, all_hashes, clean_usenet=False)
+    prepared = preprocess_incremental(state, texts + new_texts, all_hashes)
     assert prepared.tokens[: len(texts)] == state.tokens  # reused, not recomputed
     all_vectors = np.vstack([vectors, _blobs(new_truth, seed=7)])
     corpus = PreparedCorpus(prepared.texts, prepared.tokens, prepared.vocabulary, all_vectors)

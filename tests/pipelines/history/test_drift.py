@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from topicflow.pipelines.history.drift import drift_since, topic_drift, word_weight_similarity
-from topicflow.pipelines.report.headline import drift_markdown
+from topicflow.pipelines.report.headline import RENAMED_SHOWN, drift_markdown
 
 
 def topic(tid: int, words: str, size: int = 10) -> dict:
@@ -120,13 +120,29 @@ def test_drift_lines_lead_with_the_topics_names_and_older_runs_keep_their_words(
     assert "previous_name" not in changes["persisted"][0]  # the same name
 
 
-def test_a_persisting_topic_named_anew_shows_both_names():
-    previous = [named(0, SPACE, "space missions", 10)]
-    current = [named(2, SPACE, "shuttle launch", 14)]
+def test_a_persisting_topic_named_anew_shows_both_names_whatever_its_size():
+    previous = [named(0, SPACE, "space missions", 10), named(1, MONEY, "bank shares", 8)]
+    current = [named(2, SPACE, "shuttle launch", 14), named(0, MONEY, "stock market", 8)]
     drift = drift_since("r1", None, {"lda": previous}, {"lda": current})
     assert drift["models"]["lda"]["persisted"][0]["previous_name"] == "space missions"
     lines = drift_markdown(drift).splitlines()
     assert "- persisted: space missions → shuttle launch (topic 0 → 2, 10 → 14 docs)" in lines
+    # Same size, new name: shown too (a same-size topic with the same name is not).
+    assert "- persisted: bank shares → stock market (topic 1 → 0, 8 → 8 docs)" in lines
+
+
+def test_a_refit_that_renames_many_topics_lists_a_few_and_counts_the_rest():
+    # Eight topics of disjoint words, each persisting under a new name, sizes unchanged.
+    themes = [" ".join(f"{w}{chr(97 + t)}" for w in SPACE.split()) for t in range(8)]
+    previous = [named(t, words, f"old {t}") for t, words in enumerate(themes)]
+    current = [named(t, words, f"new {t}") for t, words in enumerate(themes)]
+    lines = drift_lines_of(drift_since("r1", None, {"lda": previous}, {"lda": current}))
+    assert sum(" → new " in line for line in lines) == RENAMED_SHOWN == 5
+    assert lines[-1] == "- and 3 more persisting topics named anew"
+
+
+def drift_lines_of(drift: dict) -> list[str]:
+    return [line for line in drift_markdown(drift).splitlines() if line.startswith("- ")]
 
 
 def test_a_hostile_name_in_a_drift_line_stays_text():

@@ -124,6 +124,24 @@ def test_shortlists_from_the_one_byte_index_are_those_of_float_ones():
     assert all(np.array_equal(a, b) for a, b in zip(small[1], big[1], strict=True))
 
 
+def test_a_phrase_few_of_a_large_topic_s_documents_use_is_no_candidate():
+    # Two of 200 space reports (1 %) share "flux capacitor"; two of 50 sport ones (4 %)
+    # share "penalty shootout". Both phrases are in no other document.
+    space = [f"Report {i}: the space station crew and rocket orbit." for i in range(200)]
+    sport = [f"Report {i}: the World Cup final and match goal." for i in range(50)]
+    money = [f"Report {i}: the Bank of England and market shares." for i in range(200)]
+    for texts, phrase in ((space, "flux capacitor"), (sport, "penalty shootout")):
+        texts[0] += f" A {phrase} story."
+        texts[1] += f" The {phrase} again."
+    truth = np.array([0] * 200 + [1] * 50 + [2] * 200)
+    prepared = prepare(space + sport + money, Config.model_validate(PLANTED_CONFIG))
+    index = PhraseIndex.build(prepared.texts, prepared.tokens)
+    shortlists, _ = topic_shortlists(index, truth, 3, 30)
+    spelled = [{index.spellings[j].lower() for j in short} for short in shortlists]
+    assert "space station crew" in spelled[0] and "flux capacitor" not in spelled[0]
+    assert "penalty shootout" in spelled[1]
+
+
 def test_names_without_a_model_contain_each_topics_phrase_and_are_distinct():
     texts, truth = planted()
     names = _named(texts, truth)

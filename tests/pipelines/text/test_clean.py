@@ -41,6 +41,17 @@ def test_a_line_in_five_documents_is_dropped_and_everything_else_kept():
     assert Cleaner(repeated_lines=4).fit_transform(texts)[6] == f"{TOPICS[0]} question 0"
 
 
+def test_lines_are_split_at_newlines_only():
+    # Windows line ends: the signature goes, the carriage returns of kept lines stay.
+    crlf = [text.replace("\n", "\r\n") for text in posts()]
+    cleaned = Cleaner(repeated_lines=5).fit_transform(crlf)
+    assert cleaned[0] == f"{TOPICS[0]} number 0\r\n\r"
+    # A line separator inside a line is part of it: "Thanks, Ann" after one is not a line.
+    texts = [f"orbit {i}\nThanks, Ann" for i in range(5)] + ["moon\nSo\u2028Thanks, Ann"]
+    cleaned = Cleaner(repeated_lines=5).fit_transform(texts)
+    assert cleaned[:5] == [f"orbit {i}" for i in range(5)] and cleaned[5] is texts[5]
+
+
 def test_a_document_that_is_all_repeated_lines_is_kept_whole():
     # Retweets, copies, one-line documents: repeated as a whole, they are content.
     copies = ["orbit launch rocket\nsecond line"] * 6 + ["a single line"] * 6
@@ -85,7 +96,10 @@ def test_an_incremental_update_drops_the_fit_s_repeated_lines_from_new_documents
     hashes = document_hashes(texts)
     state = fitted_state(hashes, prepared, {}, np.zeros((len(texts), 2)))
     new = f"engine clutch repair\n{SIGNATURE}"
-    grown = preprocess_incremental(state, [*texts, new], [*hashes, "new"], clean_usenet=False)
+    grown = preprocess_incremental(state, [*texts, new], [*hashes, "new"])
     assert grown.texts[:-1] == prepared.texts  # seen documents: cleaned as in the fit
     assert grown.texts[-1] == "engine clutch repair"
     assert grown.tokens[-1] == ["engine", "clutch"]  # "repair" is not in the fit's words
+    # This run's count: the six signed posts seen before and the new one.
+    assert grown.summary()["documents_with_repeated_lines"] == 7
+    assert grown.summary()["repeated_lines"] == 2
