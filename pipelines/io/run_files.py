@@ -29,8 +29,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from topicflow.pipelines.corpus.documents import Corpus
 from topicflow.pipelines.errors import InputError
 from topicflow.pipelines.io.atomic import atomic_path
+from topicflow.pipelines.io.history_shapes import Drift
 from topicflow.pipelines.io.run_shapes import (
-    Drift,
     Metrics,
     ModelQuality,
     RunManifest,

@@ -2,27 +2,23 @@
 ``manifest.json`` (read and written through :mod:`.run_files`).
 
 Parts that topicflow writes refuse unknown keys, so a wrong shape is caught where it is
-read; a model's own quality numbers and the manifest's facts may grow.
+read; a model's own quality numbers and the manifest's facts may grow. The run-history
+parts of ``metrics.json`` are in :mod:`.history_shapes`, its topics over time in
+:mod:`.time_shapes`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
+from topicflow.pipelines.io.history_shapes import Drift, Lives
+from topicflow.pipelines.io.shape_base import Number, Shape
 from topicflow.pipelines.io.time_shapes import OverTime
 
-Number = float | None  # a score; null in the file where it is undefined (NaN)
 
-
-class _Shape(BaseModel):
-    """A part of a run file: unknown keys are refused, so a wrong shape is caught."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class Topic(_Shape):
+class Topic(Shape):
     """One entry of ``topics.json``: words best first, their weights, documents assigned,
     and a short readable name (absent when naming was off, and in older runs)."""
 
@@ -45,7 +41,7 @@ class Topic(_Shape):
         return self.name or " ".join(self.words[:3])
 
 
-class TreeNode(_Shape):
+class TreeNode(Shape):
     """A topic at one level of a model's tree. ``id`` is unique within the tree; ``topic``
     is the reported topic's id (``topics.json``, the assignments) when the node is one."""
 
@@ -59,7 +55,7 @@ class TreeNode(_Shape):
     topic: int | None = None
 
 
-class TopicTree(_Shape):
+class TopicTree(Shape):
     """One model's entry of ``tree.json``: nested levels of topics, coarsest first.
 
     Every level is a partition of the documents; each node's children partition its
@@ -77,7 +73,7 @@ class TopicTree(_Shape):
         return [node for node in self.nodes if node.level == n_topics]
 
 
-class Preprocess(_Shape):
+class Preprocess(Shape):
     vocabulary_size: int
     no_below: int | None = None  # a word's least number of documents (runs before it: absent)
     repeated_lines: int | None = None  # lines dropped as repeated (runs before it: absent)
@@ -86,7 +82,7 @@ class Preprocess(_Shape):
     mean_tokens_per_document: Number
 
 
-class BackgroundTopic(_Shape):
+class BackgroundTopic(Shape):
     """Words a mixture model spent a topic on that most documents use and few are about
     (kept out of the topics): its top words and the share of documents it is in."""
 
@@ -127,13 +123,13 @@ class ModelQuality(BaseModel):
         return getattr(self, key, None)
 
 
-class Match(_Shape):
+class Match(Shape):
     a: int
     b: int
     similarity: float
 
 
-class Matching(_Shape):
+class Matching(Shape):
     """A one-to-one matching of topic ``a`` of one model with topic ``b`` of the other."""
 
     matched: list[Match]
@@ -142,12 +138,12 @@ class Matching(_Shape):
     threshold: float
 
 
-class Measure(_Shape):
+class Measure(Shape):
     matrix: list[list[Number]]  # rows: topics of a, columns: topics of b
     alignment: Matching
 
 
-class TopicAlignment(_Shape):
+class TopicAlignment(Shape):
     primary: str
     thresholds: dict[str, float]
     topn: int
@@ -161,13 +157,13 @@ class TopicAlignment(_Shape):
         return found if isinstance(found, Measure) else None
 
 
-class Contingency(_Shape):
+class Contingency(Shape):
     rows: list[int | str | None]
     columns: list[int | str | None]
     counts: list[list[int]]
 
 
-class Agreement(_Shape):
+class Agreement(Shape):
     nmi: Number
     ami: Number
     ari: Number
@@ -179,7 +175,7 @@ class Agreement(_Shape):
     contingency: Contingency
 
 
-class Edge(_Shape):
+class Edge(Shape):
     """Documents topic ``a`` (of model a) and topic ``b`` (of model b) share, when they
     are a large part of either topic."""
 
@@ -190,7 +186,7 @@ class Edge(_Shape):
     share_of_b: float
 
 
-class Group(_Shape):
+class Group(Shape):
     """A connected set of edges: ``one_to_one`` (one topic each side), ``split`` (one topic
     of a is several of b), ``merge`` (several of a are one of b), ``tangle`` (several each)."""
 
@@ -199,7 +195,7 @@ class Group(_Shape):
     b: list[int]
 
 
-class Comparison(_Shape):
+class Comparison(Shape):
     """Two models side by side at one level: topic alignment, document agreement, and
     the edges between topics that share documents (one-to-one, splits, merges)."""
 
@@ -212,7 +208,7 @@ class Comparison(_Shape):
     groups: list[Group] | None = None
 
 
-class LabelScores(_Shape):
+class LabelScores(Shape):
     nmi: Number
     ami: Number
     ari: Number
@@ -224,114 +220,30 @@ class LabelScores(_Shape):
     contingency: Contingency
 
 
-class Spread(_Shape):
+class Spread(Shape):
     mean: Number
     std: Number
     n: int
 
 
-class Recovery(_Shape):
+class Recovery(Shape):
     per_topic: list[Number]
     mean: Number
     runs: int
     threshold: float
 
 
-class ModelStability(_Shape):
+class ModelStability(Shape):
     metrics: dict[str, Spread]
     recovery: Recovery
 
 
-class Stability(_Shape):
+class Stability(Shape):
     seeds: list[int]
     models: dict[str, ModelStability]
 
 
-# A topic's life: the runs it has lived through (metrics.json's ``lives``).
-
-
-class LifeRun(_Shape):
-    run_id: str
-    finished_at: str | None  # this run's: when its lives were measured, just before the end
-
-
-class LifeStep(_Shape):
-    run_id: str
-    topic: int  # its id in that run
-    size: int
-    share: Number  # of that run's documents
-
-
-class TopicLife(_Shape):
-    topic: int  # its id in this run
-    words: list[str]
-    steps: list[LifeStep]  # oldest first; the last is this run's
-    name: str | None = None
-
-
-class Lives(_Shape):
-    window: int  # the most runs followed back (history.lineage_runs)
-    runs: list[LifeRun]  # the last ``window`` runs of the corpus, oldest first, this one last
-    # Per model, the topics of this run that lived through two runs or more.
-    models: dict[str, list[TopicLife]]
-
-
-# Drift entries carry the topic's name when the run that has the topic named it.
-
-
-class BriefTopic(_Shape):
-    id: int
-    size: int
-    words: list[str]
-    name: str | None = None
-
-
-class PersistedTopic(_Shape):
-    previous: int
-    current: int
-    similarity: float
-    size_before: int
-    size_after: int
-    words: list[str]
-    name: str | None = None  # the current run's
-    previous_name: str | None = None  # the previous run's, where it differs
-
-    @property
-    def size_changed(self) -> bool:
-        return self.size_after != self.size_before
-
-
-class SplitTopic(_Shape):
-    previous: int
-    into: list[int]
-    words: list[str]
-    name: str | None = None  # the previous run's
-
-
-class MergedTopic(_Shape):
-    current: int
-    from_: list[int] = Field(alias="from")
-    words: list[str]
-    name: str | None = None  # the current run's
-
-
-class ModelDrift(_Shape):
-    persisted: list[PersistedTopic]
-    emerged: list[BriefTopic]
-    vanished: list[BriefTopic]
-    split: list[SplitTopic]
-    merged: list[MergedTopic]
-    counts: dict[str, int]
-
-
-class Drift(_Shape):
-    previous_run: str | None
-    since: str | None
-    threshold: float
-    models: dict[str, ModelDrift] | None = None  # absent on a corpus's first run
-
-
-class ReferenceFacts(_Shape):
+class ReferenceFacts(Shape):
     """What the coherence numbers were measured on: the corpus, or a seeded sample of
     whole documents when it holds more than ``max_tokens`` tokens."""
 
@@ -343,7 +255,7 @@ class ReferenceFacts(_Shape):
     seed: int
 
 
-class Metrics(_Shape):
+class Metrics(Shape):
     """``metrics.json``."""
 
     preprocess: Preprocess

@@ -7,16 +7,12 @@ read on their own. Like every part topicflow writes, unknown keys are refused.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-Number = float | None  # null where undefined (an empty period's share and band)
-
-
-class _Shape(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+from topicflow.pipelines.io.shape_base import Number, Shape
 
 
-class Period(_Shape):
+class Period(Shape):
     """The periods documents are grouped in: ``edges`` are n + 1 calendar-aligned ISO UTC
     instants (widths may differ), ``labels`` and ``documents`` one per period."""
 
@@ -31,7 +27,7 @@ class Period(_Shape):
         return self.edges[:-1]
 
 
-class Trend(_Shape):
+class Trend(Shape):
     """A topic's trend over the periods: its class, the test's statistic, p and
     FDR-adjusted q, and the change from the early to the late share."""
 
@@ -46,7 +42,7 @@ class Trend(_Shape):
     late_share: Number
 
 
-class TimeTopic(_Shape):
+class TimeTopic(Shape):
     """One topic per period: documents, share of the period's documents, the share's
     band (null for empty periods) and the top words (``[]`` when too few documents)."""
 
@@ -60,7 +56,7 @@ class TimeTopic(_Shape):
     words: list[list[str]]
 
 
-class TimeModel(_Shape):
+class TimeModel(Shape):
     topics: list[TimeTopic]
     movers: list[int]  # topic ids, biggest significant movers first
 
@@ -68,7 +64,7 @@ class TimeModel(_Shape):
         return next((t for t in self.topics if t.id == topic_id), None)
 
 
-class TrendPair(_Shape):
+class TrendPair(Shape):
     a_topic: int
     b_topic: int
     a_class: str
@@ -76,7 +72,7 @@ class TrendPair(_Shape):
     agree: bool
 
 
-class TrendAgreement(_Shape):
+class TrendAgreement(Shape):
     """Two models' trend classes over their one-to-one matched topics."""
 
     a: str
@@ -86,7 +82,7 @@ class TrendAgreement(_Shape):
     matched: int
 
 
-class OverTime(_Shape):
+class OverTime(Shape):
     """``metrics.json``'s ``over_time``: the analysis when ``available``, else only the
     ``reason`` (no time field, too few timed documents or periods)."""
 

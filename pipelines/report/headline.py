@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from topicflow.pipelines.io.history_shapes import ModelDrift
 from topicflow.pipelines.io.run_files import Drift, Metrics, RunManifest, as_drift, as_metrics
-from topicflow.pipelines.io.run_shapes import ModelDrift
 from topicflow.pipelines.models.registry import title
 from topicflow.pipelines.report.escape import markdown_text as _text
 

@@ -9,8 +9,8 @@ numbers reach the drawing; corpus text (names, words, run ids) is escaped text.
 
 from __future__ import annotations
 
+from topicflow.pipelines.io.history_shapes import Lives, TopicLife
 from topicflow.pipelines.io.run_files import RunData
-from topicflow.pipelines.io.run_shapes import Lives, TopicLife
 from topicflow.pipelines.models.registry import title as model_title
 from topicflow.pipelines.report.escape import html_text as _esc
 from topicflow.pipelines.report.headline import format_value
