@@ -132,6 +132,8 @@ class Cleaner(BaseEstimator):
         return [strip_usenet(t) for t in texts] if self.usenet else list(texts)
 
     def _drop_repeated(self, texts: list[str]) -> tuple[list[str], int]:
+        # Lines are hashed again here rather than kept from the count: keeping them would
+        # hold 8 bytes and a list entry per line of the corpus for the whole fit.
         if not self.repeated_:
             return texts, 0
         cleaned = [_without_lines(text, self.repeated_) for text in texts]
