@@ -251,17 +251,16 @@ def write(fresh: dict[str, str], command: str) -> None:
         "`{lda: {n_topics: 10}, nmf: {n_topics: 10}, embedding: {n_topics: natural, "
         "hdbscan: {selection_method: eom}}, granularity: {match_levels: false}}` (each model "
         "at its own count, as before matched levels), run through today's code: LDA and NMF "
-        "there also leave out background topics and place documents by likelihood, so a "
-        "10-topic fit can report 9.",
+        "there also leave out background and generic topics and place documents by "
+        "likelihood, so a 10-topic fit can report 9.",
         "- 'topics' = the reported count (the matched level: the smallest count from the "
         "embedding model's preferred count, the model that can only cut its tree, up to the "
         "largest preferred count, that every model has leaves for and admits, with no topic "
-        "above 25 % of the documents if there is one; LDA and NMF are fitted afresh at it); "
-        "'preferred' = the count the model's own rule chose. Sections marked as kept from "
-        "an earlier run: OCTIS BBC and the subject lines were run before repeated lines "
-        "were dropped (`preprocess.repeated_lines`), which leaves them as they are (one "
-        "line per document), and OCTIS BBC before the matched level followed the embedding "
-        "model only (there its count was already the smallest, so the level is the same).",
+        "above 25 % of the documents if there is one; LDA and NMF are fitted afresh at it, "
+        "and report fewer when their fit there has background or generic topics, which "
+        "they leave out: `pipelines/models/generic.py`); 'preferred' = the count the "
+        "model's own rule chose. A section marked as kept comes from an earlier run of "
+        "this script.",
         "- BERTopic 0.17.4: its defaults on the same texts and MiniLM vectors, seeded UMAP, "
         "no topic reduction; topic -1 is unassigned; its words are each topic's first 10 of "
         "30 in topicflow's reference vocabulary.",

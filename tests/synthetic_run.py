@@ -192,10 +192,16 @@ def _levels(model: str, topics: TopicSet) -> list[dict]:
 
 def _background(model: str) -> dict:
     """LDA's background topic (a mixture model's words every document uses), one word
-    hostile."""
+    hostile, and a generic topic (words of conversation; its documents about many
+    things)."""
     if model != "lda":
         return {}
-    return {"background": [{"words": ["said", "would", HOSTILE_WORD], "presence": 0.62}]}
+    return {
+        "background": [
+            {"words": ["said", "would", HOSTILE_WORD], "presence": 0.62},
+            {"words": ["well", "yes", "quite"], "presence": 0.05, "kind": "generic"},
+        ]
+    }
 
 
 def _quality(topics: TopicSet, rng: np.random.Generator) -> dict:

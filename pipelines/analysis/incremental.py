@@ -25,13 +25,13 @@ import numpy as np
 from topicflow.pipelines.analysis.placed_trees import place_in_tree
 from topicflow.pipelines.blocks import vector_blocks
 from topicflow.pipelines.config import IncrementalConfig
-from topicflow.pipelines.evaluate.alignment import unit_rows
 from topicflow.pipelines.io.run_shapes import TopicTree
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
 from topicflow.pipelines.text.clean import Cleaner
 from topicflow.pipelines.text.packed import PackedTokens
 from topicflow.pipelines.text.preprocess import Preprocessed, Preprocessor
+from topicflow.pipelines.vectors.centroids import unit_rows
 
 # A new document's place on the document map: the mean position of this many of its
 # nearest seen documents (cosine in the embedding space), as UMAP itself places points.

@@ -24,9 +24,9 @@ import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 from scipy.special import rel_entr
 
-from topicflow.pipelines.blocks import vector_blocks
 from topicflow.pipelines.models.topicset import TopicSet
 from topicflow.pipelines.models.words import class_counts
+from topicflow.pipelines.vectors.centroids import unit_rows
 
 # Minimum similarity for a matched pair, per measure: their scales differ too much for one.
 # Calibrated on BBC News (LDA with 5, 10, 20 and 40 topics against 25 embedding topics of
@@ -102,32 +102,6 @@ def js_similarity_matrix(a_dist: np.ndarray, b_dist: np.ndarray) -> np.ndarray:
         out[i] = 1 - np.sqrt(np.clip(divergence, 0.0, 1.0))
         out[i, b_empty] = 0.0
     return out
-
-
-def topic_vectors_from_documents(
-    doc_embeddings: np.ndarray, labels: np.ndarray, n_topics: int
-) -> np.ndarray:
-    """Each topic's vector: the centroid of its documents (unit-length embeddings), unit length.
-
-    The centroid of its documents needs no extra model calls and reflects what the
-    topic contains, whichever model made the partition; an empty topic gets the zero
-    vector. Documents with label -1 are left out.
-    """
-    return unit_rows(_member_sums(doc_embeddings, labels, n_topics))
-
-
-def _member_sums(doc_embeddings: np.ndarray, labels: np.ndarray, n_topics: int) -> np.ndarray:
-    """Each topic's sum of its documents' unit-length embeddings (float64, topics x dims),
-    a block of documents at a time (no unit-length copy of every vector)."""
-    vectors, labels = np.asarray(doc_embeddings), np.asarray(labels)
-    sums = np.zeros((n_topics, vectors.shape[1] if vectors.ndim == 2 else 0))
-    for rows, block in vector_blocks(vectors, np.flatnonzero(labels >= 0)):
-        members = sp.csr_matrix(
-            (np.ones(len(rows)), (labels[rows], np.arange(len(rows)))),
-            shape=(n_topics, len(rows)),
-        )
-        sums += members @ unit_rows(block)
-    return sums
 
 
 def embedding_similarity_matrix(a_vectors: np.ndarray, b_vectors: np.ndarray) -> np.ndarray:
@@ -218,10 +192,3 @@ def _rows_summing_to_one(matrix: np.ndarray) -> np.ndarray:
     """Each row divided by its sum; all-zero rows stay zero."""
     sums = matrix.sum(axis=1, keepdims=True)
     return np.divide(matrix, sums, out=np.zeros_like(matrix, dtype=np.float64), where=sums > 0)
-
-
-def unit_rows(matrix: np.ndarray) -> np.ndarray:
-    """Each row scaled to unit length; zero rows stay zero (empty inputs are fine)."""
-    matrix = np.asarray(matrix, dtype=np.float64)
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)

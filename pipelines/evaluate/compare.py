@@ -28,7 +28,6 @@ from topicflow.pipelines.evaluate.alignment import (
     embedding_similarity_matrix,
     jaccard_matrix,
     js_similarity_matrix,
-    topic_vectors_from_documents,
     topic_word_distributions,
 )
 from topicflow.pipelines.evaluate.coherence import (
@@ -41,6 +40,7 @@ from topicflow.pipelines.evaluate.coherence import (
 from topicflow.pipelines.evaluate.edges import topic_edges
 from topicflow.pipelines.models.base import Encoder, PreparedCorpus
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
+from topicflow.pipelines.vectors.centroids import topic_vectors_from_documents
 
 __all__ = [
     "DEFAULT_THRESHOLDS",

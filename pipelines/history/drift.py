@@ -18,7 +18,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from topicflow.pipelines.evaluate.alignment import align, unit_rows
+from topicflow.pipelines.evaluate.alignment import align
+from topicflow.pipelines.vectors.centroids import unit_rows
 
 # Word-weight cosine above which two runs' topics count as related. Topics of two
 # seeds of one model on one corpus score 0.5-1.0 when they are the same theme, and

@@ -9,7 +9,7 @@ parts of ``metrics.json`` are in :mod:`.history_shapes`, its topics over time in
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -83,11 +83,14 @@ class Preprocess(Shape):
 
 
 class BackgroundTopic(Shape):
-    """Words a mixture model spent a topic on that most documents use and few are about
-    (kept out of the topics): its top words and the share of documents it is in."""
+    """Words a mixture model spent a topic on that are no theme (kept out of the topics):
+    its top words, the share of documents it is in, and its kind: ``background`` (words
+    most documents use and few are about) or ``generic`` (words of conversation, whose
+    documents are about many things; :mod:`topicflow.pipelines.models.generic`)."""
 
     words: list[str]
     presence: float
+    kind: Literal["background", "generic"] = "background"  # runs before 2026-12 had none
 
 
 class ModelQuality(BaseModel):

@@ -32,11 +32,26 @@ DRIFT_KINDS = ("persisted", "emerged", "vanished", "split", "merged")
 # Persisting topics named anew listed besides the three that changed most in size (a
 # refit can rename most topics; the rest are counted).
 RENAMED_SHOWN = 5
-# Under a mixture model's background topics (pipelines.models.mixture), in both reports.
+# Under a mixture model's background and generic topics (pipelines.models.mixture and
+# .generic), in both reports: what each kind is, then what happens to it.
+APART_HEADINGS = {"background": "Background words", "generic": "Generic words"}
+APART_NOTES = {
+    "background": "The model spent a topic on words most documents use and few are about.",
+    "generic": (
+        "The model spent a topic on words of conversation: the documents it was the main "
+        "topic of are about many things (in the embedding model's space they sit nearer "
+        "other topics' documents than each other)."
+    ),
+}
 BACKGROUND_NOTE = (
-    "The model spent a topic on words most documents use and few are about; it is kept "
-    "out of the topics and the comparison, and no document is assigned to it."
+    "Such a topic is kept out of the topics and the comparison; no document is assigned "
+    "to it, each goes to its most likely other topic."
 )
+
+
+def apart_label(kind: str, presence: float) -> str:
+    """ "Background words (in 62% of the documents)", as both reports head such a topic."""
+    return f"{APART_HEADINGS.get(kind, kind)} (in {presence:.0%} of the documents)"
 
 
 def headline_markdown(corpus: Mapping[str, Any], metrics: Metrics | Mapping[str, Any]) -> str:

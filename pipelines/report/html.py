@@ -35,6 +35,8 @@ from topicflow.pipelines.report.figures import (
 )
 from topicflow.pipelines.report.glossary import METRICS
 from topicflow.pipelines.report.headline import (
+    APART_HEADINGS,
+    APART_NOTES,
     BACKGROUND_NOTE,
     DRIFT_KINDS,
     HEADLINE_ROWS,
@@ -232,15 +234,22 @@ def _topic_cards(run: RunData, model: str) -> str:
 
 
 def _background(quality) -> str:
-    """A mixture model's background topics: shown, labelled, and not counted as topics."""
+    """A mixture model's background and generic topics: shown, labelled by kind, and not
+    counted as topics."""
     if quality is None or not quality.background:
         return ""
-    items = "".join(
-        f"<li>{_esc(', '.join(b.words[:10]))} <span class='muted'>(in "
-        f"{b.presence:.0%} of the documents)</span></li>"
-        for b in quality.background
-    )
-    return f"<h3>Background words</h3><p class='muted'>{_esc(BACKGROUND_NOTE)}</p><ul>{items}</ul>"
+    parts = []
+    for kind, heading in APART_HEADINGS.items():
+        items = "".join(
+            f"<li>{_esc(', '.join(b.words[:10]))} <span class='muted'>(in "
+            f"{b.presence:.0%} of the documents)</span></li>"
+            for b in quality.background
+            if b.kind == kind
+        )
+        if items:
+            note = f"{APART_NOTES[kind]} {BACKGROUND_NOTE}"
+            parts.append(f"<h3>{heading}</h3><p class='muted'>{_esc(note)}</p><ul>{items}</ul>")
+    return "".join(parts)
 
 
 def _drift(run: RunData) -> str:

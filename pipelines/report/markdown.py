@@ -7,8 +7,10 @@ from topicflow.pipelines.io.run_shapes import Comparison, TopicTree
 from topicflow.pipelines.models.registry import title
 from topicflow.pipelines.report.escape import markdown_text as _cell
 from topicflow.pipelines.report.headline import (
+    APART_NOTES,
     BACKGROUND_NOTE,
     agreement_sentence,
+    apart_label,
     drift_markdown,
     headline_markdown,
     reference_note,
@@ -31,6 +33,7 @@ from topicflow.pipelines.report.tree import (
     level_note,
     level_sentence,
     node_label,
+    set_apart,
     walk,
 )
 
@@ -58,7 +61,7 @@ def render_markdown(run: RunData) -> str:
         lines += _topic_table(run, model)
     for model in run.model_names:
         if (tree := run.trees.get(model)) is not None and tree.nodes:
-            lines += _tree_outline(model, tree)
+            lines += _tree_outline(model, tree, set_apart(run, model))
     for comparison in run.metrics.comparisons:
         lines += _matched_topics(run, comparison)
     lines += _over_time(run)
@@ -100,13 +103,10 @@ def _topic_table(run: RunData, model: str) -> list[str]:
         name = f" {_cell(topic.name or '')} |" if named else ""
         lines.append(f"| {topic.id} |{name} {topic.size:,} | {shown} | {words} |")
     lines.append("")
-    for background in quality.background if quality is not None else []:
-        words = _cell(", ".join(background.words[:10]))
-        lines += [
-            f"Background words (in {background.presence:.0%} of the documents): {words}. "
-            f"{BACKGROUND_NOTE}",
-            "",
-        ]
+    for apart in quality.background if quality is not None else []:
+        words = _cell(", ".join(apart.words[:10]))
+        note = f"{APART_NOTES[apart.kind]} {BACKGROUND_NOTE}"
+        lines += [f"{apart_label(apart.kind, apart.presence)}: {words}. {note}", ""]
     return lines
 
 
@@ -146,7 +146,7 @@ def _matched_topics(run: RunData, comparison: Comparison) -> list[str]:
     return lines
 
 
-def _tree_outline(model: str, tree: TopicTree) -> list[str]:
+def _tree_outline(model: str, tree: TopicTree, apart: int = 0) -> list[str]:
     """The tree as an indented list, largest first: name (else words) and documents, the
     reported topics in bold with their id; the finest levels left out when long."""
     shown, count = [], 0
@@ -155,7 +155,12 @@ def _tree_outline(model: str, tree: TopicTree) -> list[str]:
         if shown and count > MAX_TREE_LINES and level > tree.reported:
             break
         shown.append(level)
-    lines = [f"## {title(model)} topic tree", "", level_note(model, tree), ""]
+    lines = [
+        f"## {title(model)} topic tree",
+        "",
+        level_note(model, tree, apart),
+        "",
+    ]
     for depth, node in walk(tree, echoes=False):
         if node.level not in shown:
             continue

@@ -15,6 +15,7 @@ from topicflow.pipelines.report.tree import (
     level_numbers,
     level_sentence,
     node_label,
+    set_apart,
     trees_with_leaves,
     walk,
 )
@@ -43,9 +44,10 @@ def tree_section(run: RunData) -> str:
         tree = run.trees.get(model)
         if tree is None or not tree.nodes:
             continue
+        note = level_note(model, tree, set_apart(run, model))
         parts.append(
             f"<h3>{_esc(title(model))}</h3>"
-            f'<p class="muted">{_esc(level_note(model, tree))} A column per level, coarsest '
+            f'<p class="muted">{_esc(note)} A column per level, coarsest '
             "on the left; each box is as tall as its documents and coloured as the map "
             "colours them at that level; the reported topics have a heavy border. Click a "
             "box to zoom into its branch, the leftmost one to zoom out.</p>"

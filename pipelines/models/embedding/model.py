@@ -17,7 +17,6 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from topicflow.pipelines.blocks import vector_blocks
-from topicflow.pipelines.evaluate.alignment import topic_vectors_from_documents, unit_rows
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.embedding.cluster import EmbeddingClusterer, document_map
 from topicflow.pipelines.models.embedding.config import EmbeddingTopicsConfig
@@ -33,6 +32,7 @@ from topicflow.pipelines.models.embedding.topics import (
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
 from topicflow.pipelines.models.tree import Profile, cut, unit_view, weighted_view
 from topicflow.pipelines.models.words import class_counts
+from topicflow.pipelines.vectors.centroids import topic_vectors_from_documents, unit_rows
 
 NOVELTY_PERCENTILE = 5
 

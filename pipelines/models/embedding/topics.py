@@ -37,7 +37,6 @@ import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
 from topicflow.pipelines.blocks import vector_blocks
-from topicflow.pipelines.evaluate.alignment import topic_vectors_from_documents, unit_rows
 from topicflow.pipelines.io.disk_array import release
 from topicflow.pipelines.models.topicset import UNASSIGNED
 from topicflow.pipelines.models.words import (
@@ -45,6 +44,7 @@ from topicflow.pipelines.models.words import (
     ctfidf_from_class_counts,
     pointwise_kl_from_class_counts,
 )
+from topicflow.pipelines.vectors.centroids import topic_vectors_from_documents, unit_rows
 
 WordEmbedder = Callable[[list[str]], np.ndarray]
 

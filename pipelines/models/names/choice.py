@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from topicflow.pipelines.evaluate.alignment import topic_vectors_from_documents
 from topicflow.pipelines.models.names.phrases import PhraseIndex, plain_spelling, word_count
 from topicflow.pipelines.models.names.shortlist import topic_shortlists
+from topicflow.pipelines.vectors.centroids import topic_vectors_from_documents
 
 # Embeds short texts in the documents' vector space (``PreparedCorpus.encoder``).
 Encoder = Callable[[list[str]], np.ndarray]

@@ -257,9 +257,9 @@ def test_topic_vectors_are_unit_centroids_and_empty_topics_are_zero():
 
 @pytest.mark.parametrize("block", [3, 7, 16_384])
 def test_member_sums_in_blocks_equal_the_sum_of_unit_vectors(monkeypatch, block):
-    import topicflow.pipelines.evaluate.alignment as alignment
     from topicflow.pipelines import blocks
     from topicflow.pipelines.models.embedding.topics import centroid_similarity
+    from topicflow.pipelines.vectors.centroids import member_sums
 
     monkeypatch.setattr(blocks, "ROW_BLOCK", block)
     rng = np.random.default_rng(0)
@@ -268,7 +268,7 @@ def test_member_sums_in_blocks_equal_the_sum_of_unit_vectors(monkeypatch, block)
     labels = rng.integers(-1, 4, size=40)
     unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-30)
     expected = np.stack([unit[labels == t].sum(axis=0) for t in range(4)])
-    np.testing.assert_allclose(alignment._member_sums(vectors, labels, 4), expected, atol=1e-6)
+    np.testing.assert_allclose(member_sums(vectors, labels, 4), expected, atol=1e-6)
     rows = expected / np.linalg.norm(expected, axis=1, keepdims=True)
     np.testing.assert_allclose(topic_vectors_from_documents(vectors, labels, 4), rows, atol=1e-6)
     similarity = centroid_similarity(vectors, labels)

@@ -81,10 +81,17 @@ def test_background_words_are_shown_apart_from_the_topics(synthetic_run):
     assert "<li>said, would, &lt;script&gt;alert(1)&lt;/script&gt; <span" in lda
     assert "(in 62% of the documents)" in lda
     assert page.count("<h3>Background words</h3>") == 1  # NMF and Embedding have none
+    # A generic topic under a heading of its own, with what it is.
+    generic = lda.split("<h3>Generic words</h3>", 1)[1]
+    assert "words of conversation" in generic and "<li>well, yes, quite <span" in generic
+    assert "(in 5% of the documents)" in generic and "said" not in generic
     markdown = (synthetic_run / REPORT_MD_FILE).read_text()
     line = next(x for x in markdown.splitlines() if x.startswith("Background words"))
     assert line.startswith("Background words (in 62% of the documents): said, would, &lt;")
     assert markdown.index("## LDA topics") < markdown.index(line) < markdown.index("## NMF")
+    line = next(x for x in markdown.splitlines() if x.startswith("Generic words"))
+    assert line.startswith("Generic words (in 5% of the documents): well, yes, quite. The")
+    assert "no document is assigned to it" in line
 
 
 def test_topic_names_show_everywhere_and_a_hostile_one_stays_text(synthetic_run):
@@ -124,7 +131,8 @@ def test_each_tree_shows_as_an_icicle_an_outline_and_an_indented_list(synthetic_
     markdown = (synthetic_run / REPORT_MD_FILE).read_text()
     tree = markdown.split("## LDA topic tree\n\n", 1)[1].split("\n\n## ", 1)[0]
     assert tree.splitlines() == [
-        "LDA: levels of 2, 3, 6 topics, reporting 3.",
+        "LDA: levels of 2, 3, 6 topics, reporting 3; 2 more topics of the fit at that level "
+        "held background or generic words, listed under its topics.",
         "",
         "- markets and missions (22 docs)",
         f"  - **topic 0: {markdown_text(HOSTILE_NAME)}** (11 docs)",

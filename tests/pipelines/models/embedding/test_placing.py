@@ -10,10 +10,10 @@ import tracemalloc
 import numpy as np
 
 from topicflow.pipelines import blocks
-from topicflow.pipelines.evaluate.alignment import topic_vectors_from_documents, unit_rows
 from topicflow.pipelines.io.disk_array import disk_array
 from topicflow.pipelines.models.embedding.model import NOVELTY_PERCENTILE, _novelty_floor
 from topicflow.pipelines.models.embedding.topics import nearest_centroid
+from topicflow.pipelines.vectors.centroids import topic_vectors_from_documents, unit_rows
 
 
 def _planted(n: int, dims: int = 64, k: int = 3, seed: int = 0):
