@@ -22,9 +22,9 @@ Corpora:
 
 Columns: topics reported (after ``match_levels``), the count the model's rule preferred,
 leaves, NPMI (``c_npmi``, top 10, on the corpus's reference), TD (unique top-10 words /
-10 x topics), NMI against the gold labels (unassigned documents are one group of their
-own), the largest topic's share of all documents next to the largest gold class's share,
-the unassigned share and the fit's wall time.
+10 x topics), NMI, AMI and ARI against the gold labels (unassigned documents are one
+group of their own), the largest topic's share of all documents next to the largest gold
+class's share, the unassigned share and the fit's wall time.
 
     .venv/bin/python benchmarks/topic_trees.py [--corpora octis_bbc,bbc_news,20newsgroups,subjects]
 
@@ -145,7 +145,7 @@ def run_config(setting, overrides, prepared, corpus, labels):
                 "npmi": quality["npmi"],
                 "word_cos": quality["word_cosine"],
                 "td": quality["diversity"],
-                "nmi": metrics["labels"][name]["nmi"],
+                **{k: metrics["labels"][name][k] for k in ("nmi", "ami", "ari")},
                 "largest": max(sizes) / n if sizes else 0.0,
                 "unassigned": quality["unassigned_share"],
                 "seconds": seconds[name],
@@ -160,6 +160,7 @@ def bertopic_row(prepared, vectors, labels, seed, encoder):
     topics = in_reference(run_bertopic(prepared.texts, vectors, None, seed), prepared)
     seconds = time.perf_counter() - start
     sizes = topics.sizes()
+    scores = label_scores(topics.assignments, labels)
     return {
         "model": "BERTopic 0.17.4",
         "setting": "its defaults",
@@ -169,7 +170,7 @@ def bertopic_row(prepared, vectors, labels, seed, encoder):
         "npmi": mean(prepared.reference.npmi(topics.words)),
         "word_cos": mean(word_cosine(topics.words, encoder)),
         "td": topic_diversity(topics.words),
-        "nmi": label_scores(topics.assignments, labels)["nmi"],
+        **{k: scores[k] for k in ("nmi", "ami", "ari")},
         "largest": max(sizes) / len(prepared.texts) if sizes else 0.0,
         "unassigned": topics.unassigned_share(),
         "seconds": seconds,
@@ -268,10 +269,12 @@ def write(fresh: dict[str, str], command: str) -> None:
         "preprocessed it; word cos = mean cosine of every pair of a topic's top-10 words in "
         "MiniLM's space (the granularity rule's measure on short texts, where most NPMI pairs "
         "never co-occur), averaged over topics; TD = unique top-10 words / (10 x topics); "
-        "NMI against the gold "
-        "labels with unassigned documents as one group; 'largest topic' = its documents / "
-        "all documents. NMI grows as the count nears the number of labels, so NMI at 35 to 40 "
-        "topics against NMI at 10 is not like for like.",
+        "NMI, AMI (adjusted mutual information) and ARI (adjusted Rand index) against the "
+        "gold labels with unassigned documents as one group; 'largest topic' = its "
+        "documents / all documents. NMI grows as the count nears the number of labels and "
+        "past it (finer topics are purer), so NMI at 35 to 40 topics against NMI at 10 is "
+        "not like for like; AMI corrects it for chance agreement, ARI counts pairs of "
+        "documents put together.",
         "- With `match_levels: true` every model is reported at the matched count, so a model "
         "whose rule preferred more topics is shown coarser than its own choice (its finer "
         "levels are in its tree).",

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 MODELS = ("lda", "nmf", "embedding")
 RAW = ("bbc_news", "20newsgroups")  # the corpora of the NMI target
-MEASURES = (("NPMI", "npmi"), ("word cos", "word_cos"), ("TD", "td"), ("NMI", "nmi"))
+MEASURES = (
+    ("NPMI", "npmi"),
+    ("word cos", "word_cos"),
+    ("TD", "td"),
+    ("NMI", "nmi"),
+    ("AMI", "ami"),
+    ("ARI", "ari"),
+)
 
 
 def fmt(value, pattern="{}"):
@@ -26,15 +33,15 @@ def render_corpus(result: dict) -> str:
         + ", ".join(f"{k} {v:.0f} s" for k, v in result["after"].items())
         + ".",
         "",
-        "| model | setting | topics | preferred | leaves | NPMI | word cos | TD | NMI "
-        "| largest topic | largest / gold | unassigned | fit s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| model | setting | topics | preferred | leaves | NPMI | word cos | TD | NMI | AMI "
+        "| ARI | largest topic | largest / gold | unassigned | fit s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in result["rows"]:
         lines.append(
             f"| {r['model']} | {r['setting']} | {r['topics']} | {fmt(r['preferred'])} "
             f"| {fmt(r['leaves'])} | {r['npmi']:.3f} | {r['word_cos']:.3f} | {r['td']:.3f} "
-            f"| {r['nmi']:.3f} "
+            f"| {r['nmi']:.3f} | {r['ami']:.3f} | {r['ari']:.3f} "
             f"| {100 * r['largest']:.1f} % | {r['largest'] / gold:.2f} x "
             f"| {100 * r['unassigned']:.1f} % | {r['seconds']:.0f} |"
         )

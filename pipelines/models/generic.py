@@ -28,7 +28,8 @@ from topicflow.pipelines.models.topicset import UNASSIGNED
 from topicflow.pipelines.vectors.centroids import topic_vectors_from_documents, unit_rows
 
 # A topic is generic when fewer than this share of its documents are nearer the centroid
-# of its own documents than of another topic's (a random quarter would be 1/k of them).
+# of its own documents than of another topic's: in the gap measured on 20 Newsgroups
+# (generic topics 4-19 %, topics with a theme 26 % and up), far below BBC News's 53 %.
 GENERIC_OWN = 0.25
 # The test compares a topic with the others: with fewer topics there is nothing to
 # compare, and at least this many are always kept (like background topics).
