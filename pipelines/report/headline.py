@@ -39,13 +39,13 @@ APART_NOTES = {
     "background": "The model spent a topic on words most documents use and few are about.",
     "generic": (
         "The model spent a topic on words of conversation: the documents it was the main "
-        "topic of are about many things (in the embedding model's space they sit nearer "
-        "other topics' documents than each other)."
+        "topic of are about many things (in the embedding model's space most of them sit "
+        "nearer another topic's documents than their own)."
     ),
 }
 BACKGROUND_NOTE = (
     "Such a topic is kept out of the topics and the comparison; no document is assigned "
-    "to it, each goes to its most likely other topic."
+    "to it, each goes to its most likely other topic (if it has one)."
 )
 
 

@@ -103,10 +103,14 @@ def _topic_table(run: RunData, model: str) -> list[str]:
         name = f" {_cell(topic.name or '')} |" if named else ""
         lines.append(f"| {topic.id} |{name} {topic.size:,} | {shown} | {words} |")
     lines.append("")
-    for apart in quality.background if quality is not None else []:
-        words = _cell(", ".join(apart.words[:10]))
-        note = f"{APART_NOTES[apart.kind]} {BACKGROUND_NOTE}"
-        lines += [f"{apart_label(apart.kind, apart.presence)}: {words}. {note}", ""]
+    apart = quality.background if quality is not None else []
+    for kind in APART_NOTES:  # each topic on a line, then what that kind is, once
+        of_kind = [topic for topic in apart if topic.kind == kind]
+        for topic in of_kind:
+            words = _cell(", ".join(topic.words[:10]))
+            lines += [f"{apart_label(kind, topic.presence)}: {words}.", ""]
+        if of_kind:
+            lines += [f"{APART_NOTES[kind]} {BACKGROUND_NOTE}", ""]
     return lines
 
 

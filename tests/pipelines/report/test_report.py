@@ -89,9 +89,14 @@ def test_background_words_are_shown_apart_from_the_topics(synthetic_run):
     line = next(x for x in markdown.splitlines() if x.startswith("Background words"))
     assert line.startswith("Background words (in 62% of the documents): said, would, &lt;")
     assert markdown.index("## LDA topics") < markdown.index(line) < markdown.index("## NMF")
-    line = next(x for x in markdown.splitlines() if x.startswith("Generic words"))
-    assert line.startswith("Generic words (in 5% of the documents): well, yes, quite. The")
-    assert "no document is assigned to it" in line
+    lines = markdown.splitlines()
+    at = next(i for i, x in enumerate(lines) if x.startswith("Generic words"))
+    assert lines[at] == "Generic words (in 5% of the documents): well, yes, quite."
+    # What a generic topic is follows its kind's topics once.
+    note = lines[at + 2]
+    assert note.startswith("The model spent a topic on words of conversation")
+    assert "no document is assigned to it" in note
+    assert sum("no document is assigned to it" in x for x in lines) == 2  # once per kind
 
 
 def test_topic_names_show_everywhere_and_a_hostile_one_stays_text(synthetic_run):
