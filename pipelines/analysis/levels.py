@@ -87,8 +87,10 @@ def _largest_share(model: TopicModel, k: int) -> float:
 
 
 def level_facts(model: TopicModel, corpus: PreparedCorpus) -> dict[str, Any]:
-    """For ``metrics.json``: the leaves, the count the model's rule chose, and each cut's
-    quality (every cut the rule scored; the shown levels when the count was fixed)."""
+    """For ``metrics.json``: the leaves, the count the model's rule chose, the count the
+    run asked it for (a mixture family reports fewer when its fit there has background or
+    generic topics), and each cut's quality (every cut the rule scored; the shown levels
+    when the count was fixed)."""
     levels = model.levels_
     if levels is None and not model.tree_.n_leaves:
         levels = []  # no topics: no cut to score
@@ -98,6 +100,7 @@ def level_facts(model: TopicModel, corpus: PreparedCorpus) -> dict[str, Any]:
     return {
         "n_leaves": model.tree_.n_leaves,
         "n_topics_preferred": model.preferred_,
+        "n_topics_requested": model.requested_level_,
         "levels": levels,
     }
 

@@ -29,9 +29,12 @@ def stability(
     reference = corpus.reference
     result: dict = {"seeds": list(seeds), "models": {}}
     for name, base in topic_sets.items():
+        # The level the run asked for: a mixture family reports fewer topics when its fit
+        # has background or generic topics, and a refit asked for fewer would set apart
+        # as many again.
+        level = base.extra.get("n_topics_requested", base.n_topics)
         refits = [
-            grow_model(name, corpus, cfg, seed).set_level(base.n_topics, corpus).topics_
-            for seed in seeds
+            grow_model(name, corpus, cfg, seed).set_level(level, corpus).topics_ for seed in seeds
         ]
         result["models"][name] = {
             "metrics": summarize_runs(

@@ -267,6 +267,8 @@ def topic_kinds(mixture: Mixture, vectors: np.ndarray | None) -> np.ndarray:
     background = background_topics(mixture)
     kinds = np.where(background, BACKGROUND, CONTENT).astype(object)
     kept = np.flatnonzero(~background)
+    if vectors is None:  # nothing to judge generic topics by: skip placing the documents
+        return kinds
     topics = mixture.select(kept).assign()
     if mixture.lengths is not None:
         topics = np.where(mixture.lengths >= 1 / PRESENT, topics, UNASSIGNED)
@@ -311,8 +313,10 @@ class MixtureTopicModel(TopicModel):
 
     Fitted state (besides the base's): ``leaf_estimator_`` and ``leaves_`` (the leaf fit,
     background topics removed), ``estimator_`` and ``level_topics_`` (the fit at the
-    reported level, its topics in the cut's order), ``background_`` (its background
-    topics' words and presence).
+    reported level, its topics in the cut's order), ``level_leaves_`` (the leaves of the
+    tree around it, :meth:`_level_leaves`), ``background_`` (its background and generic
+    topics' words, presence and kind; named for the kind that came first, as in
+    ``metrics.json``).
     """
 
     refits_levels = True
@@ -344,12 +348,12 @@ class MixtureTopicModel(TopicModel):
         count) and rebuild the tree around that fit (see the module docstring). The
         fit's background and generic topics are kept out (:meth:`_level_fit`)."""
         check_is_fitted(self, "leaves_")
-        n_leaves = self.leaves_.n_topics
-        k = min(max(int(n_topics), 1), n_leaves)
+        k = min(max(int(n_topics), 1), self.leaves_.n_topics)
         estimator, fitted, kinds = self._level_fit(k, corpus)
         kept = np.flatnonzero(kinds == CONTENT)
         content = fitted.select(kept)
-        leaves = self.leaves_
+        self.level_leaves_ = leaves = self._level_leaves(estimator, kinds)
+        n_leaves = leaves.n_topics
         topic_of = content.assign()
         member = group_leaves(leaves.assign(), topic_of, n_leaves, content.n_topics)
         leaf_of = leaves_within(leaves, topic_of, member)
@@ -380,10 +384,25 @@ class MixtureTopicModel(TopicModel):
         kinds = topic_kinds(fitted, corpus.vectors)
         generic = int((kinds == GENERIC).sum())
         if wanted is not None and generic and wanted < n_leaves:
+            del fitted  # documents x topics: not held while the next fit runs
             estimator = self._estimator_for(min(wanted + generic, n_leaves), corpus)
             fitted = self._mixture(estimator, corpus)
             kinds = topic_kinds(fitted, corpus.vectors)
         return estimator, fitted, kinds
+
+    def _level_leaves(self, estimator: Any, kinds: np.ndarray) -> Mixture:
+        """The leaves of the tree around the reported level: the leaf fit's topics, less
+        its generic ones when the level *is* the leaf fit (then its generic topics are
+        leaves: kept, the finest level would show every one of them again, with the
+        documents most their own). Under a level fitted afresh the leaves stay as they
+        are: they were fitted before the vectors existed and are not tested."""
+        if estimator is not self.leaf_estimator_:
+            return self.leaves_
+        # The same fit: its topics less its background ones are the leaves, in order.
+        generic = kinds[kinds != BACKGROUND] == GENERIC
+        if len(generic) != self.leaves_.n_topics:  # not the corpus the leaves were fitted on
+            return self.leaves_
+        return self.leaves_.select(np.flatnonzero(~generic))
 
     def _estimator_for(self, n_topics: int | None, corpus: PreparedCorpus) -> Any:
         """The family fitted with ``n_topics`` topics; the leaf fit for None or the leaf
@@ -399,7 +418,7 @@ class MixtureTopicModel(TopicModel):
             source, source_groups = self.level_topics_, groups[first_members(at_level)]
             order = self._word_order(self.estimator_)
         else:
-            source, source_groups = self.leaves_, groups
+            source, source_groups = self.level_leaves_, groups
             order = self._word_order(self.leaf_estimator_)
         assignments = cut(groups, self.leaf_assignments_)
         topics = source.topics(source_groups, n_topics, assignments, corpus.vocabulary, order)

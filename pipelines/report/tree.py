@@ -96,7 +96,7 @@ def level_order(tree: TopicTree, level: int) -> list[TreeNode]:
     return sorted(nodes, key=lambda n: n.id)
 
 
-def level_note(model: str, tree: TopicTree, set_apart: int = 0) -> str:
+def level_note(model: str, tree: TopicTree, apart: int = 0) -> str:
     """One sentence on the levels: which one is reported, which the model preferred, and
     how many topics of the fit were set apart as background or generic words (which is
     why a mixture model can report fewer topics than the level the run matched)."""
@@ -104,10 +104,10 @@ def level_note(model: str, tree: TopicTree, set_apart: int = 0) -> str:
     note = f"{title(model)}: levels of {levels} topics, reporting {tree.reported}"
     if tree.preferred != tree.reported:
         note += f" (its own rule preferred {tree.preferred}; the run matched levels)"
-    if set_apart:
-        topics = "topic" if set_apart == 1 else "topics"
+    if apart:
+        topics = "topic" if apart == 1 else "topics"
         note += (
-            f"; {set_apart} more {topics} of the fit at that level held background or "
+            f"; {apart} more {topics} of the fit at that level held background or "
             "generic words, listed under its topics"
         )
     return note + "."

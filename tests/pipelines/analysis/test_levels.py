@@ -88,6 +88,7 @@ def test_level_facts_score_every_shown_level_when_the_count_was_fixed(fitted):
     models, corpus, _ = fitted
     facts = level_facts(models["lda"], corpus)
     assert facts["n_leaves"] == 4 and facts["n_topics_preferred"] == 4
+    assert facts["n_topics_requested"] == 4
     assert [level["n_topics"] for level in facts["levels"]] == [2, 4]
     two, four = facts["levels"]
     assert four["npmi"] > two["npmi"]  # merging planted themes mixes their words

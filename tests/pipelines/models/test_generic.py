@@ -165,3 +165,20 @@ def test_documents_too_short_to_place_are_not_judged_by():
     lengths = np.where(np.arange(200) < 45, 10, 9)  # nine of the chatty documents long
     few = Mixture(mixture.weights, mixture.distributions, mixture.has_words, lengths)
     assert topic_kinds(few, corpus.vectors).tolist() == ["content"] * 5
+
+
+def test_when_the_level_is_the_leaf_fit_its_generic_topic_is_no_leaf_either():
+    """Asked for as many topics as it has leaves, the family reports the leaf fit itself:
+    its generic topic is no topic, and no leaf of the tree (else the finest level would
+    show it again, with its chatty documents)."""
+    truth = np.arange(200) % 4
+    corpus = _chatty_corpus(truth)
+    model = _ChattyFamily(truth, config=5).grow(corpus).set_level(5, corpus)
+    assert model.fits == [5] and model.estimator_ is model.leaf_estimator_
+    assert model.topics_.n_topics == 4 and model.tree_.n_leaves == 4
+    finest = model.topics_at(5, corpus)  # capped at the leaves
+    assert finest.n_topics == 4 and not any("t4w0" in words for words in finest.words)
+    assert adjusted_rand_score(truth, finest.assignments) == 1.0
+    # Asked again, the same: nothing of the first call is carried into the second.
+    model.set_level(5, corpus)
+    assert model.tree_.n_leaves == 4 and model.leaves_.n_topics == 5
