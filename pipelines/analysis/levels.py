@@ -43,7 +43,7 @@ def matched_levels(
     if not granularity.match_levels or len(models) < 2:
         return own
     leaders = [m.preferred_ for m in models.values() if not m.refits_levels] or own.values()
-    top = min(max(own.values()), *(model.tree_.n_leaves for model in models.values()))
+    top = min(max(own.values()), *(model.n_grown_leaves_ for model in models.values()))
     admitted = [
         k
         for k in range(max(min(leaders), 1), top + 1)
@@ -74,7 +74,7 @@ def _admissible(model: TopicModel, k: int, granularity: GranularityConfig) -> bo
     """Whether the model's rule admits ``k`` topics (a model whose count was fixed admits
     any count up to its leaves: it has no rule to consult)."""
     if model.levels_ is None:
-        return k <= model.tree_.n_leaves
+        return k <= model.n_grown_leaves_
     level = next((lv for lv in model.levels_ if lv["n_topics"] == k), None)
     return level is not None and is_admissible(level, granularity)
 

@@ -167,7 +167,9 @@ class TopicModel(BaseEstimator):
         self.check_corpus(corpus)
         self._fit_leaves(corpus)
         leaves = self.leaf_assignments_
-        n_leaves = self._n_leaves()
+        # The grown tree's leaves: the counts a run can match (the tree around a reported
+        # level can have fewer, :meth:`set_level`).
+        self.n_grown_leaves_ = n_leaves = self._n_leaves()
         sizes = np.bincount(leaves[leaves != UNASSIGNED], minlength=n_leaves)
         self.tree_ = build_tree(self._leaf_profiles(corpus), sizes)
         requested = getattr(self._config(), "n_topics", "auto")

@@ -137,11 +137,13 @@ def test_a_model_that_finds_no_topic_has_no_tree_and_breaks_nothing():
 
 @dataclass
 class _Grown:
-    """What matched_levels reads of a grown model: its rule's numbers per cut."""
+    """What matched_levels reads of a grown model: its rule's numbers per cut and the
+    grown tree's leaves (the tree around a reported level can have fewer)."""
 
     preferred_: int
     refits_levels: bool
     levels_: list[dict]
+    n_grown_leaves_: int = 40
     tree_: TopicTree = field(default_factory=lambda: TopicTree(40, (), (), ()))
 
 
@@ -163,6 +165,11 @@ def test_the_models_that_can_only_cut_their_tree_lead_the_matched_level():
         "lda": 31,
         "embedding": 31,
     }
+    # Matched again after a mixture family set generic topics apart (its tree around the
+    # level then has fewer leaves), the count is the same: a run's level is stable.
+    mixture.tree_ = TopicTree(25, (), (), ())
+    assert matched_levels({"lda": mixture, "embedding": cut_only}, rule)["lda"] == 31
+    mixture.tree_ = TopicTree(40, (), (), ())
     # Only refitting families: the smallest of their choices.
     other = _Grown(preferred_=26, refits_levels=True, levels_=_cuts())
     assert matched_levels({"lda": mixture, "nmf": other}, rule) == {"lda": 20, "nmf": 20}
