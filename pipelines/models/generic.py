@@ -42,8 +42,8 @@ def own_centroid_share(vectors: np.ndarray, topics: np.ndarray, n_topics: int) -
     """Each topic's share of its documents whose nearest topic centroid (cosine, over the
     centroids of every topic's documents) is its own; NaN for a topic without documents.
     A document counts in its own topic's centroid too, which favours small topics a
-    little (a topic of ten documents is a tenth its own documents): the test errs
-    towards keeping a topic. A block of documents at a time, so vectors on disk are read
+    little (each document of a ten-document topic is a tenth of its centroid): the test
+    errs towards keeping a topic. A block of documents at a time, so vectors on disk are read
     once per pass."""
     centroids = topic_vectors_from_documents(vectors, topics, n_topics)
     sizes = np.bincount(topics[topics != UNASSIGNED], minlength=n_topics)
