@@ -3,7 +3,7 @@
 At a few dozen topics a mixture model fitted on conversation (20 Newsgroups) spends
 some of them on the words of how people write rather than what they write about:
 "well work yes quite pretty great", "get day getting trying folks", "like sound look
-things". Unlike a background topic (:func:`.mixture.background_topics`) such a topic is
+things". Unlike a background topic (:func:`.mixture_weights.background_topics`) such a topic is
 in few documents; what gives it away is that the documents it claims are about many
 things. In the embedding model's space they sit nearer the documents of other topics
 than of their own: of the posts a 34-topic LDA gave each such topic, 4-19 % were nearer
@@ -11,7 +11,7 @@ its own documents' centroid than another topic's, against 26-100 % for every top
 a theme (20 Newsgroups LDA and NMF; 53 % and up on BBC News, OCTIS BBC, where no topic
 was generic). :func:`generic_topics` flags a topic under ``GENERIC_OWN``; the mixture
 families keep such topics out of the topics like background topics and report their
-words (:mod:`.mixture`).
+words (:mod:`.mixture`, :func:`.mixture_weights.topic_kinds`).
 
 The test needs the documents' vectors, so it is made where a run has them: at the
 reported level of a run that lists a model that reads vectors. The leaf fit runs

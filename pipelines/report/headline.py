@@ -32,7 +32,7 @@ DRIFT_KINDS = ("persisted", "emerged", "vanished", "split", "merged")
 # Persisting topics named anew listed besides the three that changed most in size (a
 # refit can rename most topics; the rest are counted).
 RENAMED_SHOWN = 5
-# Under a mixture model's background and generic topics (pipelines.models.mixture and
+# Under a mixture model's background and generic topics (pipelines.models.mixture_weights and
 # .generic), in both reports: what each kind is, then what happens to it.
 APART_HEADINGS = {"background": "Background words", "generic": "Generic words"}
 APART_NOTES = {

@@ -16,7 +16,8 @@ import numpy as np
 from topicflow.pipelines.models.base import PreparedCorpus
 from topicflow.pipelines.models.lda.config import LdaConfig
 from topicflow.pipelines.models.lda.estimator import LdaTopicModel, relevance_order
-from topicflow.pipelines.models.mixture import Mixture, MixtureTopicModel, WordOrder
+from topicflow.pipelines.models.mixture import MixtureTopicModel
+from topicflow.pipelines.models.mixture_weights import Mixture, WordOrder
 
 
 class LdaModel(MixtureTopicModel):

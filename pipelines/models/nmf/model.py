@@ -20,7 +20,8 @@ from sklearn.feature_extraction.text import TfidfTransformer
 
 from topicflow.pipelines.models.base import PreparedCorpus
 from topicflow.pipelines.models.expected_warnings import ignore_nmf_convergence
-from topicflow.pipelines.models.mixture import Mixture, MixtureTopicModel, WordOrder
+from topicflow.pipelines.models.mixture import MixtureTopicModel
+from topicflow.pipelines.models.mixture_weights import Mixture, WordOrder
 from topicflow.pipelines.models.nmf.config import NmfConfig
 
 

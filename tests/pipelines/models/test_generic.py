@@ -12,7 +12,8 @@ from sklearn.metrics import adjusted_rand_score
 from topicflow.pipelines.models import generic
 from topicflow.pipelines.models.base import PreparedCorpus
 from topicflow.pipelines.models.generic import GENERIC_OWN, generic_topics, own_centroid_share
-from topicflow.pipelines.models.mixture import Mixture, MixtureTopicModel, topic_kinds
+from topicflow.pipelines.models.mixture import MixtureTopicModel
+from topicflow.pipelines.models.mixture_weights import Mixture, topic_kinds
 from topicflow.pipelines.models.nmf.config import NmfConfig
 from topicflow.pipelines.models.topicset import UNASSIGNED
 

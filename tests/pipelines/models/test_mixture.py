@@ -17,12 +17,8 @@ from topicflow.pipelines.models.base import PreparedCorpus
 from topicflow.pipelines.models.granularity.config import GranularityConfig
 from topicflow.pipelines.models.lda.config import LdaConfig
 from topicflow.pipelines.models.lda.model import LdaModel
-from topicflow.pipelines.models.mixture import (
-    Mixture,
-    MixtureTopicModel,
-    background_topics,
-    leaves_within,
-)
+from topicflow.pipelines.models.mixture import MixtureTopicModel, leaves_within
+from topicflow.pipelines.models.mixture_weights import Mixture, background_topics
 from topicflow.pipelines.models.nmf.config import NmfConfig
 from topicflow.pipelines.models.nmf.model import NmfModel
 from topicflow.pipelines.models.topicset import UNASSIGNED
