@@ -74,6 +74,7 @@ OLD = {
     "granularity": {"match_levels": False},
 }
 KEPT = "_Not run by the command above: kept from an earlier run of this script._"
+LABEL_SCORES = ("nmi", "ami", "ari")  # of label_scores, a column each
 
 
 def load(name: str, sample: int | None, seed: int) -> tuple[list[str], list[str], dict, str]:
@@ -145,7 +146,7 @@ def run_config(setting, overrides, prepared, corpus, labels):
                 "npmi": quality["npmi"],
                 "word_cos": quality["word_cosine"],
                 "td": quality["diversity"],
-                **{k: metrics["labels"][name][k] for k in ("nmi", "ami", "ari")},
+                **{k: metrics["labels"][name][k] for k in LABEL_SCORES},
                 "largest": max(sizes) / n if sizes else 0.0,
                 "unassigned": quality["unassigned_share"],
                 "seconds": seconds[name],
@@ -170,7 +171,7 @@ def bertopic_row(prepared, vectors, labels, seed, encoder):
         "npmi": mean(prepared.reference.npmi(topics.words)),
         "word_cos": mean(word_cosine(topics.words, encoder)),
         "td": topic_diversity(topics.words),
-        **{k: scores[k] for k in ("nmi", "ami", "ari")},
+        **{k: scores[k] for k in LABEL_SCORES},
         "largest": max(sizes) / len(prepared.texts) if sizes else 0.0,
         "unassigned": topics.unassigned_share(),
         "seconds": seconds,

@@ -49,9 +49,14 @@ BACKGROUND_NOTE = (
 )
 
 
+def presence_text(presence: float) -> str:
+    """How widely a background or generic topic is used: in 62% of the documents."""
+    return f"in {presence:.0%} of the documents"
+
+
 def apart_label(kind: str, presence: float) -> str:
-    """ "Background words (in 62% of the documents)", as both reports head such a topic."""
-    return f"{APART_HEADINGS.get(kind, kind)} (in {presence:.0%} of the documents)"
+    """How report.md heads such a topic: Background words (in 62% of the documents)."""
+    return f"{APART_HEADINGS.get(kind, kind)} ({presence_text(presence)})"
 
 
 def headline_markdown(corpus: Mapping[str, Any], metrics: Metrics | Mapping[str, Any]) -> str:

@@ -44,6 +44,7 @@ from topicflow.pipelines.report.headline import (
     drift_lines,
     drift_title,
     format_value,
+    presence_text,
     reference_note,
     reused_note,
     short_text_note,
@@ -241,8 +242,8 @@ def _background(quality) -> str:
     parts = []
     for kind, heading in APART_HEADINGS.items():
         items = "".join(
-            f"<li>{_esc(', '.join(b.words[:10]))} <span class='muted'>(in "
-            f"{b.presence:.0%} of the documents)</span></li>"
+            f"<li>{_esc(', '.join(b.words[:10]))} <span class='muted'>"
+            f"({presence_text(b.presence)})</span></li>"
             for b in quality.background
             if b.kind == kind
         )
