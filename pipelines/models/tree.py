@@ -2,17 +2,19 @@
 
 Every model family fits fine-grained leaf topics and describes each by one or more
 *profiles*: additive rows (a topic's word counts, its probability mass over words,
-the sum of its documents' vectors) and a view that turns a row into a unit vector, so
-that the dot product of two views is the two topics' similarity. Merging two topics
-adds their rows, so a merged topic is described by its own words and centroid, not
-by its children's (BERTopic's ``hierarchical_topics`` links on the leaves' c-TF-IDF
-once and never looks at the merged topics).
+the sum of its documents' vectors) and a view of a row that two topics are compared
+in: a unit vector (their distance is one minus the cosine) or a centroid in a space of
+its own (the squared Euclidean distance, e.g. in the space the leaves were clustered
+in). Merging two topics adds their rows, so a merged topic is described by its own
+words and centroid, not by its children's (BERTopic's ``hierarchical_topics`` links on
+the leaves' c-TF-IDF once and never looks at the merged topics).
 
-The merge order is Ward's criterion on these similarities: at each step the pair
-whose merge adds the least spread, ``n_a * n_b / (n_a + n_b) * (1 - similarity)``
-(``n``: documents), is merged. Plain "most similar first" lets a large, generic
-topic attract everything near it and grow into a catch-all; Ward's size factor makes
-large topics merge last, so every level stays balanced where the data allows it.
+The merge order is Ward's criterion on these distances: at each step the pair whose
+merge adds the least spread, ``n_a * n_b / (n_a + n_b) * distance`` (``n``:
+documents), is merged (for unit vectors ``1 - cosine`` is half the squared Euclidean
+distance, so both are Ward's own criterion). Plain "nearest first" lets a large,
+generic topic attract everything near it and grow into a catch-all; Ward's size factor
+makes large topics merge last, so every level stays balanced where the data allows it.
 
 Cutting the tree at ``k`` topics undoes the last ``k - 1`` merges; cuts at different
 ``k`` are nested by construction, which is what lets the report move between levels
@@ -23,20 +25,64 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from sklearn.preprocessing import normalize
 
-View = Callable[[np.ndarray], np.ndarray]  # additive rows -> unit rows
+View = Callable[[np.ndarray], np.ndarray]  # additive rows -> the rows compared
 
 
 @dataclass(frozen=True)
 class Profile:
-    """One description of the leaves: additive ``rows`` (leaves x features) and the
-    ``view`` in which two rows' dot product is their similarity."""
+    """One description of the leaves: additive ``rows`` (leaves x features), the ``view``
+    two rows are compared in and the ``distance`` between two views: ``cosine`` (one
+    minus their dot product; the view gives unit rows) or ``squared_euclidean`` (the
+    view gives centroids, e.g. :func:`centroid_view`)."""
 
     rows: np.ndarray
     view: View
+    distance: Literal["cosine", "squared_euclidean"] = "cosine"
+
+    def distances(self, views: np.ndarray, to: np.ndarray) -> np.ndarray:
+        """Each of ``views`` (rows) to each of ``to`` (rows)."""
+        if self.distance == "cosine":
+            return 1.0 - views @ to.T
+        squared = (views**2).sum(axis=1)[:, None] + (to**2).sum(axis=1)[None, :]
+        return np.maximum(squared - 2.0 * views @ to.T, 0.0)
+
+
+def centroid_rows(points: np.ndarray, leaves: np.ndarray, n_leaves: int) -> np.ndarray:
+    """Additive rows for :func:`centroid_view`: each leaf's sum of its documents' points
+    (``leaves``: each document's leaf, negative for none) and, last, their count."""
+    points, leaves = np.asarray(points, dtype=np.float64), np.asarray(leaves)
+    placed = leaves >= 0
+    rows = np.zeros((n_leaves, points.shape[1] + 1))
+    np.add.at(rows[:, :-1], leaves[placed], points[placed])
+    rows[:, -1] = np.bincount(leaves[placed], minlength=n_leaves)
+    return rows
+
+
+def centroid_view(rows: np.ndarray) -> np.ndarray:
+    """The mean point of each leaf, from :func:`centroid_rows` (an empty leaf: the origin)."""
+    rows = np.asarray(rows, dtype=np.float64)
+    counts = np.maximum(rows[:, -1:], 1.0)
+    return rows[:, :-1] / counts
+
+
+def in_median_units(profile: Profile) -> Profile:
+    """A squared-Euclidean ``profile`` rescaled so that the median distance between two of
+    its leaves is 1: distances in a space of arbitrary units (UMAP's) can then be averaged
+    with cosine distances, whose median between leaves is of that order (0.5-0.8 between
+    the embedding model's leaves on the benchmark corpora)."""
+    if profile.distance != "squared_euclidean":
+        raise ValueError("only a squared_euclidean profile has units to rescale")
+    views = profile.view(profile.rows)
+    pairs = np.triu_indices(len(views), 1)
+    median = float(np.median(profile.distances(views, views)[pairs])) if len(pairs[0]) else 0.0
+    scale = np.sqrt(median) if median > 0 else 1.0
+    view = profile.view
+    return Profile(profile.rows, lambda rows: view(rows) / scale, profile.distance)
 
 
 def unit_view(rows: np.ndarray) -> np.ndarray:
@@ -71,7 +117,7 @@ class TopicTree:
 
     n_leaves: int
     merges: tuple[tuple[int, int], ...]
-    similarity: tuple[float, ...]  # the merged pair's similarity at each step
+    distance: tuple[float, ...]  # the merged pair's distance at each step
     sizes: tuple[int, ...]
 
     def partition(self, n_topics: int) -> np.ndarray:
@@ -116,7 +162,7 @@ def cut(groups: np.ndarray, leaves: np.ndarray) -> np.ndarray:
 def build_tree(
     profiles: Sequence[Profile], sizes: Sequence[float], within: Sequence[int] | None = None
 ) -> TopicTree:
-    """Merge the leaves by Ward's criterion on the mean similarity over ``profiles``.
+    """Merge the leaves by Ward's criterion on the mean distance over ``profiles``.
 
     ``within`` (a group per leaf) constrains the order: leaves of one group merge with
     each other before any two groups merge, so cutting the tree at the number of groups
@@ -130,17 +176,21 @@ def build_tree(
         raise ValueError("within needs one group per leaf")
     separate = len(set(group.tolist()))  # groups not yet merged with another
     if n == 0:
-        return TopicTree(n_leaves=0, merges=(), similarity=(), sizes=())
+        return TopicTree(n_leaves=0, merges=(), distance=(), sizes=())
     rows = [np.array(p.rows, dtype=np.float64) for p in profiles]
     views = [p.view(r) for p, r in zip(profiles, rows, strict=True)]
-    similarity = np.mean([v @ v.T for v in views], axis=0) if views else np.zeros((n, n))
+    distance = (
+        np.mean([p.distances(v, v) for p, v in zip(profiles, views, strict=True)], axis=0)
+        if views
+        else np.ones((n, n))
+    )
     weight = np.maximum(sizes, 1.0)  # an empty leaf still merges somewhere
     node = list(range(n))  # the tree node each active slot currently holds
     active = np.ones(n, dtype=bool)
-    merges, merged_similarity = [], []
+    merges, merged_distance = [], []
     for step in range(n - 1):
         pair = weight[:, None] * weight[None, :] / (weight[:, None] + weight[None, :])
-        cost = pair * (1.0 - similarity)
+        cost = pair * distance
         cost[~active, :] = np.inf
         cost[:, ~active] = np.inf
         np.fill_diagonal(cost, np.inf)
@@ -151,7 +201,7 @@ def build_tree(
         a, b = np.unravel_index(int(np.argmin(cost)), cost.shape)
         a, b = (int(a), int(b)) if a < b else (int(b), int(a))
         merges.append((node[a], node[b]))
-        merged_similarity.append(round(float(similarity[a, b]), 6))
+        merged_distance.append(round(float(distance[a, b]), 6))
         # Slot a holds the merged topic, slot b retires.
         for r in rows:
             r[a] += r[b]
@@ -162,13 +212,17 @@ def build_tree(
             fresh = [p.view(r[a : a + 1])[0] for p, r in zip(profiles, rows, strict=True)]
             for v, f in zip(views, fresh, strict=True):
                 v[a] = f
-            similarity[a] = similarity[:, a] = np.mean(
-                [v @ f for v, f in zip(views, fresh, strict=True)], axis=0
+            distance[a] = distance[:, a] = np.mean(
+                [
+                    p.distances(v, f[None, :])[:, 0]
+                    for p, v, f in zip(profiles, views, fresh, strict=True)
+                ],
+                axis=0,
             )
     return TopicTree(
         n_leaves=n,
         merges=tuple(merges),
-        similarity=tuple(merged_similarity),
+        distance=tuple(merged_distance),
         sizes=tuple(int(s) for s in sizes),
     )
 

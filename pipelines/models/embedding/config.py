@@ -35,7 +35,10 @@ class HdbscanConfig(Section):
 
 
 class OutlierConfig(Section):
-    strategy: Literal["centroid", "soft", "ctfidf", "none"] = "centroid"
+    # centroid: the topic nearest where HDBSCAN clustered (UMAP's space) if its embedding
+    # cosine reaches the threshold, else the most similar; cosine: the most similar topic
+    # centroid in the embedding space (the default before 2026-12; models.embedding.topics).
+    strategy: Literal["centroid", "cosine", "soft", "ctfidf", "none"] = "centroid"
     threshold: float = Field(0.25, ge=-1, le=1)
 
 

@@ -2,8 +2,9 @@
 
 Besides the topics, the fitted model keeps what it needs to place new documents
 without refitting: each topic's centroid in the embedding space and how close the
-topic's own documents were to it. A new document joins its nearest topic when the
-cosine reaches the outlier threshold (the rule outliers are reassigned by), and is
+topic's own documents were to it. A new document joins its most similar topic when
+the cosine reaches the outlier threshold (the fitted documents' noise was placed in
+UMAP's space too, which new documents have no place in), and is
 *novel* when it is less similar to that topic than :data:`NOVELTY_PERCENTILE` % of
 the topic's own documents were: a bar relative to each topic (and to the embedding
 model's scale of cosines), not one absolute number.
@@ -30,9 +31,19 @@ from topicflow.pipelines.models.embedding.topics import (
     word_scores,
 )
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
-from topicflow.pipelines.models.tree import Profile, cut, unit_view, weighted_view
-from topicflow.pipelines.models.words import class_counts
-from topicflow.pipelines.vectors.centroids import topic_vectors_from_documents, unit_rows
+from topicflow.pipelines.models.tree import (
+    Profile,
+    centroid_rows,
+    centroid_view,
+    cut,
+    in_median_units,
+    unit_view,
+)
+from topicflow.pipelines.vectors.centroids import (
+    member_sums,
+    topic_vectors_from_documents,
+    unit_rows,
+)
 
 NOVELTY_PERCENTILE = 5
 
@@ -77,17 +88,20 @@ class EmbeddingTopicModel(TopicModel):
         self.reduced_ = clusterer.reduced_  # the clusterer itself is large and not needed later
 
     def _leaf_profiles(self, corpus: PreparedCorpus) -> list[Profile]:
-        """Two descriptions, averaged: the leaves' words (document counts of the documents
-        HDBSCAN placed, weighted by c-TF-IDF's idf over the leaves) and their centroids."""
-        k = self.n_leaves_
-        words = class_counts(word_counts(corpus.counts, self._config()), self.core_leaves_, k)
-        mean_leaf = words.sum() / max(k, 1)
-        idf = np.log1p(mean_leaf / np.maximum(words.sum(axis=0), 1))
-        vectors = topic_vectors_from_documents(corpus.vectors, self.leaf_assignments_, k)
-        sizes = np.bincount(self.leaf_assignments_[self.leaf_assignments_ >= 0], minlength=k)
+        """Two descriptions, averaged: the leaves' centroids in the space HDBSCAN drew them
+        in (UMAP's view of the documents; squared Euclidean distance in units of its median
+        between leaves), where Ward's criterion goes on from where HDBSCAN stopped, and
+        their centroids in the embedding space (cosine), which keeps the distances between
+        far-apart leaves true where UMAP's layout does not (it places separate groups of
+        documents arbitrarily). Against the leaves' words and embedding centroids, label
+        agreement rose on all four benchmark corpora (README, "Topic trees")."""
+        k, leaves = self.n_leaves_, self.leaf_assignments_
+        where_clustered = Profile(
+            centroid_rows(self.reduced_, leaves, k), centroid_view, distance="squared_euclidean"
+        )
         return [
-            Profile(words, weighted_view(idf)),
-            Profile(vectors * sizes[:, None], unit_view),
+            in_median_units(where_clustered),
+            Profile(member_sums(corpus.vectors, leaves, k), unit_view),
         ]
 
     def _topics_at(self, groups: np.ndarray, n_topics: int, corpus: PreparedCorpus) -> TopicSet:

@@ -5,9 +5,11 @@
    ``leaf`` selection: the finest clusters of its condensed tree), renumbered
    largest first; the topic tree merges them (:mod:`models.tree`).
 2. Outliers: HDBSCAN's noise documents are reassigned by ``strategy`` (``centroid``:
-   cosine similarity to each topic's mean embedding; ``soft``: HDBSCAN soft-cluster
+   the topic nearest in the space HDBSCAN clustered in, scored by the cosine to its
+   mean embedding, see :func:`_nearest_where_clustered`; ``cosine``: the topic whose
+   mean embedding is most similar, the default before; ``soft``: HDBSCAN soft-cluster
    membership; ``ctfidf``: cosine of the document's TF-IDF vector with each topic's
-   c-TF-IDF row) when their best score reaches ``threshold``; the rest stay
+   c-TF-IDF row) when their score reaches ``threshold``; the rest stay
    unassigned (topic -1) and are counted, never hidden. Reassigned documents do not
    change the topic words, which describe the documents HDBSCAN placed itself.
 3. Topic words over the shared tokens and vocabulary, optionally diversified by
@@ -76,6 +78,10 @@ def reassign_outliers(labels, embeddings, counts, clusterer, config) -> np.ndarr
     k = int(labels.max()) + 1
     strategy = config.outliers.strategy
     if strategy == "centroid":
+        best, score = _nearest_where_clustered(
+            labels, embeddings, clusterer.reduced_, outliers, k, config.outliers.threshold
+        )
+    elif strategy == "cosine":
         rows = topic_vectors_from_documents(embeddings, labels, k)
         best, score = nearest_centroid(embeddings, rows, among=outliers)
     else:
@@ -88,6 +94,37 @@ def reassign_outliers(labels, embeddings, counts, clusterer, config) -> np.ndarr
     keep = score >= config.outliers.threshold
     labels[outliers[keep]] = best[keep]
     return labels
+
+
+def _nearest_where_clustered(labels, embeddings, clustered, outliers, k, threshold):
+    """Each outlier's leaf and its cosine to that leaf's centroid in the embedding space.
+
+    The leaf is the one whose centroid is nearest in the space HDBSCAN clustered in
+    (``clustered``: UMAP's view of the documents), where the leaves were drawn, as long as
+    the cosine clears ``threshold``; otherwise the leaf most similar in the embedding
+    space. On 20 Newsgroups subject lines (45 % of them noise to HDBSCAN) the leaf
+    nearest in UMAP's space shares the newsgroup of most of its documents for 46 % of
+    the noise lines, the most similar in the embedding space for 44 %
+    (README, "Outliers")."""
+    rows = topic_vectors_from_documents(embeddings, labels, k)
+    best, score = nearest_centroid(embeddings, rows, among=outliers)
+    points = np.asarray(clustered, dtype=np.float64)
+    placed = labels >= 0
+    centres = np.zeros((k, points.shape[1]))
+    np.add.at(centres, labels[placed], points[placed])
+    centres /= np.maximum(np.bincount(labels[placed], minlength=k), 1)[:, None]
+    at = 0
+    for block, members in vector_blocks(embeddings, outliers):
+        mine = points[block]
+        squared = (mine**2).sum(axis=1)[:, None] - 2 * mine @ centres.T + (centres**2).sum(axis=1)
+        near = squared.argmin(axis=1)
+        cosine = np.einsum("ij,ij->i", unit_rows(members), rows[near])
+        found = slice(at, at + len(block))
+        there = cosine >= threshold
+        best[found] = np.where(there, near, best[found])
+        score[found] = np.where(there, cosine, score[found])
+        at += len(block)
+    return best, score
 
 
 def topic_words(scores, vocabulary, n, embeddings, labels, config, word_embedder):

@@ -8,7 +8,10 @@ import pytest
 from topicflow.pipelines.models.tree import (
     Profile,
     build_tree,
+    centroid_rows,
+    centroid_view,
     distribution_view,
+    in_median_units,
     ladder,
     unit_view,
 )
@@ -64,7 +67,32 @@ def test_merged_rows_describe_the_merged_topic():
     words = np.array([[9.0, 1, 0], [90, 10, 0], [0, 1, 9]])  # leaves 0, 1: one shape
     tree = build_tree([Profile(words, distribution_view)], sizes=[1, 1, 1])
     assert tuple(sorted(tree.merges[0])) == (0, 1)
-    assert tree.similarity[0] == pytest.approx(1.0)
+    assert tree.distance[0] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_centroids_merge_by_squared_distance_and_a_merged_leaf_sits_at_its_documents_mean():
+    """Documents on a line: leaf 0 at 0, leaf 1 at 2 (one document each), leaf 2 two
+    documents at 10. Leaves 0 and 1 merge first (distance 4); their merged centroid is 1,
+    so the last merge is at distance 81 (not 64 or 100, from either child)."""
+    points = np.array([[0.0], [2.0], [10.0], [10.0]])
+    rows = centroid_rows(points, np.array([0, 1, 2, 2]), 3)
+    assert rows.tolist() == [[0.0, 1.0], [2.0, 1.0], [20.0, 2.0]]
+    tree = build_tree([Profile(rows, centroid_view, "squared_euclidean")], sizes=[1, 1, 2])
+    assert [sorted(pair) for pair in tree.merges] == [[0, 1], [2, 3]]
+    assert tree.distance == (4.0, 81.0)
+
+
+def test_median_units_make_the_median_distance_between_leaves_one():
+    points = np.array([[0.0, 0.0], [3.0, 0.0], [0.0, 4.0], [30.0, 40.0]])
+    profile = Profile(centroid_rows(points, np.arange(4), 4), centroid_view, "squared_euclidean")
+    scaled = in_median_units(profile)
+    views = scaled.view(scaled.rows)
+    distances = scaled.distances(views, views)[np.triu_indices(4, 1)]
+    assert np.median(distances) == pytest.approx(1.0)
+    # Rescaling keeps the order of the distances, so one profile alone merges the same.
+    assert build_tree([scaled], [1] * 4).merges == build_tree([profile], [1] * 4).merges
+    with pytest.raises(ValueError, match="squared_euclidean"):
+        in_median_units(Profile(points, unit_view))
 
 
 def test_profiles_need_one_row_per_leaf():

@@ -5,9 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from gensim.corpora import Dictionary
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
@@ -30,6 +32,18 @@ def blobs(n_per: int = 60, centers: int = 4, seed: int = 0):
     x, y = make_blobs(
         n_samples=[n_per] * centers, n_features=32, cluster_std=1.0, random_state=seed
     )
+    return x.astype(np.float32), y
+
+
+def family_blobs(n_per: int = 40, seed: int = 0):
+    """Four blobs in two families: blobs 2f and 2f + 1 sit 8.5 apart (their points are
+    about 5.7 from their centre, but 1 along the line between the centres), the two
+    families 50 apart."""
+    rng = np.random.default_rng(seed)
+    bases = rng.normal(size=(2, 32))
+    bases *= 25 / np.linalg.norm(bases, axis=1, keepdims=True)
+    centres = np.array([bases[t // 2] + 6 * np.eye(32)[t] for t in range(4)])
+    x, y = make_blobs(n_samples=[n_per] * 4, centers=centres, cluster_std=1.0, random_state=seed)
     return x.astype(np.float32), y
 
 
@@ -132,9 +146,10 @@ def test_the_document_map_fitted_on_a_sample_keeps_the_blobs_apart(planted):
 def _topics_on_blobs(config: EmbeddingTopicsConfig, noise: int = 0, families: bool = False):
     """Four blobs whose documents use four disjoint vocabularies, plus far-away noise points.
 
-    With ``families``, blobs 0 and 1 share half their words, and so do blobs 2 and 3.
+    With ``families``, blobs 0 and 1 lie near each other and share half their words, and
+    so do blobs 2 and 3.
     """
-    x, y = blobs(n_per=40)
+    x, y = family_blobs(n_per=40) if families else blobs(n_per=40)
     block_docs, truth, blocks = block_corpus(n_topics=4, docs_per_topic=40)
     # Document i of the corpus is written in the vocabulary of the blob it lies in.
     pools = {t: [d for d, dt in zip(block_docs, truth, strict=True) if dt == t] for t in range(4)}
@@ -186,15 +201,32 @@ def _reassign(strategy: str, threshold: float):
     docs += [["topic0", "word0", "extra"], ["unrelated", "stuff"]]
     vocabulary = Dictionary(docs)
     config = EmbeddingTopicsConfig(outliers={"strategy": strategy, "threshold": threshold})
-    return reassign_outliers(labels, embeddings, count_matrix(docs, vocabulary), None, config)
+    clustered = SimpleNamespace(reduced_=embeddings)  # the space HDBSCAN clustered in
+    return reassign_outliers(labels, embeddings, count_matrix(docs, vocabulary), clustered, config)
 
 
-@pytest.mark.parametrize("strategy", ["centroid", "ctfidf"])
+@pytest.mark.parametrize("strategy", ["centroid", "cosine", "ctfidf"])
 def test_outliers_are_reassigned_only_above_the_threshold(strategy):
     assert _reassign(strategy, 0.5)[-2:].tolist() == [0, -1]
     assert _reassign(strategy, 0.9999)[-2:].tolist() == [-1, -1]
     assert (_reassign(strategy, -1)[-2:] >= 0).all()
     assert _reassign(strategy, 0.5)[:30].tolist() == [t for t in range(3) for _ in range(10)]
+
+
+@pytest.mark.parametrize(("threshold", "placed"), [(0.5, 0), (0.7, 1), (0.9, -1)])
+def test_an_outlier_joins_the_leaf_nearest_where_hdbscan_clustered(threshold, placed):
+    """The outlier is more like leaf 1 in the embedding space (cosine 0.8 against 0.6) but
+    lies next to leaf 0 in the space the leaves were drawn in: it joins leaf 0 while that
+    cosine clears the threshold, else the most similar leaf if that one's does."""
+    axes = np.eye(4, dtype=np.float32)
+    embeddings = np.vstack([np.repeat(axes[:1], 10, 0), np.repeat(axes[1:2], 10, 0)])
+    embeddings = np.vstack([embeddings, 0.6 * axes[0] + 0.8 * axes[1]])
+    reduced = np.array([[0.0, 0.0]] * 10 + [[10.0, 0.0]] * 10 + [[1.0, 0.0]])
+    labels = np.array([0] * 10 + [1] * 10 + [-1])
+    config = EmbeddingTopicsConfig(outliers={"strategy": "centroid", "threshold": threshold})
+    counts = sp.csr_matrix((21, 1))
+    got = reassign_outliers(labels, embeddings, counts, SimpleNamespace(reduced_=reduced), config)
+    assert got[-1] == placed and got[:20].tolist() == labels[:20].tolist()
 
 
 @pytest.mark.parametrize("strategy", ["soft", "ctfidf"])
