@@ -90,19 +90,44 @@ def verdict(result: dict) -> str:
             f"Embedding NMI {emb['nmi']:.3f} vs BERTopic {bert['nmi']:.3f} + 0.05: {met(ok)}."
         )
     if any(s == "previous defaults" for _, s in rows):
-        worse = []
-        for m in MODELS:
-            old = rows[m, "previous defaults"]
-            worse += [
-                f"{m} {label} {new[m][key] - old[key]:+.3f}"
-                for label, key in MEASURES
-                if old.get(key) is not None and new[m][key] < old[key]
-            ]
+        lower = {m: _lower(new[m], rows[m, "previous defaults"]) for m in MODELS}
+        listed = [f"{m} {label} {change:+.3f}" for m in MODELS for label, change in lower[m]]
         out.append(
             "Against the previous defaults, lower at the new ones: "
-            + (", ".join(worse) if worse else "nothing (every measure as good or better)")
+            + (", ".join(listed) if listed else "nothing (every measure as good or better)")
             + "."
         )
         if result["name"] == "subjects":
-            out.append(f"Short-text target (must not get worse): {met(not worse)}.")
+            out.append(_short_text_verdict(lower, new))
     return " ".join(out)
+
+
+def _lower(new: dict, old: dict) -> list[tuple[str, float]]:
+    """The measures lower at the new defaults than at the previous ones, and by how much."""
+    return [
+        (label, new[key] - old[key])
+        for label, key in MEASURES
+        if old.get(key) is not None and new[key] < old[key]
+    ]
+
+
+def _short_text_verdict(lower: dict, new: dict) -> str:
+    """Issue 16's short-text target per model. Where the lines' topic words were also
+    scored on whole posts, NPMI on the lines themselves is not held against a model: in
+    two-token lines most of a topic's word pairs never meet, so it rises with the count
+    whatever the topics hold (the table's header), and the counts differ here."""
+    verdicts = []
+    for m in MODELS:
+        held = [
+            (label, change)
+            for label, change in lower[m]
+            if not (label == "NPMI" and new[m].get("npmi_ext") is not None)
+        ]
+        verdicts.append(
+            f"{m} {'met' if not held else 'NOT met'}"
+            + (f" ({', '.join(label for label, _ in held)} lower)" if held else "")
+        )
+    return (
+        "Short-text target (must not get worse on any measure; NPMI on the lines set aside "
+        "for NPMI on the posts): " + "; ".join(verdicts) + "."
+    )

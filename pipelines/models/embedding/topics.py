@@ -101,28 +101,28 @@ def _nearest_where_clustered(labels, embeddings, clustered, outliers, k, thresho
 
     The leaf is the one whose centroid is nearest in the space HDBSCAN clustered in
     (``clustered``: UMAP's view of the documents), where the leaves were drawn, as long as
-    the cosine clears ``threshold``; otherwise the leaf most similar in the embedding
-    space. On 20 Newsgroups subject lines (45 % of them noise to HDBSCAN) the leaf
-    nearest in UMAP's space shares the newsgroup of most of its documents for 46 % of
-    the noise lines, the most similar in the embedding space for 44 %
-    (README, "Outliers")."""
+    that cosine reaches ``threshold``; otherwise the leaf most similar in the embedding
+    space. One pass over the outliers' vectors, a block at a time (a million documents
+    hold hundreds of thousands of outliers). Measured against placing every outlier by
+    cosine alone: ``benchmarks/results/embedding_trees.md``."""
     rows = topic_vectors_from_documents(embeddings, labels, k)
-    best, score = nearest_centroid(embeddings, rows, among=outliers)
     points = np.asarray(clustered, dtype=np.float64)
     placed = labels >= 0
     centres = np.zeros((k, points.shape[1]))
     np.add.at(centres, labels[placed], points[placed])
     centres /= np.maximum(np.bincount(labels[placed], minlength=k), 1)[:, None]
+    best, score = np.zeros(len(outliers), dtype=np.int64), np.zeros(len(outliers))
     at = 0
     for block, members in vector_blocks(embeddings, outliers):
+        similarity = unit_rows(members) @ rows.T
         mine = points[block]
         squared = (mine**2).sum(axis=1)[:, None] - 2 * mine @ centres.T + (centres**2).sum(axis=1)
         near = squared.argmin(axis=1)
-        cosine = np.einsum("ij,ij->i", unit_rows(members), rows[near])
+        there = similarity[np.arange(len(block)), near]
+        most = similarity.argmax(axis=1)
         found = slice(at, at + len(block))
-        there = cosine >= threshold
-        best[found] = np.where(there, near, best[found])
-        score[found] = np.where(there, cosine, score[found])
+        best[found] = np.where(there >= threshold, near, most)
+        score[found] = np.where(there >= threshold, there, similarity[np.arange(len(block)), most])
         at += len(block)
     return best, score
 
