@@ -11,8 +11,9 @@ the threshold), and each placement's leaves are merged four ways (Ward's criteri
 throughout, :mod:`topicflow.pipelines.models.tree`):
 
 - ``words + cosine``: the leaves' idf-weighted document counts and their embedding-space
-  centroids, averaged (the default before);
-- ``cosine``: the embedding-space centroids alone;
+  centroids (each leaf's unit centroid times its size), averaged (the default before);
+- ``cosine``: the embedding-space centroids alone (the sum of the documents' unit
+  vectors, as the model merges now);
 - ``umap``: the leaves' centroids in UMAP's space (squared Euclidean);
 - ``umap + cosine``: both, UMAP's distance in units of its median between leaves (the
   default now).
@@ -54,7 +55,7 @@ from topicflow.pipelines.models.tree import (
     weighted_view,
 )
 from topicflow.pipelines.models.words import class_counts
-from topicflow.pipelines.vectors.centroids import member_sums
+from topicflow.pipelines.vectors.centroids import member_sums, topic_vectors_from_documents
 from topicflow.pipelines.vectors.encoder import LazyEncoder
 
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "embedding_trees.md"
@@ -67,11 +68,13 @@ def profiles(model, corpus, merge: str) -> list[Profile]:
     k, leaves = model.n_leaves_, model.leaf_assignments_
     cosine = Profile(member_sums(corpus.vectors, leaves, k), unit_view)
     umap = Profile(centroid_rows(model.reduced_, leaves, k), centroid_view, "squared_euclidean")
-    if merge == "words + cosine":
+    if merge == "words + cosine":  # as the model merged before, to the row
         counts = word_counts(corpus.counts, EmbeddingTopicsConfig())
         words = class_counts(counts, model.core_leaves_, k)
         idf = np.log1p(words.sum() / max(k, 1) / np.maximum(words.sum(axis=0), 1))
-        return [Profile(words, weighted_view(idf)), cosine]
+        sizes = np.bincount(leaves[leaves >= 0], minlength=k)
+        centroids = topic_vectors_from_documents(corpus.vectors, leaves, k) * sizes[:, None]
+        return [Profile(words, weighted_view(idf)), Profile(centroids, unit_view)]
     return {
         "cosine": [cosine],
         "umap": [umap],

@@ -178,7 +178,7 @@ def run_config(setting, overrides, prepared, corpus, labels, external=None):
             }
         )
         print("   ", rows[-1], flush=True)
-    return rows, after
+    return rows, after, models
 
 
 def external_npmi(reference: Reference | None, words) -> float | None:
@@ -189,14 +189,28 @@ def bertopic_row(prepared, vectors, labels, seed, encoder, external=None):
     start = time.perf_counter()
     topics = in_reference(run_bertopic(prepared.texts, vectors, None, seed), prepared)
     seconds = time.perf_counter() - start
+    return topics_row(
+        "BERTopic 0.17.4",
+        "its defaults",
+        topics,
+        prepared,
+        labels,
+        encoder,
+        external,
+        {"leaves": None, "seconds": seconds},
+    )
+
+
+def topics_row(model, setting, topics, prepared, labels, encoder, external, extra) -> dict:
+    """A table row for topics scored here rather than by ``compare``."""
     sizes = topics.sizes()
     scores = label_scores(topics.assignments, labels)
     return {
-        "model": "BERTopic 0.17.4",
-        "setting": "its defaults",
+        "model": model,
+        "setting": setting,
         "topics": topics.n_topics,
         "preferred": None,
-        "leaves": None,
+        "leaves": extra["leaves"],
         "npmi": mean(prepared.reference.npmi(topics.words)),
         "npmi_ext": external_npmi(external, topics.words),
         "word_cos": mean(word_cosine(topics.words, encoder)),
@@ -204,7 +218,7 @@ def bertopic_row(prepared, vectors, labels, seed, encoder, external=None):
         **{k: scores[k] for k in LABEL_SCORES},
         "largest": max(sizes) / len(prepared.texts) if sizes else 0.0,
         "unassigned": topics.unassigned_share(),
-        "seconds": seconds,
+        "seconds": extra["seconds"],
     }
 
 
@@ -230,11 +244,34 @@ def run_corpus(name: str, args, store: Path) -> dict:
     if name != "octis_bbc" or args.old_on_octis:
         settings.append(("previous defaults", OLD))
     external = posts_reference(prepared) if name == "subjects" else None
-    rows, after = [], {}
+    rows, after, grown = [], {}, {}
     for setting, overrides in settings:
         merged = {**overrides, "preprocess": preprocess}
-        got, after[setting] = run_config(setting, merged, prepared, corpus, labels, external)
+        got, after[setting], grown[setting] = run_config(
+            setting, merged, prepared, corpus, labels, external
+        )
         rows += got
+    if "previous defaults" in grown:
+        # Like for like: the new tree cut at the count the previous defaults reported.
+        previous = next(
+            r["topics"]
+            for r in rows
+            if r["model"] == "embedding" and r["setting"] == "previous defaults"
+        )
+        model = grown["new defaults"]["embedding"]
+        topics = model.topics_at(previous, corpus)
+        rows.append(
+            topics_row(
+                "embedding",
+                f"new tree cut at {topics.n_topics}",
+                topics,
+                prepared,
+                labels,
+                corpus.encoder,
+                external,
+                {"leaves": model.tree_.n_leaves, "seconds": 0.0},
+            )
+        )
     print(f"{name}: BERTopic", flush=True)
     rows.append(bertopic_row(prepared, vectors, labels, seed, corpus.encoder, external))
     print("   ", rows[-1], flush=True)
@@ -313,6 +350,8 @@ def write(fresh: dict[str, str], command: str) -> None:
         "past it (finer topics are purer), so NMI at 35 to 40 topics against NMI at 10 is "
         "not like for like; AMI corrects it for chance agreement, ARI counts pairs of "
         "documents put together.",
+        "- 'new tree cut at N': the new defaults' embedding tree cut at the count the "
+        "previous defaults reported (like for like; its fit s are in the new defaults' row).",
         "- With `match_levels: true` every model is reported at the matched count, so a model "
         "whose rule preferred more topics is shown coarser than its own choice (its finer "
         "levels are in its tree).",

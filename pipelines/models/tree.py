@@ -11,10 +11,12 @@ the leaves' c-TF-IDF once and never looks at the merged topics).
 
 The merge order is Ward's criterion on these distances: at each step the pair whose
 merge adds the least spread, ``n_a * n_b / (n_a + n_b) * distance`` (``n``:
-documents), is merged (for unit vectors ``1 - cosine`` is half the squared Euclidean
-distance, so both are Ward's own criterion). Plain "nearest first" lets a large,
-generic topic attract everything near it and grow into a catch-all; Ward's size factor
-makes large topics merge last, so every level stays balanced where the data allows it.
+documents), is merged (for unit vectors ``1 - cosine`` is half their squared Euclidean
+distance; the merged topic's view is that of its summed rows, so this is Ward-like rather
+than Ward's exact update, and several profiles' distances are averaged). Plain "nearest
+first" lets a large, generic topic attract everything near it and grow into a
+catch-all; Ward's size factor makes large topics merge last, so every level stays
+balanced where the data allows it.
 
 Cutting the tree at ``k`` topics undoes the last ``k - 1`` merges; cuts at different
 ``k`` are nested by construction, which is what lets the report move between levels
@@ -43,6 +45,10 @@ class Profile:
     rows: np.ndarray
     view: View
     distance: Literal["cosine", "squared_euclidean"] = "cosine"
+
+    def __post_init__(self) -> None:
+        if self.distance not in ("cosine", "squared_euclidean"):
+            raise ValueError(f"unknown distance {self.distance!r}: cosine | squared_euclidean")
 
     def distances(self, views: np.ndarray, to: np.ndarray) -> np.ndarray:
         """Each of ``views`` (rows) to each of ``to`` (rows)."""
@@ -78,9 +84,12 @@ def in_median_units(profile: Profile) -> Profile:
     if profile.distance != "squared_euclidean":
         raise ValueError("only a squared_euclidean profile has units to rescale")
     views = profile.view(profile.rows)
-    pairs = np.triu_indices(len(views), 1)
-    median = float(np.median(profile.distances(views, views)[pairs])) if len(pairs[0]) else 0.0
-    scale = np.sqrt(median) if median > 0 else 1.0
+    distances = profile.distances(views, views)[np.triu_indices(len(views), 1)]
+    apart = distances[distances > 0]
+    # Most leaves at one point (a median of 0): the typical distance of those apart.
+    typical = float(np.median(distances)) if len(distances) else 0.0
+    typical = typical if typical > 0 else float(apart.mean()) if len(apart) else 1.0
+    scale = np.sqrt(typical)
     view = profile.view
     return Profile(profile.rows, lambda rows: view(rows) / scale, profile.distance)
 

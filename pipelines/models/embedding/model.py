@@ -3,11 +3,13 @@
 Besides the topics, the fitted model keeps what it needs to place new documents
 without refitting: each topic's centroid in the embedding space and how close the
 topic's own documents were to it. A new document joins its most similar topic when
-the cosine reaches the outlier threshold (the fitted documents' noise was placed in
-UMAP's space too, which new documents have no place in), and is
+the cosine reaches the outlier threshold, and is
 *novel* when it is less similar to that topic than :data:`NOVELTY_PERCENTILE` % of
 the topic's own documents were: a bar relative to each topic (and to the embedding
-model's scale of cosines), not one absolute number.
+model's scale of cosines), not one absolute number. The fitted model does not keep
+UMAP (it is large), so a new document is placed by cosine alone, where HDBSCAN's noise
+was placed by UMAP's space first (:func:`.topics.reassign_outliers`): the same text
+can land in another topic as a new document than as a noise document of the fit.
 """
 
 from __future__ import annotations

@@ -76,6 +76,8 @@ def reassign_outliers(labels, embeddings, counts, clusterer, config) -> np.ndarr
     if not len(outliers):
         return labels
     k = int(labels.max()) + 1
+    if k == 0:  # every document noise: no leaf to place any in
+        return labels
     strategy = config.outliers.strategy
     if strategy == "centroid":
         best, score = _nearest_where_clustered(
@@ -111,18 +113,24 @@ def _nearest_where_clustered(labels, embeddings, clustered, outliers, k, thresho
     centres = np.zeros((k, points.shape[1]))
     np.add.at(centres, labels[placed], points[placed])
     centres /= np.maximum(np.bincount(labels[placed], minlength=k), 1)[:, None]
+    centre_norms = (centres**2).sum(axis=1)
     best, score = np.zeros(len(outliers), dtype=np.int64), np.zeros(len(outliers))
     at = 0
+    # Two blocks x leaves arrays at a time: the cosines, and the squared distances without
+    # each point's own norm (it does not change which centre is nearest).
     for block, members in vector_blocks(embeddings, outliers):
         similarity = unit_rows(members) @ rows.T
-        mine = points[block]
-        squared = (mine**2).sum(axis=1)[:, None] - 2 * mine @ centres.T + (centres**2).sum(axis=1)
-        near = squared.argmin(axis=1)
-        there = similarity[np.arange(len(block)), near]
+        farness = points[block] @ centres.T
+        farness *= -2.0
+        farness += centre_norms
+        near = farness.argmin(axis=1)
+        del farness
+        each = np.arange(len(block))
+        there = similarity[each, near]
         most = similarity.argmax(axis=1)
         found = slice(at, at + len(block))
         best[found] = np.where(there >= threshold, near, most)
-        score[found] = np.where(there >= threshold, there, similarity[np.arange(len(block)), most])
+        score[found] = np.where(there >= threshold, there, similarity[each, most])
         at += len(block)
     return best, score
 

@@ -82,6 +82,33 @@ def test_centroids_merge_by_squared_distance_and_a_merged_leaf_sits_at_its_docum
     assert tree.distance == (4.0, 81.0)
 
 
+def test_cosine_profiles_merge_summed_rows_by_one_minus_the_cosine():
+    """Known answer: unit rows at 0, 10 and 90 degrees. The first two merge at 1 - cos 10;
+    their summed row points at 5 degrees, so the last merge is at 1 - cos 85."""
+    angles = np.radians([0.0, 10.0, 90.0])
+    rows = np.column_stack([np.cos(angles), np.sin(angles)])
+    tree = build_tree([Profile(rows, unit_view)], sizes=[1, 1, 1])
+    assert [sorted(pair) for pair in tree.merges] == [[0, 1], [2, 3]]
+    expected = (1 - np.cos(np.radians(10)), 1 - np.cos(np.radians(85)))
+    assert tree.distance == pytest.approx(expected, abs=1e-6)
+
+
+def test_a_profile_names_a_known_distance():
+    with pytest.raises(ValueError, match="unknown distance 'euclidean'"):
+        Profile(np.ones((2, 2)), unit_view, "euclidean")
+
+
+def test_median_units_fall_back_to_the_leaves_apart_when_most_coincide():
+    """Four of five leaves at one point: the median distance is 0, so the unit is the
+    mean distance between the leaves that are apart (16 here), not the raw one."""
+    points = np.array([[0.0], [0.0], [0.0], [0.0], [4.0]])
+    scaled = in_median_units(
+        Profile(centroid_rows(points, np.arange(5), 5), centroid_view, "squared_euclidean")
+    )
+    views = scaled.view(scaled.rows)
+    assert scaled.distances(views[4:], views[:1])[0, 0] == pytest.approx(1.0)
+
+
 def test_median_units_make_the_median_distance_between_leaves_one():
     points = np.array([[0.0, 0.0], [3.0, 0.0], [0.0, 4.0], [30.0, 40.0]])
     profile = Profile(centroid_rows(points, np.arange(4), 4), centroid_view, "squared_euclidean")

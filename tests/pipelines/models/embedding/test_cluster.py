@@ -15,6 +15,7 @@ from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
 from tests.planted import block_corpus
+from topicflow.pipelines import blocks
 from topicflow.pipelines.models.base import PreparedCorpus
 from topicflow.pipelines.models.embedding import cluster
 from topicflow.pipelines.models.embedding.cluster import (
@@ -37,8 +38,8 @@ def blobs(n_per: int = 60, centers: int = 4, seed: int = 0):
 
 def family_blobs(n_per: int = 40, seed: int = 0):
     """Four blobs in two families: blobs 2f and 2f + 1 sit 8.5 apart (their points are
-    about 5.7 from their centre, but 1 along the line between the centres), the two
-    families 50 apart."""
+    about 5.7 from their centre, but 1 along the line between the centres), blobs of
+    different families 37 to 39 apart."""
     rng = np.random.default_rng(seed)
     bases = rng.normal(size=(2, 32))
     bases *= 25 / np.linalg.norm(bases, axis=1, keepdims=True)
@@ -146,8 +147,9 @@ def test_the_document_map_fitted_on_a_sample_keeps_the_blobs_apart(planted):
 def _topics_on_blobs(config: EmbeddingTopicsConfig, noise: int = 0, families: bool = False):
     """Four blobs whose documents use four disjoint vocabularies, plus far-away noise points.
 
-    With ``families``, blobs 0 and 1 lie near each other and share half their words, and
-    so do blobs 2 and 3.
+    With ``families``, blobs 0 and 1 lie near each other, and so do blobs 2 and 3 (each
+    pair also shares half its words, which the tree does not read: it merges by the
+    leaves' vectors).
     """
     x, y = family_blobs(n_per=40) if families else blobs(n_per=40)
     block_docs, truth, blocks = block_corpus(n_topics=4, docs_per_topic=40)
@@ -227,6 +229,42 @@ def test_an_outlier_joins_the_leaf_nearest_where_hdbscan_clustered(threshold, pl
     counts = sp.csr_matrix((21, 1))
     got = reassign_outliers(labels, embeddings, counts, SimpleNamespace(reduced_=reduced), config)
     assert got[-1] == placed and got[:20].tolist() == labels[:20].tolist()
+
+
+def test_outliers_are_placed_alike_in_one_block_and_in_many(monkeypatch):
+    """Blocks of 7 outliers place each one as a single block does (cosines to the bit),
+    and every outlier all alone as well: noise at random, 12 leaves, two spaces."""
+    rng = np.random.default_rng(3)
+    embeddings = rng.normal(size=(300, 16)).astype(np.float32)
+    reduced = rng.normal(size=(300, 5)).astype(np.float32)
+    labels = np.where(rng.random(300) < 0.4, -1, rng.integers(0, 12, 300))
+    config = EmbeddingTopicsConfig(outliers={"strategy": "centroid", "threshold": 0.0})
+    clustered = SimpleNamespace(reduced_=reduced)
+    counts = sp.csr_matrix((300, 1))
+    monkeypatch.setattr(blocks, "ROW_BLOCK", 16_384)
+    whole = reassign_outliers(labels, embeddings, counts, clustered, config)
+    monkeypatch.setattr(blocks, "ROW_BLOCK", 7)
+    assert reassign_outliers(labels, embeddings, counts, clustered, config).tolist() == (
+        whole.tolist()
+    )
+    # Each outlier by hand: the nearest UMAP centre if its cosine reaches 0, else the
+    # most similar leaf (if that one's does).
+    unit = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
+    sums = np.array([unit[labels == t].sum(axis=0) for t in range(12)])
+    means = sums / np.linalg.norm(sums, axis=1, keepdims=True)
+    centres = np.array([reduced[labels == t].mean(axis=0) for t in range(12)])
+    for i in np.flatnonzero(labels < 0):
+        cosine = means @ unit[i]
+        near = int(np.argmin(((centres - reduced[i]) ** 2).sum(axis=1)))
+        expected = near if cosine[near] >= 0 else int(np.argmax(cosine))
+        assert whole[i] == (expected if cosine[expected] >= 0 else -1)
+
+
+def test_all_noise_stays_unassigned():
+    config = EmbeddingTopicsConfig(outliers={"strategy": "centroid", "threshold": -1})
+    labels = np.full(4, -1)
+    got = reassign_outliers(labels, np.eye(4), sp.csr_matrix((4, 1)), None, config)
+    assert got.tolist() == [-1] * 4
 
 
 @pytest.mark.parametrize("strategy", ["soft", "ctfidf"])
