@@ -97,7 +97,7 @@ class EmbeddingTopicModel(TopicModel):
         far-apart leaves true where UMAP's layout does not (it places separate groups of
         documents arbitrarily). Against merging by the leaves' words and embedding
         centroids, label NMI at the rule's count rose on all four benchmark corpora
-        (``benchmarks/results/embedding_trees.md``: subject lines 0.414 to 0.449)."""
+        (``benchmarks/results/embedding_trees.md``: subject lines 0.397 to 0.449)."""
         k, leaves = self.n_leaves_, self.leaf_assignments_
         where_clustered = Profile(
             centroid_rows(self.reduced_, leaves, k), centroid_view, distance="squared_euclidean"
