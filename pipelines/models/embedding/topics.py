@@ -41,6 +41,7 @@ from sklearn.preprocessing import normalize
 from topicflow.pipelines.blocks import vector_blocks
 from topicflow.pipelines.io.disk_array import release
 from topicflow.pipelines.models.topicset import UNASSIGNED
+from topicflow.pipelines.models.tree import centroid_rows, centroid_view
 from topicflow.pipelines.models.words import (
     class_counts,
     ctfidf_from_class_counts,
@@ -109,10 +110,7 @@ def _nearest_where_clustered(labels, embeddings, clustered, outliers, k, thresho
     cosine alone: ``benchmarks/results/embedding_trees.md``."""
     rows = topic_vectors_from_documents(embeddings, labels, k)
     points = np.asarray(clustered, dtype=np.float64)
-    placed = labels >= 0
-    centres = np.zeros((k, points.shape[1]))
-    np.add.at(centres, labels[placed], points[placed])
-    centres /= np.maximum(np.bincount(labels[placed], minlength=k), 1)[:, None]
+    centres = centroid_view(centroid_rows(points, labels, k))
     centre_norms = (centres**2).sum(axis=1)
     best, score = np.zeros(len(outliers), dtype=np.int64), np.zeros(len(outliers))
     at = 0
