@@ -50,7 +50,6 @@ from topicflow.pipelines.models.tree import (
     build_tree,
     centroid_rows,
     centroid_view,
-    in_median_units,
     unit_view,
     weighted_view,
 )
@@ -65,6 +64,8 @@ MERGES = ("words + cosine", "cosine", "umap", "umap + cosine")
 
 def profiles(model, corpus, merge: str) -> list[Profile]:
     """The leaf profiles ``merge`` names, for the grown ``model``'s leaves."""
+    if merge == "umap + cosine":  # as the model merges now: its own profiles
+        return model._leaf_profiles(corpus)
     k, leaves = model.n_leaves_, model.leaf_assignments_
     cosine = Profile(member_sums(corpus.vectors, leaves, k), unit_view)
     umap = Profile(centroid_rows(model.reduced_, leaves, k), centroid_view, "squared_euclidean")
@@ -75,11 +76,7 @@ def profiles(model, corpus, merge: str) -> list[Profile]:
         sizes = np.bincount(leaves[leaves >= 0], minlength=k)
         centroids = topic_vectors_from_documents(corpus.vectors, leaves, k) * sizes[:, None]
         return [Profile(words, weighted_view(idf)), Profile(centroids, unit_view)]
-    return {
-        "cosine": [cosine],
-        "umap": [umap],
-        "umap + cosine": [in_median_units(umap), cosine],
-    }[merge]
+    return {"cosine": [cosine], "umap": [umap]}[merge]
 
 
 def run_corpus(name: str, store) -> list[dict]:

@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 from common import FILES, OCTIS_BBC, PASS_THROUGH, cached_vectors
 from labelled_corpora import in_reference, run_bertopic
-from subject_lines import SUBJECT_MAX_WORDS, subject_lines
+from subject_lines import SUBJECT_MAX_WORDS, posts_reference, subject_lines
 from topic_trees_table import MODELS, render_corpus
 
 from topicflow.pipelines.analysis.levels import matched_levels
@@ -59,16 +59,9 @@ from topicflow.pipelines.analysis.pipeline import (
 )
 from topicflow.pipelines.config import CorpusConfig, load_config
 from topicflow.pipelines.corpus.ingest import read_corpus
-from topicflow.pipelines.evaluate.coherence import (
-    Reference,
-    bounded_reference,
-    mean,
-    topic_diversity,
-    word_cosine,
-)
+from topicflow.pipelines.evaluate.coherence import Reference, mean, topic_diversity, word_cosine
 from topicflow.pipelines.evaluate.compare import label_scores
 from topicflow.pipelines.io.store import cache_dir, resolve_store
-from topicflow.pipelines.text.clean import Cleaner
 from topicflow.pipelines.vectors.encoder import LazyEncoder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,19 +111,6 @@ def load(name: str, sample: int | None, seed: int) -> tuple[list[str], list[str]
         texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
         what += f"; a seeded sample (seed {seed}) of {sample} of {len(corpus)} documents"
     return texts, labels, preprocess, what
-
-
-def posts_reference(prepared) -> Reference:
-    """Subject lines' topic words scored where their words meet in whole posts: the bodies
-    of the 20 Newsgroups posts (USENET headers, quotes and signatures stripped, so not the
-    subject lines themselves), tokenised by the lines' fitted preprocessor. In the lines
-    themselves (two tokens, median) most pairs of a topic's words never meet, so NPMI
-    there rises with the count whatever the topics hold; short-text topic models are
-    scored on an external corpus for that reason."""
-    posts = read_corpus(FILES["20newsgroups"], CorpusConfig(label_field="label", id_field="id"))
-    cleaner = Cleaner(usenet=True, repeated_lines=load_config().preprocess.repeated_lines)
-    bodies = cleaner.fit_transform(list(posts.texts))
-    return bounded_reference(prepared.preprocessor.transform(bodies), prepared.vocabulary)
 
 
 def run_config(setting, overrides, prepared, corpus, labels, external=None):
@@ -243,7 +223,7 @@ def run_corpus(name: str, args, store: Path) -> dict:
     settings = [("new defaults", {})]
     if name != "octis_bbc" or args.old_on_octis:
         settings.append(("previous defaults", OLD))
-    external = posts_reference(prepared) if name == "subjects" else None
+    external = posts_reference(FILES["20newsgroups"], prepared) if name == "subjects" else None
     rows, after, grown = [], {}, {}
     for setting, overrides in settings:
         merged = {**overrides, "preprocess": preprocess}
