@@ -105,11 +105,13 @@ bench-lemmas: install
 # Topic trees at the defaults (no topic count by hand) against issue 16's targets: OCTIS BBC,
 # raw BBC News, 20 Newsgroups and its subject lines, new and previous defaults, BERTopic;
 # then subject lines of a few newsgroups (2 or 3 broad themes), each model alone; then the
-# embedding tree's noise placement and leaf merging, old and new, on four corpora.
+# embedding tree's noise placement and leaf merging, old and new, on four corpora; then what
+# the count alone does to LDA and NMF on subject lines and on BBC News.
 bench-trees: install-bench
 	$(BIN)/python benchmarks/topic_trees.py
 	$(BIN)/python benchmarks/short_themes.py
 	$(BIN)/python benchmarks/embedding_trees.py
+	$(BIN)/python benchmarks/classical_counts.py
 
 # Topics over time on the State of the Union paragraphs (a cold run, about 20 minutes),
 # with BERTopic's topics_over_time on the same vectors and periods.

@@ -177,7 +177,7 @@ def _analyse(r: RunContext, reuse: bool) -> Outcome:
         check = stability_check(corpus, cfg, topic_sets)
         metrics["stability"] = check.record(r.manifest, "stability")
     topics = {name: topic_set.records() for name, topic_set in topic_sets.items()}
-    metrics["drift"] = _drift(r, topics)
+    metrics["drift"] = _drift(r, topics, metrics["models"])
     metrics["lives"] = run_lives(r, topics, metrics["drift"], len(documents))
     write_metrics(r.path, metrics)
     report(r.path).record(r.manifest, "report")
@@ -349,8 +349,11 @@ def _incremental(r: RunContext, documents: Corpus) -> tuple[_Modelled, dict[str,
     return modelled, {**plan.record(), "state": key}
 
 
-def _drift(r: RunContext, topics: dict[str, list[dict]]) -> dict[str, Any]:
-    """How the topics moved since the last successful run of this corpus."""
+def _drift(
+    r: RunContext, topics: dict[str, list[dict]], quality: dict[str, dict]
+) -> dict[str, Any]:
+    """How the topics moved since the last successful run of this corpus (``quality``:
+    each model's metrics, whose ``background`` lists the words its fit set aside)."""
     run_id = r.manifest.data["run_id"]
     previous = r.history.previous_success(r.name, run_id) if r.history is not None else None
     return drift_since(
@@ -359,6 +362,7 @@ def _drift(r: RunContext, topics: dict[str, list[dict]]) -> dict[str, Any]:
         previous.topics if previous else {},
         topics,
         r.cfg.history.drift_threshold,
+        {name: numbers.get("background", []) for name, numbers in quality.items()},
     )
 
 

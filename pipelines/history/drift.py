@@ -8,8 +8,15 @@ documents and even the vocabulary may differ. The one-to-one Hungarian matching 
 - a new topic similar (above the threshold) to an old one that already has its
   match is a piece **split** off that old topic;
 - an old topic similar to a new one that already has its match was **merged** into it;
-- a new topic similar to no old one **emerged**; an old one similar to no new one
+- an old topic similar to none of the new topics but to one of the words the new fit
+  set aside (a mixture model's background or generic topic, kept out of its topics:
+  :mod:`topicflow.pipelines.models.generic`) was **set aside**: its words are still
+  there, now as words of conversation or words every document uses, not a theme;
+- a new topic similar to no old one **emerged**; an old one similar to none of either
   **vanished**.
+
+Set-aside topics are lists of words without weights; they are compared as if every
+listed word weighed the same.
 """
 
 from __future__ import annotations
@@ -45,14 +52,19 @@ def word_weight_similarity(previous: Sequence[dict], current: Sequence[dict]) ->
 
 
 def topic_drift(
-    previous: Sequence[dict], current: Sequence[dict], threshold: float = DEFAULT_DRIFT_THRESHOLD
+    previous: Sequence[dict],
+    current: Sequence[dict],
+    threshold: float = DEFAULT_DRIFT_THRESHOLD,
+    set_aside: Sequence[dict] = (),
 ) -> dict:
-    """Persisted, emerged, vanished, split and merged topics from ``previous`` to ``current``.
+    """Persisted, emerged, vanished, set-aside, split and merged topics from ``previous``
+    to ``current``.
 
     Both are lists of topics.json records (``id``, ``words``, ``weights``, ``size``, and
-    ``name`` when named; older records have none).
-    Every topic of either run appears in exactly one of persisted, emerged/split (new
-    topics) and vanished/merged (old topics).
+    ``name`` when named; older records have none); ``set_aside`` the current fit's
+    background and generic topics (``words``, ``kind``; ``metrics.json``'s
+    ``background``). Every topic of either run appears in exactly one of persisted,
+    emerged/split (new topics) and vanished/set aside/merged (old topics).
     """
     similarity = word_weight_similarity(previous, current)
     pairs = align(similarity, threshold)
@@ -79,18 +91,24 @@ def topic_drift(
             emerged.append(_brief(current[j]))
         else:
             splits.setdefault(parent, [match_of_old[parent]]).append(j)
-    vanished, merges = [], {}
+    vanished, merges, aside = [], {}, []
+    aside_similarity = word_weight_similarity(previous, [_even(t) for t in set_aside])
     for i in pairs["a_only"]:
         heir = _best(similarity[i, :], threshold, match_of_new)
-        if heir is None:
-            vanished.append(_brief(previous[i]))
-        else:
+        if heir is not None:
             merges.setdefault(heir, [match_of_new[heir]]).append(i)
+            continue
+        kept = int(aside_similarity[i].argmax()) if len(set_aside) else None
+        if kept is not None and aside_similarity[i, kept] >= threshold:
+            aside.append({**_brief(previous[i]), "kind": set_aside[kept].get("kind", "background")})
+        else:
+            vanished.append(_brief(previous[i]))
 
     result = {
         "persisted": persisted,
         "emerged": emerged,
         "vanished": vanished,
+        "set_aside": aside,
         "split": [
             {
                 "previous": previous[i]["id"],
@@ -118,6 +136,11 @@ def _best(similarities: np.ndarray, threshold: float, matched: dict[int, int]) -
     """The most similar topic at or above ``threshold`` among those that have a match."""
     candidates = [k for k in matched if similarities[k] >= threshold]
     return max(candidates, key=lambda k: similarities[k]) if candidates else None
+
+
+def _even(words: dict) -> dict:
+    """A set-aside topic (words only, best first) as a record whose words weigh the same."""
+    return {"words": list(words["words"]), "weights": [1.0] * len(words["words"])}
 
 
 def _brief(topic: dict) -> dict:
@@ -149,13 +172,21 @@ def drift_since(
     previous_topics: Mapping[str, Sequence[dict]],
     current_topics: Mapping[str, Sequence[dict]],
     threshold: float = DEFAULT_DRIFT_THRESHOLD,
+    set_aside: Mapping[str, Sequence[dict]] | None = None,
 ) -> dict:
     """``metrics.json``'s ``drift``: each model's drift since the previous run (if any),
-    under ``models``. A model the previous run did not fit has every topic emerged."""
+    under ``models``. A model the previous run did not fit has every topic emerged.
+    ``set_aside``: per model, the words this run's fit kept out of its topics
+    (:func:`topic_drift`)."""
     drift: dict = {"previous_run": previous_run, "since": previous_finished, "threshold": threshold}
     if previous_run is not None:
         drift["models"] = {
-            model: topic_drift(previous_topics.get(model, []), current, threshold)
+            model: topic_drift(
+                previous_topics.get(model, []),
+                current,
+                threshold,
+                (set_aside or {}).get(model, ()),
+            )
             for model, current in current_topics.items()
         }
     return drift

@@ -78,8 +78,9 @@ _NAMES_SHOWN = 3
 def _changes(
     drift: dict[str, dict[str, int]] | None, names: dict[str, dict[str, list]] | None = None
 ) -> str:
-    """E.g. ``LDA +1 -0 (+tax credit reform), Embedding +2 -1`` (emerged, vanished, and
-    the names of those topics when the run named them), or ``first run``."""
+    """E.g. ``LDA +1 -0 (+tax credit reform), Embedding +2 -1 (1 set aside)`` (emerged,
+    vanished, the names of those topics when the run named them, and old topics whose
+    words the fit set aside), or ``first run``."""
     if not drift:
         return "first run"
     cells = []
@@ -88,9 +89,12 @@ def _changes(
         named = (names or {}).get(model, {})
         shown = [f"+{n}" for n in named.get("emerged", [])]
         shown += [f"-{n}" for n in named.get("vanished", [])]
+        more = "; ..." if len(shown) > _NAMES_SHOWN else ""
+        shown = shown[:_NAMES_SHOWN]
+        if counts.get("set_aside"):  # runs before 2026-12 counted none
+            shown.insert(0, f"{counts['set_aside']} set aside")
         if shown:
-            more = "; ..." if len(shown) > _NAMES_SHOWN else ""
-            cell += f" ({'; '.join(shown[:_NAMES_SHOWN])}{more})"
+            cell += f" ({'; '.join(shown)}{more})"
         cells.append(cell)
     return ", ".join(cells)
 

@@ -8,6 +8,8 @@ are refused.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from topicflow.pipelines.io.shape_base import Number, Shape
@@ -51,6 +53,12 @@ class BriefTopic(Shape):
     name: str | None = None
 
 
+class SetAsideTopic(BriefTopic):
+    """An old topic whose words the new fit kept out of its topics (as ``kind``)."""
+
+    kind: Literal["background", "generic"]
+
+
 class PersistedTopic(Shape):
     previous: int
     current: int
@@ -84,6 +92,7 @@ class ModelDrift(Shape):
     persisted: list[PersistedTopic]
     emerged: list[BriefTopic]
     vanished: list[BriefTopic]
+    set_aside: list[SetAsideTopic] = []  # runs before 2026-12 had none
     split: list[SplitTopic]
     merged: list[MergedTopic]
     counts: dict[str, int]

@@ -28,7 +28,7 @@ SHORT_TEXT_NOTE = (
     "words are in the embedding model's space) does not depend on that, and chose the "
     "number of topics."
 )
-DRIFT_KINDS = ("persisted", "emerged", "vanished", "split", "merged")
+DRIFT_KINDS = ("persisted", "emerged", "vanished", "set_aside", "split", "merged")
 # Persisting topics named anew listed besides the three that changed most in size (a
 # refit can rename most topics; the rest are counted).
 RENAMED_SHOWN = 5
@@ -175,7 +175,10 @@ def drift_markdown(drift: Drift | Mapping[str, Any]) -> str:
         f"(topic word-weight cosine >= {drift.threshold})."
     )
     lines.append("")
-    lines += ["| | " + " | ".join(DRIFT_KINDS) + " |", "|---|" + "---|" * len(DRIFT_KINDS)]
+    lines += [
+        "| | " + " | ".join(drift_heading(k) for k in DRIFT_KINDS) + " |",
+        "|---|" + "---|" * len(DRIFT_KINDS),
+    ]
     for model, changes in drift.models.items():
         cells = " | ".join(str(changes.counts.get(k, 0)) for k in DRIFT_KINDS)
         lines.append(f"| {title(model)} | {cells} |")
@@ -186,9 +189,15 @@ def drift_markdown(drift: Drift | Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def drift_heading(kind: str) -> str:
+    """A drift kind as a column heading: ``set_aside`` reads "set aside"."""
+    return kind.replace("_", " ")
+
+
 def drift_lines(model_drift: ModelDrift) -> list[str]:
-    """One plain-text line per change (emerged, vanished, split, merged; of the persisting
-    topics the three whose size changed most and up to ``RENAMED_SHOWN`` named anew),
+    """One plain-text line per change (emerged, vanished, set aside, split, merged; of the
+    persisting topics the three whose size changed most and up to ``RENAMED_SHOWN`` named
+    anew),
     each led by the topic's name ("emerged: tax credit reform (topic 3, 120 docs)"), or
     ending on its words when it has no name (an older run, naming off)."""
 
@@ -203,6 +212,12 @@ def drift_lines(model_drift: ModelDrift) -> list[str]:
             else f"{kind}: topic {t.id} ({t.size:,} docs): {words(t)}"
             for t in topics
         ]
+    lines += [
+        f"set aside as {t.kind} words: {t.name} (topic {t.id}, {t.size:,} docs)"
+        if t.name
+        else f"set aside as {t.kind} words: topic {t.id} ({t.size:,} docs): {words(t)}"
+        for t in model_drift.set_aside
+    ]
     lines += [
         f"split: {t.name} (topic {t.previous}) into topics {', '.join(map(str, t.into))}"
         if t.name

@@ -41,6 +41,7 @@ from topicflow.pipelines.report.headline import (
     DRIFT_KINDS,
     HEADLINE_ROWS,
     agreement_sentence,
+    drift_heading,
     drift_lines,
     drift_title,
     format_value,
@@ -261,7 +262,11 @@ def _drift(run: RunData) -> str:
     if not drift.previous_run or drift.models is None:
         note = "First successful run of this corpus: nothing to compare with yet."
         return _section(drift_title(drift), f'<p class="muted">{note}</p>')
-    table = "<table><tr><th></th>" + "".join(f"<th>{k}</th>" for k in DRIFT_KINDS) + "</tr>"
+    table = (
+        "<table><tr><th></th>"
+        + "".join(f"<th>{drift_heading(k)}</th>" for k in DRIFT_KINDS)
+        + "</tr>"
+    )
     lists = ""
     for model, changes in drift.models.items():
         label = _esc(model_title(model))

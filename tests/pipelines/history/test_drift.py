@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from topicflow.pipelines.history.drift import drift_since, topic_drift, word_weight_similarity
-from topicflow.pipelines.report.headline import RENAMED_SHOWN, drift_markdown
+from topicflow.pipelines.io.history_shapes import ModelDrift
+from topicflow.pipelines.report.headline import RENAMED_SHOWN, drift_lines, drift_markdown
 
 
 def topic(tid: int, words: str, size: int = 10) -> dict:
@@ -29,7 +30,14 @@ def test_identical_topics_persist_with_size_change():
     drift = topic_drift(
         [topic(0, SPACE, 10), topic(1, MONEY, 5)], [topic(0, MONEY, 9), topic(1, SPACE, 10)]
     )
-    assert drift["counts"] == {"persisted": 2, "emerged": 0, "vanished": 0, "split": 0, "merged": 0}
+    assert drift["counts"] == {
+        "persisted": 2,
+        "emerged": 0,
+        "vanished": 0,
+        "set_aside": 0,
+        "split": 0,
+        "merged": 0,
+    }
     money = next(p for p in drift["persisted"] if p["previous"] == 1)
     assert (money["current"], money["size_before"], money["size_after"]) == (0, 5, 9)
     assert money["similarity"] == pytest.approx(1.0)
@@ -37,7 +45,14 @@ def test_identical_topics_persist_with_size_change():
 
 def test_new_theme_emerges_and_dropped_theme_vanishes():
     drift = topic_drift([topic(0, SPACE), topic(1, MONEY)], [topic(0, SPACE), topic(1, SPORT)])
-    assert drift["counts"] == {"persisted": 1, "emerged": 1, "vanished": 1, "split": 0, "merged": 0}
+    assert drift["counts"] == {
+        "persisted": 1,
+        "emerged": 1,
+        "vanished": 1,
+        "set_aside": 0,
+        "split": 0,
+        "merged": 0,
+    }
     assert drift["emerged"][0]["words"][:2] == ["match", "goal"]
     assert drift["vanished"][0]["words"][:2] == ["bank", "market"]
 
@@ -66,7 +81,57 @@ def test_every_topic_lands_in_exactly_one_category():
     new = [p["current"] for p in drift["persisted"]] + [t["id"] for t in drift["emerged"]]
     new += [j for s in drift["split"] for j in s["into"][1:]]
     assert sorted(old) == [0, 1, 2] and sorted(new) == [0, 1, 2, 3]
-    assert drift["counts"] == {"persisted": 2, "emerged": 1, "vanished": 1, "split": 1, "merged": 0}
+    assert drift["counts"] == {
+        "persisted": 2,
+        "emerged": 1,
+        "vanished": 1,
+        "set_aside": 0,
+        "split": 1,
+        "merged": 0,
+    }
+
+
+CHATTER = "well work yes quite pretty great"
+
+
+def test_a_topic_whose_words_the_new_fit_set_aside_is_not_called_vanished():
+    previous = [topic(0, SPACE), topic(1, CHATTER), topic(2, FOOD)]
+    # The new fit kept the chatter out as generic words (reordered, one word new) and
+    # dropped the food theme altogether.
+    aside = [
+        {"words": "yes well great quite work getting".split(), "kind": "generic"},
+        {"words": "people time".split(), "kind": "background"},
+    ]
+    drift = topic_drift(previous, [topic(0, SPACE)], set_aside=aside)
+    assert drift["counts"] == {
+        "persisted": 1,
+        "emerged": 0,
+        "vanished": 1,
+        "set_aside": 1,
+        "split": 0,
+        "merged": 0,
+    }
+    assert drift["set_aside"] == [
+        {"id": 1, "size": 10, "words": CHATTER.split()[:5], "kind": "generic"}
+    ]
+    assert drift["vanished"][0]["id"] == 2
+    line = "set aside as generic words: topic 1 (10 docs): well, work, yes, quite, pretty"
+    assert line in drift_lines(ModelDrift.model_validate(drift))
+    # Without the set-aside words it vanished, as before.
+    assert topic_drift(previous, [topic(0, SPACE)])["counts"]["vanished"] == 2
+
+
+def test_set_aside_words_must_be_as_similar_as_a_topic_would_be():
+    # Sharing the old topic's fourth and sixth words (cosine 0.17 < 0.3) is not enough.
+    aside = [{"words": "quite great people time".split(), "kind": "generic"}]
+    drift = topic_drift([topic(0, CHATTER)], [], set_aside=aside)
+    assert drift["counts"]["vanished"] == 1 and drift["counts"]["set_aside"] == 0
+
+
+def test_drift_written_before_set_aside_existed_still_reads():
+    old = {"persisted": [], "emerged": [], "vanished": [], "split": [], "merged": []}
+    parsed = ModelDrift.model_validate({**old, "counts": {"vanished": 0}})
+    assert parsed.set_aside == [] and drift_lines(parsed) == ["no change in the topics"]
 
 
 def test_similarity_uses_weights_not_just_shared_words():
@@ -90,7 +155,8 @@ def test_first_run_and_markdown():
     )
     text = drift_markdown(drift)
     assert text.startswith("## What changed since 2026-11-20 06:00 UTC")
-    assert "| Embedding | 0 | 1 | 0 | 0 | 0 |" in text
+    assert "| Embedding | 0 | 1 | 0 | 0 | 0 | 0 |" in text
+    assert "| | persisted | emerged | vanished | set aside | split | merged |" in text
     assert "&lt;b&gt;x&lt;/b&gt;" in text and "<b>" not in text
 
 

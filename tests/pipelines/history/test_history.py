@@ -250,7 +250,11 @@ def test_views_have_a_column_per_model_and_read_old_records(tmp_path):
             {"a": "lda", "b": "embedding", "nmi": 0.62},
             {"a": "nmf", "b": "embedding", "nmi": None},
         ],
-        "drift": {"lda": {"emerged": 0, "vanished": 0}, "nmf": {"emerged": 2, "vanished": 1}},
+        "drift": {
+            "lda": {"emerged": 0, "vanished": 0, "set_aside": 0},
+            "nmf": {"emerged": 2, "vanished": 1, "set_aside": 1},
+        },
+        "drift_names": {"nmf": {"emerged": ["a b", "c d", "e f"], "vanished": ["g h"]}},
     }
     history.start("r2", "news")
     history.complete("r2", {"nmf": TOPICS["lda"]}, n_documents=41, headline=three)
@@ -258,7 +262,8 @@ def test_views_have_a_column_per_model_and_read_old_records(tmp_path):
     header = lines[0].split("  ")
     assert [c.strip() for c in header if c.strip()][-4:] == ["LDA", "NMF", "Embedding", "changes"]
     assert lines[1].startswith("r2") and "4 topics, NPMI 0.150" in lines[1]
-    assert "LDA +0 -0, NMF +2 -1" in lines[1]
+    # Old topics whose words the fit set aside are counted before the names.
+    assert "LDA +0 -0, NMF +2 -1 (1 set aside; +a b; +c d; +e f; ...)" in lines[1]
     assert lines[2].startswith("r1") and "1 topics, NPMI 0.200" in lines[2]
     assert "LDA +1 -0, Embedding +0 -2" in lines[2]  # the old shape, read the same way
     old = format_run(history.get("r1"))

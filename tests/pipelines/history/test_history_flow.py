@@ -76,6 +76,7 @@ def test_drift_lists_exactly_the_planted_subject_that_came_and_went(
             "persisted": 3,
             "emerged": 1,
             "vanished": 0,
+            "set_aside": 0,
             "split": 0,
             "merged": 0,
         }, model
@@ -84,6 +85,7 @@ def test_drift_lists_exactly_the_planted_subject_that_came_and_went(
             "persisted": 3,
             "emerged": 0,
             "vanished": 1,
+            "set_aside": 0,
             "split": 0,
             "merged": 0,
         }, model
