@@ -1,6 +1,6 @@
 """A finished run directory made by hand: three models, hostile corpus text, every section,
-each model's topic tree (``tree.json``, the leaf columns, comparison edges and groups) and
-its topics over time (``metrics.json``'s ``over_time``).
+each model's topic tree (:mod:`tests.synthetic_trees`; the comparison's edges and groups
+here) and its topics over time (:mod:`tests.synthetic_over_time`).
 
 Written through :mod:`topicflow.pipelines.io.run_files` and the manifest writer, with no
 Prefect and no model fitted, so the report, the notebook and the run-file readers can be
@@ -10,32 +10,23 @@ tested in a second.
 from __future__ import annotations
 
 import itertools
-import json
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from tests.conftest import news_sentences
 from tests.synthetic_over_time import NO_TIME_REASON, synthetic_over_time
+from tests.synthetic_trees import tree_levels, write_trees
 from topicflow.pipelines.corpus.documents import Corpus
 from topicflow.pipelines.evaluate.alignment import align
 from topicflow.pipelines.history.drift import drift_since
 from topicflow.pipelines.io.manifest import Manifest
 from topicflow.pipelines.io.run_files import (
-    ASSIGNMENTS_CSV_FILE,
-    ASSIGNMENTS_FILE,
     MANIFEST_FILE,
-    TOPICS_FILE,
-    TREE_FILE,
-    leaf_column,
     write_assignments,
     write_metrics,
     write_topics,
 )
-from topicflow.pipelines.io.rundir import write_json
 from topicflow.pipelines.models.topicset import UNASSIGNED, TopicSet
 
 MODELS = ("lda", "nmf", "embedding")
@@ -50,13 +41,6 @@ HOSTILE_TEXTS = [
     "<script>window.__pwned = 1; alert(1)</script> markets rally bank profit shares",
     '"><img src=x onerror="window.__pwned = 2"> rocket launch orbit nasa mission',
 ]
-# A tree node's name is as hostile as a topic's: it comes from the documents too.
-HOSTILE_NODE_NAME = '<svg onload="window.__pwned = 4"> sport & *games*'
-# Each model's tree: the reported topics grouped into two coarse ones (money and space
-# together, sport apart), and each reported topic split in two at the finest level.
-COARSE = {"lda": [0, 0, 1], "nmf": [0, 0, 1, 1], "embedding": [0, 0, 1]}
-COARSE_NAMES = {"lda": ["markets and missions", HOSTILE_NODE_NAME], "embedding": [None, "sports"]}
-PREFERRED = {"lda": 3, "nmf": 8, "embedding": 3}  # nmf's own rule would have gone finer
 EDGE_SHARE = 0.2  # an edge joins two topics sharing this much of either one's documents
 DESKS = ["money", "space", "sport"]
 N_DOCS = 32
@@ -101,47 +85,6 @@ def synthetic_topics(seed: int = 0) -> dict[str, TopicSet]:
     return sets
 
 
-def synthetic_tree(model: str, topics: TopicSet) -> tuple[dict, np.ndarray]:
-    """``model``'s ``tree.json`` entry and each document's leaf node (-1 unassigned):
-    levels 2, the reported topics, and twice as many, each partitioning its parent."""
-    assigned = topics.assignments
-    coarse = np.array(COARSE[model])
-    fine = (np.arange(N_DOCS) // 6) % 2  # a fixed half of every topic's documents
-    k = topics.n_topics
-    nodes: list[dict] = []
-
-    def add(level: int, parent: int | None, members: np.ndarray, words: list[str], **extra):
-        node = {"id": len(nodes), "level": level, "parent": parent, "children": []}
-        node |= {"size": int(members.sum()), "words": words, **extra}
-        nodes.append(node)
-        if parent is not None:
-            nodes[parent]["children"].append(node["id"])
-        return node["id"]
-
-    valid = assigned != UNASSIGNED
-    top = [
-        add(2, None, valid & (coarse[np.maximum(assigned, 0)] == g), topics.words[c][:2]
-            + topics.words[c2][:2], name=COARSE_NAMES.get(model, [None, None])[g])
-        for g, (c, c2) in enumerate(((0, 1), (2, 2 if k == 3 else 3)))
-    ]  # fmt: skip
-    reported = [
-        add(k, top[coarse[t]], assigned == t, topics.words[t], topic=t,
-            name=topics.names[t] if topics.names else None)
-        for t in range(k)
-    ]  # fmt: skip
-    leaf = np.full(N_DOCS, UNASSIGNED, dtype=np.int64)
-    for t in range(k):
-        for half in (0, 1):
-            members = (assigned == t) & (fine == half)
-            words = topics.words[t][half:] + topics.words[t][:half]
-            # Half the finest nodes are named; the others show their words, as unnamed ones do.
-            name = f"{topics.names[t]}, first half" if topics.names and half == 0 else None
-            node = add(2 * k, reported[t], members, words, name=name)
-            leaf[members] = node
-    tree = {"levels": [2, k, 2 * k], "reported": k, "preferred": PREFERRED[model], "nodes": nodes}
-    return tree, leaf
-
-
 def synthetic_edges(a: TopicSet, b: TopicSet) -> tuple[list[dict], list[dict]]:
     """The documents each topic pair shares (when a large part of either topic) and the
     connected groups of those edges, as the comparison writes them."""
@@ -173,21 +116,6 @@ def synthetic_edges(a: TopicSet, b: TopicSet) -> tuple[list[dict], list[dict]]:
             {"kind": kind.get((many_a, many_b), "tangle"), "a": sorted(side_a), "b": sorted(side_b)}
         )
     return edges, groups
-
-
-def _levels(model: str, topics: TopicSet) -> list[dict]:
-    """The per-level numbers a model with a tree may add to its quality (an extra)."""
-    k = topics.n_topics
-    return [
-        {
-            "n_topics": n,
-            "npmi": round(0.05 + 0.02 * i, 6),
-            "diversity": round(1.0 - 0.1 * i, 6),
-            "largest_share": round(1.0 / (i + 1.5), 6),
-            "chosen": n == PREFERRED[model],
-        }
-        for i, n in enumerate((2, k, 2 * k))
-    ]
 
 
 def _background(model: str) -> dict:
@@ -295,7 +223,7 @@ def synthetic_metrics(
             "mean_tokens_per_document": 6.5,
         },
         "models": {
-            name: _quality(t, rng) | {"levels": _levels(name, t)} | _background(name)
+            name: _quality(t, rng) | {"levels": tree_levels(name, t)} | _background(name)
             for name, t in topics.items()
         },
         "comparisons": [
@@ -341,7 +269,12 @@ def synthetic_metrics(
         metrics["drift"] = drift_since(None, None, {}, current)
     else:
         since = "2026-11-20T06:00:05+00:00"
-        metrics["drift"] = drift_since("20261120-060000-synthetic-aaaaaa", since, previous, current)
+        set_aside = {
+            name: quality.get("background", []) for name, quality in metrics["models"].items()
+        }
+        metrics["drift"] = drift_since(
+            "20261120-060000-synthetic-aaaaaa", since, previous, current, set_aside=set_aside
+        )
     return metrics
 
 
@@ -370,10 +303,13 @@ def write_synthetic_run(
     write_assignments(path, corpus, topics, coordinates)
     previous = {name: t.records()[:-1] for name, t in synthetic_topics(seed=3).items()}
     previous["nmf"] = previous["nmf"][1:]  # the hostile topic emerged since
+    # An LDA topic of words this run's LDA sets aside as background (one of them hostile).
+    background = ["said", "would", HOSTILE_WORD]
+    previous["lda"].append({"id": 3, "words": background, "weights": [0.2, 0.1, 0.1], "size": 5})
     previous = {name: records for name, records in previous.items() if name in models}
     metrics = synthetic_metrics(corpus, topics, previous, times=times)
     if trees:
-        _write_trees(path, topics)
+        write_trees(path, topics)
     else:
         for comparison in metrics["comparisons"]:
             del comparison["level"], comparison["edges"], comparison["groups"]
@@ -382,25 +318,3 @@ def write_synthetic_run(
     write_metrics(path, metrics)
     manifest.finish()
     return path
-
-
-def _write_trees(path: Path, topics: dict[str, TopicSet]) -> None:
-    """Add the trees to a run directory: ``tree.json``, each topic's place in its tree
-    (``topics.json``) and a leaf column per model (both assignment files)."""
-    trees, leaves = {}, {}
-    for model, topic_set in topics.items():
-        trees[model], leaves[model] = synthetic_tree(model, topic_set)
-    write_json(path / TREE_FILE, trees)
-    records = json.loads((path / TOPICS_FILE).read_text())
-    for model, entries in records.items():
-        nodes = {n["topic"]: n for n in trees[model]["nodes"] if n.get("topic") is not None}
-        for entry in entries:
-            node = nodes[entry["id"]]
-            entry |= {"node": node["id"], "parent": node["parent"]}
-            entry |= {"children": node["children"], "level": node["level"]}
-    write_json(path / TOPICS_FILE, records)
-    table = pq.read_table(path / ASSIGNMENTS_FILE)
-    for model, leaf in leaves.items():
-        table = table.append_column(leaf_column(model), pa.array(leaf, type=pa.int64()))
-    pq.write_table(table, path / ASSIGNMENTS_FILE)
-    pacsv.write_csv(table, path / ASSIGNMENTS_CSV_FILE)

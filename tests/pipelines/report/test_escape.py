@@ -8,7 +8,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.synthetic_run import HOSTILE_NAME, HOSTILE_NODE_NAME
+from tests.synthetic_run import HOSTILE_NAME
+from tests.synthetic_trees import HOSTILE_NODE_NAME
 from topicflow.pipelines.report.escape import html_text, markdown_text, plotly_text
 
 HOSTILE = [

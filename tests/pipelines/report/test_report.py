@@ -15,12 +15,12 @@ import pytest
 from tests.conftest import PROJECT_ROOT, news_sentences
 from tests.synthetic_run import (
     HOSTILE_NAME,
-    HOSTILE_NODE_NAME,
     HOSTILE_WORD,
     MODELS,
     N_DOCS,
     write_synthetic_run,
 )
+from tests.synthetic_trees import HOSTILE_NODE_NAME
 from topicflow.pipelines.io.run_files import REPORT_HTML_FILE, REPORT_MD_FILE, load_run
 from topicflow.pipelines.report.html import render_html, write_report
 from topicflow.pipelines.report.markdown import render_markdown
@@ -111,9 +111,14 @@ def test_topic_names_show_everywhere_and_a_hostile_one_stays_text(synthetic_run)
     assert '"LDA 1: space missions"' in page  # heatmap and bar-chart labels
     assert "LDA topic 1: space missions" in page  # the map's hover text
     assert "emerged: league football (topic 2, 10 docs)" in page  # drift lines
+    # An old topic whose words LDA now sets aside is told apart from a vanished one.
+    aside = f"set aside as background words: topic 3 (5 docs): said, would, {HOSTILE_WORD}"
+    assert f"<li>{html_text(aside)}</li>" in page
     markdown = (synthetic_run / REPORT_MD_FILE).read_text()
     assert HOSTILE_NAME not in markdown and "<img" not in markdown
     assert f"| 0 | {markdown_text(HOSTILE_NAME)} | 11 |" in markdown
+    assert f"- {markdown_text(aside)}" in markdown
+    assert "| LDA | 2 | 1 | 0 | 1 | 0 | 0 |" in markdown  # drift: one set aside
     assert "| 1: space missions | 1: rocket launch | 0.900 |" in markdown
     assert "| topic | documents | NPMI | top words |" in markdown  # NMF: no names, no column
 
