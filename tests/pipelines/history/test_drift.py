@@ -67,31 +67,33 @@ def test_split_and_merge_are_told_apart_from_emerged_and_vanished():
     assert sorted(merged["merged"][0]["from"]) == [0, 1]
 
 
+CHATTER = "well work yes quite pretty great"
+
+
 def test_every_topic_lands_in_exactly_one_category():
-    previous = [topic(0, SPACE), topic(1, MONEY), topic(2, FOOD)]
+    previous = [topic(0, SPACE), topic(1, MONEY), topic(2, FOOD), topic(3, CHATTER)]
     current = [
         topic(0, SPACE),
         topic(1, "bank market shares"),
         topic(2, "bank profit investor rates"),
         topic(3, SPORT),
     ]
-    drift = topic_drift(previous, current)
+    aside = [{"words": CHATTER.split(), "kind": "generic"}]
+    drift = topic_drift(previous, current, set_aside=aside)
     old = [p["previous"] for p in drift["persisted"]] + [t["id"] for t in drift["vanished"]]
+    old += [t["id"] for t in drift["set_aside"]]
     old += [i for m in drift["merged"] for i in m["from"][1:]]
     new = [p["current"] for p in drift["persisted"]] + [t["id"] for t in drift["emerged"]]
     new += [j for s in drift["split"] for j in s["into"][1:]]
-    assert sorted(old) == [0, 1, 2] and sorted(new) == [0, 1, 2, 3]
+    assert sorted(old) == [0, 1, 2, 3] and sorted(new) == [0, 1, 2, 3]
     assert drift["counts"] == {
         "persisted": 2,
         "emerged": 1,
         "vanished": 1,
-        "set_aside": 0,
+        "set_aside": 1,
         "split": 1,
         "merged": 0,
     }
-
-
-CHATTER = "well work yes quite pretty great"
 
 
 def test_a_topic_whose_words_the_new_fit_set_aside_is_not_called_vanished():
