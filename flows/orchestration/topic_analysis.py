@@ -395,5 +395,8 @@ def _publish(run_dir: Path, corpus: dict[str, Any], metrics: dict[str, Any]) -> 
     create_markdown_artifact(
         key="topic-analysis-drift",
         markdown=drift_markdown(metrics["drift"]),
-        description="Topics that persisted, emerged, vanished, split or merged since the last run",
+        description=(
+            "Topics that persisted, emerged, vanished, were set aside, split or merged "
+            "since the last run"
+        ),
     )

@@ -16,7 +16,11 @@ documents and even the vocabulary may differ. The one-to-one Hungarian matching 
   **vanished**.
 
 Set-aside topics are lists of words without weights; they are compared as if every
-listed word weighed the same.
+listed word weighed the same, and an old topic must also share ``MIN_SHARED_ASIDE`` of
+its words with one (a theme led by two common words stays a theme that vanished). A
+merge comes first: an old topic similar to a new topic lives on in it, whatever else
+its words resemble. Only this direction is told: the previous run's set-aside words are
+not kept in the history, so a topic made of them again counts as emerged.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from topicflow.pipelines.vectors.centroids import unit_rows
 # seeds of one model on one corpus score 0.5-1.0 when they are the same theme, and
 # topics of unrelated themes share at most a word or two (under 0.2).
 DEFAULT_DRIFT_THRESHOLD = 0.3
+# Words an old topic shares with set-aside words, at least, to count as set aside.
+MIN_SHARED_ASIDE = 3
 
 
 def word_weight_similarity(previous: Sequence[dict], current: Sequence[dict]) -> np.ndarray:
@@ -98,11 +104,11 @@ def topic_drift(
         if heir is not None:
             merges.setdefault(heir, [match_of_new[heir]]).append(i)
             continue
-        kept = int(aside_similarity[i].argmax()) if len(set_aside) else None
-        if kept is not None and aside_similarity[i, kept] >= threshold:
-            aside.append({**_brief(previous[i]), "kind": set_aside[kept].get("kind", "background")})
-        else:
+        kept = _set_aside_as(previous[i], aside_similarity[i], set_aside, threshold)
+        if kept is None:
             vanished.append(_brief(previous[i]))
+        else:
+            aside.append({**_brief(previous[i]), "kind": kept.get("kind", "background")})
 
     result = {
         "persisted": persisted,
@@ -136,6 +142,20 @@ def _best(similarities: np.ndarray, threshold: float, matched: dict[int, int]) -
     """The most similar topic at or above ``threshold`` among those that have a match."""
     candidates = [k for k in matched if similarities[k] >= threshold]
     return max(candidates, key=lambda k: similarities[k]) if candidates else None
+
+
+def _set_aside_as(
+    topic: dict, similarities: np.ndarray, set_aside: Sequence[dict], threshold: float
+) -> dict | None:
+    """The most similar set-aside topic ``topic`` counts as set aside as (at or above
+    ``threshold`` and sharing ``MIN_SHARED_ASIDE`` words), or None."""
+    words = set(topic["words"])
+    candidates = [
+        k
+        for k, kept in enumerate(set_aside)
+        if similarities[k] >= threshold and len(words & set(kept["words"])) >= MIN_SHARED_ASIDE
+    ]
+    return set_aside[max(candidates, key=lambda k: similarities[k])] if candidates else None
 
 
 def _even(words: dict) -> dict:

@@ -130,6 +130,16 @@ def test_set_aside_words_must_be_as_similar_as_a_topic_would_be():
     assert drift["counts"]["vanished"] == 1 and drift["counts"]["set_aside"] == 0
 
 
+def test_a_theme_led_by_two_common_words_still_vanishes():
+    # Cosine 0.61 against the background words, but only "said" and "would" are shared:
+    # the election theme vanished; with a third shared word it would be set aside.
+    old = topic(0, "said would election vote party campaign")
+    aside = [{"words": "said would people time".split(), "kind": "background"}]
+    assert topic_drift([old], [], set_aside=aside)["counts"]["vanished"] == 1
+    aside[0]["words"].append("election")
+    assert topic_drift([old], [], set_aside=aside)["set_aside"][0]["kind"] == "background"
+
+
 def test_drift_written_before_set_aside_existed_still_reads():
     old = {"persisted": [], "emerged": [], "vanished": [], "split": [], "merged": []}
     parsed = ModelDrift.model_validate({**old, "counts": {"vanished": 0}})
