@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 from prefect import flow, get_run_logger
-from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -27,6 +26,7 @@ from topicflow.flows.app.keys import (
 from topicflow.flows.app.preflight import corpus_display_name, corpus_name, prepare
 from topicflow.flows.app.reuse import answer_from, find_reusable, reuse_message, run_key
 from topicflow.flows.app.stage_limit import stage_ended, stage_started
+from topicflow.flows.orchestration.artifacts import publish_artifacts
 from topicflow.flows.orchestration.embedding_tasks import (
     backend_undecided,
     cache_view,
@@ -71,7 +71,6 @@ from topicflow.pipelines.io.store import cache_dir, load_entry, save_entry
 from topicflow.pipelines.models.base import PreparedCorpus, TopicModel
 from topicflow.pipelines.models.registry import spec
 from topicflow.pipelines.models.topicset import TopicSet
-from topicflow.pipelines.report.headline import drift_markdown, headline_markdown
 from topicflow.pipelines.text.preprocess import Preprocessed
 from topicflow.pipelines.vectors.encoder import LazyEncoder
 from topicflow.pipelines.vectors.identity import embedding_identity
@@ -117,7 +116,7 @@ def topic_analysis(
         task_runner=_task_runner_name(),
     )
     get_run_logger().info("run directory: %s", final)
-    _publish(final, outcome.documents.summary(), outcome.metrics)
+    publish_artifacts(final, outcome.documents.summary(), outcome.metrics)
     return str(final)
 
 
@@ -383,20 +382,3 @@ def _in_this_process() -> bool:
 def _task_runner_name() -> str | None:
     context = FlowRunContext.get()
     return type(context.task_runner).__name__ if context and context.task_runner else None
-
-
-def _publish(run_dir: Path, corpus: dict[str, Any], metrics: dict[str, Any]) -> None:
-    """Prefect artifacts: the headline numbers and where the run's files are."""
-    summary = headline_markdown(corpus, metrics) + f"\nRun directory: `{run_dir}`\n"
-    create_markdown_artifact(
-        key="topic-analysis-summary", markdown=summary, description="Headline metrics"
-    )
-    create_link_artifact(key="topic-analysis-run", link=run_dir.as_uri(), link_text=run_dir.name)
-    create_markdown_artifact(
-        key="topic-analysis-drift",
-        markdown=drift_markdown(metrics["drift"]),
-        description=(
-            "Topics that persisted, emerged, vanished, were set aside, split or merged "
-            "since the last run"
-        ),
-    )
